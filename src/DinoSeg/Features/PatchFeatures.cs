@@ -1,0 +1,169 @@
+using System.Numerics.Tensors;
+
+namespace DinoSeg;
+
+/// <summary>
+/// One feature vector per patch of an image, L2-normalised, row-major over the patch grid, in memory this object owns.
+/// Extract once per image, then segment as often as needed: every click reads these vectors and nothing else.
+/// </summary>
+/// <remarks>Immutable after construction and safe to read from any number of threads at once.</remarks>
+public sealed class PatchFeatures
+{
+    private readonly float[] _vectors;
+
+    private PatchFeatures(float[] vectors, int rows, int cols, int dim, int patchSize,
+        int workingWidth, int workingHeight, int imageWidth, int imageHeight, string backbone)
+    {
+        _vectors = vectors;
+        Rows = rows;
+        Cols = cols;
+        Dim = dim;
+        PatchSize = patchSize;
+        WorkingWidth = workingWidth;
+        WorkingHeight = workingHeight;
+        ImageWidth = imageWidth;
+        ImageHeight = imageHeight;
+        Backbone = backbone;
+    }
+
+    /// <summary>Patch rows (working height / patch size).</summary>
+    public int Rows { get; }
+
+    /// <summary>Patch columns (working width / patch size).</summary>
+    public int Cols { get; }
+
+    /// <summary>Length of each feature vector.</summary>
+    public int Dim { get; }
+
+    /// <summary>Side of one patch in working-image pixels.</summary>
+    public int PatchSize { get; }
+
+    /// <summary>Width of the resized image the backbone saw.</summary>
+    public int WorkingWidth { get; }
+
+    /// <summary>Height of the resized image the backbone saw.</summary>
+    public int WorkingHeight { get; }
+
+    /// <summary>Width of the original image; masks come back at this size.</summary>
+    public int ImageWidth { get; }
+
+    /// <summary>Height of the original image; masks come back at this size.</summary>
+    public int ImageHeight { get; }
+
+    /// <summary>Name of the backbone that produced the vectors (see <see cref="DinoSeg.Backbone.Name"/>).</summary>
+    public string Backbone { get; }
+
+    /// <summary>Number of patches, <see cref="Rows"/> × <see cref="Cols"/>.</summary>
+    public int PatchCount => Rows * Cols;
+
+    /// <summary>All vectors, patch (0,0) first, each <see cref="Dim"/> long and of unit length.</summary>
+    public ReadOnlySpan<float> Vectors => _vectors;
+
+    /// <summary>The vector of one patch.</summary>
+    public ReadOnlySpan<float> GetPatch(int row, int col)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, Rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(col);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(col, Cols);
+        return _vectors.AsSpan((row * Cols + col) * Dim, Dim);
+    }
+
+    /// <summary>How original-image pixels map onto this grid.</summary>
+    public PatchGrid Grid => new(ImageWidth, ImageHeight, WorkingWidth, WorkingHeight, PatchSize);
+
+    /// <summary>The patch that covers a pixel of the original image.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The point lies outside the original image.</exception>
+    public (int Row, int Col) PatchAt(PixelPoint point) => Grid.PatchAt(point);
+
+    /// <summary>
+    /// Builds features from raw vectors (row-major over the grid), for custom <see cref="IFeatureExtractor"/>s:
+    /// copies them, optionally centres each channel on its mean over the image, and L2-normalises every vector.
+    /// </summary>
+    /// <param name="vectors">rows × cols × dim values.</param>
+    /// <param name="rows">Patch rows.</param>
+    /// <param name="cols">Patch columns.</param>
+    /// <param name="dim">Vector length.</param>
+    /// <param name="patchSize">Patch side in working pixels.</param>
+    /// <param name="workingWidth">Width the backbone saw; must be cols × patch size.</param>
+    /// <param name="workingHeight">Height the backbone saw; must be rows × patch size.</param>
+    /// <param name="imageWidth">Original image width.</param>
+    /// <param name="imageHeight">Original image height.</param>
+    /// <param name="backbone">Backbone name recorded with the features.</param>
+    /// <param name="centreChannels">Subtract each channel's mean over all patches before normalising (for post-ReLU CNN features).</param>
+    /// <exception cref="ArgumentException">Sizes disagree.</exception>
+    /// <exception cref="DinoSegModelException">A value is NaN or infinite.</exception>
+    public static PatchFeatures FromVectors(ReadOnlySpan<float> vectors, int rows, int cols, int dim, int patchSize,
+        int workingWidth, int workingHeight, int imageWidth, int imageHeight, string backbone, bool centreChannels = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(patchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageHeight);
+        ArgumentNullException.ThrowIfNull(backbone);
+        if (workingWidth != cols * patchSize || workingHeight != rows * patchSize)
+        {
+            throw new ArgumentException(
+                $"Working size {workingWidth}x{workingHeight} must be the grid {cols}x{rows} times the patch size {patchSize}.",
+                nameof(workingWidth));
+        }
+
+        long count = (long)rows * cols * dim;
+        if (vectors.Length != count)
+        {
+            throw new ArgumentException($"Expected {rows}x{cols}x{dim} = {count} values, found {vectors.Length}.", nameof(vectors));
+        }
+
+        var owned = vectors.ToArray();
+        Normalise(owned, rows * cols, dim, centreChannels);
+        return new PatchFeatures(owned, rows, cols, dim, patchSize, workingWidth, workingHeight, imageWidth, imageHeight, backbone);
+    }
+
+    /// <summary>Takes ownership of an array already laid out row-major; used by the extractors to skip one copy.</summary>
+    internal static PatchFeatures Adopt(float[] vectors, int rows, int cols, int dim, int patchSize,
+        int imageWidth, int imageHeight, string backbone, bool centreChannels)
+    {
+        Normalise(vectors, rows * cols, dim, centreChannels);
+        return new PatchFeatures(vectors, rows, cols, dim, patchSize, cols * patchSize, rows * patchSize, imageWidth, imageHeight, backbone);
+    }
+
+    private static void Normalise(float[] vectors, int count, int dim, bool centreChannels)
+    {
+        Span<float> all = vectors;
+        int bad = FirstNonFinite(all);
+        if (bad >= 0)
+        {
+            throw new DinoSegModelException("finite feature values", $"{all[bad]} at patch {bad / dim}, channel {bad % dim}",
+                "check the model file and its input normalisation; re-export the model if it produces NaN or infinity");
+        }
+
+        if (centreChannels)
+        {
+            // Post-ReLU CNN features are all positive, so raw cosines bunch up near 1; centring spreads them out.
+            var mean = new float[dim];
+            for (int p = 0; p < count; p++) TensorPrimitives.Add(mean, all.Slice(p * dim, dim), mean);
+            TensorPrimitives.Multiply(mean, 1f / count, mean);
+            for (int p = 0; p < count; p++) TensorPrimitives.Subtract(all.Slice(p * dim, dim), mean, all.Slice(p * dim, dim));
+        }
+
+        for (int p = 0; p < count; p++)
+        {
+            Span<float> v = all.Slice(p * dim, dim);
+            float norm = TensorPrimitives.Norm(v);
+            // A zero vector (e.g. a constant image after centring) stays zero: its similarity to anything is 0.
+            if (norm > 0) TensorPrimitives.Divide(v, norm, v);
+        }
+    }
+
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i])) return i;
+        }
+
+        return -1;
+    }
+}

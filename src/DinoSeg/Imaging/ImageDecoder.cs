@@ -1,0 +1,89 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace DinoSeg;
+
+/// <summary>
+/// Decodes images for DinoSeg: reads the header first and refuses images over <see cref="ImageLimits"/> before decoding,
+/// applies EXIF orientation, and keeps the first frame of animated images. Formats: PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM.
+/// </summary>
+/// <remarks>Stateless and thread-safe.</remarks>
+public static class ImageDecoder
+{
+    private const string Fix = "pass a readable PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM file";
+
+    /// <summary>Decodes the file at <paramref name="path"/>.</summary>
+    /// <exception cref="FileNotFoundException">No file at that path.</exception>
+    /// <exception cref="DinoSegImageException">Not a supported image, truncated or corrupt, or over the limits.</exception>
+    public static Image<Rgb24> Load(string path, ImageLimits? limits = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No image file at '{path}'.", path);
+        using var stream = File.OpenRead(path);
+        return Load(stream, limits, Path.GetFileName(path));
+    }
+
+    /// <summary>Decodes an image from a seekable stream; the stream stays open.</summary>
+    /// <exception cref="DinoSegImageException">Not a supported image, truncated or corrupt, or over the limits.</exception>
+    public static Image<Rgb24> Load(Stream stream, ImageLimits? limits = null) => Load(stream, limits, "stream");
+
+    private static Image<Rgb24> Load(Stream stream, ImageLimits? limits, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        limits ??= ImageLimits.Default;
+        if (!stream.CanSeek) throw new ArgumentException("The stream must be seekable: the header is read before the pixels.", nameof(stream));
+        long length = stream.Length - stream.Position;
+        if (length == 0) throw new DinoSegImageException("an image", $"an empty {name}", Fix);
+        if (length > limits.MaxBytes)
+        {
+            throw new DinoSegImageException($"at most {limits.MaxBytes} bytes", $"{length} bytes in {name}",
+                "pass a smaller file or raise ImageLimits.MaxBytes");
+        }
+
+        long start = stream.Position;
+        try
+        {
+            IImageInfo? info = Image.Identify(stream, out IImageFormat? format);
+            if (info is null || format is null) throw new DinoSegImageException("an image", $"{name} in no supported image format", Fix);
+            long pixels = (long)info.Width * info.Height;
+            if (info.Width <= 0 || info.Height <= 0 || pixels > limits.MaxPixels)
+            {
+                throw new DinoSegImageException($"at most {limits.MaxPixels} pixels", $"a {format.Name} of {info.Width}x{info.Height} ({pixels} pixels) in {name}",
+                    "downscale the image first or raise ImageLimits.MaxPixels");
+            }
+
+            stream.Position = start;
+            var image = Image.Load<Rgb24>(stream);
+            try
+            {
+                // Multi-frame images (GIF, TIFF, WebP): keep the first frame only.
+                while (image.Frames.Count > 1) image.Frames.RemoveFrame(image.Frames.Count - 1);
+                image.Mutate(x => x.AutoOrient());
+                return image;
+            }
+            catch
+            {
+                image.Dispose();
+                throw;
+            }
+        }
+        catch (UnknownImageFormatException e)
+        {
+            throw new DinoSegImageException("an image", $"{name} in no supported image format", Fix, e);
+        }
+        catch (InvalidImageContentException e)
+        {
+            throw new DinoSegImageException("a complete, valid image", $"a corrupt or truncated {name} ({e.Message})", Fix, e);
+        }
+        catch (ImageFormatException e)
+        {
+            throw new DinoSegImageException("a complete, valid image", $"an unreadable {name} ({e.Message})", Fix, e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new DinoSegImageException("an image in a supported variant of its format", $"{name}: {e.Message}", Fix, e);
+        }
+    }
+}

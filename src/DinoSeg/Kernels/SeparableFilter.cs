@@ -1,0 +1,68 @@
+using System.Numerics.Tensors;
+
+namespace DinoSeg.Kernels;
+
+/// <summary>Applies a separable linear map (one <see cref="AxisWeights"/> per axis) to a row-major 2-D float map.</summary>
+public static class SeparableFilter
+{
+    /// <summary>Scratch length <see cref="Apply"/> needs: source rows × destination columns.</summary>
+    public static int ScratchLength(AxisWeights rowWeights, AxisWeights colWeights) =>
+        rowWeights.InputLength * colWeights.OutputLength;
+
+    /// <summary>
+    /// destination = R · source · Cᵀ, where R maps rows (<paramref name="rowWeights"/>) and C maps columns
+    /// (<paramref name="colWeights"/>). Columns first, on the (small) source rows; then each destination row is a
+    /// weighted sum of a few intermediate rows, vectorised along the row.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span's length does not fit the weights.</exception>
+    public static void Apply(ReadOnlySpan<float> source, AxisWeights rowWeights, AxisWeights colWeights, Span<float> scratch, Span<float> destination)
+    {
+        int srcRows = rowWeights.InputLength, srcCols = colWeights.InputLength;
+        int dstRows = rowWeights.OutputLength, dstCols = colWeights.OutputLength;
+        if (source.Length != srcRows * srcCols) throw new ArgumentException($"Source must hold {srcRows}x{srcCols} values.", nameof(source));
+        if (destination.Length != dstRows * dstCols) throw new ArgumentException($"Destination must hold {dstRows}x{dstCols} values.", nameof(destination));
+        if (scratch.Length < srcRows * dstCols) throw new ArgumentException($"Scratch must hold at least {srcRows}x{dstCols} values.", nameof(scratch));
+
+        for (int r = 0; r < srcRows; r++)
+        {
+            ApplyAlongRow(source.Slice(r * srcCols, srcCols), colWeights, scratch.Slice(r * dstCols, dstCols));
+        }
+
+        ApplyAcrossRows(scratch[..(srcRows * dstCols)], dstCols, rowWeights, destination);
+    }
+
+    /// <summary>destination[o] = Σ_t w[o,t] · row[start[o] + t].</summary>
+    internal static void ApplyAlongRow(ReadOnlySpan<float> row, AxisWeights weights, Span<float> destination)
+    {
+        int taps = weights.Taps;
+        ReadOnlySpan<int> starts = weights.Starts;
+        ReadOnlySpan<float> w = weights.Weights;
+        for (int o = 0; o < destination.Length; o++)
+        {
+            ReadOnlySpan<float> window = row.Slice(starts[o], taps);
+            ReadOnlySpan<float> wo = w.Slice(o * taps, taps);
+            float sum = 0;
+            for (int t = 0; t < taps; t++) sum += wo[t] * window[t];
+            destination[o] = sum;
+        }
+    }
+
+    /// <summary>Row o of destination = Σ_t w[o,t] · (row start[o] + t of source); rows are <paramref name="width"/> long.</summary>
+    internal static void ApplyAcrossRows(ReadOnlySpan<float> source, int width, AxisWeights weights, Span<float> destination)
+    {
+        int taps = weights.Taps;
+        ReadOnlySpan<int> starts = weights.Starts;
+        ReadOnlySpan<float> w = weights.Weights;
+        for (int o = 0; o < weights.OutputLength; o++)
+        {
+            Span<float> dst = destination.Slice(o * width, width);
+            int start = starts[o];
+            TensorPrimitives.Multiply(source.Slice(start * width, width), w[o * taps], dst);
+            for (int t = 1; t < taps; t++)
+            {
+                float wt = w[o * taps + t];
+                if (wt != 0) TensorPrimitives.MultiplyAdd(source.Slice((start + t) * width, width), wt, dst, dst);
+            }
+        }
+    }
+}

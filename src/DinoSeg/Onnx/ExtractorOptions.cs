@@ -1,0 +1,55 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace DinoSeg;
+
+/// <summary>Where the backbone runs.</summary>
+public enum ExecutionDevice
+{
+    /// <summary>CUDA when this package and machine can run it, else CPU; the extractor says which and why.</summary>
+    Auto,
+
+    /// <summary>CPU only.</summary>
+    Cpu,
+
+    /// <summary>CUDA only: fails with <see cref="DinoSegDeviceException"/> where CUDA cannot be used.</summary>
+    Cuda,
+}
+
+/// <summary>How an <see cref="OnnxFeatureExtractor"/> builds its ONNX Runtime session and sizes its input.</summary>
+public sealed record ExtractorOptions
+{
+    /// <summary>Device choice. Default <see cref="ExecutionDevice.Auto"/>.</summary>
+    public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
+
+    /// <summary>CUDA device ordinal when CUDA is used.</summary>
+    public int CudaDeviceId { get; init; }
+
+    /// <summary>Long side of the working image in pixels; null takes the backbone's <see cref="Backbone.DefaultLongSide"/>.</summary>
+    public int? LongSide { get; init; }
+
+    /// <summary>Threads ONNX Runtime uses inside one operator; 0 lets it use one per physical core.</summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>Graph optimisations applied when the session is built. Default: all (constant folding, fusions, layout changes).</summary>
+    public GraphOptimizationLevel GraphOptimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>
+    /// Memory-pattern planning: pre-plans one arena for a given input shape. On by default; it is re-planned per new shape,
+    /// which costs little because one image is extracted once.
+    /// </summary>
+    public bool EnableMemoryPattern { get; init; } = true;
+
+    /// <summary>If set, ONNX Runtime saves the optimised graph here, for inspection or faster later loads.</summary>
+    public string? OptimizedModelPath { get; init; }
+
+    /// <summary>The defaults.</summary>
+    public static ExtractorOptions Default { get; } = new();
+
+    internal void Validate()
+    {
+        if (LongSide is <= 0) throw new ArgumentOutOfRangeException(nameof(LongSide), LongSide, "Long side must be positive.");
+        if (LongSide > 8192) throw new ArgumentOutOfRangeException(nameof(LongSide), LongSide, "Long side above 8192 px is not supported.");
+        ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads);
+        ArgumentOutOfRangeException.ThrowIfNegative(CudaDeviceId);
+    }
+}
