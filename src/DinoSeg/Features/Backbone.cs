@@ -106,7 +106,7 @@ public sealed record Backbone
         Mean = [123.15f, 115.90f, 103.06f],
         Std = [1f, 1f, 1f],
         CentreFeatures = true,
-        DefaultLongSide = 768,
+        DefaultLongSide = 512,
         DefaultThreshold = 0.2f,
     };
 

@@ -54,6 +54,11 @@ public static class ImageDecoder
                     "downscale the image first or raise ImageLimits.MaxPixels");
             }
 
+            if (!HasEndMarker(stream, start, format))
+            {
+                throw new DinoSegImageException($"a complete {format.Name} file", $"{name} cut short (no end marker)", Fix);
+            }
+
             stream.Position = start;
             var image = Image.Load<Rgb24>(stream);
             try
@@ -85,5 +90,21 @@ public static class ImageDecoder
         {
             throw new DinoSegImageException("an image in a supported variant of its format", $"{name}: {e.Message}", Fix, e);
         }
+    }
+
+    /// <summary>
+    /// The decoder fills a cut-short PNG or JPEG with blank rows instead of failing, so look for the format's end marker:
+    /// PNG ends with an IEND chunk; JPEG's EOI (FF D9) cannot occur inside entropy-coded data, so it must appear near the end
+    /// (trailing metadata after it is allowed).
+    /// </summary>
+    private static bool HasEndMarker(Stream stream, long start, IImageFormat format)
+    {
+        bool png = format.Name == "PNG", jpeg = format.Name == "JPEG";
+        if (!png && !jpeg) return true;
+        int tailLength = (int)Math.Min(stream.Length - start, png ? 12 : 64 * 1024);
+        var tail = new byte[tailLength];
+        stream.Position = stream.Length - tailLength;
+        stream.ReadExactly(tail);
+        return png ? tail.AsSpan().IndexOf("IEND"u8) >= 0 : tail.AsSpan().IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) >= 0;
     }
 }

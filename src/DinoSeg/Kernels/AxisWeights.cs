@@ -94,13 +94,16 @@ public sealed class AxisWeights
     internal static double[] GaussianKernel(double sigma)
     {
         if (sigma == 0) return [1.0];
-        int radius = (int)(4.0 * sigma + 0.5);
+        int radius = GaussianRadius(sigma);
         var kernel = new double[2 * radius + 1];
         double sum = 0;
         for (int x = -radius; x <= radius; x++) sum += kernel[x + radius] = Math.Exp(-0.5 * x * x / (sigma * sigma));
         for (int i = 0; i < kernel.Length; i++) kernel[i] /= sum;
         return kernel;
     }
+
+    /// <summary>Kernel half-width scipy uses for σ: ⌊4σ + 0.5⌋ (0 for σ = 0).</summary>
+    internal static int GaussianRadius(double sigma) => (int)(4.0 * sigma + 0.5);
 
     /// <summary>scipy's "reflect" border (d c b a | a b c d | d c b a), repeated for kernels wider than the signal.</summary>
     internal static int Reflect(int index, int length)

@@ -1,0 +1,73 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace DinoSeg.Tests.Onnx;
+
+/// <summary>Device choice without a GPU: the provider list and the CUDA append step are stand-ins.</summary>
+public sealed class DeviceSelectorTests
+{
+    private static readonly string[] CpuOnly = ["CPUExecutionProvider"];
+    private static readonly string[] WithCuda = ["CUDAExecutionProvider", "CPUExecutionProvider"];
+
+    [Fact]
+    public void Apply_CpuRequested_NeverTouchesCuda()
+    {
+        var selector = new DeviceSelector(() => throw new InvalidOperationException("not asked"), (_, _) => throw new InvalidOperationException("not asked"));
+        using var options = new SessionOptions();
+
+        var (device, reason) = selector.Apply(options, ExecutionDevice.Cpu, 0);
+
+        Assert.Equal(ExecutionDevice.Cpu, device);
+        Assert.Equal("CPU requested", reason);
+    }
+
+    [Fact]
+    public void Apply_AutoWithoutCudaProvider_FallsBackToCpuWithReason()
+    {
+        var selector = new DeviceSelector(() => CpuOnly, (_, _) => throw new InvalidOperationException("not asked"));
+        using var options = new SessionOptions();
+
+        var (device, reason) = selector.Apply(options, ExecutionDevice.Auto, 0);
+
+        Assert.Equal(ExecutionDevice.Cpu, device);
+        Assert.StartsWith("fell back to CPU", reason);
+    }
+
+    [Fact]
+    public void Apply_AutoWhenCudaLibrariesMissing_FallsBackWithTheLoaderMessage()
+    {
+        var selector = new DeviceSelector(() => WithCuda, (_, _) => throw new DllNotFoundException("libcudnn.so.9: cannot open shared object file"));
+        using var options = new SessionOptions();
+
+        var (device, reason) = selector.Apply(options, ExecutionDevice.Auto, 0);
+
+        Assert.Equal(ExecutionDevice.Cpu, device);
+        Assert.Contains("libcudnn.so.9", reason);
+    }
+
+    [Fact]
+    public void Apply_CudaRequiredWhenLibrariesMissing_ThrowsNamingCuda12AndCudnn9()
+    {
+        var selector = new DeviceSelector(() => WithCuda, (_, _) => throw new DllNotFoundException("libcudart.so.12: cannot open shared object file"));
+        using var options = new SessionOptions();
+
+        var e = Assert.Throws<DinoSegDeviceException>(() => selector.Apply(options, ExecutionDevice.Cuda, 0));
+
+        Assert.Contains("libcudart.so.12", e.Found);
+        Assert.Contains("CUDA 12", e.Fix);
+        Assert.Contains("cuDNN 9", e.Fix);
+    }
+
+    [Fact]
+    public void Apply_CudaAvailable_UsesCudaWithTheDeviceId()
+    {
+        int seenDevice = -1;
+        var selector = new DeviceSelector(() => WithCuda, (_, id) => seenDevice = id);
+        using var options = new SessionOptions();
+
+        var (device, reason) = selector.Apply(options, ExecutionDevice.Auto, 1);
+
+        Assert.Equal(ExecutionDevice.Cuda, device);
+        Assert.Equal(1, seenDevice);
+        Assert.Equal("CUDA device 1", reason);
+    }
+}

@@ -1,0 +1,49 @@
+namespace DinoSeg.Tests.Segmentation;
+
+/// <summary>
+/// End to end on real photos with the embedded backbone: the mask must cover what was clicked (and what looks like it)
+/// and leave most of the rest alone. Points were read off the photos by eye.
+/// </summary>
+public sealed class RealPhotoTests : IClassFixture<RealPhotoTests.Segmenter>
+{
+    public sealed class Segmenter : IDisposable
+    {
+        public DinoSegmenter Dino { get; } = DinoSegmenter.CreateDefault();
+
+        public void Dispose() => Dino.Dispose();
+    }
+
+    private readonly DinoSegmenter _dino;
+
+    public RealPhotoTests(Segmenter fixture) => _dino = fixture.Dino;
+
+    [Fact]
+    public void Segment_CatsLeftEye_FindsTheRightEyeToo_AndNotTheFur()
+    {
+        SegmentationResult r = _dino.Segment(TestPaths.Image("chelsea.png"), new PixelPoint(172, 115), _dino.DefaultThreshold);
+
+        AssertSelected(r, (172, 115), (318, 137));
+        AssertNotSelected(r, (60, 220), (262, 245), (400, 40), (240, 60));
+        Assert.InRange(r.AreaFraction, 0.005, 0.15);
+    }
+
+    [Fact]
+    public void Segment_EspressoCrema_CoversTheCremaNotTheTable()
+    {
+        SegmentationResult r = _dino.Segment(TestPaths.Image("coffee.png"), new PixelPoint(290, 150), _dino.DefaultThreshold);
+
+        AssertSelected(r, (290, 150), (260, 140));
+        AssertNotSelected(r, (560, 330), (40, 60), (120, 300), (540, 60));
+        Assert.InRange(r.AreaFraction, 0.01, 0.2);
+    }
+
+    private static void AssertSelected(SegmentationResult r, params (int X, int Y)[] points)
+    {
+        foreach (var (x, y) in points) Assert.True(r.Mask[y * r.Width + x] == 255, $"({x},{y}) should be selected; similarity {r.Similarity[y * r.Width + x]:F3}, threshold {r.Threshold}");
+    }
+
+    private static void AssertNotSelected(SegmentationResult r, params (int X, int Y)[] points)
+    {
+        foreach (var (x, y) in points) Assert.True(r.Mask[y * r.Width + x] == 0, $"({x},{y}) should not be selected; similarity {r.Similarity[y * r.Width + x]:F3}, threshold {r.Threshold}");
+    }
+}
