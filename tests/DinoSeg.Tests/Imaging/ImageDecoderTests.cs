@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using DinoSeg.Tests.Shared;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
@@ -70,7 +70,7 @@ public sealed class ImageDecoderTests : IDisposable
     [Fact]
     public void Load_HeaderClaimingTenGigapixels_IsRefusedBeforeDecoding()
     {
-        string path = Write("huge.png", PngHeaderOnly(100_000, 100_000));
+        string path = Write("huge.png", HostileFiles.PngHeaderOnly(100_000, 100_000));
 
         var e = Assert.Throws<DinoSegImageException>(() => ImageDecoder.Load(path));
 
@@ -113,34 +113,5 @@ public sealed class ImageDecoderTests : IDisposable
         string path = Path.Combine(_dir, name);
         File.WriteAllBytes(path, bytes);
         return path;
-    }
-
-    /// <summary>A PNG signature and an IHDR chunk (valid CRC) declaring the given size, with no pixel data after it.</summary>
-    internal static byte[] PngHeaderOnly(int width, int height)
-    {
-        var ihdr = new byte[17];
-        "IHDR"u8.CopyTo(ihdr);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(8), height);
-        ihdr[12] = 8; // bit depth
-        ihdr[13] = 2; // colour type RGB
-        var png = new List<byte>([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]);
-        png.AddRange(ihdr);
-        var crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(ihdr));
-        png.AddRange(crc);
-        return [.. png];
-    }
-
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-        }
-
-        return ~crc;
     }
 }

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using DinoSeg.Tests.Shared;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Cli.Tests;
+
+/// <summary><c>dinoseg segment</c> through the real process: the happy path and every documented error.</summary>
+public sealed class SegmentCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dinoseg-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Out => Path.Combine(_dir, "out");
+
+    [Fact]
+    public void Segment_SamplePhoto_WritesAllViewsAtOriginalSize()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--out", Out);
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Empty(r.StdErr);
+        string[] files = ["mask.png", "soft-mask.png", "similarity.png", "overlay.png", "cutout.png", "panel.png"];
+        Assert.Equal(files.Order(), Directory.GetFiles(Out).Select(Path.GetFileName).Order());
+        using var mask = Image.Load<L8>(Path.Combine(Out, "mask.png"));
+        Assert.Equal((451, 300), (mask.Width, mask.Height));
+        Assert.Equal(8, Image.Identify(Path.Combine(Out, "mask.png")).PixelType.BitsPerPixel);
+        Assert.Equal(8, Image.Identify(Path.Combine(Out, "soft-mask.png")).PixelType.BitsPerPixel);
+        Assert.Equal(32, Image.Identify(Path.Combine(Out, "cutout.png")).PixelType.BitsPerPixel);
+        Assert.Equal(255, mask[172, 115].PackedValue); // the clicked eye
+        Assert.Equal(255, mask[318, 137].PackedValue); // and the other one
+        Assert.All(Enumerable.Range(0, 300).SelectMany(y => new[] { mask[0, y].PackedValue, mask[450, y].PackedValue }), v => Assert.True(v is 0 or 255));
+    }
+
+    [Fact]
+    public void Segment_Json_PrintsOneObjectWithSizesDeviceThresholdAreaAndTimings()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--seed", "260,140",
+            "--threshold", "0.25", "--sigma", "2", "--device", "cpu", "--out", Out, "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        JsonElement root = doc.RootElement;
+        Assert.Equal(600, root.GetProperty("image").GetProperty("width").GetInt32());
+        Assert.Equal(400, root.GetProperty("image").GetProperty("height").GetInt32());
+        Assert.Equal(16, root.GetProperty("patchSize").GetInt32());
+        Assert.True(root.GetProperty("grid").GetProperty("rows").GetInt32() > 0);
+        Assert.Equal("resnet18-s16", root.GetProperty("backbone").GetString());
+        Assert.Equal("cpu", root.GetProperty("device").GetString());
+        Assert.Equal(0.25, root.GetProperty("threshold").GetDouble(), 6);
+        Assert.Equal(2, root.GetProperty("seeds").GetArrayLength());
+        Assert.InRange(root.GetProperty("maskAreaFraction").GetDouble(), 0.001, 0.5);
+        JsonElement timings = root.GetProperty("timingsMs");
+        foreach (string stage in new[] { "decode", "extract", "segment" }) Assert.True(timings.GetProperty(stage).GetDouble() >= 0);
+    }
+
+    [Fact]
+    public void Help_ListsTheContract()
+    {
+        var r = CliProcess.Run("segment", "--help");
+
+        Assert.Equal(0, r.ExitCode);
+        foreach (string option in new[] { "--seed", "--negative", "--threshold", "--sigma", "--backbone", "--model", "--device", "--out", "--json" })
+        {
+            Assert.Contains(option, r.StdOut);
+        }
+    }
+
+    public static TheoryData<string, string[], int, string> Errors => new()
+    {
+        { "missing file", ["segment", "/no/such.png", "--seed", "1,1", "--out", "{out}"], 2, "file not found" },
+        { "empty file", ["segment", "{empty}", "--seed", "1,1", "--out", "{out}"], 3, "empty" },
+        { "not an image", ["segment", "{text}", "--seed", "1,1", "--out", "{out}"], 3, "no supported image format" },
+        { "truncated", ["segment", "{truncated}", "--seed", "1,1", "--out", "{out}"], 3, "cut short" },
+        { "10 gigapixels", ["segment", "{huge}", "--seed", "1,1", "--out", "{out}"], 3, "100000x100000" },
+        { "seed outside", ["segment", "{photo}", "--seed", "451,10", "--out", "{out}"], 2, "outside the 451x300 image" },
+        { "seed unparsable", ["segment", "{photo}", "--seed", "ten,10", "--out", "{out}"], 2, "expects X,Y" },
+        { "seed missing", ["segment", "{photo}", "--out", "{out}"], 2, "missing --seed" },
+        { "threshold NaN", ["segment", "{photo}", "--seed", "1,1", "--threshold", "NaN", "--out", "{out}"], 2, "[-1, 1]" },
+        { "threshold too big", ["segment", "{photo}", "--seed", "1,1", "--threshold", "1.5", "--out", "{out}"], 2, "[-1, 1]" },
+        { "threshold auto", ["segment", "{photo}", "--seed", "1,1", "--threshold", "auto", "--out", "{out}"], 2, "not supported yet" },
+        { "negative seed", ["segment", "{photo}", "--seed", "1,1", "--negative", "5,5", "--out", "{out}"], 2, "not supported yet" },
+        { "missing model", ["segment", "{photo}", "--seed", "1,1", "--backbone", "dinov3", "--model", "/no/model.onnx", "--out", "{out}"], 2, "file not found" },
+        { "not an onnx model", ["segment", "{photo}", "--seed", "1,1", "--backbone", "dinov3", "--model", "{text}", "--out", "{out}"], 4, "ONNX" },
+        { "model without backbone", ["segment", "{photo}", "--seed", "1,1", "--model", "{text}", "--out", "{out}"], 2, "--backbone dinov3 or dinov2" },
+        { "cuda without cuda", ["segment", "{photo}", "--seed", "1,1", "--device", "cuda", "--out", "{out}"], 5, "DinoSeg.Gpu" },
+        { "unknown option", ["segment", "{photo}", "--seed", "1,1", "--colour", "red", "--out", "{out}"], 2, "unknown option '--colour'" },
+        { "unknown command", ["paint", "{photo}"], 2, "unknown command 'paint'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Errors))]
+    public void Segment_BadInput_FailsWithOneLineAndNoOutputFiles(string scenario, string[] args, int exitCode, string message)
+    {
+        var r = CliProcess.Run(args.Select(Expand).ToArray());
+
+        Assert.True(exitCode == r.ExitCode, $"{scenario}: exit {r.ExitCode}, stderr: {r.StdErr}");
+        string error = r.StdErr.TrimEnd('\n');
+        Assert.DoesNotContain('\n', error);
+        Assert.StartsWith("dinoseg: error: ", error);
+        Assert.Contains(message, error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.False(Directory.Exists(Out) && Directory.EnumerateFileSystemEntries(Out).Any(), $"{scenario}: files were written");
+    }
+
+    private string Expand(string arg) => arg switch
+    {
+        "{out}" => Out,
+        "{photo}" => CliProcess.Image("chelsea.png"),
+        "{empty}" => Write("empty.png", []),
+        "{text}" => Write("notes.txt", "not an image, not a model"u8.ToArray()),
+        "{truncated}" => Write("cut.jpg", File.ReadAllBytes(CliProcess.Image("rocket.jpg"))[..20000]),
+        "{huge}" => Write("huge.png", HostileFiles.PngHeaderOnly(100_000, 100_000)),
+        _ => arg,
+    };
+
+    private string Write(string name, byte[] bytes)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+}
