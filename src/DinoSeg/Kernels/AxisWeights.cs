@@ -93,8 +93,9 @@ public sealed class AxisWeights
     /// <summary>The normalised Gaussian scipy uses: radius ⌊4σ + 0.5⌋, weights ∝ exp(-x²/2σ²). σ = 0 gives the identity [1].</summary>
     internal static double[] GaussianKernel(double sigma)
     {
-        if (sigma == 0) return [1.0];
+        // A radius-0 kernel is the identity; returning it early also avoids 0/0 when σ² underflows.
         int radius = GaussianRadius(sigma);
+        if (radius == 0) return [1.0];
         var kernel = new double[2 * radius + 1];
         double sum = 0;
         for (int x = -radius; x <= radius; x++) sum += kernel[x + radius] = Math.Exp(-0.5 * x * x / (sigma * sigma));
@@ -117,7 +118,7 @@ public sealed class AxisWeights
     /// <summary>Largest σ accepted, in pixels: beyond it a blur is a flat average and its kernel costs memory for nothing.</summary>
     public const double MaxSigma = 1024;
 
-    private static void ValidateSigma(double sigma)
+    internal static void ValidateSigma(double sigma)
     {
         if (!(sigma >= 0 && sigma <= MaxSigma))
         {

@@ -9,8 +9,11 @@ namespace DinoSeg.Kernels;
 public static class GaussianBlur
 {
     /// <summary>Scratch length <see cref="Apply"/> needs for a map of this size and σ.</summary>
-    public static int ScratchLength(int rows, int cols, double sigma) =>
-        rows * cols + cols + 2 * AxisWeights.GaussianRadius(sigma);
+    public static int ScratchLength(int rows, int cols, double sigma)
+    {
+        AxisWeights.ValidateSigma(sigma);
+        return rows * cols + cols + 2 * AxisWeights.GaussianRadius(sigma);
+    }
 
     /// <summary>Blurs <paramref name="source"/> (rows × cols) into <paramref name="destination"/>.</summary>
     /// <param name="source">Input map.</param>

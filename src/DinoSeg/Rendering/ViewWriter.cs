@@ -1,0 +1,128 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Rendering;
+
+/// <summary>
+/// Writes the views of a segmentation as PNG files. Every file is written to a temporary file in the same directory and
+/// then renamed into place, so a reader never sees a partial file and a failed write leaves nothing behind.
+/// </summary>
+public static class ViewWriter
+{
+    /// <summary>The binary mask, 8-bit greyscale 0/255.</summary>
+    public const string MaskFile = "mask.png";
+
+    /// <summary>The soft mask, 8-bit greyscale.</summary>
+    public const string SoftMaskFile = "soft-mask.png";
+
+    /// <summary>The similarity heatmap with its colour bar, 8-bit RGB.</summary>
+    public const string SimilarityFile = "similarity.png";
+
+    /// <summary>The overlay with the seeds, 8-bit RGB.</summary>
+    public const string OverlayFile = "overlay.png";
+
+    /// <summary>The cut-out, 8-bit RGBA.</summary>
+    public const string CutoutFile = "cutout.png";
+
+    /// <summary>All views side by side, 8-bit RGB.</summary>
+    public const string PanelFile = "panel.png";
+
+    /// <summary>The names of the files <see cref="SaveAll"/> writes, in the order it writes them.</summary>
+    public static IReadOnlyList<string> FileNames { get; } = [MaskFile, SoftMaskFile, SimilarityFile, OverlayFile, CutoutFile, PanelFile];
+
+    /// <summary>
+    /// Renders every view and writes it into <paramref name="directory"/> (created if missing) under the names in
+    /// <see cref="FileNames"/>, replacing files of the same name.
+    /// </summary>
+    /// <param name="image">The segmented image, the same size as the result.</param>
+    /// <param name="result">The segmentation to draw.</param>
+    /// <param name="directory">Where to write the files.</param>
+    /// <returns>The full paths written, in the order of <see cref="FileNames"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="image"/> is not the size of <paramref name="result"/>, or <paramref name="directory"/> is empty.</exception>
+    public static IReadOnlyList<string> SaveAll(Image<Rgb24> image, SegmentationResult result, string directory)
+    {
+        Renderer.Validate(image, result);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        string root = Path.GetFullPath(directory);
+        Directory.CreateDirectory(root);
+
+        var written = new List<string>(FileNames.Count);
+        void Save(Image view, string name)
+        {
+            using (view)
+            {
+                string path = Path.Combine(root, name);
+                SavePng(view, path);
+                written.Add(path);
+            }
+        }
+
+        Save(Renderer.Mask(result), MaskFile);
+        Save(Renderer.SoftMask(result), SoftMaskFile);
+        Save(Renderer.SimilarityHeatmap(result), SimilarityFile);
+        Save(Renderer.Overlay(image, result), OverlayFile);
+        Save(Renderer.Cutout(image, result), CutoutFile);
+        Save(Renderer.Panel(image, result), PanelFile);
+        return written;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="image"/> as a PNG at <paramref name="path"/>, atomically: encodes into a temporary file
+    /// beside it, then renames it over any existing file. On failure the temporary file is deleted and the old file, if any,
+    /// is untouched. The directory is created if missing. 8-bit greyscale, RGB and RGBA images keep their channels.
+    /// </summary>
+    /// <param name="image">The image to write.</param>
+    /// <param name="path">The file to create or replace.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names a directory.</exception>
+    public static void SavePng(Image image, string path)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = Path.GetFullPath(path);
+        string? directory = Path.GetDirectoryName(full);
+        string name = Path.GetFileName(full);
+        if (directory is null || name.Length == 0) throw new ArgumentException($"'{path}' does not name a file.", nameof(path));
+        Directory.CreateDirectory(directory);
+
+        string temp = Path.Combine(directory, $".{name}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                image.Save(stream, EncoderFor(image));
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static PngEncoder EncoderFor(Image image) => image switch
+    {
+        Image<L8> => new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 },
+        Image<Rgb24> => new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 },
+        Image<Rgba32> => new PngEncoder { ColorType = PngColorType.RgbWithAlpha, BitDepth = PngBitDepth.Bit8 },
+        _ => new PngEncoder(),
+    };
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The original exception matters more; a leftover temporary file is hidden (dot-prefixed) and named *.tmp.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
