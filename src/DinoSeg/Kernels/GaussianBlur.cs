@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace DinoSeg.Kernels;
 
@@ -25,23 +26,39 @@ public static class GaussianBlur
     internal static void Apply(ReadOnlySpan<float> source, AxisWeights columnWeights, ReadOnlySpan<float> kernel, int cols, Span<float> scratch, Span<float> destination)
     {
         int rows = columnWeights.OutputLength;
-        int radius = kernel.Length / 2;
         Span<float> vertical = scratch[..(rows * cols)];
-        Span<float> padded = scratch.Slice(rows * cols, cols + 2 * radius);
-        SeparableFilter.ApplyAcrossRows(source, cols, columnWeights, vertical);
-        for (int r = 0; r < rows; r++)
+        SeparableFilter.ApplyAcrossRows(source, cols, cols, columnWeights, 0, rows, vertical);
+        AlongRows(vertical, kernel, cols, 0, rows, destination);
+    }
+
+    /// <summary>
+    /// Horizontal pass over rows [first, end): interior outputs are one vectorised multiply-add per tap over shifted
+    /// slices of the row; the few outputs within the kernel radius of either end read reflected samples one by one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void AlongRows(ReadOnlySpan<float> source, ReadOnlySpan<float> kernel, int cols, int first, int end, Span<float> destination)
+    {
+        int radius = kernel.Length / 2;
+        int interior = cols - 2 * radius;
+        for (int r = first; r < end; r++)
         {
-            ReadOnlySpan<float> row = vertical.Slice(r * cols, cols);
-            row.CopyTo(padded.Slice(radius, cols));
-            for (int k = 1; k <= radius; k++)
+            ReadOnlySpan<float> row = source.Slice(r * cols, cols);
+            Span<float> dst = destination.Slice(r * cols, cols);
+            if (interior > 0)
             {
-                padded[radius - k] = row[AxisWeights.Reflect(-k, cols)];
-                padded[radius + cols - 1 + k] = row[AxisWeights.Reflect(cols - 1 + k, cols)];
+                Span<float> middle = dst.Slice(radius, interior);
+                TensorPrimitives.Multiply(row[..interior], kernel[0], middle);
+                for (int k = 1; k < kernel.Length; k++) TensorPrimitives.MultiplyAdd(row.Slice(k, interior), kernel[k], middle, middle);
             }
 
-            Span<float> dst = destination.Slice(r * cols, cols);
-            TensorPrimitives.Multiply(padded[..cols], kernel[0], dst);
-            for (int k = 1; k < kernel.Length; k++) TensorPrimitives.MultiplyAdd(padded.Slice(k, cols), kernel[k], dst, dst);
+            for (int x = 0; x < cols; x++)
+            {
+                if (x == radius && interior > 0) x = cols - radius; // skip the vectorised middle
+                if (x >= cols) break;
+                float sum = 0;
+                for (int k = -radius; k <= radius; k++) sum += kernel[k + radius] * row[AxisWeights.Reflect(x + k, cols)];
+                dst[x] = sum;
+            }
         }
     }
 }

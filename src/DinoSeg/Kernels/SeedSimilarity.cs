@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace DinoSeg.Kernels;
@@ -10,6 +11,7 @@ public static class SeedSimilarity
     /// <param name="seed">The seed vector.</param>
     /// <param name="destination">One value per patch.</param>
     /// <exception cref="ArgumentException">Lengths disagree.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(ReadOnlySpan<float> vectors, ReadOnlySpan<float> seed, Span<float> destination)
     {
         int dim = Validate(vectors, seed, destination);
@@ -21,6 +23,7 @@ public static class SeedSimilarity
 
     /// <summary>destination[p] = max(destination[p], vectors[p] · seed): folds one more seed into a max-over-seeds map.</summary>
     /// <exception cref="ArgumentException">Lengths disagree.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxInto(ReadOnlySpan<float> vectors, ReadOnlySpan<float> seed, Span<float> destination)
     {
         int dim = Validate(vectors, seed, destination);

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace DinoSeg.Kernels;
 
@@ -32,36 +34,48 @@ public static class SeparableFilter
     }
 
     /// <summary>destination[o] = Σ_t w[o,t] · row[start[o] + t].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ApplyAlongRow(ReadOnlySpan<float> row, AxisWeights weights, Span<float> destination)
     {
         int taps = weights.Taps;
-        ReadOnlySpan<int> starts = weights.Starts;
-        ReadOnlySpan<float> w = weights.Weights;
-        for (int o = 0; o < destination.Length; o++)
+        if (row.Length < weights.InputLength || destination.Length < weights.OutputLength) throw new ArgumentException("Row lengths do not fit the weights.", nameof(row));
+        // Bounds were checked once above and by AxisWeights' construction (start + taps ≤ input length).
+        ref float input = ref MemoryMarshal.GetReference(row);
+        ref float w = ref MemoryMarshal.GetReference(weights.Weights);
+        ref int starts = ref MemoryMarshal.GetReference(weights.Starts);
+        for (int o = 0; o < weights.OutputLength; o++)
         {
-            ReadOnlySpan<float> window = row.Slice(starts[o], taps);
-            ReadOnlySpan<float> wo = w.Slice(o * taps, taps);
+            ref float window = ref Unsafe.Add(ref input, Unsafe.Add(ref starts, o));
+            ref float wo = ref Unsafe.Add(ref w, o * taps);
             float sum = 0;
-            for (int t = 0; t < taps; t++) sum += wo[t] * window[t];
+            for (int t = 0; t < taps; t++) sum += Unsafe.Add(ref wo, t) * Unsafe.Add(ref window, t);
             destination[o] = sum;
         }
     }
 
     /// <summary>Row o of destination = Σ_t w[o,t] · (row start[o] + t of source); rows are <paramref name="width"/> long.</summary>
-    internal static void ApplyAcrossRows(ReadOnlySpan<float> source, int width, AxisWeights weights, Span<float> destination)
+    internal static void ApplyAcrossRows(ReadOnlySpan<float> source, int width, AxisWeights weights, Span<float> destination) =>
+        ApplyAcrossRows(source, width, width, weights, 0, weights.OutputLength, destination);
+
+    /// <summary>
+    /// Output rows [first, end) of the across-rows pass; source rows are <paramref name="stride"/> apart (padding keeps rows
+    /// that are a multiple of 4 KiB apart from colliding in the cache), destination rows are packed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ApplyAcrossRows(ReadOnlySpan<float> source, int stride, int width, AxisWeights weights, int first, int end, Span<float> destination)
     {
         int taps = weights.Taps;
         ReadOnlySpan<int> starts = weights.Starts;
         ReadOnlySpan<float> w = weights.Weights;
-        for (int o = 0; o < weights.OutputLength; o++)
+        for (int o = first; o < end; o++)
         {
             Span<float> dst = destination.Slice(o * width, width);
             int start = starts[o];
-            TensorPrimitives.Multiply(source.Slice(start * width, width), w[o * taps], dst);
+            TensorPrimitives.Multiply(source.Slice(start * stride, width), w[o * taps], dst);
             for (int t = 1; t < taps; t++)
             {
                 float wt = w[o * taps + t];
-                if (wt != 0) TensorPrimitives.MultiplyAdd(source.Slice((start + t) * width, width), wt, dst, dst);
+                if (wt != 0) TensorPrimitives.MultiplyAdd(source.Slice((start + t) * stride, width), wt, dst, dst);
             }
         }
     }

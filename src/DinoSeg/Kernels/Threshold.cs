@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 
@@ -8,6 +9,7 @@ public static class Threshold
 {
     /// <summary>Writes the mask and returns how many pixels were selected.</summary>
     /// <exception cref="ArgumentException">Lengths differ.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Apply(ReadOnlySpan<float> map, float threshold, Span<byte> mask)
     {
         if (mask.Length != map.Length) throw new ArgumentException($"Mask must hold {map.Length} bytes, found {mask.Length}.", nameof(mask));

@@ -1,4 +1,5 @@
 using DinoSeg.Kernels;
+using DinoSeg.Parallel;
 
 namespace DinoSeg;
 
@@ -8,17 +9,29 @@ namespace DinoSeg;
 /// <see cref="SimilaritySegmenter.Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, float, SegmentationResult)"/> makes the
 /// next click allocation-free.
 /// </summary>
-/// <remarks>Not thread-safe: use one result per thread. Spans are valid until the result is segmented into again.</remarks>
-public sealed class SegmentationResult
+/// <remarks>
+/// Not thread-safe: use one result per thread. Spans are valid until the result is segmented into again. The soft mask is
+/// computed on first read after each click or threshold change (it costs a full-resolution blur that a click need not pay).
+/// </remarks>
+public sealed partial class SegmentationResult
 {
+    // Intermediate rows are padded so rows a multiple of 4 KiB apart do not map to the same cache sets.
+    private const int RowPadding = 16;
+
     private readonly float[] _patchSimilarity;
     private readonly float[] _similarity;
     private readonly byte[] _mask;
     private readonly float[] _softMask;
     private readonly List<PixelPoint> _seeds = new(4);
-    private float[] _scratch = [];
+    private readonly int _stride;
+    private float[] _horizontal = [];
+    private float[] _featherScratch = [];
     private AxisWeights? _upRows, _upCols, _featherRows;
     private float[] _featherKernel = [];
+    private double _upSigma = double.NaN, _featherSigma = double.NaN;
+    private bool _softMaskStale;
+    private int _selected;
+    private readonly Jobs _jobs;
 
     /// <summary>Creates an empty result sized for <paramref name="features"/>; fill it with <see cref="SimilaritySegmenter"/>.</summary>
     public SegmentationResult(PatchFeatures features)
@@ -27,11 +40,13 @@ public sealed class SegmentationResult
         Width = features.ImageWidth;
         Height = features.ImageHeight;
         Grid = features.Grid;
+        _stride = Width + RowPadding;
         _patchSimilarity = new float[features.PatchCount];
         _similarity = new float[Width * Height];
         _mask = new byte[Width * Height];
         _softMask = new float[Width * Height];
         Vector = new float[features.Dim];
+        _jobs = new Jobs(this);
     }
 
     /// <summary>Image width in pixels (all full-resolution maps are this wide).</summary>
@@ -52,17 +67,28 @@ public sealed class SegmentationResult
     /// <summary>Binary mask at image size: 255 where <see cref="Similarity"/> ≥ <see cref="Threshold"/>, else 0.</summary>
     public ReadOnlySpan<byte> Mask => _mask;
 
-    /// <summary>Feathered mask in [0, 1] at image size; empty when <see cref="SegmentationOptions.ComputeSoftMask"/> is off.</summary>
-    public ReadOnlySpan<float> SoftMask => HasSoftMask ? _softMask : [];
+    /// <summary>
+    /// Feathered mask in [0, 1] at image size (the binary mask blurred with <see cref="SegmentationOptions.FeatherSigma"/>);
+    /// empty when <see cref="SegmentationOptions.ComputeSoftMask"/> is off. Computed on first read after a change.
+    /// </summary>
+    public ReadOnlySpan<float> SoftMask
+    {
+        get
+        {
+            if (!HasSoftMask) return [];
+            if (_softMaskStale) ComputeSoftMask();
+            return _softMask;
+        }
+    }
 
-    /// <summary>Whether <see cref="SoftMask"/> was computed.</summary>
-    public bool HasSoftMask { get; internal set; }
+    /// <summary>Whether <see cref="SoftMask"/> is available (it is unless the options turned it off).</summary>
+    public bool HasSoftMask { get; private set; }
 
     /// <summary>Threshold that produced <see cref="Mask"/>.</summary>
-    public float Threshold { get; internal set; }
+    public float Threshold { get; private set; }
 
     /// <summary>Pixels selected by <see cref="Mask"/>.</summary>
-    public int SelectedPixels { get; internal set; }
+    public int SelectedPixels => _selected;
 
     /// <summary>Fraction of the image selected, in [0, 1].</summary>
     public double AreaFraction => (double)SelectedPixels / (Width * Height);
@@ -74,19 +100,22 @@ public sealed class SegmentationResult
 
     internal Span<float> PatchSimilarityBuffer => _patchSimilarity;
 
-    internal Span<float> SimilarityBuffer => _similarity;
-
-    internal Span<byte> MaskBuffer => _mask;
-
-    internal Span<float> SoftMaskBuffer => _softMask;
-
     internal List<PixelPoint> SeedList => _seeds;
 
-    internal bool Fits(PatchFeatures features) =>
-        features.Grid == Grid && features.Dim == Vector.Length;
+    internal bool Fits(PatchFeatures features) => features.Grid == Grid && features.Dim == Vector.Length;
 
-    /// <summary>Upsample-and-smooth weights, rebuilt only when σ changes.</summary>
-    internal (AxisWeights Rows, AxisWeights Cols) UpsampleWeights(double sigma)
+    /// <summary>Similarity of every patch to <see cref="Vector"/> (or its max with what is there), split over the workers.</summary>
+    internal void ComputeSimilarity(PatchFeatures features, bool max)
+    {
+        _jobs.Features = features;
+        _jobs.MaxInto = max;
+        // At least ~256 KiB of features per part: below that, waking a thread costs more than it saves.
+        RangeWorkers.Shared.For(_jobs.Similarity, features.PatchCount, Math.Max(1, 65536 / features.Dim));
+        _jobs.Features = null;
+    }
+
+    /// <summary>Patch similarity → upsampled, smoothed map → mask, split over the worker threads.</summary>
+    internal void Upsample(double sigma, float threshold)
     {
         if (_upRows is null || _upSigma != sigma)
         {
@@ -95,27 +124,47 @@ public sealed class SegmentationResult
             _upSigma = sigma;
         }
 
-        return (_upRows, _upCols!);
+        if (_horizontal.Length == 0) _horizontal = new float[Grid.Rows * _stride];
+        RangeWorkers workers = RangeWorkers.Shared;
+        workers.For(_jobs.AlongColumns, Grid.Rows, Math.Max(1, 65536 / (Width * _upCols!.Taps)));
+        Threshold = threshold;
+        _selected = 0;
+        workers.For(_jobs.AcrossRowsAndThreshold, Height, Math.Max(1, 32768 / Width));
     }
 
-    private double _upSigma = double.NaN;
-    private double _featherSigma = double.NaN;
-
-    internal (AxisWeights Rows, float[] Kernel) FeatherWeights(double sigma)
+    /// <summary>Re-applies a threshold to the existing map (the slider path).</summary>
+    internal void ApplyThreshold(float threshold)
     {
-        if (_featherRows is null || _featherSigma != sigma)
+        Threshold = threshold;
+        _selected = 0;
+        RangeWorkers.Shared.For(_jobs.ThresholdOnly, Height, Math.Max(1, 65536 / Width));
+    }
+
+    /// <summary>Records how the soft mask is to be made; it is computed when first read.</summary>
+    internal void InvalidateSoftMask(bool enabled, double featherSigma)
+    {
+        HasSoftMask = enabled;
+        _softMaskStale = enabled;
+        if (enabled && _featherSigma != featherSigma)
         {
-            _featherRows = AxisWeights.Gaussian(Height, sigma);
-            _featherKernel = Array.ConvertAll(AxisWeights.GaussianKernel(sigma), w => (float)w);
-            _featherSigma = sigma;
+            _featherRows = AxisWeights.Gaussian(Height, featherSigma);
+            _featherKernel = Array.ConvertAll(AxisWeights.GaussianKernel(featherSigma), w => (float)w);
+            _featherSigma = featherSigma;
+        }
+    }
+
+    private void ComputeSoftMask()
+    {
+        RangeWorkers workers = RangeWorkers.Shared;
+        int minRows = Math.Max(1, 32768 / Width);
+        workers.For(_jobs.MaskToSoft, Height, minRows);
+        if (_featherKernel.Length > 1)
+        {
+            if (_featherScratch.Length == 0) _featherScratch = new float[Width * Height];
+            workers.For(_jobs.FeatherAcrossRows, Height, minRows); // soft mask (0/1) → vertical blur in the scratch
+            workers.For(_jobs.FeatherAlongRows, Height, minRows);  // scratch → horizontal blur in the soft mask
         }
 
-        return (_featherRows, _featherKernel);
-    }
-
-    internal Span<float> Scratch(int length)
-    {
-        if (_scratch.Length < length) _scratch = new float[length];
-        return _scratch.AsSpan(0, length);
+        _softMaskStale = false;
     }
 }

@@ -5,11 +5,12 @@ namespace DinoSeg;
 
 /// <summary>
 /// The per-click path: seed similarity over the patch grid → bilinear upsampling to image size with optional Gaussian
-/// smoothing (one fused separable pass) → threshold → feathered soft mask.
+/// smoothing (one fused separable pass, exactly equal to upsample-then-blur) → threshold → feathered soft mask.
 /// </summary>
 /// <remarks>
 /// Immutable and thread-safe: any number of threads may segment the same <see cref="PatchFeatures"/> at once, each with
-/// its own <see cref="SegmentationResult"/>. Reusing a result makes a click allocation-free.
+/// its own <see cref="SegmentationResult"/>. Reusing a result makes a click allocation-free. Large images are split over
+/// the machine's cores.
 /// </remarks>
 public sealed class SimilaritySegmenter
 {
@@ -54,16 +55,13 @@ public sealed class SimilaritySegmenter
         into.SeedList.Clear();
         foreach (PixelPoint seed in seeds) into.SeedList.Add(seed);
         ComputePatchSimilarity(features, seeds, into);
-
-        var (rowWeights, colWeights) = into.UpsampleWeights(Options.SimilaritySigma);
-        SeparableFilter.Apply(into.PatchSimilarity, rowWeights, colWeights,
-            into.Scratch(SeparableFilter.ScratchLength(rowWeights, colWeights)), into.SimilarityBuffer);
-        ApplyThreshold(into, threshold);
+        into.Upsample(Options.SimilaritySigma, threshold);
+        into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }
 
     /// <summary>
-    /// The slider path: re-thresholds an existing result (and re-feathers its soft mask) without touching features or the
-    /// similarity map.
+    /// The slider path: re-thresholds an existing result without touching features or the similarity map; the soft mask
+    /// follows on its next read.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The threshold is not in [-1, 1].</exception>
     public void Rethreshold(SegmentationResult result, float threshold)
@@ -71,7 +69,8 @@ public sealed class SimilaritySegmenter
         ArgumentNullException.ThrowIfNull(result);
         ValidateThreshold(threshold);
         if (result.Seeds.Count == 0) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
-        ApplyThreshold(result, threshold);
+        result.ApplyThreshold(threshold);
+        result.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }
 
     private void ComputePatchSimilarity(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, SegmentationResult into)
@@ -89,7 +88,7 @@ public sealed class SimilaritySegmenter
             }
 
             if (seeds.Length > 1) TensorPrimitives.Multiply(seedVector, 1f / seeds.Length, seedVector);
-            SeedSimilarity.Compute(features.Vectors, seedVector, similarity);
+            into.ComputeSimilarity(features, max: false);
         }
         else
         {
@@ -97,26 +96,9 @@ public sealed class SimilaritySegmenter
             foreach (PixelPoint seed in seeds)
             {
                 var (row, col) = features.PatchAt(seed);
-                SeedSimilarity.MaxInto(features.Vectors, features.GetPatch(row, col), similarity);
+                features.GetPatch(row, col).CopyTo(into.Vector);
+                into.ComputeSimilarity(features, max: true);
             }
-        }
-    }
-
-    private void ApplyThreshold(SegmentationResult result, float threshold)
-    {
-        result.Threshold = threshold;
-        result.SelectedPixels = Threshold.Apply(result.Similarity, threshold, result.MaskBuffer);
-        result.HasSoftMask = Options.ComputeSoftMask;
-        if (!Options.ComputeSoftMask) return;
-
-        Span<float> soft = result.SoftMaskBuffer;
-        ReadOnlySpan<byte> mask = result.Mask;
-        for (int i = 0; i < soft.Length; i++) soft[i] = mask[i] == 0 ? 0f : 1f;
-        if (Options.FeatherSigma > 0)
-        {
-            var (rowWeights, kernel) = result.FeatherWeights(Options.FeatherSigma);
-            GaussianBlur.Apply(soft, rowWeights, kernel, result.Width,
-                result.Scratch(GaussianBlur.ScratchLength(result.Height, result.Width, Options.FeatherSigma)), soft);
         }
     }
 

@@ -1,0 +1,99 @@
+namespace DinoSeg.Parallel;
+
+/// <summary>A unit of per-click work that can be split into contiguous index ranges.</summary>
+internal interface IRangeJob
+{
+    /// <summary>Processes indices [start, end).</summary>
+    void Run(int start, int end);
+}
+
+/// <summary>
+/// Splits a range job over the calling thread and a few persistent background threads, with no allocation per call:
+/// the per-click path must stay allocation-free, which rules out Parallel.For and Task. One dispatch at a time;
+/// a caller that finds the workers busy (another thread mid-click) simply runs its job alone.
+/// </summary>
+internal sealed class RangeWorkers
+{
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim[] _start;
+    private readonly ManualResetEventSlim _finished = new(false, spinCount: 2000);
+    private IRangeJob? _job;
+    private int _total;
+    private int _parts;
+    private int _pending;
+    private Exception? _error;
+
+    private RangeWorkers(int helpers)
+    {
+        _start = new SemaphoreSlim[helpers];
+        for (int i = 0; i < helpers; i++)
+        {
+            _start[i] = new SemaphoreSlim(0);
+            int part = i + 1;
+            new Thread(() => Loop(part)) { IsBackground = true, Name = $"DinoSeg worker {part}" }.Start();
+        }
+    }
+
+    /// <summary>One helper thread per additional core, at most 7.</summary>
+    public static RangeWorkers Shared => LazyShared.Value;
+
+    /// <summary>How many parts a job can be split into (helpers plus the caller).</summary>
+    public int MaxParts => _start.Length + 1;
+
+    private static readonly Lazy<RangeWorkers> LazyShared = new(() => new RangeWorkers(Math.Clamp(Environment.ProcessorCount - 1, 0, 7)));
+
+    /// <summary>Runs <paramref name="job"/> over [0, total), in parts of at least <paramref name="minPerPart"/> indices.</summary>
+    public void For(IRangeJob job, int total, int minPerPart)
+    {
+        int parts = Math.Min(MaxParts, total / Math.Max(1, minPerPart));
+        if (parts <= 1 || !Monitor.TryEnter(_gate))
+        {
+            job.Run(0, total);
+            return;
+        }
+
+        try
+        {
+            _job = job;
+            _total = total;
+            _parts = parts;
+            _error = null;
+            _pending = parts - 1;
+            _finished.Reset();
+            for (int i = 0; i < parts - 1; i++) _start[i].Release();
+            RunPart(0);
+            _finished.Wait();
+            _job = null;
+            if (_error is { } error) throw new AggregateException("A DinoSeg worker failed.", error);
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
+
+    private void RunPart(int part)
+    {
+        int start = (int)((long)_total * part / _parts);
+        int end = (int)((long)_total * (part + 1) / _parts);
+        _job!.Run(start, end);
+    }
+
+    private void Loop(int part)
+    {
+        while (true)
+        {
+            _start[part - 1].Wait();
+            try
+            {
+                RunPart(part);
+            }
+            catch (Exception e)
+            {
+                _error = e;
+            }
+
+            if (Interlocked.Decrement(ref _pending) == 0) _finished.Set();
+        }
+    }
+}

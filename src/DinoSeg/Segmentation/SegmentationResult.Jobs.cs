@@ -1,0 +1,71 @@
+using DinoSeg.Kernels;
+using DinoSeg.Parallel;
+
+namespace DinoSeg;
+
+public sealed partial class SegmentationResult
+{
+    /// <summary>The per-click stages as range jobs over this result's buffers, made once per result (no allocation per click).</summary>
+    private sealed class Jobs(SegmentationResult r)
+    {
+        public PatchFeatures? Features { get; set; }
+
+        public bool MaxInto { get; set; }
+
+        public IRangeJob Similarity { get; } = new Job(r, static (r, start, end) =>
+        {
+            PatchFeatures features = r._jobs.Features!;
+            int dim = features.Dim;
+            ReadOnlySpan<float> vectors = features.Vectors.Slice(start * dim, (end - start) * dim);
+            Span<float> destination = r._patchSimilarity.AsSpan(start, end - start);
+            if (r._jobs.MaxInto) SeedSimilarity.MaxInto(vectors, r.Vector, destination);
+            else SeedSimilarity.Compute(vectors, r.Vector, destination);
+        });
+
+        public IRangeJob AlongColumns { get; } = new Job(r, static (r, start, end) =>
+        {
+            for (int row = start; row < end; row++)
+            {
+                SeparableFilter.ApplyAlongRow(r._patchSimilarity.AsSpan(row * r.Grid.Cols, r.Grid.Cols), r._upCols!,
+                    r._horizontal.AsSpan(row * r._stride, r.Width));
+            }
+        });
+
+        public IRangeJob AcrossRowsAndThreshold { get; } = new Job(r, static (r, start, end) =>
+        {
+            int selected = 0;
+            for (int y = start; y < end; y++)
+            {
+                // Threshold each row while it is still in L1, instead of a second pass over the whole map.
+                SeparableFilter.ApplyAcrossRows(r._horizontal, r._stride, r.Width, r._upRows!, y, y + 1, r._similarity);
+                selected += Kernels.Threshold.Apply(r._similarity.AsSpan(y * r.Width, r.Width), r.Threshold, r._mask.AsSpan(y * r.Width, r.Width));
+            }
+
+            Interlocked.Add(ref r._selected, selected);
+        });
+
+        public IRangeJob ThresholdOnly { get; } = new Job(r, static (r, start, end) =>
+        {
+            int from = start * r.Width, length = (end - start) * r.Width;
+            Interlocked.Add(ref r._selected, Kernels.Threshold.Apply(r._similarity.AsSpan(from, length), r.Threshold, r._mask.AsSpan(from, length)));
+        });
+
+        public IRangeJob MaskToSoft { get; } = new Job(r, static (r, start, end) => ToUnit(r._mask, r._softMask, start * r.Width, end * r.Width));
+
+        public IRangeJob FeatherAcrossRows { get; } = new Job(r, static (r, start, end) =>
+            SeparableFilter.ApplyAcrossRows(r._softMask, r.Width, r.Width, r._featherRows!, start, end, r._featherScratch));
+
+        public IRangeJob FeatherAlongRows { get; } = new Job(r, static (r, start, end) =>
+            GaussianBlur.AlongRows(r._featherScratch, r._featherKernel, r.Width, start, end, r._softMask));
+
+        private static void ToUnit(byte[] mask, float[] unit, int from, int to)
+        {
+            for (int i = from; i < to; i++) unit[i] = mask[i] == 0 ? 0f : 1f;
+        }
+    }
+
+    private sealed class Job(SegmentationResult result, Action<SegmentationResult, int, int> body) : IRangeJob
+    {
+        public void Run(int start, int end) => body(result, start, end);
+    }
+}
