@@ -7,6 +7,7 @@ const string Usage = """
 
     commands:
       segment   segment an image from seed pixels and write the mask and views as PNGs
+      bench     time the per-click path on random features of a given size
 
     'dinoseg <command> --help' shows a command's options.
     """;
@@ -30,8 +31,16 @@ try
             }
 
             return SegmentCommand.Run(SegmentArguments.Parse(rest), Console.Out);
+        case "bench":
+            if (rest.Contains("--help") || rest.Contains("-h"))
+            {
+                Console.WriteLine(BenchCommand.Usage);
+                return ExitCodes.Ok;
+            }
+
+            return BenchCommand.Run(rest, Console.Out);
         default:
-            throw new UsageException($"unknown command '{args[0]}' (commands: segment)");
+            throw new UsageException($"unknown command '{args[0]}' (commands: segment, bench)");
     }
 }
 catch (Exception e) when (Environment.GetEnvironmentVariable("DINOSEG_DEBUG") != "1")

@@ -1,0 +1,105 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Web;
+
+/// <summary>
+/// One image the server knows: its decoded pixels, its features (extracted once), the PNG the page displays, and the
+/// click sessions of the clients working on it. Everything is plain managed memory, so an entry evicted while a request
+/// still uses it simply lives until that request ends.
+/// </summary>
+internal sealed class ImageEntry
+{
+    private readonly Rgb24[] _pixels;
+    private readonly Dictionary<string, ClickSession> _sessions = new(StringComparer.Ordinal);
+    private readonly LinkedList<string> _sessionOrder = new();
+    private readonly int _maxSessions;
+    private readonly long _sessionBytes;
+    private readonly Lock _lock = new();
+
+    public ImageEntry(string id, string name, Rgb24[] pixels, PatchFeatures features, byte[] png, double extractMs, int maxSessions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSessions);
+        Id = id;
+        Name = name;
+        _pixels = pixels;
+        Features = features;
+        Png = png;
+        ExtractMs = extractMs;
+        _maxSessions = maxSessions;
+        _sessionBytes = ClickSession.BytesFor(features);
+        BaseBytes = (long)pixels.Length * 3 + (long)features.PatchCount * features.Dim * sizeof(float) + png.Length;
+    }
+
+    /// <summary>Content hash of the encoded file: the same photo uploaded twice is extracted once.</summary>
+    public string Id { get; }
+
+    /// <summary>File or sample name, for messages only (never used as a path).</summary>
+    public string Name { get; }
+
+    public PatchFeatures Features { get; }
+
+    public int Width => Features.ImageWidth;
+
+    public int Height => Features.ImageHeight;
+
+    /// <summary>The decoded image (orientation applied) as PNG, exactly the pixels the server segments.</summary>
+    public byte[] Png { get; }
+
+    public double ExtractMs { get; }
+
+    /// <summary>Pixels, features and the PNG.</summary>
+    public long BaseBytes { get; }
+
+    /// <summary>Everything this entry holds, sessions included.</summary>
+    public long Bytes
+    {
+        get
+        {
+            lock (_lock) return BaseBytes + _sessions.Count * _sessionBytes;
+        }
+    }
+
+    public int SessionCount
+    {
+        get
+        {
+            lock (_lock) return _sessions.Count;
+        }
+    }
+
+    /// <summary>A view of the pixels as an image, without copying; dispose it (that frees nothing of ours).</summary>
+    public Image<Rgb24> WrapImage() => Image.WrapMemory<Rgb24>(_pixels.AsMemory(), Width, Height);
+
+    /// <summary>The client's session, made on first use; the least recently used session goes when there are too many.</summary>
+    /// <returns>The session and whether it was created now (the entry grew).</returns>
+    public (ClickSession Session, bool Created) GetOrCreateSession(string sessionId)
+    {
+        lock (_lock)
+        {
+            if (_sessions.TryGetValue(sessionId, out ClickSession? existing))
+            {
+                _sessionOrder.Remove(sessionId);
+                _sessionOrder.AddLast(sessionId);
+                return (existing, false);
+            }
+
+            while (_sessions.Count >= _maxSessions && _sessionOrder.First is { } oldest)
+            {
+                _sessions.Remove(oldest.Value);
+                _sessionOrder.RemoveFirst();
+            }
+
+            var session = new ClickSession(Features);
+            _sessions.Add(sessionId, session);
+            _sessionOrder.AddLast(sessionId);
+            return (session, true);
+        }
+    }
+
+    /// <summary>The client's session if it exists.</summary>
+    public ClickSession? FindSession(string sessionId)
+    {
+        lock (_lock) return _sessions.GetValueOrDefault(sessionId);
+    }
+}

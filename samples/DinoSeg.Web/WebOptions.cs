@@ -1,0 +1,57 @@
+namespace DinoSeg.Web;
+
+/// <summary>
+/// Settings of the web sample, read from the configuration section <c>DinoSeg</c> (command line
+/// <c>--DinoSeg:MaxUploadBytes=10000000</c>, environment <c>DinoSeg__MaxUploadBytes</c>, or appsettings). Immutable.
+/// </summary>
+internal sealed record WebOptions
+{
+    /// <summary>The address used when none is given with <c>--urls</c>, <c>ASPNETCORE_URLS</c> or Kestrel endpoints: loopback only.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5180";
+
+    /// <summary>Largest upload accepted, in bytes. Default 25 MiB.</summary>
+    public long MaxUploadBytes { get; init; } = 25L * 1024 * 1024;
+
+    /// <summary>
+    /// Most pixels an uploaded image may have. Default 16 MP (e.g. 4096 × 4096). Each click session holds about 13 bytes
+    /// per pixel (similarity, mask, soft mask, the page's map), so this bounds a session at about 220 MB.
+    /// </summary>
+    public long MaxPixels { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>Most images whose features stay cached. Default 16.</summary>
+    public int CacheImages { get; init; } = 16;
+
+    /// <summary>Most bytes the cache holds: pixels, features and click sessions of every cached image. Default 1 GiB.</summary>
+    public long CacheBytes { get; init; } = 1L << 30;
+
+    /// <summary>Click sessions (browser tabs, API clients) kept per image, least recently used dropped first. Default 4.</summary>
+    public int SessionsPerImage { get; init; } = 4;
+
+    /// <summary><c>default</c> (the embedded ResNet18), <c>dinov3</c> or <c>dinov2</c>; the last two need <see cref="Model"/>.</summary>
+    public string Backbone { get; init; } = "default";
+
+    /// <summary>Path of an exported ONNX backbone (server-side setting; clients never send paths).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Working long side in pixels; null takes the backbone's default.</summary>
+    public int? LongSide { get; init; }
+
+    /// <summary>Throws when a setting is out of range, naming it.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxUploadBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPixels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CacheImages);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CacheBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SessionsPerImage);
+        if (Backbone is not ("default" or "dinov3" or "dinov2"))
+        {
+            throw new ArgumentException($"DinoSeg:Backbone must be default, dinov3 or dinov2; found '{Backbone}'.", nameof(Backbone));
+        }
+
+        if (Backbone != "default" && string.IsNullOrEmpty(Model))
+        {
+            throw new ArgumentException($"DinoSeg:Backbone={Backbone} needs DinoSeg:Model=PATH.onnx (an exported model).", nameof(Model));
+        }
+    }
+}
