@@ -24,7 +24,6 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private readonly string _outputName;
     private readonly int _fixedWidth;
     private readonly int _fixedHeight;
-    private readonly int _outputRank;
     private readonly int _longSide;
     private int _disposed;
 
@@ -36,7 +35,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         DeviceReason = reason;
         _longSide = options.LongSide ?? backbone.DefaultLongSide;
         (_inputName, _fixedWidth, _fixedHeight) = CheckInput(session, backbone);
-        (_outputName, _outputRank) = CheckOutput(session);
+        _outputName = CheckOutput(session);
     }
 
     /// <inheritdoc/>
@@ -283,7 +282,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         return (name, 0, 0);
     }
 
-    private static (string Name, int Rank) CheckOutput(InferenceSession session)
+    private static string CheckOutput(InferenceSession session)
     {
         var (name, meta) = session.OutputMetadata.First();
         int rank = meta.Dimensions.Length;
@@ -294,7 +293,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
                 "export the last hidden state (or patch tokens) as the first output, in float32");
         }
 
-        return (name, rank);
+        return name;
     }
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
