@@ -233,7 +233,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
             return new DinoSegModelException(expected, $"{tokens} tokens: the model emits {extra} tokens before the patches",
                 extra == 0
                     ? "load it with a backbone whose HasClassToken = false and RegisterTokens = 0"
-                    : $"load it with a backbone whose RegisterTokens = {extra - 1} (e.g. Backbone.Dinov3 with {{ RegisterTokens = {extra - 1} }})");
+                    : $"load it with a backbone whose RegisterTokens = {extra - 1} (e.g. {PresetWithRegisters(extra - 1)})");
         }
 
         foreach (int patch in (ReadOnlySpan<int>)[8, 14, 16, 32])
@@ -248,6 +248,10 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
 
         return new DinoSegModelException(expected, $"{tokens} tokens", "check the backbone preset matches the exported model");
     }
+
+    private string PresetWithRegisters(long registers) => Backbone.PatchSize == 14
+        ? $"Backbone.Dinov2(registers: {registers})"
+        : $"Backbone.Dinov3 with {{ RegisterTokens = {registers} }}";
 
     private static (string Name, int FixedWidth, int FixedHeight) CheckInput(InferenceSession session, Backbone backbone)
     {
