@@ -1,31 +1,54 @@
+using System.Diagnostics;
+using System.IO.Compression;
+
 namespace DinoSeg.Web;
 
 /// <summary>
 /// The per-click state of one client (a browser tab or an API client) on one image: a <see cref="SegmentationResult"/>
-/// reused by every click, so clicks allocate nothing, and the buffer the page's similarity map is encoded into.
+/// reused by every click, so clicks allocate no image-sized buffers, and the buffers the page's map is encoded into.
 /// </summary>
-/// <remarks>A result is not thread-safe: hold <see cref="Gate"/> while using <see cref="Result"/> or <see cref="Map"/>.</remarks>
+/// <remarks>A result is not thread-safe: hold <see cref="Gate"/> while using <see cref="Result"/> or the map.</remarks>
 internal sealed class ClickSession
 {
+    private readonly byte[] _levels;
+    private MemoryStream? _compressed; // made on the first compressed reply: loopback clients never need it
+
     public ClickSession(PatchFeatures features)
     {
         Result = new SegmentationResult(features);
-        Map = new byte[SimilarityMap.Length(features.ImageWidth * features.ImageHeight)];
+        _levels = new byte[features.ImageWidth * features.ImageHeight];
     }
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
     public SegmentationResult Result { get; }
 
-    public byte[] Map { get; }
-
     /// <summary>Whether <see cref="Result"/> holds a segmentation (the threshold-only path needs one).</summary>
     public bool HasResult => Result.Seeds.Count > 0;
+
+    /// <summary>
+    /// The result's map as <see cref="SimilarityMap"/> levels, one byte per pixel; gzip-compressed at the fastest setting
+    /// when <paramref name="gzip"/> (the map shrinks about 3.5-fold). Valid until the next call.
+    /// </summary>
+    /// <returns>The bytes, and how long computing the levels and compressing took, in ms.</returns>
+    public (ReadOnlyMemory<byte> Bytes, double LevelsMs, double CompressMs) EncodeMap(bool gzip)
+    {
+        long start = Stopwatch.GetTimestamp();
+        SimilarityMap.Encode(Result.Similarity, _levels);
+        double levelsMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        if (!gzip) return (_levels, levelsMs, 0);
+
+        start = Stopwatch.GetTimestamp();
+        _compressed ??= new MemoryStream(_levels.Length / 3);
+        _compressed.SetLength(0);
+        using (var zip = new GZipStream(_compressed, CompressionLevel.Fastest, leaveOpen: true)) zip.Write(_levels);
+        return (_compressed.GetBuffer().AsMemory(0, (int)_compressed.Length), levelsMs, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
 
     /// <summary>Approximate memory held, for the cache's byte budget: float similarity and soft mask, byte mask, the map.</summary>
     public static long BytesFor(PatchFeatures features)
     {
         long pixels = (long)features.ImageWidth * features.ImageHeight;
-        return pixels * (sizeof(float) + sizeof(float) + 1 + 2) + features.PatchCount * sizeof(float) + features.Dim * sizeof(float);
+        return pixels * (sizeof(float) + sizeof(float) + 1 + 1) + pixels / 8 + features.PatchCount * sizeof(float) + features.Dim * sizeof(float);
     }
 }

@@ -69,7 +69,8 @@ internal sealed class ImageCache
     public async Task<(ImageEntry Entry, bool Cached)> GetOrAddAsync(string id, Func<ImageEntry> create)
     {
         ArgumentNullException.ThrowIfNull(create);
-        TaskCompletionSource<ImageEntry> mine;
+        TaskCompletionSource<ImageEntry>? mine = null;
+        Task<ImageEntry>? running;
         lock (_lock)
         {
             if (_entries.TryGetValue(id, out LinkedListNode<ImageEntry>? node))
@@ -79,14 +80,14 @@ internal sealed class ImageCache
                 return (node.Value, true);
             }
 
-            if (_pending.TryGetValue(id, out Task<ImageEntry>? running))
+            if (!_pending.TryGetValue(id, out running))
             {
-                return (await running.ConfigureAwait(false), true);
+                mine = new TaskCompletionSource<ImageEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _pending.Add(id, mine.Task);
             }
-
-            mine = new TaskCompletionSource<ImageEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _pending.Add(id, mine.Task);
         }
+
+        if (mine is null) return (await running!.ConfigureAwait(false), true);
 
         ImageEntry entry;
         try

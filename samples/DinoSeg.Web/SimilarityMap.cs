@@ -1,18 +1,16 @@
 using System.Globalization;
 using DinoSeg.Rendering;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace DinoSeg.Web;
 
 /// <summary>
 /// The compact form of a similarity map that the page receives once per click, so that slider moves need no round trip:
-/// two byte planes of width × height each.
-/// <list type="number">
-/// <item>Colour plane: the map's viridis table index (<see cref="Viridis.IndexOf(float)"/>), so the page paints exactly
-/// the library's heatmap colours.</item>
-/// <item>Level plane: how many of the slider's thresholds (<see cref="Thresholds"/>: -1, -0.99, …, 1) the pixel reaches.
-/// The library's mask at slider threshold k is <c>similarity ≥ Thresholds[k]</c>, which is exactly <c>level &gt; k</c>:
-/// the page's mask equals the library's at every slider position, not just approximately.</item>
-/// </list>
+/// one byte per pixel, its <em>level</em> — how many of the slider's thresholds (<see cref="Thresholds"/>: -1, -0.99, …,
+/// 1) the pixel's similarity reaches. The library's mask at slider position k is <c>similarity ≥ Thresholds[k]</c>,
+/// which is exactly <c>level &gt; k</c>: the page's mask equals the library's at every slider position, not
+/// approximately. The page paints its heatmap from the levels too (<see cref="LevelColours"/>), i.e. with the similarity
+/// quantised to the slider's 0.01 steps; the downloadable heatmap is the library's exact render.
 /// </summary>
 internal static class SimilarityMap
 {
@@ -27,25 +25,33 @@ internal static class SimilarityMap
 
     private static readonly float[] Grid = BuildGrid();
 
-    /// <summary>Bytes the encoding takes for an image of <paramref name="pixels"/> pixels.</summary>
-    public static int Length(int pixels) => 2 * pixels;
+    /// <summary>
+    /// The heatmap colour of each level 0…<see cref="Steps"/>, as R, G, B bytes: viridis of the middle of the level's
+    /// similarity interval (the ends for levels 0 and <see cref="Steps"/>). At most one table entry away from the colour of
+    /// any similarity in that interval.
+    /// </summary>
+    public static int[] LevelColours()
+    {
+        var rgb = new int[(Steps + 1) * 3];
+        for (int level = 0; level <= Steps; level++)
+        {
+            float s = level == 0 ? -1f : level == Steps ? 1f : (Grid[level - 1] + Grid[level]) / 2;
+            Rgb24 c = Viridis.Map(s);
+            (rgb[3 * level], rgb[3 * level + 1], rgb[3 * level + 2]) = (c.R, c.G, c.B);
+        }
 
-    /// <summary>Writes the colour plane then the level plane of <paramref name="similarity"/> into <paramref name="destination"/>.</summary>
+        return rgb;
+    }
+
+    /// <summary>Writes the level of every pixel of <paramref name="similarity"/> into <paramref name="destination"/>.</summary>
     public static void Encode(ReadOnlySpan<float> similarity, Span<byte> destination)
     {
-        int n = similarity.Length;
-        if (destination.Length < Length(n))
+        if (destination.Length < similarity.Length)
         {
-            throw new ArgumentException($"Destination must hold {Length(n)} bytes, found {destination.Length}.", nameof(destination));
+            throw new ArgumentException($"Destination must hold {similarity.Length} bytes, found {destination.Length}.", nameof(destination));
         }
 
-        Span<byte> colours = destination[..n], levels = destination.Slice(n, n);
-        for (int i = 0; i < n; i++)
-        {
-            float s = similarity[i];
-            colours[i] = (byte)Viridis.IndexOf(s);
-            levels[i] = LevelOf(s);
-        }
+        for (int i = 0; i < similarity.Length; i++) destination[i] = LevelOf(similarity[i]);
     }
 
     /// <summary>The number of slider thresholds ≤ <paramref name="similarity"/>, in [0, <see cref="Steps"/>].</summary>

@@ -13,8 +13,8 @@ internal sealed record WebOptions
     public long MaxUploadBytes { get; init; } = 25L * 1024 * 1024;
 
     /// <summary>
-    /// Most pixels an uploaded image may have. Default 16 MP (e.g. 4096 × 4096). Each click session holds about 13 bytes
-    /// per pixel (similarity, mask, soft mask, the page's map), so this bounds a session at about 220 MB.
+    /// Most pixels an uploaded image may have. Default 16 MP (e.g. 4096 × 4096). Each click session holds about 10 bytes
+    /// per pixel (similarity, mask, soft mask, the page's map), so this bounds a session at about 170 MB.
     /// </summary>
     public long MaxPixels { get; init; } = 16L * 1024 * 1024;
 

@@ -1,0 +1,318 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using DinoSeg.Rendering;
+using Microsoft.AspNetCore.Http.Features;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Web;
+
+/// <summary>
+/// The JSON/PNG API over the library. Costs by route: opening an image decodes and extracts features (once per image,
+/// cached); a click runs only the per-click path into the session's reused result; a slider move in the page needs no
+/// request at all (see <see cref="SimilarityMap"/>), and <c>/threshold</c> re-thresholds without recomputing similarity.
+/// </summary>
+internal static class Api
+{
+    private const int MaxSeeds = 64;
+    private const string DefaultSession = "api";
+    private static readonly string[] Views = ["similarity", "mask", "soft-mask", "overlay", "cutout", "panel"];
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/api/info", Info);
+        app.MapGet("/api/samples", (SegmentationService s) => s.Samples.Names);
+        app.MapPost("/api/samples/{name}", OpenSample);
+        app.MapPost("/api/images", Upload);
+        app.MapGet("/api/images/{id}", (string id, SegmentationService s) => ImageInfo.Of(s.Find(id), cached: true));
+        app.MapGet("/api/images/{id}/image.png", (string id, SegmentationService s) => Results.File(s.Find(id).Png, "image/png"));
+        app.MapPost("/api/images/{id}/segment", Segment);
+        app.MapPost("/api/images/{id}/similarity-map", SimilarityMapOf);
+        app.MapPost("/api/images/{id}/threshold", Rethreshold);
+        app.MapGet("/api/images/{id}/views/{view}.png", RenderView);
+    }
+
+    private static ServerInfo Info(SegmentationService s)
+    {
+        var viridis = new int[Viridis.Size * 3];
+        for (int i = 0; i < Viridis.Size; i++)
+        {
+            Rgb24 c = Viridis.At(i);
+            (viridis[3 * i], viridis[3 * i + 1], viridis[3 * i + 2]) = (c.R, c.G, c.B);
+        }
+
+        OverlayStyle style = OverlayStyle.Default;
+        return new ServerInfo(s.Extractor.Backbone.Name, s.Extractor.Device.ToString().ToLowerInvariant(), s.Extractor.Backbone.PatchSize,
+            s.DefaultThreshold, s.Full.Options.SimilaritySigma, s.Full.Options.FeatherSigma, NegativeSeeds: false,
+            s.Options.MaxUploadBytes, s.Options.MaxPixels, [style.Color.R, style.Color.G, style.Color.B], style.Opacity,
+            [style.SeedColor.R, style.SeedColor.G, style.SeedColor.B], viridis, SimilarityMap.LevelColours(), s.Samples.Names);
+    }
+
+    private static async Task<ImageInfo> OpenSample(string name, SegmentationService s)
+    {
+        // A name from the fixed table of bundled photos; anything else (paths included) is simply not found.
+        byte[] file = s.Samples.Find(name)
+            ?? throw new ApiException(StatusCodes.Status404NotFound, $"There is no sample called “{Clean(name)}”. Samples: {string.Join(", ", s.Samples.Names)}.");
+        var (entry, cached) = await s.OpenAsync(file, name);
+        return ImageInfo.Of(entry, cached);
+    }
+
+    private static async Task<ImageInfo> Upload(HttpContext context, SegmentationService s)
+    {
+        string name = Clean(Uri.UnescapeDataString(context.Request.Headers["X-File-Name"].ToString()));
+        if (name.Length == 0) name = "the upload";
+        byte[] file = await ReadBodyAsync(context, s.Options.MaxUploadBytes, name);
+        var (entry, cached) = await s.OpenAsync(file, name);
+        return ImageInfo.Of(entry, cached);
+    }
+
+    /// <summary>A click for API clients: segments into the session's result and answers with the numbers.</summary>
+    private static async Task<SegmentInfo> Segment(string id, HttpContext context, SegmentationService s)
+    {
+        ImageEntry entry = s.Find(id);
+        var (sessionId, seeds, threshold) = await ReadClickAsync(context, entry, s.DefaultThreshold);
+        ClickSession session = SessionFor(s, entry, sessionId);
+        await session.Gate.WaitAsync(context.RequestAborted);
+        try
+        {
+            long start = Stopwatch.GetTimestamp();
+            s.Interactive.Segment(entry.Features, seeds, threshold, session.Result);
+            return Describe(session.Result, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        finally
+        {
+            session.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A click for the page: segments into the session's result and sends the map as <see cref="SimilarityMap"/> levels,
+    /// one byte per pixel (gzip-encoded for clients off this machine that accept it), with the numbers in headers. The
+    /// page thresholds it itself on slider moves.
+    /// </summary>
+    private static async Task SimilarityMapOf(string id, HttpContext context, SegmentationService s)
+    {
+        ImageEntry entry = s.Find(id);
+        var (sessionId, seeds, threshold) = await ReadClickAsync(context, entry, s.DefaultThreshold);
+        ClickSession session = SessionFor(s, entry, sessionId);
+        await session.Gate.WaitAsync(context.RequestAborted);
+        try
+        {
+            long start = Stopwatch.GetTimestamp();
+            s.Interactive.Segment(entry.Features, seeds, threshold, session.Result);
+            double segmentMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            SegmentationResult result = session.Result;
+            bool gzip = ShouldGzip(context);
+            var (body, levelsMs, compressMs) = session.EncodeMap(gzip);
+
+            HttpResponse response = context.Response;
+            response.ContentType = "application/octet-stream";
+            response.ContentLength = body.Length;
+            response.Headers.CacheControl = "no-store";
+            response.Headers.Vary = "Accept-Encoding";
+            // Compressed here rather than by middleware, and only this route: the browser inflates natively in its network
+            // stack (inflating in JavaScript with DecompressionStream measured slower than sending the raw bytes).
+            if (gzip) response.Headers.ContentEncoding = "gzip";
+            response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture,
+                $"segment;dur={segmentMs:0.00}, levels;dur={levelsMs:0.00}, gzip;dur={compressMs:0.00}");
+            response.Headers["X-DinoSeg-Selected-Pixels"] = result.SelectedPixels.ToString(CultureInfo.InvariantCulture);
+            response.Headers["X-DinoSeg-Seeds"] = JsonSerializer.Serialize(SeedsOf(result), Json);
+            // Written while the gate is held: the next click of this session must not overwrite the map mid-send.
+            await response.Body.WriteAsync(body, context.RequestAborted);
+        }
+        finally
+        {
+            session.Gate.Release();
+        }
+    }
+
+    /// <summary>The slider path for API clients: re-thresholds the session's last click; nothing else is recomputed.</summary>
+    private static async Task<SegmentInfo> Rethreshold(string id, HttpContext context, SegmentationService s)
+    {
+        ImageEntry entry = s.Find(id);
+        ClickRequest request = await ReadJsonAsync(context);
+        string sessionId = SessionId(request.Session);
+        float threshold = Threshold(request.Threshold ?? throw new ApiException(StatusCodes.Status400BadRequest, "Give a threshold in [-1, 1]."));
+        ClickSession session = entry.FindSession(sessionId) is { HasResult: true } found
+            ? found
+            : throw new ApiException(StatusCodes.Status409Conflict, $"Session “{sessionId}” has no click on this image yet: POST /segment first.");
+        await session.Gate.WaitAsync(context.RequestAborted);
+        try
+        {
+            long start = Stopwatch.GetTimestamp();
+            s.Interactive.Rethreshold(session.Result, threshold);
+            return Describe(session.Result, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        finally
+        {
+            session.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// One of the library's rendered views as a PNG, for downloads: stateless (seeds and threshold in the query), so a
+    /// link keeps working whatever the sessions do. Uses the full segmenter, soft mask included.
+    /// </summary>
+    private static IResult RenderView(string id, string view, string? seeds, float? threshold, SegmentationService s)
+    {
+        ImageEntry entry = s.Find(id);
+        if (!Views.Contains(view)) throw new ApiException(StatusCodes.Status404NotFound, $"Unknown view “{Clean(view)}”; views: {string.Join(", ", Views)}.");
+        PixelPoint[] points = ParseSeeds(seeds, entry);
+        SegmentationResult result = s.Full.Segment(entry.Features, points, Threshold(threshold ?? s.DefaultThreshold));
+        using Image<Rgb24> original = entry.WrapImage();
+        using Image image = view switch
+        {
+            "similarity" => Renderer.SimilarityHeatmap(result),
+            "mask" => Renderer.Mask(result),
+            "soft-mask" => Renderer.SoftMask(result),
+            "overlay" => Renderer.Overlay(original, result),
+            "cutout" => Renderer.Cutout(original, result),
+            _ => Renderer.Panel(original, result),
+        };
+        using var png = new MemoryStream();
+        image.Save(png, SegmentationService.FastPng);
+        return Results.File(png.ToArray(), "image/png", $"{Path.GetFileNameWithoutExtension(entry.Name)}-{view}.png");
+    }
+
+    /// <summary>
+    /// Whether to gzip the map: it shrinks about 3.5-fold, which pays over a network, but on loopback the browser takes
+    /// the raw bytes as fast as the compressed ones (measured), so the server skips the compression there.
+    /// </summary>
+    internal static bool ShouldGzip(HttpContext context) =>
+        context.Request.Headers.AcceptEncoding.Any(v => v is not null && v.Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        && context.Connection.RemoteIpAddress is { } remote
+        && !IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote);
+
+    private static ClickSession SessionFor(SegmentationService s, ImageEntry entry, string sessionId)
+    {
+        var (session, created) = entry.GetOrCreateSession(sessionId);
+        if (created) s.Cache.Grew(entry);
+        return session;
+    }
+
+    private static SegmentInfo Describe(SegmentationResult result, double segmentMs) =>
+        new(result.Threshold, result.SelectedPixels, Math.Round(result.AreaFraction, 6), result.Width, result.Height, SeedsOf(result), Math.Round(segmentMs, 3));
+
+    private static SeedInfo[] SeedsOf(SegmentationResult result) =>
+    [
+        .. result.Seeds.Select(p =>
+        {
+            var (row, col) = result.Grid.PatchAt(p);
+            var (x0, y0, x1, y1) = result.Grid.PatchBounds(row, col);
+            return new SeedInfo(p.X, p.Y, [x0, y0, x1, y1]);
+        }),
+    ];
+
+    /// <summary>The session, seeds and threshold of a click, checked against the image.</summary>
+    /// <exception cref="ApiException">400 with what is wrong.</exception>
+    private static async Task<(string Session, PixelPoint[] Seeds, float Threshold)> ReadClickAsync(HttpContext context, ImageEntry entry, float defaultThreshold)
+    {
+        ClickRequest request = await ReadJsonAsync(context);
+        if (request.Negative is { Length: > 0 })
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, "Negative seeds are not supported by the DinoSeg library yet; send positive seeds only.");
+        }
+
+        if (request.Seeds is not { Length: > 0 } seeds) throw new ApiException(StatusCodes.Status400BadRequest, "Give at least one seed as \"seeds\": [[x, y]].");
+        if (seeds.Length > MaxSeeds) throw new ApiException(StatusCodes.Status400BadRequest, $"At most {MaxSeeds} seeds, found {seeds.Length}.");
+        var points = new PixelPoint[seeds.Length];
+        for (int i = 0; i < seeds.Length; i++)
+        {
+            if (seeds[i] is not [int x, int y]) throw new ApiException(StatusCodes.Status400BadRequest, "Each seed is [x, y], two integers.");
+            points[i] = Inside(new PixelPoint(x, y), entry);
+        }
+
+        return (SessionId(request.Session), points, Threshold(request.Threshold ?? defaultThreshold));
+    }
+
+    private static async Task<ClickRequest> ReadJsonAsync(HttpContext context)
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<ClickRequest>(context.Request.Body, Json, context.RequestAborted)
+                ?? throw new ApiException(StatusCodes.Status400BadRequest, "The body must be a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest,
+                $"The body must be JSON like {{\"session\": \"tab-1\", \"seeds\": [[172, 115]], \"threshold\": 0.2}} ({e.Message}).");
+        }
+    }
+
+    /// <summary>Seeds from a query such as <c>172,115;318,137</c>.</summary>
+    private static PixelPoint[] ParseSeeds(string? text, ImageEntry entry)
+    {
+        string[] parts = (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length is 0 or > MaxSeeds) throw new ApiException(StatusCodes.Status400BadRequest, $"Give 1 to {MaxSeeds} seeds as ?seeds=x,y;x,y.");
+        var points = new PixelPoint[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string[] xy = parts[i].Split(',');
+            if (xy.Length != 2 || !int.TryParse(xy[0], CultureInfo.InvariantCulture, out int x) || !int.TryParse(xy[1], CultureInfo.InvariantCulture, out int y))
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, $"A seed is x,y in pixels; found “{Clean(parts[i])}”.");
+            }
+
+            points[i] = Inside(new PixelPoint(x, y), entry);
+        }
+
+        return points;
+    }
+
+    private static PixelPoint Inside(PixelPoint p, ImageEntry entry) =>
+        p.X >= 0 && p.Y >= 0 && p.X < entry.Width && p.Y < entry.Height
+            ? p
+            : throw new ApiException(StatusCodes.Status400BadRequest,
+                $"Seed {p} lies outside the {entry.Width}x{entry.Height} image (0 ≤ x < {entry.Width}, 0 ≤ y < {entry.Height}).");
+
+    private static float Threshold(float t) =>
+        t is >= -1f and <= 1f ? t : throw new ApiException(StatusCodes.Status400BadRequest, $"The threshold must be in [-1, 1]; found {t.ToString(CultureInfo.InvariantCulture)}.");
+
+    private static string SessionId(string? session)
+    {
+        if (string.IsNullOrEmpty(session)) return DefaultSession;
+        bool ok = session.Length <= 64 && session.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+        return ok ? session : throw new ApiException(StatusCodes.Status400BadRequest, "A session id is 1 to 64 characters of A-Z, a-z, 0-9, - and _.");
+    }
+
+    /// <summary>
+    /// Reads the upload, refusing it as soon as it passes the limit: by its declared length before reading anything, or
+    /// by counting when it is sent in chunks.
+    /// </summary>
+    private static async Task<byte[]> ReadBodyAsync(HttpContext context, long max, string name)
+    {
+        if (context.Request.ContentLength is long declared && declared > max) throw SegmentationService.TooManyBytes(name, declared, max);
+        // Kestrel's own limit (30 MB by default) must not cut in first with a message that names no limit.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
+
+        using var body = new MemoryStream((int)Math.Min(context.Request.ContentLength ?? 1 << 16, max));
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                body.Write(chunk, 0, read);
+                if (body.Length > max) throw SegmentationService.TooManyBytes(name, null, max);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        if (body.Length == 0) throw new ApiException(StatusCodes.Status400BadRequest, "The request body is empty: send the image file's bytes.");
+        return body.ToArray();
+    }
+
+    /// <summary>Client text as it may appear in a message: printable, at most 100 characters.</summary>
+    private static string Clean(string text)
+    {
+        string printable = new([.. text.Where(c => !char.IsControl(c))]);
+        return printable.Length <= 100 ? printable.Trim() : printable[..100].Trim() + "…";
+    }
+}

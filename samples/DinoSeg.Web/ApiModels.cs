@@ -1,0 +1,45 @@
+namespace DinoSeg.Web;
+
+/// <summary>Body of a click (<c>/segment</c>, <c>/similarity-map</c>) or a slider move (<c>/threshold</c>).</summary>
+/// <param name="Session">Client-chosen id (1–64 of A–Z a–z 0–9 _ -) of the session whose result is reused; default "api".</param>
+/// <param name="Seeds">Positive seeds as [x, y] pixels of the image; several combine by max.</param>
+/// <param name="Negative">Negative seeds; refused until the library supports them.</param>
+/// <param name="Threshold">Similarity threshold in [-1, 1]; default the backbone's.</param>
+internal sealed record ClickRequest(string? Session, int[][]? Seeds, int[][]? Negative, float? Threshold);
+
+/// <summary>An opened image: its id for later calls, sizes, patch grid and how long extraction took.</summary>
+internal sealed record ImageInfo(string Id, string Name, int Width, int Height, int Rows, int Cols, int PatchSize,
+    int WorkingWidth, int WorkingHeight, string Backbone, double ExtractMs, bool Cached)
+{
+    public static ImageInfo Of(ImageEntry entry, bool cached) => new(entry.Id, entry.Name, entry.Width, entry.Height,
+        entry.Features.Rows, entry.Features.Cols, entry.Features.PatchSize, entry.Features.WorkingWidth, entry.Features.WorkingHeight,
+        entry.Features.Backbone, Math.Round(entry.ExtractMs, 2), cached);
+}
+
+/// <summary>A seed as the server used it, with the original-image pixels of its patch, [x0, y0, x1, y1).</summary>
+internal sealed record SeedInfo(int X, int Y, int[] Patch);
+
+/// <summary>The outcome of a click or a slider move.</summary>
+internal sealed record SegmentInfo(float Threshold, int SelectedPixels, double AreaFraction, int Width, int Height,
+    IReadOnlyList<SeedInfo> Seeds, double SegmentMs);
+
+/// <summary>Every error: one message for a person.</summary>
+internal sealed record ErrorInfo(string Error);
+
+/// <summary>What the page needs to know once: backbone, defaults, limits, colours.</summary>
+internal sealed record ServerInfo(
+    string Backbone,
+    string Device,
+    int PatchSize,
+    float DefaultThreshold,
+    double SimilaritySigma,
+    double FeatherSigma,
+    bool NegativeSeeds,
+    long MaxUploadBytes,
+    long MaxPixels,
+    int[] OverlayColor,
+    float OverlayOpacity,
+    int[] SeedColor,
+    int[] Viridis,
+    int[] LevelColours,
+    IReadOnlyList<string> Samples);

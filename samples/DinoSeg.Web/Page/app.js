@@ -1,0 +1,474 @@
+// DinoSeg web sample: the page. No framework; one module-like closure.
+//
+// Where the work happens:
+//  - opening an image: the server decodes it and extracts features once (cached there);
+//  - a click: one POST /similarity-map; the server runs the per-click path and answers with one byte per pixel
+//    (gzip-encoded unless on loopback), the pixel's threshold level (see SimilarityMap.cs), which the page also
+//    paints as the heatmap;
+//  - a slider move: no request at all. The mask is `level > k` for slider index k, exactly the library's
+//    `similarity >= threshold`, drawn at full resolution; overlay and cut-out are composited from it on canvases at
+//    the size they are displayed (a 1024-px photo shown 400 px wide needs a sixth of the pixels).
+'use strict';
+
+(() => {
+  const $ = id => document.getElementById(id);
+  const ui = {
+    sample: $('sample'), file: $('file'), threshold: $('threshold'), thresholdValue: $('threshold-value'), clear: $('clear'),
+    status: $('status'), area: $('area'), timing: $('timing'), notice: $('notice'), error: $('error'),
+    busy: $('busy'), busyText: $('busy-text'), negativeNote: $('negative-note'),
+    image: $('image'), heatmap: $('heatmap'), mask: $('mask'), overlay: $('overlay'), cutout: $('cutout'),
+    colorbar: $('colorbar'), downloads: [...document.querySelectorAll('a.download')],
+  };
+
+  const STEPS = 201; // slider positions: thresholds -1, -0.99, …, 1 (index k ↔ threshold k/100 - 1)
+  const WHITE = 0xffffffff; // ImageData pixels seen as little-endian uint32 (0xAABBGGRR); the mask is white on transparent
+
+  const state = {
+    info: null,
+    image: null,      // the server's ImageInfo of the open image
+    photo: null,      // its decoded pixels, as an <img>
+    source: null,     // how to open it again if the server forgot it: { sample } or { file }
+    seeds: [],        // [{ x, y }] in image pixels
+    marks: [],        // the server's seeds with their patch squares
+    levels: null,     // Uint8Array: slider thresholds reached, per pixel
+    viewScale: 1,     // overlay and cut-out canvas size / image size
+    imageScale: 1,    // the image view's canvas size / image size
+    k: 120,           // slider index
+    session: newSessionId(),
+    openSeq: 0,
+    clickSeq: 0,
+    selected: 0,
+    maskVersion: 0,
+  };
+
+  // Buffers sized per image, reused by every click and slider move.
+  const buf = { n: 0, palette: null, heat: null, mask: null, mask32: null };
+  // View-sized helpers: the photo scaled once per image, the feathered mask, the tint laid over the overlay.
+  const offscreen = { photo: document.createElement('canvas'), soft: document.createElement('canvas'), tint: document.createElement('canvas') };
+
+  // Timings for the browser test and the curious: ms from the input event to the mask being drawn ("ready") and to the
+  // next animation frame ("frame").
+  const stats = { click: [], slider: [], open: [] };
+  window.dinoSeg = { state, stats };
+
+  init().catch(e => showError(`Could not reach the server: ${e.message}`));
+
+  async function init() {
+    const info = await getJson('/api/info');
+    state.info = info;
+    buf.palette = new Uint32Array(STEPS + 1); // the heatmap colour of each level
+    for (let i = 0; i <= STEPS; i++) {
+      const [r, g, b] = info.levelColours.slice(3 * i, 3 * i + 3);
+      buf.palette[i] = (0xff << 24 | b << 16 | g << 8 | r) >>> 0;
+    }
+
+    const stops = [];
+    for (let i = 0; i <= 16; i++) {
+      const j = Math.min(255, i * 16), [r, g, b] = info.viridis.slice(3 * j, 3 * j + 3);
+      stops.push(`rgb(${r} ${g} ${b}) ${(i / 16 * 100).toFixed(2)}%`);
+    }
+    ui.colorbar.querySelector('.bar').style.background = `linear-gradient(to top, ${stops.join(', ')})`;
+
+    for (const name of info.samples) ui.sample.add(new Option(name, name));
+    ui.sample.disabled = false;
+    ui.negativeNote.hidden = info.negativeSeeds;
+    setSlider(indexOf(info.defaultThreshold));
+
+    ui.sample.addEventListener('change', () => { if (ui.sample.value) openImage({ sample: ui.sample.value }); });
+    ui.file.addEventListener('change', () => {
+      const file = ui.file.files[0];
+      ui.file.value = '';
+      if (file) openImage({ file });
+    });
+    ui.threshold.addEventListener('input', onSlider);
+    ui.clear.addEventListener('click', () => { state.seeds = []; resetViews(); });
+    let resizing = 0;
+    window.addEventListener('resize', () => {
+      clearTimeout(resizing);
+      resizing = setTimeout(() => {
+        if (!state.image) return;
+        prepareViewCanvases();
+        drawImageView();
+        if (state.levels) applyThreshold();
+      }, 150);
+    });
+    for (const canvas of document.querySelectorAll('canvas.seedable')) {
+      // Shift- and alt-clicks would otherwise select text or start a drag.
+      canvas.addEventListener('mousedown', e => { if (e.shiftKey || e.altKey) e.preventDefault(); });
+      canvas.addEventListener('click', e => onClick(e, canvas));
+    }
+
+    setStatus(`Backbone ${info.backbone} on ${info.device}. Choose a sample or upload an image.`);
+    document.body.dataset.state = 'idle';
+  }
+
+  // ---- opening an image -------------------------------------------------------------------------------------------
+
+  async function openImage(source) {
+    const name = source.sample ?? source.file.name;
+    if (source.file && source.file.size > state.info.maxUploadBytes) {
+      showError(`“${name}” is ${mib(source.file.size)}; this server accepts uploads of at most ${mib(state.info.maxUploadBytes)}. Choose a smaller file.`);
+      return;
+    }
+
+    const seq = ++state.openSeq;
+    clearMessages();
+    setBusy(`Extracting features of ${name}…`);
+    const t0 = performance.now();
+    try {
+      const info = await requestOpen(source);
+      const photo = new Image();
+      photo.src = `/api/images/${info.id}/image.png`;
+      await photo.decode();
+      if (seq !== state.openSeq) return;
+      state.image = info;
+      state.photo = photo;
+      state.source = source;
+      state.seeds = [];
+      if (source.sample) ui.sample.value = source.sample; else ui.sample.value = '';
+      prepareCanvases(info.width, info.height);
+      resetViews();
+      const ms = performance.now() - t0;
+      stats.open.push({ name, ms, extractMs: info.extractMs, cached: info.cached });
+      setStatus(`${info.name} · ${info.width}×${info.height} px · ${info.rows}×${info.cols} patches of ${info.patchSize} px (${info.backbone}) · ` +
+        (info.cached ? 'features cached' : `features in ${info.extractMs.toFixed(0)} ms`));
+    } catch (e) {
+      if (seq === state.openSeq) showError(e.message);
+    } finally {
+      if (seq === state.openSeq) setBusy(null);
+    }
+  }
+
+  async function requestOpen(source) {
+    const response = source.sample
+      ? await fetch(`/api/samples/${encodeURIComponent(source.sample)}`, { method: 'POST' })
+      : await fetch('/api/images', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream', 'X-File-Name': encodeURIComponent(source.file.name) },
+        body: source.file,
+      });
+    const body = await response.json().catch(() => ({ error: `The server answered ${response.status} ${response.statusText}.` }));
+    if (!response.ok) throw new Error(body.error ?? `The server answered ${response.status}.`);
+    return body;
+  }
+
+  function prepareCanvases(width, height) {
+    // Heatmap and mask keep the image's own pixels (the mask is exact); the heatmap changes only per click, the mask is
+    // one putImageData per slider move.
+    for (const canvas of [ui.heatmap, ui.mask]) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+
+    buf.n = width * height;
+    buf.heat = new ImageData(width, height);
+    buf.mask = new ImageData(width, height);
+    buf.mask32 = new Uint32Array(buf.mask.data.buffer);
+    state.levels = null;
+    prepareViewCanvases();
+  }
+
+  /** Image, overlay and cut-out at the size they are displayed (device pixels), never above the image's own size. */
+  function prepareViewCanvases() {
+    const { width, height } = state.image;
+    const fit = (canvases, frame) => {
+      const shown = frame.clientWidth * (window.devicePixelRatio || 1);
+      const w = Math.max(1, Math.round(width * Math.min(1, Math.max(64 / width, shown / width))));
+      const h = Math.max(1, Math.round(height * w / width));
+      for (const canvas of canvases) {
+        canvas.width = w;
+        canvas.height = h;
+      }
+
+      return w / width;
+    };
+    state.imageScale = fit([ui.image], ui.image.parentElement);
+    state.viewScale = fit([ui.overlay, ui.cutout, ...Object.values(offscreen)], ui.overlay.parentElement);
+    const { width: w, height: h } = offscreen.photo;
+    const photo = ctx(offscreen.photo);
+    photo.imageSmoothingQuality = 'high';
+    photo.drawImage(state.photo, 0, 0, w, h);
+  }
+
+  function resetViews() {
+    state.marks = [];
+    state.levels = null;
+    drawImageView();
+    for (const canvas of [ui.heatmap, ui.mask, ui.overlay, ui.cutout]) ctx(canvas).clearRect(0, 0, canvas.width, canvas.height);
+    ui.image.parentElement.removeAttribute('data-empty');
+    for (const canvas of [ui.heatmap, ui.mask, ui.overlay, ui.cutout]) canvas.parentElement.setAttribute('data-empty', 'Click the image');
+    ui.threshold.disabled = false;
+    ui.clear.disabled = true;
+    setArea(null);
+    updateDownloads();
+  }
+
+  // ---- a click: the per-click path on the server ------------------------------------------------------------------
+
+  function onClick(event, canvas) {
+    if (!state.image || document.body.dataset.state === 'busy') return;
+    // Every view shows the whole image, whatever its canvas resolution: map the click through the displayed box.
+    const rect = canvas.getBoundingClientRect(), { width, height } = state.image;
+    const x = Math.min(width - 1, Math.max(0, Math.floor((event.clientX - rect.left) / rect.width * width)));
+    const y = Math.min(height - 1, Math.max(0, Math.floor((event.clientY - rect.top) / rect.height * height)));
+    if (event.altKey && !state.info.negativeSeeds) {
+      showNotice('Alt-click would add a negative seed, but the DinoSeg library does not support negative seeds yet. ' +
+        'Click to set a seed, Shift-click to add one.');
+      return;
+    }
+
+    hide(ui.notice);
+    state.seeds = event.shiftKey && state.seeds.length > 0 ? [...state.seeds, { x, y }] : [{ x, y }];
+    segment(event.timeStamp, true);
+  }
+
+  async function segment(t0, retry) {
+    const seq = ++state.clickSeq;
+    const image = state.image;
+    try {
+      const reply = await requestMap(image, { session: state.session, seeds: state.seeds.map(p => [p.x, p.y]), threshold: thresholdAt(state.k) });
+      if (reply.status === 404 && retry) {
+        // The server's cache dropped the image (or the server restarted): open it again, then repeat the click.
+        const seeds = state.seeds;
+        await openImage(state.source);
+        state.seeds = seeds;
+        return segment(t0, false);
+      }
+
+      if (reply.error) throw new Error(reply.error);
+      const tReply = performance.now();
+      // A later click has been sent meanwhile: its reply will draw.
+      if (seq !== state.clickSeq || image !== state.image || reply.levels.length !== buf.n) return;
+      state.levels = reply.levels;
+      state.marks = reply.seeds;
+
+      drawHeatmap();
+      drawImageView();
+      const tHeat = performance.now();
+      applyThreshold();
+      for (const canvas of [ui.heatmap, ui.mask, ui.overlay, ui.cutout]) canvas.parentElement.removeAttribute('data-empty');
+      ui.clear.disabled = false;
+      record('click', t0, {
+        server: reply.server, reply: tReply - t0, heatmap: tHeat - tReply, threshold: performance.now() - tHeat,
+      });
+    } catch (e) {
+      showError(e.message);
+    }
+  }
+
+  /** One click's similarity map: { levels, seeds, selectedPixels, server } or { status, error }. */
+  async function requestMap(image, click) {
+    const response = await fetch(`/api/images/${image.id}/similarity-map`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(click),
+    });
+    if (!response.ok) return { status: response.status, error: (await response.json()).error };
+    return {
+      levels: new Uint8Array(await response.arrayBuffer()), // if gzip-encoded, inflated natively by the browser
+      seeds: JSON.parse(response.headers.get('X-DinoSeg-Seeds')),
+      selectedPixels: Number(response.headers.get('X-DinoSeg-Selected-Pixels')),
+      server: response.headers.get('Server-Timing'),
+    };
+  }
+
+  function drawImageView() {
+    const c = ctx(ui.image);
+    c.imageSmoothingQuality = 'high';
+    c.drawImage(state.photo, 0, 0, ui.image.width, ui.image.height);
+    drawSeeds(c, state.imageScale);
+  }
+
+  function drawHeatmap() {
+    const heat32 = new Uint32Array(buf.heat.data.buffer), levels = state.levels, palette = buf.palette;
+    for (let i = 0; i < buf.n; i++) heat32[i] = palette[levels[i]];
+    ctx(ui.heatmap).putImageData(buf.heat, 0, 0);
+  }
+
+  // ---- a slider move: all in the page -----------------------------------------------------------------------------
+
+  function onSlider(event) {
+    setSlider(Math.round((Number(ui.threshold.value) + 1) * 100));
+    if (!state.levels) return;
+    applyThreshold();
+    record('slider', event.timeStamp);
+  }
+
+  function setSlider(k) {
+    state.k = Math.min(STEPS - 1, Math.max(0, k));
+    const t = thresholdAt(state.k);
+    ui.threshold.value = String(t);
+    ui.thresholdValue.textContent = t.toFixed(2);
+    const line = ui.colorbar.querySelector('.threshold');
+    line.style.setProperty('--v', String(t));
+    line.querySelector('span').textContent = `t=${t.toFixed(2)}`;
+    // Like the library's bar: a tick label too close to the threshold label gives way.
+    for (const tick of ui.colorbar.querySelectorAll('.tick')) {
+      tick.querySelector('span').style.visibility = Math.abs(Number(tick.style.getPropertyValue('--v')) - t) < 0.12 ? 'hidden' : '';
+    }
+  }
+
+  /** The mask for the current slider index, then overlay and cut-out from it. */
+  function applyThreshold() {
+    const t0 = performance.now();
+    const levels = state.levels, k = state.k, mask32 = buf.mask32, n = buf.n;
+    let selected = 0;
+    for (let i = 0; i < n; i++) {
+      if (levels[i] > k) {
+        mask32[i] = WHITE;
+        selected++;
+      } else {
+        mask32[i] = 0;
+      }
+    }
+
+    ctx(ui.mask).putImageData(buf.mask, 0, 0);
+    const t1 = performance.now();
+
+    // The soft mask: the binary mask scaled to the view and feathered with the library's σ, scaled too (canvas
+    // blur(Npx) is a Gaussian with σ = N).
+    const { width, height } = offscreen.soft, scale = state.viewScale, sigma = state.info.featherSigma * scale;
+    const soft = ctx(offscreen.soft);
+    soft.clearRect(0, 0, width, height);
+    soft.filter = sigma >= 0.05 ? `blur(${sigma.toFixed(2)}px)` : 'none';
+    soft.drawImage(ui.mask, 0, 0, width, height);
+    soft.filter = 'none';
+
+    // Overlay: the photo, the tint at opacity × soft mask, the seeds.
+    const [r, g, b] = state.info.overlayColor;
+    const tint = ctx(offscreen.tint);
+    tint.globalCompositeOperation = 'copy';
+    tint.drawImage(offscreen.soft, 0, 0);
+    tint.globalCompositeOperation = 'source-in';
+    tint.fillStyle = `rgb(${r} ${g} ${b})`;
+    tint.fillRect(0, 0, width, height);
+    tint.globalCompositeOperation = 'source-over';
+    const overlay = ctx(ui.overlay);
+    overlay.drawImage(offscreen.photo, 0, 0);
+    overlay.globalAlpha = state.info.overlayOpacity;
+    overlay.drawImage(offscreen.tint, 0, 0);
+    overlay.globalAlpha = 1;
+    drawSeeds(overlay, scale);
+
+    // Cut-out: the photo with alpha = soft mask, over the frame's checkerboard.
+    const cutout = ctx(ui.cutout);
+    cutout.globalCompositeOperation = 'copy';
+    cutout.drawImage(offscreen.photo, 0, 0);
+    cutout.globalCompositeOperation = 'destination-in';
+    cutout.drawImage(offscreen.soft, 0, 0);
+    cutout.globalCompositeOperation = 'source-over';
+    const t2 = performance.now();
+
+    setArea(selected);
+    state.phases = { mask: t1 - t0, views: t2 - t1 };
+    updateDownloads();
+    state.maskVersion++;
+    document.body.dataset.maskVersion = String(state.maskVersion);
+  }
+
+  /** Each seed as a red circle with a centre dot and its patch as a red square, sized like the library's. */
+  function drawSeeds(c, scale) {
+    const { width, height } = state.image, shorter = Math.min(width, height);
+    const radius = Math.max(4, shorter / 40), line = Math.max(2, Math.round(shorter / 300));
+    const [r, g, b] = state.info.seedColor;
+    c.strokeStyle = c.fillStyle = `rgb(${r} ${g} ${b})`;
+    c.lineWidth = line;
+    c.setTransform(scale, 0, 0, scale, 0, 0); // draw in image pixels whatever the canvas size
+    for (const { x, y, patch: [x0, y0, x1, y1] } of state.marks) {
+      c.strokeRect(x0 + line / 2, y0 + line / 2, x1 - x0 - line, y1 - y0 - line);
+      c.beginPath();
+      c.arc(x + 0.5, y + 0.5, radius, 0, 2 * Math.PI);
+      c.stroke();
+      c.beginPath();
+      c.arc(x + 0.5, y + 0.5, line * 0.75, 0, 2 * Math.PI);
+      c.fill();
+    }
+
+    c.setTransform(1, 0, 0, 1, 0, 0);
+  }
+
+  // ---- small things -----------------------------------------------------------------------------------------------
+
+  function updateDownloads() {
+    const image = state.image, seeds = state.seeds;
+    const base = image ? image.name.replace(/\.[^.]*$/, '') : '';
+    for (const a of ui.downloads) {
+      if (!image || seeds.length === 0 || !state.levels) {
+        a.removeAttribute('href');
+        a.setAttribute('aria-disabled', 'true');
+        continue;
+      }
+
+      const view = a.dataset.view, query = `seeds=${seeds.map(p => `${p.x},${p.y}`).join(';')}&threshold=${thresholdAt(state.k)}`;
+      a.href = `/api/images/${image.id}/views/${view}.png?${query}`;
+      a.download = `${base}-${view}.png`;
+      a.setAttribute('aria-disabled', 'false');
+    }
+  }
+
+  function record(kind, t0, phases) {
+    const ready = performance.now() - t0;
+    const entry = { ready, frame: null, phases: phases ?? state.phases };
+    stats[kind].push(entry);
+    requestAnimationFrame(() => {
+      entry.frame = performance.now() - t0;
+      const last = list => list.length ? `${list[list.length - 1].ready.toFixed(1)} ms` : '–';
+      ui.timing.textContent = `click → mask ${last(stats.click)} · slider → mask ${last(stats.slider)}`;
+    });
+  }
+
+  function setArea(selected) {
+    state.selected = selected ?? 0;
+    if (selected === null) {
+      ui.area.textContent = '';
+      ui.area.dataset.selectedPixels = '';
+      return;
+    }
+
+    const total = buf.n;
+    ui.area.textContent = `Selected ${(100 * selected / total).toFixed(1)} % (${selected.toLocaleString('en')} px) at t = ${thresholdAt(state.k).toFixed(2)}`;
+    ui.area.dataset.selectedPixels = String(selected);
+  }
+
+  function setBusy(text) {
+    ui.busy.hidden = text === null;
+    if (text !== null) ui.busyText.textContent = text;
+    document.body.dataset.state = text === null ? 'ready' : 'busy';
+    ui.sample.disabled = text !== null;
+  }
+
+  function setStatus(text) { ui.status.textContent = text; }
+
+  function showError(text) {
+    ui.error.textContent = text;
+    ui.error.hidden = false;
+  }
+
+  function showNotice(text) {
+    ui.notice.textContent = text;
+    ui.notice.hidden = false;
+  }
+
+  function clearMessages() { hide(ui.error); hide(ui.notice); }
+
+  function hide(element) { element.hidden = true; element.textContent = ''; }
+
+  function ctx(canvas) { return canvas.getContext('2d', { willReadFrequently: canvas === ui.mask }); }
+
+  function thresholdAt(k) { return Number(((k - 100) / 100).toFixed(2)); }
+
+  function indexOf(threshold) { return Math.round((threshold + 1) * 100); }
+
+  function mib(bytes) { return `${(bytes / 1048576).toFixed(1)} MiB`; }
+
+  async function getJson(url) {
+    const response = await fetch(url);
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.error ?? response.statusText);
+    return body;
+  }
+
+  function newSessionId() {
+    // crypto.getRandomValues works on plain http too (randomUUID needs a secure context).
+    const bytes = crypto.getRandomValues(new Uint8Array(12));
+    return 'tab-' + [...bytes].map(b => b.toString(16).padStart(2, '0')).join('');
+  }
+})();

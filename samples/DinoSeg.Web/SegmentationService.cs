@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Web;
+
+/// <summary>
+/// What the endpoints share: the backbone (loaded once), the segmenters, the image cache and the bundled photos.
+/// Opening an image decodes it within the upload limits and extracts its features once; clicks and slider moves then
+/// only run the per-click path on the cached features.
+/// </summary>
+internal sealed class SegmentationService : IDisposable
+{
+    /// <summary>Fast PNG settings: downloads and the displayed image favour speed over size (loopback, local tool).</summary>
+    public static PngEncoder FastPng { get; } = new() { CompressionLevel = PngCompressionLevel.BestSpeed };
+
+    private const string Formats = "PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM";
+
+    public SegmentationService(WebOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        var extractorOptions = new ExtractorOptions { LongSide = options.LongSide };
+        Extractor = options.Backbone switch
+        {
+            "dinov3" => OnnxFeatureExtractor.Create(options.Model!, Backbone.Dinov3, extractorOptions),
+            "dinov2" => OnnxFeatureExtractor.Create(options.Model!, Backbone.Dinov2(), extractorOptions),
+            _ => OnnxFeatureExtractor.CreateDefault(extractorOptions),
+        };
+
+        // Clicks and the threshold API skip the soft mask: the page feathers its own views, and only the rendered
+        // downloads (overlay, cut-out) need the library's soft mask.
+        Interactive = new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false });
+        Full = new SimilaritySegmenter(SegmentationOptions.Default);
+        Cache = new ImageCache(options.CacheImages, options.CacheBytes);
+        Samples = EmbeddedFiles.Load("samples/");
+        Limits = new ImageLimits { MaxBytes = options.MaxUploadBytes, MaxPixels = options.MaxPixels };
+    }
+
+    public WebOptions Options { get; }
+
+    public OnnxFeatureExtractor Extractor { get; }
+
+    /// <summary>The per-click and threshold-only path: similarity, upsampling, smoothing, mask.</summary>
+    public SimilaritySegmenter Interactive { get; }
+
+    /// <summary>The same with the feathered soft mask, for rendered views.</summary>
+    public SimilaritySegmenter Full { get; }
+
+    public ImageCache Cache { get; }
+
+    public EmbeddedFiles Samples { get; }
+
+    public ImageLimits Limits { get; }
+
+    /// <summary>Threshold the page starts with.</summary>
+    public float DefaultThreshold => Extractor.Backbone.DefaultThreshold;
+
+    /// <summary>The cached image for these file bytes, or decodes and extracts it (once, however many ask at once).</summary>
+    /// <exception cref="ApiException">Too large, not an image, or undecodable; the message says which and what to do.</exception>
+    public Task<(ImageEntry Entry, bool Cached)> OpenAsync(byte[] file, string name)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        string id = Convert.ToHexStringLower(SHA256.HashData(file).AsSpan(0, 16));
+        return Cache.GetOrAddAsync(id, () => Create(id, file, name));
+    }
+
+    /// <summary>The cached image, or a 404 that tells the page to open it again.</summary>
+    public ImageEntry Find(string id) =>
+        Cache.Find(id) ?? throw new ApiException(StatusCodes.Status404NotFound,
+            "This image is no longer in the server's cache (or never was): open it again.");
+
+    private ImageEntry Create(string id, byte[] file, string name)
+    {
+        if (file.Length > Options.MaxUploadBytes) throw TooManyBytes(name, file.Length, Options.MaxUploadBytes);
+        using var stream = new MemoryStream(file, writable: false);
+        CheckHeader(stream, name);
+
+        Image<Rgb24> image;
+        try
+        {
+            image = ImageDecoder.Load(stream, Limits);
+        }
+        catch (DinoSegImageException e)
+        {
+            // The decoder names a stream "stream"; the file's own name leads the message instead.
+            string fix = e.Fix.Length > 0 ? char.ToUpperInvariant(e.Fix[0]) + e.Fix[1..] : e.Fix;
+            throw new ApiException(StatusCodes.Status422UnprocessableEntity, $"“{name}” could not be decoded: {e.Found}. {fix}.");
+        }
+
+        using (image)
+        {
+            long start = Stopwatch.GetTimestamp();
+            PatchFeatures features = Extractor.Extract(image);
+            double extractMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+
+            var pixels = new Rgb24[image.Width * image.Height];
+            image.CopyPixelDataTo(pixels);
+            using var png = new MemoryStream();
+            image.Save(png, FastPng);
+            return new ImageEntry(id, name, pixels, features, png.ToArray(), extractMs, Options.SessionsPerImage);
+        }
+    }
+
+    /// <summary>Reads only the header, for messages that name the file and the limit (the decoder checks again).</summary>
+    private void CheckHeader(MemoryStream stream, string name)
+    {
+        IImageInfo? info;
+        try
+        {
+            info = Image.Identify(stream, out IImageFormat? _);
+        }
+        catch (UnknownImageFormatException)
+        {
+            info = null;
+        }
+        catch (ImageFormatException e)
+        {
+            throw new ApiException(StatusCodes.Status422UnprocessableEntity, $"“{name}” looks like an image but its header is damaged ({e.Message}).");
+        }
+
+        stream.Position = 0;
+        if (info is null)
+        {
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
+                $"“{name}” is not an image DinoSeg can read. Choose a {Formats} file.");
+        }
+
+        long pixels = (long)info.Width * info.Height;
+        if (pixels > Options.MaxPixels)
+        {
+            throw new ApiException(StatusCodes.Status413PayloadTooLarge,
+                $"“{name}” is {info.Width} × {info.Height} = {Megapixels(pixels)} MP; this server accepts at most {Megapixels(Options.MaxPixels)} MP. Downscale it first.");
+        }
+    }
+
+    /// <summary>The upload is over the byte limit; <paramref name="bytes"/> is its size, or null when only "more than the limit" is known.</summary>
+    public static ApiException TooManyBytes(string name, long? bytes, long max) =>
+        new(StatusCodes.Status413PayloadTooLarge,
+            $"“{name}” is {(bytes is long b ? Mebibytes(b) : "larger than that")}; this server accepts uploads of at most {Mebibytes(max)}. Choose a smaller file.");
+
+    private static string Megapixels(long pixels) => (pixels / 1e6).ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static string Mebibytes(long bytes) =>
+        string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB ({bytes:N0} bytes)");
+
+    public void Dispose() => Extractor.Dispose();
+}

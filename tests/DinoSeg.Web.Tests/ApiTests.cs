@@ -1,0 +1,387 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using DinoSeg.Tests.Shared;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Web.Tests;
+
+/// <summary>The JSON/PNG API over plain HTTP against the real server.</summary>
+[Collection(WebCollection.Name)]
+public sealed class ApiTests(WebFixture web)
+{
+    private HttpClient Http => web.Http;
+
+    [Fact]
+    public void Server_InTests_ListensOnLoopbackOnly()
+    {
+        Assert.Equal("127.0.0.1", web.BaseAddress.Host);
+        Assert.NotEqual(0, web.BaseAddress.Port);
+    }
+
+    [Fact]
+    public async Task Info_DescribesBackboneDefaultsLimitsAndColours()
+    {
+        using JsonDocument info = await GetJsonAsync("/api/info");
+        JsonElement root = info.RootElement;
+
+        Assert.Equal("resnet18-s16", root.GetProperty("backbone").GetString());
+        Assert.Equal(0.2, root.GetProperty("defaultThreshold").GetDouble(), 6);
+        Assert.False(root.GetProperty("negativeSeeds").GetBoolean());
+        Assert.Equal(WebFixture.Options.MaxUploadBytes, root.GetProperty("maxUploadBytes").GetInt64());
+        Assert.Equal(768, root.GetProperty("viridis").GetArrayLength());
+        Assert.Equal(3 * 202, root.GetProperty("levelColours").GetArrayLength());
+        Assert.Equal(["astronaut.jpg", "chelsea.png", "coffee.png", "rocket.jpg"], root.GetProperty("samples").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task Page_IsServedAtTheRootWithItsScriptAndStyles()
+    {
+        string html = await Http.GetStringAsync("/");
+        Assert.Contains("<canvas id=\"mask\"", html);
+        using HttpResponseMessage js = await Http.GetAsync("/app.js");
+        Assert.Equal("text/javascript", js.Content.Headers.ContentType?.MediaType);
+        using HttpResponseMessage css = await Http.GetAsync("/app.css");
+        Assert.Equal(HttpStatusCode.OK, css.StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenSample_Twice_ExtractsOnceThenHitsTheCache()
+    {
+        // A sample the other tests do not open, so the first call here is the extraction.
+        using JsonDocument first = await PostJsonAsync("/api/samples/astronaut.jpg", null);
+        using JsonDocument second = await PostJsonAsync("/api/samples/astronaut.jpg", null);
+
+        Assert.Equal(first.RootElement.GetProperty("id").GetString(), second.RootElement.GetProperty("id").GetString());
+        Assert.True(second.RootElement.GetProperty("cached").GetBoolean());
+        Assert.Equal(512, first.RootElement.GetProperty("width").GetInt32());
+        Assert.Equal(32, first.RootElement.GetProperty("cols").GetInt32());
+    }
+
+    [Fact]
+    public async Task Upload_SameBytesAsSample_IsTheSameCachedImage()
+    {
+        string sample = await OpenSampleAsync("chelsea.png");
+        using var content = new ByteArrayContent(await File.ReadAllBytesAsync(WebFixture.Image("chelsea.png")));
+        content.Headers.Add("X-File-Name", "my%20cat.png");
+        using HttpResponseMessage response = await Http.PostAsync("/api/images", content);
+
+        using JsonDocument body = await ReadJsonAsync(response, HttpStatusCode.OK);
+        Assert.Equal(sample, body.RootElement.GetProperty("id").GetString());
+        Assert.True(body.RootElement.GetProperty("cached").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Segment_CatEye_SelectsBothEyesAndReportsPatch()
+    {
+        string id = await OpenSampleAsync("chelsea.png");
+
+        using JsonDocument result = await PostJsonAsync($"/api/images/{id}/segment", new { session = "api-eye", seeds = new[] { new[] { 172, 115 } }, threshold = 0.2 });
+
+        JsonElement root = result.RootElement;
+        Assert.Equal(0.2, root.GetProperty("threshold").GetDouble(), 6);
+        Assert.InRange(root.GetProperty("areaFraction").GetDouble(), 0.005, 0.2);
+        JsonElement seed = root.GetProperty("seeds")[0];
+        int[] patch = [.. seed.GetProperty("patch").EnumerateArray().Select(e => e.GetInt32())];
+        Assert.InRange(172, patch[0], patch[2] - 1);
+        Assert.InRange(115, patch[1], patch[3] - 1);
+
+        using Image<L8> mask = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=0.2");
+        Assert.Equal(255, mask[172, 115].PackedValue);
+        Assert.Equal(255, mask[318, 137].PackedValue); // the other eye
+    }
+
+    [Fact]
+    public async Task Threshold_Raised_ShrinksTheSessionsMaskWithoutANewClick()
+    {
+        string id = await OpenSampleAsync("coffee.png");
+        using JsonDocument click = await PostJsonAsync($"/api/images/{id}/segment", new { session = "api-slider", seeds = new[] { new[] { 290, 150 } }, threshold = 0.1 });
+
+        int previous = click.RootElement.GetProperty("selectedPixels").GetInt32();
+        foreach (double t in new[] { 0.2, 0.3, 0.45 })
+        {
+            using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-slider", threshold = t });
+            int selected = moved.RootElement.GetProperty("selectedPixels").GetInt32();
+            Assert.True(selected < previous, $"t={t}: {selected} px, expected fewer than {previous}");
+            Assert.Equal(290, moved.RootElement.GetProperty("seeds")[0].GetProperty("x").GetInt32());
+            previous = selected;
+        }
+
+        Assert.True(previous > 0);
+    }
+
+    [Fact]
+    public async Task Threshold_SessionWithoutClick_IsAConflict()
+    {
+        string id = await OpenSampleAsync("coffee.png");
+
+        using HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/threshold", new { session = "never-clicked", threshold = 0.3 });
+
+        await AssertErrorAsync(response, HttpStatusCode.Conflict, "no click");
+    }
+
+    [Fact]
+    public async Task SimilarityMap_LevelsGiveTheLibrarysMaskAtSliderThresholds()
+    {
+        string id = await OpenSampleAsync("chelsea.png");
+        using HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map",
+            new { session = "api-map", seeds = new[] { new[] { 172, 115 }, new[] { 100, 200 } }, threshold = 0.2 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        byte[] map = await response.Content.ReadAsByteArrayAsync();
+        Assert.Empty(response.Content.Headers.ContentEncoding); // this client did not ask for gzip
+        int n = 451 * 300;
+        Assert.Equal(n, map.Length);
+        Assert.Contains("segment;dur=", response.Headers.GetValues("Server-Timing").Single());
+        using JsonDocument seeds = JsonDocument.Parse(response.Headers.GetValues("X-DinoSeg-Seeds").Single());
+        Assert.Equal(2, seeds.RootElement.GetArrayLength());
+
+        // The page's rule (level > k) against the library's own count, through the threshold-only API.
+        foreach (int k in new[] { 0, 60, 100, 115, 120, 121, 140, 170, 200 })
+        {
+            float t = SimilarityMap.Thresholds[k];
+            using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-map", threshold = t });
+            int expected = moved.RootElement.GetProperty("selectedPixels").GetInt32();
+            int page = map.Count(level => level > k);
+            Assert.Equal(expected, page);
+        }
+
+        Assert.True(map[115 * 451 + 172] > 120, "the clicked eye is in the mask at 0.2 (slider index 120)");
+
+        // Loopback: raw bytes even when the client accepts gzip (the browser takes them as fast).
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/images/{id}/similarity-map")
+        {
+            Content = JsonContent.Create(new { session = "api-map", seeds = new[] { new[] { 172, 115 }, new[] { 100, 200 } }, threshold = 0.2 }),
+        };
+        request.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
+        using HttpResponseMessage local = await Http.SendAsync(request);
+        Assert.Empty(local.Content.Headers.ContentEncoding);
+        Assert.Equal(map, await local.Content.ReadAsByteArrayAsync());
+    }
+
+    [Theory]
+    [InlineData("gzip, deflate, br", "192.168.1.20", true)]
+    [InlineData("gzip, deflate, br", "127.0.0.1", false)]
+    [InlineData("gzip", "::1", false)]
+    [InlineData("gzip", "::ffff:127.0.0.1", false)]
+    [InlineData("br", "192.168.1.20", false)]
+    [InlineData("", "10.0.0.2", false)]
+    public void ShouldGzip_OnlyOffLoopbackAndWhenAccepted(string acceptEncoding, string remote, bool expected)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers.AcceptEncoding = acceptEncoding;
+        context.Connection.RemoteIpAddress = IPAddress.Parse(remote);
+
+        Assert.Equal(expected, Api.ShouldGzip(context));
+    }
+
+    [Fact]
+    public async Task EncodeMap_Gzip_InflatesToTheRawLevels()
+    {
+        ImageEntry entry = web.App.Services.GetRequiredService<SegmentationService>().Find(await OpenSampleAsync("chelsea.png"));
+        var session = new ClickSession(entry.Features);
+        new SimilaritySegmenter().Segment(entry.Features, [new PixelPoint(172, 115)], 0.2f, session.Result);
+
+        byte[] raw = session.EncodeMap(gzip: false).Bytes.ToArray();
+        byte[] zipped = session.EncodeMap(gzip: true).Bytes.ToArray();
+
+        Assert.Equal(451 * 300, raw.Length);
+        Assert.True(zipped.Length < raw.Length / 2, $"{zipped.Length} bytes compressed");
+        Assert.Equal(raw, Gunzip(zipped));
+    }
+
+    [Fact]
+    public async Task Views_AllRenderAsPngAtTheImageSize()
+    {
+        string id = await OpenSampleAsync("coffee.png");
+        foreach (string view in new[] { "mask", "soft-mask", "overlay", "cutout" })
+        {
+            using Image<Rgba32> image = await GetImageAsync<Rgba32>($"/api/images/{id}/views/{view}.png?seeds=290,150;300,160&threshold=0.25");
+            Assert.Equal((600, 400), (image.Width, image.Height));
+        }
+
+        using Image<Rgb24> heatmap = await GetImageAsync<Rgb24>($"/api/images/{id}/views/similarity.png?seeds=290,150&threshold=0.25");
+        Assert.Equal(400, heatmap.Height);
+        Assert.True(heatmap.Width > 600, "the heatmap carries its colour bar on the right");
+        using Image<Rgb24> original = await GetImageAsync<Rgb24>($"/api/images/{id}/image.png");
+        using Image<Rgb24> expected = Image.Load<Rgb24>(WebFixture.Image("coffee.png"));
+        Assert.Equal(expected[123, 45], original[123, 45]);
+    }
+
+    public static TheoryData<string, string, HttpStatusCode, string> BadClicks => new()
+    {
+        { "seed outside", """{"seeds": [[451, 10]]}""", HttpStatusCode.BadRequest, "outside the 451x300 image" },
+        { "no seed", """{"seeds": []}""", HttpStatusCode.BadRequest, "at least one seed" },
+        { "seed not a pair", """{"seeds": [[1, 2, 3]]}""", HttpStatusCode.BadRequest, "[x, y]" },
+        { "threshold too high", """{"seeds": [[1, 1]], "threshold": 1.5}""", HttpStatusCode.BadRequest, "[-1, 1]" },
+        { "negative seed", """{"seeds": [[1, 1]], "negative": [[2, 2]]}""", HttpStatusCode.BadRequest, "not supported" },
+        { "bad session", """{"session": "../x", "seeds": [[1, 1]]}""", HttpStatusCode.BadRequest, "session id" },
+        { "not JSON", "seeds=1,1", HttpStatusCode.BadRequest, "must be JSON" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadClicks))]
+    public async Task Segment_BadRequest_SaysWhatIsWrong(string why, string body, HttpStatusCode status, string message)
+    {
+        _ = why;
+        string id = await OpenSampleAsync("chelsea.png");
+
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using HttpResponseMessage response = await Http.PostAsync($"/api/images/{id}/segment", content);
+
+        await AssertErrorAsync(response, status, message);
+    }
+
+    [Fact]
+    public async Task UnknownImage_IsNotFoundWithAHintToReopen()
+    {
+        using HttpResponseMessage response = await Http.PostAsJsonAsync("/api/images/0123456789abcdef/segment", new { seeds = new[] { new[] { 1, 1 } } });
+
+        await AssertErrorAsync(response, HttpStatusCode.NotFound, "open it again");
+    }
+
+    [Theory]
+    [InlineData("..%2F..%2Fetc%2Fpasswd")]
+    [InlineData("%2Fetc%2Fpasswd")]
+    [InlineData("README.md")]
+    [InlineData("chelsea")]
+    public async Task OpenSample_AnythingButABundledName_IsNotFound(string name)
+    {
+        using HttpResponseMessage response = await Http.PostAsync($"/api/samples/{name}", null);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Upload_NotAnImage_Is415WithAClearMessage()
+    {
+        using var content = new ByteArrayContent("just some notes\n"u8.ToArray());
+        content.Headers.Add("X-File-Name", "notes.txt");
+
+        using HttpResponseMessage response = await Http.PostAsync("/api/images", content);
+
+        await AssertErrorAsync(response, HttpStatusCode.UnsupportedMediaType, "“notes.txt” is not an image DinoSeg can read");
+    }
+
+    [Fact]
+    public async Task Upload_OverTheByteLimit_Is413AndNamesTheLimit()
+    {
+        using var content = new ByteArrayContent(new byte[WebFixture.Options.MaxUploadBytes + 1]);
+        content.Headers.Add("X-File-Name", "big.png");
+
+        using HttpResponseMessage response = await Http.PostAsync("/api/images", content);
+
+        await AssertErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "at most 3.0 MiB");
+    }
+
+    [Fact]
+    public async Task Upload_ChunkedOverTheByteLimit_Is413()
+    {
+        using var content = new StreamContent(new MemoryStream(new byte[WebFixture.Options.MaxUploadBytes + 100_000]));
+        content.Headers.Add("X-File-Name", "big.png");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/images") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using HttpResponseMessage response = await Http.SendAsync(request);
+
+        await AssertErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "at most 3.0 MiB");
+    }
+
+    [Fact]
+    public async Task Upload_OverThePixelLimit_Is413BeforeDecoding()
+    {
+        // A valid PNG header declaring 100000 x 100000 pixels and nothing else: refused from the header alone.
+        using var content = new ByteArrayContent(HostileFiles.PngHeaderOnly(100_000, 100_000));
+        content.Headers.Add("X-File-Name", "huge.png");
+
+        using HttpResponseMessage response = await Http.PostAsync("/api/images", content);
+
+        await AssertErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "100000 × 100000");
+    }
+
+    [Fact]
+    public async Task Upload_TruncatedPng_Is422()
+    {
+        byte[] photo = await File.ReadAllBytesAsync(WebFixture.Image("chelsea.png"));
+        using var content = new ByteArrayContent(photo[..(photo.Length / 2)]);
+        content.Headers.Add("X-File-Name", "half.png");
+
+        using HttpResponseMessage response = await Http.PostAsync("/api/images", content);
+
+        await AssertErrorAsync(response, HttpStatusCode.UnprocessableEntity, "could not be decoded");
+    }
+
+    [Fact]
+    public async Task Upload_Empty_Is400()
+    {
+        using HttpResponseMessage response = await Http.PostAsync("/api/images", new ByteArrayContent([]));
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "empty");
+    }
+
+    [Fact]
+    public void DefaultAddress_WithoutUrls_IsLoopback()
+    {
+        var none = new ConfigurationBuilder().Build();
+        var given = new ConfigurationBuilder().AddInMemoryCollection([new("urls", "http://0.0.0.0:8080")]).Build();
+
+        Assert.False(WebApp.AddressConfigured(none));
+        Assert.True(WebApp.AddressConfigured(given));
+        Assert.StartsWith("http://127.0.0.1:", WebOptions.DefaultUrl);
+    }
+
+    private static byte[] Gunzip(byte[] gzip)
+    {
+        using var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
+    }
+
+    private async Task<string> OpenSampleAsync(string name)
+    {
+        using JsonDocument info = await PostJsonAsync($"/api/samples/{name}", null);
+        return info.RootElement.GetProperty("id").GetString()!;
+    }
+
+    private async Task<JsonDocument> GetJsonAsync(string path)
+    {
+        using HttpResponseMessage response = await Http.GetAsync(path);
+        return await ReadJsonAsync(response, HttpStatusCode.OK);
+    }
+
+    private async Task<JsonDocument> PostJsonAsync(string path, object? body)
+    {
+        using HttpResponseMessage response = body is null ? await Http.PostAsync(path, null) : await Http.PostAsJsonAsync(path, body);
+        return await ReadJsonAsync(response, HttpStatusCode.OK);
+    }
+
+    private async Task<Image<T>> GetImageAsync<T>(string path)
+        where T : unmanaged, IPixel<T>
+    {
+        using HttpResponseMessage response = await Http.GetAsync(path);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        return Image.Load<T>(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text);
+    }
+
+    private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string message)
+    {
+        using JsonDocument body = await ReadJsonAsync(response, status);
+        Assert.Equal(new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" }, response.Content.Headers.ContentType);
+        Assert.Contains(message, body.RootElement.GetProperty("error").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,329 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace DinoSeg.Web.Tests;
+
+/// <summary>The page in headless Chromium against the real server: what a person does, end to end.</summary>
+[Collection(WebCollection.Name)]
+public sealed class BrowserTests(WebFixture web)
+{
+    [Fact]
+    public async Task ClickCatEye_MaskCoversTheClickAndEqualsTheLibrarys()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+        Assert.Equal("", await page.Locator("#area").GetAttributeAsync("data-selected-pixels"));
+
+        await driver.ClickAsync(172, 115);
+
+        Assert.Equal(0.2, await driver.ThresholdAsync(), 6);
+        Assert.Equal(255, await driver.MaskAtAsync(172, 115));
+        Assert.Equal(255, await driver.MaskAtAsync(318, 137)); // the other eye
+        Assert.Equal(0, await driver.MaskAtAsync(20, 280));
+        int selected = await driver.SelectedPixelsAsync();
+        Assert.Equal(await LibraryAreaAsync(driver, 0.2), selected);
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => window.dinoSeg.state.marks.length"));
+        await Assertions.Expect(page.Locator("#area")).ToContainTextAsync("Selected");
+        await driver.ScreenshotAsync("web.png");
+
+        // A click elsewhere replaces the seed and the mask follows it.
+        await driver.ClickAsync(60, 250, "#mask");
+        Assert.Equal(255, await driver.MaskAtAsync(60, 250));
+        Assert.NotEqual(selected, await driver.SelectedPixelsAsync());
+        Assert.Single(await driver.SeedsAsync());
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Slider_Moves_MaskShrinksAndGrowsAndStaysEqualToTheLibrarys()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("coffee.png");
+        await driver.ClickAsync(290, 150);
+        int atDefault = await driver.SelectedPixelsAsync();
+
+        await driver.SetThresholdAsync(0.45);
+        int higher = await driver.SelectedPixelsAsync();
+        await driver.SetThresholdAsync(0.0);
+        int lower = await driver.SelectedPixelsAsync();
+        await driver.StepSliderAsync("ArrowLeft");
+        int oneStepLower = await driver.SelectedPixelsAsync();
+
+        Assert.True(higher < atDefault, $"raising the threshold to 0.45 should shrink the mask ({higher} vs {atDefault} px)");
+        Assert.True(lower > atDefault, $"lowering it to 0 should grow the mask ({lower} vs {atDefault} px)");
+        Assert.True(oneStepLower >= lower);
+        Assert.Equal(-0.01, await driver.ThresholdAsync(), 6);
+        Assert.Equal("-0.01", await page.Locator("#threshold-value").TextContentAsync());
+        Assert.Equal(255, await driver.MaskAtAsync(290, 150));
+        foreach (double t in new[] { 0.45, 0.0 })
+        {
+            await driver.SetThresholdAsync(t);
+            Assert.Equal(await LibraryAreaAsync(driver, t), await driver.SelectedPixelsAsync());
+        }
+
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ShiftClick_AddsASeed_AltClick_SaysNegativeSeedsAreNotSupported()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("coffee.png");
+        await Assertions.Expect(page.Locator("#negative-note")).ToBeVisibleAsync();
+        await driver.ClickAsync(290, 150);
+        int one = await driver.SelectedPixelsAsync();
+
+        await driver.ClickAsync(100, 300, "#overlay", [KeyboardModifier.Shift]);
+
+        Assert.Equal(2, await page.EvaluateAsync<int>("() => window.dinoSeg.state.marks.length"));
+        int two = await driver.SelectedPixelsAsync();
+        Assert.True(two >= one, "max over seeds never selects less than one of them");
+        Assert.Equal(await LibraryAreaAsync(driver, 0.2), two);
+
+        int version = await driver.MaskVersionAsync();
+        await driver.ClickOnlyAsync(400, 50, modifiers: [KeyboardModifier.Alt]);
+        await Assertions.Expect(page.Locator("#notice")).ToContainTextAsync("does not support negative seeds yet");
+        Assert.Equal(version, await driver.MaskVersionAsync());
+        Assert.Equal(2, await page.EvaluateAsync<int>("() => window.dinoSeg.state.seeds.length"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task UploadRealPhoto_BusyWhileExtracting_ThenAClickSegmentsIt()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        // Hold the upload until the busy indicator has been seen (extraction alone is too quick to catch reliably).
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/api/images", async route =>
+        {
+            await release.Task;
+            await route.ContinueAsync();
+        });
+
+        await page.Locator("#file").SetInputFilesAsync(WebFixture.Image("rocket.jpg"));
+        await Assertions.Expect(page.Locator("#busy")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#busy")).ToContainTextAsync("Extracting features of rocket.jpg");
+        await driver.ScreenshotAsync("busy.png");
+        release.SetResult();
+        await driver.WaitOpenedAsync("rocket.jpg");
+
+        await Assertions.Expect(page.Locator("#busy")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("rocket.jpg · 640×427 px");
+        await driver.ClickAsync(320, 100);
+
+        Assert.Equal(255, await driver.MaskAtAsync(320, 100));
+        Assert.Equal(await LibraryAreaAsync(driver, 0.2), await driver.SelectedPixelsAsync());
+        await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task UploadNonImage_ShowsTheErrorAndKeepsTheImage()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+
+        await page.Locator("#file").SetInputFilesAsync(new FilePayload { Name = "notes.txt", MimeType = "text/plain", Buffer = "not a photo"u8.ToArray() });
+
+        await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("“notes.txt” is not an image DinoSeg can read");
+        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready'");
+        Assert.Equal(451, (await driver.ImageAsync()).Width);
+        await driver.ScreenshotAsync("upload-error.png");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task UploadTooLarge_IsRefusedWithTheLimit()
+    {
+        IPage page = await web.OpenPageAsync();
+
+        await page.Locator("#file").SetInputFilesAsync(new FilePayload
+        {
+            Name = "huge.png", MimeType = "image/png", Buffer = new byte[WebFixture.Options.MaxUploadBytes + 1],
+        });
+
+        await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("at most 3.0 MiB");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Downloads_AreTheLibrarysPngsForTheCurrentSeedsAndThreshold()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+        await driver.ClickAsync(172, 115);
+        await driver.SetThresholdAsync(0.3);
+
+        foreach (string view in new[] { "similarity", "mask", "overlay", "cutout" })
+        {
+            IDownload download = await page.RunAndWaitForDownloadAsync(() => page.Locator($"a.download[data-view=\"{view}\"]").ClickAsync());
+            string path = Path.Combine(WebFixture.OutputDirectory, download.SuggestedFilename);
+            await download.SaveAsAsync(path);
+            Assert.Equal($"chelsea-{view}.png", download.SuggestedFilename);
+            using Image<Rgba32> image = Image.Load<Rgba32>(path);
+            Assert.Equal(300, image.Height);
+            if (view == "mask") Assert.Equal(await LibraryAreaAsync(driver, 0.3), CountWhite(image));
+        }
+
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Latency_ClickAndSliderAt1024px_AreMeasuredInThePage()
+    {
+        // A 1024-px photo: the coffee cup scaled up from 600x400 (a real photo, just larger).
+        string photo = Path.Combine(WebFixture.OutputDirectory, "coffee-1024.png");
+        using (Image<Rgb24> source = Image.Load<Rgb24>(WebFixture.Image("coffee.png")))
+        {
+            source.Mutate(c => c.Resize(1024, 683));
+            await source.SaveAsPngAsync(photo);
+        }
+
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.UploadAsync(photo);
+        (int x, int y)[] points = [(495, 256), (480, 240), (510, 270), (300, 500), (700, 150), (470, 250), (520, 260), (200, 200), (800, 600), (505, 245), (495, 256), (600, 400)];
+        foreach (var (x, y) in points)
+        {
+            // A person clicks a few times a second at most: let the previous update reach the screen first.
+            await page.WaitForTimeoutAsync(150);
+            await driver.ClickAsync(x, y);
+        }
+
+        await page.Locator("#threshold").FocusAsync();
+        for (int i = 0; i < 24; i++) await driver.StepSliderAsync(i < 12 ? "ArrowRight" : "ArrowLeft");
+
+        // The same again with the events raised inside the page: no Playwright round trips (actionability checks, CDP
+        // input acknowledgements, polling) compete with the page while it works, as with a person at the mouse.
+        await page.EvaluateAsync(InPageRun, new { points = points.Select(p => new[] { p.x, p.y }).ToArray(), steps = 24 });
+
+        // Drop the first two of each (JIT, first allocation of buffers) and report; timings are information, not a test.
+        var stats = await page.EvaluateAsync<JsonElement>("() => window.dinoSeg.stats");
+        JsonElement[] allClicks = [.. stats.GetProperty("click").EnumerateArray()], allSliders = [.. stats.GetProperty("slider").EnumerateArray()];
+        JsonElement[] clicks = allClicks[2..points.Length], inPageClicks = allClicks[points.Length..];
+        Summary click = Summary.Of(clicks), slider = Summary.Of(allSliders[2..24]);
+        Summary inPageClick = Summary.Of(inPageClicks), inPageSlider = Summary.Of(allSliders[24..]);
+        string report = JsonSerializer.Serialize(new
+        {
+            image = "coffee.png scaled to 1024x683, embedded ResNet18 backbone",
+            clickToMaskMs = click,
+            sliderToMaskMs = slider,
+            clickToMaskEventsInPageMs = inPageClick,
+            sliderToMaskEventsInPageMs = inPageSlider,
+            measured = "in the page: from the input event's timeStamp to the mask, overlay and cut-out drawn ('ready') and to the next animation frame ('frame'); "
+                + "first with trusted events from Playwright, then with events dispatched by a script in the page",
+            clickPhasesMedianMs = new
+            {
+                reply = Median(clicks, "reply"),
+                heatmap = Median(clicks, "heatmap"),
+                threshold = Median(clicks, "threshold"),
+                replyEventsInPage = Median(inPageClicks, "reply"),
+            },
+            configuration = typeof(BrowserTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
+                .OfType<System.Reflection.AssemblyConfigurationAttribute>().FirstOrDefault()?.Configuration,
+        }, new JsonSerializerOptions { WriteIndented = true });
+        await File.WriteAllTextAsync(Path.Combine(WebFixture.OutputDirectory, "latency.json"), report);
+        await File.WriteAllTextAsync(Path.Combine(WebFixture.OutputDirectory, "latency-raw.json"), stats.GetRawText());
+        Console.WriteLine(report);
+        Assert.Equal(points.Length - 2, click.Count);
+        Assert.Equal(22, slider.Count);
+        Assert.Equal(points.Length, inPageClick.Count);
+        Assert.Equal(24, inPageSlider.Count);
+        await driver.ScreenshotAsync("latency-1024.png");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>The library's selected pixels for the page's own seeds at <paramref name="threshold"/>, through the API.</summary>
+    private async Task<int> LibraryAreaAsync(PageDriver driver, double threshold)
+    {
+        var (id, _, _) = await driver.ImageAsync();
+        int[][] seeds = await driver.SeedsAsync();
+        using HttpResponseMessage response = await web.Http.PostAsJsonAsync($"/api/images/{id}/segment",
+            new { session = "browser-test-check", seeds, threshold });
+        response.EnsureSuccessStatusCode();
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("selectedPixels").GetInt32();
+    }
+
+    /// <summary>
+    /// Clicks on the image view and slider steps raised by a script in the page, each waiting for the mask to be redrawn
+    /// (a MutationObserver, no polling) and, for clicks, a pause like a person's.
+    /// </summary>
+    private const string InPageRun = """
+        async ({ points, steps }) => {
+          const body = document.body, canvas = document.getElementById('image'), slider = document.getElementById('threshold');
+          const { width, height } = window.dinoSeg.state.image;
+          const redrawn = () => new Promise(resolve => {
+            const before = body.dataset.maskVersion;
+            const observer = new MutationObserver(() => {
+              if (body.dataset.maskVersion !== before) { observer.disconnect(); resolve(); }
+            });
+            observer.observe(body, { attributes: true, attributeFilter: ['data-mask-version'] });
+          });
+          const pause = ms => new Promise(resolve => setTimeout(resolve, ms));
+          for (const [x, y] of points) {
+            await pause(150);
+            const rect = canvas.getBoundingClientRect();
+            const done = redrawn();
+            canvas.dispatchEvent(new MouseEvent('click', {
+              bubbles: true, clientX: rect.left + (x + 0.5) * rect.width / width, clientY: rect.top + (y + 0.5) * rect.height / height,
+            }));
+            await done;
+          }
+          for (let i = 0; i < steps; i++) {
+            await pause(20);
+            const done = redrawn();
+            slider.value = String(Number(slider.value) + (i < steps / 2 ? 0.01 : -0.01));
+            slider.dispatchEvent(new Event('input', { bubbles: true }));
+            await done;
+          }
+        }
+        """;
+
+    private static double Median(JsonElement[] entries, string phase)
+    {
+        double[] values = [.. entries.Select(e => e.GetProperty("phases").GetProperty(phase).GetDouble()).Order()];
+        return Math.Round(values[values.Length / 2], 2);
+    }
+
+    private static int CountWhite(Image<Rgba32> image)
+    {
+        int count = 0;
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                foreach (Rgba32 p in rows.GetRowSpan(y)) count += p.R > 127 ? 1 : 0;
+            }
+        });
+        return count;
+    }
+
+    private sealed record Summary(int Count, double ReadyMedian, double ReadyP90, double ReadyMax, double FrameMedian, double FrameP90)
+    {
+        public static Summary Of(JsonElement[] items)
+        {
+            double[] ready = [.. items.Select(e => e.GetProperty("ready").GetDouble()).Order()];
+            double[] frame = [.. items.Select(e => e.GetProperty("frame").ValueKind == JsonValueKind.Number ? e.GetProperty("frame").GetDouble() : double.NaN).Order()];
+            return new Summary(items.Length, Round(Percentile(ready, 0.5)), Round(Percentile(ready, 0.9)), Round(ready.Max()),
+                Round(Percentile(frame, 0.5)), Round(Percentile(frame, 0.9)));
+        }
+
+        private static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Round(p * (sorted.Length - 1)))];
+
+        private static double Round(double v) => Math.Round(v, 2);
+    }
+}
