@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -78,5 +80,93 @@ public static class SeparableFilter
                 if (wt != 0) TensorPrimitives.MultiplyAdd(source.Slice((start + t) * stride, width), wt, dst, dst);
             }
         }
+    }
+
+    /// <summary>
+    /// One output row of the across-rows pass, thresholded on the fly: destination row <paramref name="row"/> =
+    /// Σ_t w[row,t] · (source row start[row] + t), and mask row = 255 where that is ≥ <paramref name="threshold"/>.
+    /// One pass per 64 floats keeps every tap and the compare in registers. Returns the selected count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int ApplyAcrossRowsAndThreshold(ReadOnlySpan<float> source, int stride, int width, AxisWeights weights, int row,
+        float threshold, Span<float> destination, Span<byte> mask)
+    {
+        int taps = weights.Taps, start = weights.Starts[row];
+        ReadOnlySpan<float> w = weights.Weights.Slice(row * taps, taps);
+        if ((long)(start + taps - 1) * stride + width > source.Length) throw new ArgumentException("Source rows do not fit the weights.", nameof(source));
+        Span<float> dst = destination.Slice(row * width, width);
+        Span<byte> bytes = mask.Slice(row * width, width);
+        ref float src = ref MemoryMarshal.GetReference(source.Slice(start * stride));
+        int x = 0, selected = 0;
+        if (Vector512.IsHardwareAccelerated && taps <= 16)
+        {
+            Span<Vector512<float>> wv = stackalloc Vector512<float>[taps];
+            for (int t = 0; t < taps; t++) wv[t] = Vector512.Create(w[t]);
+            var limit = Vector512.Create(threshold);
+            ref float d = ref MemoryMarshal.GetReference(dst);
+            for (; x <= width - 64; x += 64)
+            {
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int t = 0; t < taps; t++)
+                {
+                    ref float r = ref Unsafe.Add(ref src, t * stride + x);
+                    a0 += Vector512.LoadUnsafe(ref r) * wv[t];
+                    a1 += Vector512.LoadUnsafe(ref r, 16) * wv[t];
+                    a2 += Vector512.LoadUnsafe(ref r, 32) * wv[t];
+                    a3 += Vector512.LoadUnsafe(ref r, 48) * wv[t];
+                }
+
+                a0.StoreUnsafe(ref d, (nuint)x);
+                a1.StoreUnsafe(ref d, (nuint)(x + 16));
+                a2.StoreUnsafe(ref d, (nuint)(x + 32));
+                a3.StoreUnsafe(ref d, (nuint)(x + 48));
+                var on = Vector512.Narrow(
+                    Vector512.Narrow(Vector512.GreaterThanOrEqual(a0, limit).AsInt32(), Vector512.GreaterThanOrEqual(a1, limit).AsInt32()),
+                    Vector512.Narrow(Vector512.GreaterThanOrEqual(a2, limit).AsInt32(), Vector512.GreaterThanOrEqual(a3, limit).AsInt32())).AsByte();
+                on.CopyTo(bytes.Slice(x, 64));
+                selected += BitOperations.PopCount(on.ExtractMostSignificantBits());
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && taps <= 16)
+        {
+            Span<Vector256<float>> wv = stackalloc Vector256<float>[taps];
+            for (int t = 0; t < taps; t++) wv[t] = Vector256.Create(w[t]);
+            var limit = Vector256.Create(threshold);
+            ref float d = ref MemoryMarshal.GetReference(dst);
+            for (; x <= width - 32; x += 32)
+            {
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int t = 0; t < taps; t++)
+                {
+                    ref float r = ref Unsafe.Add(ref src, t * stride + x);
+                    a0 += Vector256.LoadUnsafe(ref r) * wv[t];
+                    a1 += Vector256.LoadUnsafe(ref r, 8) * wv[t];
+                    a2 += Vector256.LoadUnsafe(ref r, 16) * wv[t];
+                    a3 += Vector256.LoadUnsafe(ref r, 24) * wv[t];
+                }
+
+                a0.StoreUnsafe(ref d, (nuint)x);
+                a1.StoreUnsafe(ref d, (nuint)(x + 8));
+                a2.StoreUnsafe(ref d, (nuint)(x + 16));
+                a3.StoreUnsafe(ref d, (nuint)(x + 24));
+                var on = Vector256.Narrow(
+                    Vector256.Narrow(Vector256.GreaterThanOrEqual(a0, limit).AsInt32(), Vector256.GreaterThanOrEqual(a1, limit).AsInt32()),
+                    Vector256.Narrow(Vector256.GreaterThanOrEqual(a2, limit).AsInt32(), Vector256.GreaterThanOrEqual(a3, limit).AsInt32())).AsByte();
+                on.CopyTo(bytes.Slice(x, 32));
+                selected += BitOperations.PopCount(on.ExtractMostSignificantBits());
+            }
+        }
+
+        for (; x < width; x++)
+        {
+            float sum = 0;
+            for (int t = 0; t < taps; t++) sum += w[t] * Unsafe.Add(ref src, t * stride + x);
+            dst[x] = sum;
+            bool on = sum >= threshold;
+            bytes[x] = on ? (byte)255 : (byte)0;
+            selected += on ? 1 : 0;
+        }
+
+        return selected;
     }
 }

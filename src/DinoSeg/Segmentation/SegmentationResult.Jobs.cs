@@ -36,9 +36,8 @@ public sealed partial class SegmentationResult
             int selected = 0;
             for (int y = start; y < end; y++)
             {
-                // Threshold each row while it is still in L1, instead of a second pass over the whole map.
-                SeparableFilter.ApplyAcrossRows(r._horizontal, r._stride, r.Width, r._upRows!, y, y + 1, r._similarity);
-                selected += Kernels.Threshold.Apply(r._similarity.AsSpan(y * r.Width, r.Width), r.Threshold, r._mask.AsSpan(y * r.Width, r.Width));
+                // Each row is thresholded as it is computed, instead of a second pass over the whole map.
+                selected += SeparableFilter.ApplyAcrossRowsAndThreshold(r._horizontal, r._stride, r.Width, r._upRows!, y, r.Threshold, r._similarity, r._mask);
             }
 
             Interlocked.Add(ref r._selected, selected);
