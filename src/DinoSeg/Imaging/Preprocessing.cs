@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -54,19 +55,20 @@ internal static class Preprocessing
     {
         int width = image.Width, plane = image.Width * image.Height;
         Span<float> p0 = planes[..plane], p1 = planes.Slice(plane, plane), p2 = planes.Slice(2 * plane, plane);
+        int c0 = order[0], c1 = order[1], c2 = order[2];
+        float s0 = scale[0], s1 = scale[1], s2 = scale[2], f0 = offset[0], f1 = offset[1], f2 = offset[2];
         for (int y = 0; y < image.Height; y++)
         {
-            ReadOnlySpan<Rgb24> row = image.DangerousGetPixelRowMemory(y).Span;
-            int at = y * width;
-            for (int x = 0; x < row.Length; x++)
+            // Rgb24 rows are packed R, G, B bytes: plane k reads byte 3x + order[k], with no per-pixel branch.
+            ReadOnlySpan<byte> row = MemoryMarshal.AsBytes(image.DangerousGetPixelRowMemory(y).Span);
+            Span<float> q0 = p0.Slice(y * width, width), q1 = p1.Slice(y * width, width), q2 = p2.Slice(y * width, width);
+            for (int x = 0; x < width; x++)
             {
-                Rgb24 px = row[x];
-                p0[at + x] = Channel(px, order[0]) * scale[0] + offset[0];
-                p1[at + x] = Channel(px, order[1]) * scale[1] + offset[1];
-                p2[at + x] = Channel(px, order[2]) * scale[2] + offset[2];
+                int i = 3 * x;
+                q0[x] = row[i + c0] * s0 + f0;
+                q1[x] = row[i + c1] * s1 + f1;
+                q2[x] = row[i + c2] * s2 + f2;
             }
         }
     }
-
-    private static byte Channel(Rgb24 px, int c) => c == 0 ? px.R : c == 1 ? px.G : px.B;
 }

@@ -207,12 +207,19 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
                     $"load the model with a backbone whose PatchSize is the model's stride");
             }
 
-            // [D, rows*cols] → [rows*cols, D]
+            // [D, rows*cols] → [rows*cols, D], in tiles so both sides stay in cache.
             var vectors = new float[patches * dim];
-            for (int c = 0; c < dim; c++)
+            const int Tile = 32;
+            for (int c0 = 0; c0 < dim; c0 += Tile)
             {
-                ReadOnlySpan<float> plane = data.Slice(c * patches, patches);
-                for (int p = 0; p < patches; p++) vectors[p * dim + c] = plane[p];
+                for (int p0 = 0; p0 < patches; p0 += Tile)
+                {
+                    for (int c = c0; c < Math.Min(dim, c0 + Tile); c++)
+                    {
+                        ReadOnlySpan<float> plane = data.Slice(c * patches, patches);
+                        for (int p = p0; p < Math.Min(patches, p0 + Tile); p++) vectors[p * dim + c] = plane[p];
+                    }
+                }
             }
 
             return vectors;
