@@ -16,7 +16,6 @@ internal sealed class RangeWorkers
 {
     private readonly object _gate = new();
     private readonly SemaphoreSlim[] _start;
-    private readonly ManualResetEventSlim _finished = new(false, spinCount: 2000);
     private IRangeJob? _job;
     private int _total;
     private int _parts;
@@ -59,10 +58,13 @@ internal sealed class RangeWorkers
             _parts = parts;
             _error = null;
             _pending = parts - 1;
-            _finished.Reset();
             for (int i = 0; i < parts - 1; i++) _start[i].Release();
             RunPart(0);
-            _finished.Wait();
+
+            // The caller's own part takes as long as a helper's, so the wait is short: spin and yield rather than block,
+            // which would cost a wake-up and allocate a lock object on first use.
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref _pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
             _job = null;
             if (_error is { } error) throw new AggregateException("A DinoSeg worker failed.", error);
         }
@@ -93,7 +95,7 @@ internal sealed class RangeWorkers
                 _error = e;
             }
 
-            if (Interlocked.Decrement(ref _pending) == 0) _finished.Set();
+            Interlocked.Decrement(ref _pending);
         }
     }
 }
