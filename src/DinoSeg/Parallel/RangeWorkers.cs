@@ -59,7 +59,14 @@ internal sealed class RangeWorkers
             _error = null;
             _pending = parts - 1;
             for (int i = 0; i < parts - 1; i++) _start[i].Release();
-            RunPart(0);
+            try
+            {
+                RunPart(0);
+            }
+            catch (Exception e)
+            {
+                _error = e; // still wait below: helpers must finish before the job and ranges are reused
+            }
 
             // The caller's own part takes as long as a helper's, so the wait is short: spin and yield rather than block,
             // which would cost a wake-up and allocate a lock object on first use.

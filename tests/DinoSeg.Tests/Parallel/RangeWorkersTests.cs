@@ -1,0 +1,57 @@
+using DinoSeg.Parallel;
+
+namespace DinoSeg.Tests.Parallel;
+
+public sealed class RangeWorkersTests
+{
+    private sealed class CountingJob(int total) : IRangeJob
+    {
+        public int[] Hits { get; } = new int[total];
+
+        public void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++) Interlocked.Increment(ref Hits[i]);
+        }
+    }
+
+    private sealed class FailingJob : IRangeJob
+    {
+        public void Run(int start, int end) => throw new InvalidOperationException($"part {start}..{end}");
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(7, 1)]
+    [InlineData(1000, 10)]
+    [InlineData(1001, 500)]
+    [InlineData(5, 100)]
+    public void For_CoversEveryIndexExactlyOnce(int total, int minPerPart)
+    {
+        var job = new CountingJob(total);
+
+        RangeWorkers.Shared.For(job, total, minPerPart);
+
+        Assert.All(job.Hits, h => Assert.Equal(1, h));
+    }
+
+    [Fact]
+    public void For_PartThrows_RethrowsAfterAllPartsFinish_AndStaysUsable()
+    {
+        Assert.ThrowsAny<Exception>(() => RangeWorkers.Shared.For(new FailingJob(), 1000, 1));
+
+        var job = new CountingJob(1000);
+        RangeWorkers.Shared.For(job, 1000, 1);
+        Assert.All(job.Hits, h => Assert.Equal(1, h));
+    }
+
+    [Fact]
+    public void For_FromManyThreadsAtOnce_EachJobStillCoveredOnce()
+    {
+        var jobs = Enumerable.Range(0, 16).Select(_ => new CountingJob(5000)).ToArray();
+
+        System.Threading.Tasks.Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = 8 }, j => RangeWorkers.Shared.For(j, 5000, 1));
+
+        Assert.All(jobs, j => Assert.All(j.Hits, h => Assert.Equal(1, h)));
+    }
+}
