@@ -71,7 +71,14 @@ internal static class Api
     }
 
     /// <summary>A click for API clients: segments into the session's result and answers with the numbers.</summary>
-    private static async Task<SegmentInfo> Segment(string id, HttpContext context, SegmentationService s)
+    private static Task<SegmentInfo> Segment(string id, HttpContext context, SegmentationService s) =>
+        ClickAsync(id, context, s, (session, segmentMs) => Task.FromResult(Describe(session.Result, segmentMs)));
+
+    /// <summary>
+    /// Reads a click, takes the session's gate, segments into the session's result, and runs <paramref name="respond"/>
+    /// with the time that took while the gate is still held: the session's next click must not change the result mid-reply.
+    /// </summary>
+    private static async Task<T> ClickAsync<T>(string id, HttpContext context, SegmentationService s, Func<ClickSession, double, Task<T>> respond)
     {
         ImageEntry entry = s.Find(id);
         var (sessionId, seeds, threshold) = await ReadClickAsync(context, entry, s.DefaultThreshold);
@@ -81,7 +88,7 @@ internal static class Api
         {
             long start = Stopwatch.GetTimestamp();
             s.Interactive.Segment(entry.Features, seeds, threshold, session.Result);
-            return Describe(session.Result, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            return await respond(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         finally
         {
@@ -94,17 +101,9 @@ internal static class Api
     /// one byte per pixel (gzip-encoded for clients off this machine that accept it), with the numbers in headers. The
     /// page thresholds it itself on slider moves.
     /// </summary>
-    private static async Task SimilarityMapOf(string id, HttpContext context, SegmentationService s)
-    {
-        ImageEntry entry = s.Find(id);
-        var (sessionId, seeds, threshold) = await ReadClickAsync(context, entry, s.DefaultThreshold);
-        ClickSession session = SessionFor(s, entry, sessionId);
-        await session.Gate.WaitAsync(context.RequestAborted);
-        try
+    private static Task SimilarityMapOf(string id, HttpContext context, SegmentationService s) =>
+        ClickAsync(id, context, s, async (session, segmentMs) =>
         {
-            long start = Stopwatch.GetTimestamp();
-            s.Interactive.Segment(entry.Features, seeds, threshold, session.Result);
-            double segmentMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             SegmentationResult result = session.Result;
             bool gzip = ShouldGzip(context);
             var (body, levelsMs, compressMs) = session.EncodeMap(gzip);
@@ -123,12 +122,8 @@ internal static class Api
             response.Headers["X-DinoSeg-Seeds"] = JsonSerializer.Serialize(SeedsOf(result), Json);
             // Written while the gate is held: the next click of this session must not overwrite the map mid-send.
             await response.Body.WriteAsync(body, context.RequestAborted);
-        }
-        finally
-        {
-            session.Gate.Release();
-        }
-    }
+            return true;
+        });
 
     /// <summary>The slider path for API clients: re-thresholds the session's last click; nothing else is recomputed.</summary>
     private static async Task<SegmentInfo> Rethreshold(string id, HttpContext context, SegmentationService s)
