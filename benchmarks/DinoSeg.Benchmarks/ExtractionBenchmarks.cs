@@ -33,7 +33,9 @@ public class ExtractionBenchmarks
         _image = photo.Clone(x => x.Resize(width, height));
         _session = new InferenceSession(OnnxFeatureExtractor.ReadEmbeddedModel());
         _inputName = _session.InputMetadata.Keys.Single();
+        // The bare run gets exactly the tensor the library builds for this image.
         var data = new float[3 * width * height];
+        Preprocessing.WriteNchw(_image, width, height, Backbone.ResNet18, data);
         _input = OrtValue.CreateTensorValueFromMemory(data, [1, 3, height, width]);
     }
 
