@@ -52,8 +52,8 @@ internal static class BenchCommand
                     break;
                 case "--dim": dim = PositiveInt("--dim", Next(), 8192); break;
                 case "--clicks": clicks = PositiveInt("--clicks", Next(), 100_000); break;
-                case "--sigma": sigma = Sigma("--sigma", Next()); break;
-                case "--feather": feather = Sigma("--feather", Next()); break;
+                case "--sigma": sigma = SegmentArguments.ParseSigma("--sigma", Next()); break;
+                case "--feather": feather = SegmentArguments.ParseSigma("--feather", Next()); break;
                 case "--json": json = true; break;
                 default: throw new UsageException($"unknown option '{args[i]}' (see dinoseg bench --help)");
             }
@@ -174,9 +174,6 @@ internal static class BenchCommand
 
     private static int PositiveInt(string option, string text, int max) =>
         int.TryParse(text, CultureInfo.InvariantCulture, out int v) && v > 0 && v <= max ? v : throw new UsageException($"{option} expects a whole number in [1, {max}], not '{text}'");
-
-    private static double Sigma(string option, string text) =>
-        double.TryParse(text, CultureInfo.InvariantCulture, out double v) && v >= 0 && v <= AxisWeights.MaxSigma ? v : throw new UsageException($"{option} expects σ in [0, {AxisWeights.MaxSigma}] pixels, not '{text}'");
 
     /// <summary>Streams over a buffer several times the size of the features, so none of them stays in L1–L3.</summary>
     private sealed class CacheEvictor(long featureBytes)

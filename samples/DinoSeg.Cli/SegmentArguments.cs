@@ -73,7 +73,7 @@ internal sealed record SegmentArguments
                     threshold = Once(threshold, arg, ParseThreshold(Value(args, ref i)));
                     break;
                 case "--sigma":
-                    sigma = Once(sigma, arg, ParseSigma(Value(args, ref i)));
+                    sigma = Once(sigma, arg, ParseSigma(arg, Value(args, ref i)));
                     break;
                 case "--backbone":
                     backbone = Once(backbone, arg, Value(args, ref i) switch
@@ -151,9 +151,10 @@ internal sealed record SegmentArguments
         throw new UsageException($"--threshold must be a number in [-1, 1], not '{text}'");
     }
 
-    private static double ParseSigma(string text)
+    /// <summary>A σ in image pixels, as both <c>segment</c> and <c>bench</c> take it.</summary>
+    internal static double ParseSigma(string option, string text)
     {
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s >= 0 && s <= Kernels.AxisWeights.MaxSigma) return s;
-        throw new UsageException($"--sigma must be a number of pixels in [0, {Kernels.AxisWeights.MaxSigma}], not '{text}'");
+        throw new UsageException($"{option} expects σ in [0, {Kernels.AxisWeights.MaxSigma}] pixels, not '{text}'");
     }
 }
