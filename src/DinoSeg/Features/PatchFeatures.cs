@@ -132,18 +132,13 @@ public sealed class PatchFeatures
     private static void Normalise(float[] vectors, int count, int dim, bool centreChannels)
     {
         Span<float> all = vectors;
-        int bad = FirstNonFinite(all);
-        if (bad >= 0)
-        {
-            throw new DinoSegModelException("finite feature values", $"{all[bad]} at patch {bad / dim}, channel {bad % dim}",
-                "check the model file and its input normalisation; re-export the model if it produces NaN or infinity");
-        }
-
         if (centreChannels)
         {
             // Post-ReLU CNN features are all positive, so raw cosines bunch up near 1; centring spreads them out.
             var mean = new float[dim];
             for (int p = 0; p < count; p++) TensorPrimitives.Add(mean, all.Slice(p * dim, dim), mean);
+            // Find a NaN or infinity before centring spreads it over every vector.
+            if (!float.IsFinite(TensorPrimitives.Sum(mean))) ThrowIfNonFinite(all, 0, dim);
             TensorPrimitives.Multiply(mean, 1f / count, mean);
             for (int p = 0; p < count; p++) TensorPrimitives.Subtract(all.Slice(p * dim, dim), mean, all.Slice(p * dim, dim));
         }
@@ -152,18 +147,28 @@ public sealed class PatchFeatures
         {
             Span<float> v = all.Slice(p * dim, dim);
             float norm = TensorPrimitives.Norm(v);
+            if (!float.IsFinite(norm))
+            {
+                // Either a NaN or infinity in this vector (an error), or finite values so large their squares overflow.
+                ThrowIfNonFinite(v, p, dim);
+                TensorPrimitives.Divide(v, TensorPrimitives.MaxMagnitude(v), v);
+                norm = TensorPrimitives.Norm(v);
+            }
+
             // A zero vector (e.g. a constant image after centring) stays zero: its similarity to anything is 0.
             if (norm > 0) TensorPrimitives.Divide(v, norm, v);
         }
     }
 
-    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    private static void ThrowIfNonFinite(ReadOnlySpan<float> values, int firstPatch, int dim)
     {
         for (int i = 0; i < values.Length; i++)
         {
-            if (!float.IsFinite(values[i])) return i;
+            if (!float.IsFinite(values[i])) throw NonFinite(values[i], firstPatch + i / dim, i % dim);
         }
-
-        return -1;
     }
+
+    internal static DinoSegModelException NonFinite(float value, int patch, int channel) =>
+        new("finite feature values", $"{value} at patch {patch}, channel {channel}",
+            "check the model file and its input normalisation; re-export the model if it produces NaN or infinity");
 }

@@ -173,9 +173,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
             using (outputs)
             {
                 // Copy out of ORT-owned memory before the output value is disposed.
-                float[] vectors = ReadPatchVectors(outputs.First(), rows, cols, width, height);
-                int dim = vectors.Length / (rows * cols);
-                return PatchFeatures.Adopt(vectors, rows, cols, dim, Backbone.PatchSize, image.Width, image.Height, Backbone.Name, Backbone.CentreFeatures);
+                return ReadPatchFeatures(outputs.First(), rows, cols, width, height, image.Width, image.Height);
             }
         }
         finally
@@ -184,22 +182,25 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         }
     }
 
-    private float[] ReadPatchVectors(OrtValue output, int rows, int cols, int width, int height)
+    private PatchFeatures ReadPatchFeatures(OrtValue output, int rows, int cols, int width, int height, int imageWidth, int imageHeight)
     {
         long[] shape = output.GetTensorTypeAndShape().Shape;
         ReadOnlySpan<float> data = output.GetTensorDataAsSpan<float>();
         int patches = rows * cols;
+        bool centre = Backbone.CentreFeatures;
+        float[] vectors;
+        int dim;
         if (shape.Length == 3 && shape[0] == 1)
         {
             long tokens = shape[1];
-            int dim = checked((int)shape[2]);
+            dim = checked((int)shape[2]);
             if (tokens != Backbone.PrefixTokens + patches) throw TokenMismatch(tokens, rows, cols, width, height);
-            return data.Slice(Backbone.PrefixTokens * dim, patches * dim).ToArray();
+            vectors = GC.AllocateUninitializedArray<float>(patches * dim);
+            data.Slice(Backbone.PrefixTokens * dim, patches * dim).CopyTo(vectors);
         }
-
-        if (shape.Length == 4 && shape[0] == 1)
+        else if (shape.Length == 4 && shape[0] == 1)
         {
-            int dim = checked((int)shape[1]);
+            dim = checked((int)shape[1]);
             if (shape[2] != rows || shape[3] != cols)
             {
                 throw new DinoSegModelException($"a {rows}x{cols} feature map for a {width}x{height} input (patch size {Backbone.PatchSize})",
@@ -207,26 +208,18 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
                     $"load the model with a backbone whose PatchSize is the model's stride");
             }
 
-            // [D, rows*cols] → [rows*cols, D], in tiles so both sides stay in cache.
-            var vectors = new float[patches * dim];
-            const int Tile = 32;
-            for (int c0 = 0; c0 < dim; c0 += Tile)
-            {
-                for (int p0 = 0; p0 < patches; p0 += Tile)
-                {
-                    for (int c = c0; c < Math.Min(dim, c0 + Tile); c++)
-                    {
-                        ReadOnlySpan<float> plane = data.Slice(c * patches, patches);
-                        for (int p = p0; p < Math.Min(patches, p0 + Tile); p++) vectors[p * dim + c] = plane[p];
-                    }
-                }
-            }
-
-            return vectors;
+            // The transpose centres the channels on the way, from their contiguous planes.
+            vectors = GC.AllocateUninitializedArray<float>(patches * dim);
+            FeatureLayout.ChannelMajorToPatchMajor(data[..(patches * dim)], dim, patches, centre, vectors);
+            centre = false;
+        }
+        else
+        {
+            throw new DinoSegModelException("an output shaped [1, tokens, dim] or [1, dim, rows, cols]",
+                $"[{string.Join(", ", shape)}]", "export the backbone's last hidden state or patch-token output (see docs/models.md)");
         }
 
-        throw new DinoSegModelException("an output shaped [1, tokens, dim] or [1, dim, rows, cols]",
-            $"[{string.Join(", ", shape)}]", "export the backbone's last hidden state or patch-token output (see docs/models.md)");
+        return PatchFeatures.Adopt(vectors, rows, cols, dim, Backbone.PatchSize, imageWidth, imageHeight, Backbone.Name, centre);
     }
 
     private DinoSegModelException TokenMismatch(long tokens, int rows, int cols, int width, int height)

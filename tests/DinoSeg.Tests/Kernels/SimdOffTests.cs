@@ -10,7 +10,7 @@ namespace DinoSeg.Tests.Kernels;
 /// scalar fallbacks (in DinoSeg and in System.Numerics.Tensors) meet the same expectations as the widest path.
 /// </summary>
 /// <remarks>
-/// Each child is <c>dotnet test &lt;this assembly&gt; --filter "FullyQualifiedName~DinoSeg.Tests.Kernels&amp;Category!=SimdOff"</c>
+/// Each child is <c>dotnet test &lt;this assembly&gt; --filter</c> over the kernel and preprocessing tests (<see cref="Filter"/>)
 /// with DOTNET_Enable* variables set; the category filter and <see cref="ChildMarker"/> keep it from recursing.
 /// Note: since .NET 10 the AVX-512 switch is <c>DOTNET_EnableAVX512</c>; the older <c>DOTNET_EnableAVX512F=0</c> is
 /// silently ignored (Vector512 stays accelerated). Both are set below; <see cref="SimdEnvironmentTests"/> proves the
@@ -23,6 +23,9 @@ public sealed class SimdOffTests(ITestOutputHelper output)
 {
     /// <summary>Set in each child so that a child never launches children.</summary>
     internal const string ChildMarker = "DINOSEG_KERNEL_TESTS_SIMD_CHILD";
+
+    // The kernels, and the SIMD byte-to-float conversion of the preprocessing.
+    private const string Filter = "(FullyQualifiedName~DinoSeg.Tests.Kernels|FullyQualifiedName~DinoSeg.Tests.Imaging.PreprocessingTests)&Category!=SimdOff";
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
@@ -48,7 +51,7 @@ public sealed class SimdOffTests(ITestOutputHelper output)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in new[] { "test", assembly, "--filter", "FullyQualifiedName~DinoSeg.Tests.Kernels&Category!=SimdOff", "--nologo" })
+        foreach (string arg in new[] { "test", assembly, "--filter", Filter, "--nologo" })
         {
             start.ArgumentList.Add(arg);
         }
