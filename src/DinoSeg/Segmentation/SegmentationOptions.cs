@@ -34,6 +34,21 @@ public sealed record SegmentationOptions
     /// <summary>How several seeds combine. Default <see cref="SeedCombine.Max"/>.</summary>
     public SeedCombine SeedCombine { get; init; } = SeedCombine.Max;
 
+    /// <summary>
+    /// Keep only the connected regions of the thresholded mask that hold a positive seed (regions are 8-connected: diagonal
+    /// neighbours touch). Applied after every threshold, the slider's included. Default false.
+    /// </summary>
+    public bool KeepSeedRegionsOnly { get; init; }
+
+    /// <summary>
+    /// Remove connected regions (8-connected) of fewer pixels than this from the thresholded mask; regions holding a
+    /// positive seed are never removed. Applied after every threshold, the slider's included. 0 or 1 keeps all. Default 0.
+    /// </summary>
+    public int MinRegionArea { get; init; }
+
+    /// <summary>Whether either region option is on, i.e. the mask needs its connected regions labelled.</summary>
+    internal bool FiltersRegions => KeepSeedRegionsOnly || MinRegionArea > 1;
+
     /// <summary>The defaults.</summary>
     public static SegmentationOptions Default { get; } = new();
 
@@ -49,6 +64,7 @@ public sealed record SegmentationOptions
             throw new ArgumentOutOfRangeException(nameof(FeatherSigma), FeatherSigma, $"σ must be in [0, {Kernels.AxisWeights.MaxSigma}].");
         }
 
+        if (MinRegionArea < 0) throw new ArgumentOutOfRangeException(nameof(MinRegionArea), MinRegionArea, "The area is a pixel count: 0 or more.");
         if (!Enum.IsDefined(SeedCombine)) throw new ArgumentOutOfRangeException(nameof(SeedCombine), SeedCombine, "Unknown seed combination.");
     }
 }

@@ -36,6 +36,7 @@ public sealed partial class SegmentationResult
     private bool _softMaskStale;
     private int _selected;
     private readonly Jobs _jobs;
+    private RegionFilter? _regions;
 
     /// <summary>Creates an empty result sized for <paramref name="features"/>; fill it with <see cref="SimilaritySegmenter"/>.</summary>
     public SegmentationResult(PatchFeatures features)
@@ -86,7 +87,10 @@ public sealed partial class SegmentationResult
     /// </summary>
     public ReadOnlySpan<float> Similarity => _similarity;
 
-    /// <summary>Binary mask at image size: 255 where <see cref="Similarity"/> ≥ <see cref="Threshold"/>, else 0.</summary>
+    /// <summary>
+    /// Binary mask at image size: 255 where <see cref="Similarity"/> ≥ <see cref="Threshold"/>, else 0, less the regions that
+    /// <see cref="SegmentationOptions.KeepSeedRegionsOnly"/> and <see cref="SegmentationOptions.MinRegionArea"/> remove.
+    /// </summary>
     public ReadOnlySpan<byte> Mask => _mask;
 
     /// <summary>
@@ -109,7 +113,7 @@ public sealed partial class SegmentationResult
     /// <summary>Threshold that produced <see cref="Mask"/>.</summary>
     public float Threshold { get; private set; }
 
-    /// <summary>Pixels selected by <see cref="Mask"/>.</summary>
+    /// <summary>Pixels selected by <see cref="Mask"/> (after the region options).</summary>
     public int SelectedPixels => _selected;
 
     /// <summary>Fraction of the image selected, in [0, 1].</summary>
@@ -198,6 +202,14 @@ public sealed partial class SegmentationResult
         Threshold = threshold;
         _selected = 0;
         RangeWorkers.Shared.For(_jobs.ThresholdOnly, Height, Math.Max(1, 65536 / Width));
+    }
+
+    /// <summary>Applies the region options to the thresholded mask (after <see cref="Upsample"/> or <see cref="ApplyThreshold"/>).</summary>
+    internal void FilterRegions(SegmentationOptions options)
+    {
+        if (!options.FiltersRegions) return;
+        _regions ??= new RegionFilter();
+        _selected -= _regions.Apply(_mask, Width, Height, _seeds, options.KeepSeedRegionsOnly, options.MinRegionArea);
     }
 
     /// <summary>Records how the soft mask is to be made; it is computed when first read.</summary>

@@ -5,7 +5,8 @@ namespace DinoSeg;
 
 /// <summary>
 /// The per-click path: seed similarity over the patch grid → bilinear upsampling to image size with optional Gaussian
-/// smoothing (one fused separable pass, exactly equal to upsample-then-blur) → threshold → feathered soft mask.
+/// smoothing (one fused separable pass, exactly equal to upsample-then-blur) → negative-seed gate → threshold → region
+/// options → feathered soft mask.
 /// </summary>
 /// <remarks>
 /// Immutable and thread-safe: any number of threads may segment the same <see cref="PatchFeatures"/> at once, each with
@@ -91,6 +92,7 @@ public sealed class SimilaritySegmenter
         ComputePatchSimilarity(features, positives, into);
         if (!negatives.IsEmpty) ComputeMargin(features, negatives, into);
         into.Upsample(Options.SimilaritySigma, threshold);
+        into.FilterRegions(Options);
         into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }
 
@@ -105,6 +107,7 @@ public sealed class SimilaritySegmenter
         ValidateThreshold(threshold);
         if (result.Seeds.Count == 0) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
         result.ApplyThreshold(threshold);
+        result.FilterRegions(Options);
         result.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }
 
