@@ -3,7 +3,7 @@ namespace DinoSeg;
 /// <summary>
 /// The region options applied to a thresholded mask: labels its 8-connected regions (a pixel touches the 8 around it,
 /// diagonals included, so a one-pixel diagonal line is one region), then clears the regions that hold no positive seed
-/// and/or are smaller than an area. Regions holding a positive seed are always kept.
+/// and/or are smaller than an area. Regions holding a positive seed or overlapping the box prompt are always kept.
 /// </summary>
 /// <remarks>
 /// Labels horizontal runs rather than pixels: each row's runs are found with vectorised byte searches, joined to the
@@ -21,9 +21,10 @@ internal sealed class RegionFilter
     /// <param name="width">Row length.</param>
     /// <param name="height">Rows.</param>
     /// <param name="seeds">Positive seeds: the regions holding one are kept.</param>
-    /// <param name="seedRegionsOnly">Drop every region that holds no seed.</param>
-    /// <param name="minArea">Drop seedless regions of fewer pixels than this.</param>
-    public int Apply(Span<byte> mask, int width, int height, List<PixelPoint> seeds, bool seedRegionsOnly, int minArea)
+    /// <param name="box">The box prompt, if any: the regions overlapping it are kept.</param>
+    /// <param name="seedRegionsOnly">Drop every region that is not kept by a seed or the box.</param>
+    /// <param name="minArea">Drop other regions of fewer pixels than this.</param>
+    public int Apply(Span<byte> mask, int width, int height, List<PixelPoint> seeds, PixelRect? box, bool seedRegionsOnly, int minArea)
     {
         int runs = Label(mask, width, height);
         _area.AsSpan(0, runs).Clear();
@@ -40,6 +41,17 @@ internal sealed class RegionFilter
         {
             int run = RunAt(seed.X, seed.Y);
             if (run >= 0) _keep[_parent[run]] = true;
+        }
+
+        if (box is PixelRect b)
+        {
+            for (int y = b.Y0; y < b.Y1; y++)
+            {
+                for (int i = _rowFirst[y]; i < _rowFirst[y + 1]; i++)
+                {
+                    if (_start[i] < b.X1 && _end[i] > b.X0) _keep[_parent[i]] = true;
+                }
+            }
         }
 
         int cleared = 0;

@@ -4,7 +4,7 @@ namespace DinoSeg.Tests.Segmentation;
 public sealed class RegionFilterTests
 {
     /// <summary>The reference: 8-connected BFS labelling, then the same keep rule, pixel by pixel.</summary>
-    private static byte[] Reference(byte[] mask, int width, int height, PixelPoint[] seeds, bool seedRegionsOnly, int minArea)
+    private static byte[] Reference(byte[] mask, int width, int height, PixelPoint[] seeds, PixelRect? box, bool seedRegionsOnly, int minArea)
     {
         var label = new int[mask.Length];
         Array.Fill(label, -1);
@@ -39,6 +39,11 @@ public sealed class RegionFilterTests
         }
 
         var keep = new HashSet<int>(seeds.Select(s => label[s.Y * width + s.X]).Where(l => l >= 0));
+        for (int i = 0; i < mask.Length; i++)
+        {
+            if (label[i] >= 0 && box is PixelRect b && b.Contains(new PixelPoint(i % width, i / width))) keep.Add(label[i]);
+        }
+
         var result = new byte[mask.Length];
         for (int i = 0; i < mask.Length; i++)
         {
@@ -71,6 +76,12 @@ public sealed class RegionFilterTests
         return mask;
     }
 
+    private static PixelRect RandomBox(Random random, int width, int height)
+    {
+        int x0 = random.Next(width), y0 = random.Next(height);
+        return new PixelRect(x0, y0, random.Next(x0 + 1, width + 1), random.Next(y0 + 1, height + 1));
+    }
+
     public static TheoryData<int, int, double, bool> Masks => new()
     {
         { 1, 1, 0.5, false },
@@ -97,16 +108,17 @@ public sealed class RegionFilterTests
             PixelPoint[] seeds = Enumerable.Range(0, trial % 4).Select(_ => new PixelPoint(random.Next(width), random.Next(height))).ToArray();
             bool seedRegionsOnly = trial % 3 == 0;
             int minArea = trial % 2 == 0 ? 0 : random.Next(1, 30);
-            byte[] expected = Reference(mask, width, height, seeds, seedRegionsOnly, minArea);
+            PixelRect? box = trial % 5 == 4 ? RandomBox(random, width, height) : null;
+            byte[] expected = Reference(mask, width, height, seeds, box, seedRegionsOnly, minArea);
             int before = mask.Count(b => b != 0);
 
             // Act
-            int cleared = filter.Apply(mask, width, height, [.. seeds], seedRegionsOnly, minArea);
+            int cleared = filter.Apply(mask, width, height, [.. seeds], box, seedRegionsOnly, minArea);
 
             // Assert
             int mismatch = expected.AsSpan().CommonPrefixLength(mask);
             Assert.True(mismatch == mask.Length,
-                $"{width}x{height} trial {trial} (seed regions only {seedRegionsOnly}, min area {minArea}): pixel ({mismatch % width},{mismatch / width}) differs.");
+                $"{width}x{height} trial {trial} (seed regions only {seedRegionsOnly}, min area {minArea}, box {box}): pixel ({mismatch % width},{mismatch / width}) differs.");
             Assert.Equal(before - mask.Count(b => b != 0), cleared);
         }
     }
@@ -118,7 +130,7 @@ public sealed class RegionFilterTests
         byte[] mask = new byte[4 * 4];
         for (int i = 0; i < 4; i++) mask[i * 4 + i] = 255;
 
-        int cleared = new RegionFilter().Apply(mask, 4, 4, [new PixelPoint(0, 0)], seedRegionsOnly: true, minArea: 0);
+        int cleared = new RegionFilter().Apply(mask, 4, 4, [new PixelPoint(0, 0)], box: null, seedRegionsOnly: true, minArea: 0);
 
         Assert.Equal(0, cleared);
         Assert.Equal(4, mask.Count(b => b == 255));
@@ -137,7 +149,7 @@ public sealed class RegionFilterTests
         ];
         byte[] mask = rows.SelectMany(r => r.Select(c => c == '#' ? (byte)255 : (byte)0)).ToArray();
 
-        int cleared = new RegionFilter().Apply(mask, 7, 4, [new PixelPoint(6, 0)], seedRegionsOnly: true, minArea: 0);
+        int cleared = new RegionFilter().Apply(mask, 7, 4, [new PixelPoint(6, 0)], box: null, seedRegionsOnly: true, minArea: 0);
 
         Assert.Equal(0, cleared);
     }
