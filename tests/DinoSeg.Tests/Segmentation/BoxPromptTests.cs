@@ -35,11 +35,8 @@ public sealed class BoxPromptTests
     public void Segment_Box_PrototypeIsTheNormalisedMeanOfThePatchesWhoseCentresLieInside()
     {
         // Arrange: random features on a 150 x 110 image over a 9 x 7 grid (patch centres every 150/9 ≈ 16.7 px).
-        var random = new Random(5);
         const int rows = 7, cols = 9, dim = 12;
-        var raw = new float[rows * cols * dim];
-        for (int i = 0; i < raw.Length; i++) raw[i] = (float)random.NextDouble() - 0.5f;
-        PatchFeatures f = PatchFeatures.FromVectors(raw, rows, cols, dim, 16, cols * 16, rows * 16, 150, 110, "random");
+        PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(5, rows, cols, dim, 150, 110);
         var box = new PixelRect(20, 30, 70, 60);
         var mean = new float[dim];
         int inside = 0;
@@ -124,11 +121,12 @@ public sealed class BoxPromptTests
         PixelPoint[] positives = [new(10, 10)], negatives = [new(90, 60)];
         segmenter.Segment(f, positives, negatives, new PixelRect(0, 0, 50, 40), 0.5f, result);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        segmenter.Segment(f, positives, negatives, new PixelRect(5, 5, 60, 50), 0.4f, result);
-        segmenter.Segment(f, [], negatives, new PixelRect(0, 0, 30, 30), 0.2f, result);
-        segmenter.Rethreshold(result, 0.7f);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = SimilaritySegmenterTests.AllocatedBy(() =>
+        {
+            segmenter.Segment(f, positives, negatives, new PixelRect(5, 5, 60, 50), 0.4f, result);
+            segmenter.Segment(f, [], negatives, new PixelRect(0, 0, 30, 30), 0.2f, result);
+            segmenter.Rethreshold(result, 0.7f);
+        });
 
         Assert.Equal(0, allocated);
     }

@@ -217,11 +217,12 @@ public sealed class RegionFilterTests
         segmenter.Segment(f, seeds, other, 0.2f, result);
         segmenter.Segment(f, other, seeds, 0.2f, result);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        segmenter.Segment(f, seeds, other, 0.5f, result);
-        segmenter.Segment(f, other, seeds, 0.3f, result);
-        segmenter.Rethreshold(result, 0.1f);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = SimilaritySegmenterTests.AllocatedBy(() =>
+        {
+            segmenter.Segment(f, seeds, other, 0.5f, result);
+            segmenter.Segment(f, other, seeds, 0.3f, result);
+            segmenter.Rethreshold(result, 0.1f);
+        });
 
         Assert.Equal(0, allocated);
     }
