@@ -6,7 +6,7 @@ namespace DinoSeg;
 internal sealed class DeviceSelector
 {
     internal const string CudaProvider = "CUDAExecutionProvider";
-    internal const string CudaNeeds = "ONNX Runtime 1.31 with CUDA needs an NVIDIA driver, CUDA 12.x and cuDNN 9.x on the library path";
+    internal const string CudaNeeds = "ONNX Runtime 1.31 with CUDA needs an NVIDIA driver, CUDA 13.x (libcudart.so.13, libcublas.so.13) and cuDNN 9.x on the library path";
 
     private readonly Func<IReadOnlyCollection<string>> _availableProviders;
     private readonly Action<SessionOptions, int> _appendCuda;
