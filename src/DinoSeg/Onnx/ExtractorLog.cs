@@ -11,7 +11,7 @@ internal static partial class ExtractorLog
         ExecutionDevice device, string deviceReason);
 
     /// <remarks>The level is a warning when the CUDA build is installed yet unusable, information when it is simply absent.</remarks>
-    [LoggerMessage(EventId = 2, Message = "Device {Requested} requested, running on the CPU instead: {Reason}")]
+    [LoggerMessage(EventId = 2, Message = "Device {Requested} requested; {Reason}")]
     internal static partial void CudaNotUsed(ILogger logger, LogLevel level, ExecutionDevice requested, string reason);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug,

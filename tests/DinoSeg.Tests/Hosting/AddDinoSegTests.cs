@@ -103,7 +103,7 @@ public sealed class AddDinoSegTests
         Assert.Contains("device Cpu: fell back to CPU: this ONNX Runtime build has no CUDA execution provider", loaded.Message, StringComparison.Ordinal);
         LogRecord fallback = Assert.Single(loggers.Records, r => r.EventId.Id == 2);
         Assert.Equal(LogLevel.Information, fallback.Level);
-        Assert.Contains("Device Auto requested, running on the CPU instead", fallback.Message, StringComparison.Ordinal);
+        Assert.Contains("Device Auto requested; fell back to CPU: this ONNX Runtime build has no CUDA execution provider", fallback.Message, StringComparison.Ordinal);
         LogRecord extracted = Assert.Single(loggers.Records, r => r.EventId.Id == 3);
         Assert.Equal(LogLevel.Debug, extracted.Level);
         Assert.Contains("of a 64x48 image", extracted.Message, StringComparison.Ordinal);
