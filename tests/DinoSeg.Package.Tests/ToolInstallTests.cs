@@ -10,8 +10,12 @@ public sealed class ToolInstallTests(LocalFeed feed)
     public void ToolInstall_FromFolderFeed_GivesAWorkingDinoseg()
     {
         string tools = feed.NewFolder("tools");
+        // A tool package has no dependencies: a config with no feeds of its own keeps the install off the network and
+        // independent of the machine's user-level NuGet settings; --add-source is what the README tells users.
+        string config = Path.Combine(feed.Work, "tool-nuget.config");
+        File.WriteAllText(config, "<configuration><packageSources><clear /></packageSources></configuration>");
         ChildProcess.Ok(feed.Work, "dotnet", "tool", "install", "DinoSeg.Cli", "--version", feed.Version, "--tool-path", tools,
-            "--add-source", feed.Folder);
+            "--configfile", config, "--add-source", feed.Folder);
         string dinoseg = Path.Combine(tools, OperatingSystem.IsWindows() ? "dinoseg.exe" : "dinoseg");
 
         string help = ChildProcess.Ok(feed.Work, dinoseg, "--help").StdOut;
