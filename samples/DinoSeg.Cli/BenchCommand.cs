@@ -26,7 +26,8 @@ internal static class BenchCommand
           --clicks N     timed clicks (default 50)
           --json         one JSON object on stdout
 
-        example:
+        examples:
+          dinoseg bench
           dinoseg bench --size 3840x2160 --dim 1024 --sigma 4 --clicks 50 --json
         """;
 

@@ -6,7 +6,7 @@ namespace DinoSeg;
 internal sealed class DeviceSelector
 {
     internal const string CudaProvider = "CUDAExecutionProvider";
-    internal const string CudaNeeds = "ONNX Runtime 1.31 with CUDA needs an NVIDIA driver, CUDA 12.x and cuDNN 9.x on the library path";
+    internal const string CudaNeeds = "ONNX Runtime 1.31 with CUDA needs an NVIDIA driver, CUDA 13.x (libcudart.so.13, libcublas.so.13) and cuDNN 9.x on the library path";
 
     private readonly Func<IReadOnlyCollection<string>> _availableProviders;
     private readonly Action<SessionOptions, int> _appendCuda;
@@ -20,6 +20,9 @@ internal sealed class DeviceSelector
     /// <summary>The real ONNX Runtime: its compiled-in providers, and CUDA with cuDNN's heuristic algorithm search.</summary>
     internal static DeviceSelector Default { get; } = new(() => OrtEnv.Instance().GetAvailableProviders(), AppendCuda);
 
+    /// <summary>Whether this ONNX Runtime build has the CUDA provider compiled in (the DinoSeg.Gpu package).</summary>
+    internal bool HasCudaProvider() => _availableProviders().Contains(CudaProvider);
+
     /// <summary>Configures <paramref name="options"/> for the requested device and returns the device it will use, with the reason.</summary>
     /// <exception cref="DinoSegDeviceException">CUDA was required and cannot be used.</exception>
     internal (ExecutionDevice Device, string Reason) Apply(SessionOptions options, ExecutionDevice requested, int deviceId)
@@ -27,7 +30,7 @@ internal sealed class DeviceSelector
         if (requested == ExecutionDevice.Cpu) return (ExecutionDevice.Cpu, "CPU requested");
 
         string problem;
-        if (!_availableProviders().Contains(CudaProvider))
+        if (!HasCudaProvider())
         {
             problem = "this ONNX Runtime build has no CUDA execution provider (the CPU package is installed)";
             if (requested == ExecutionDevice.Cuda)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 
 namespace DinoSeg;
@@ -42,6 +44,12 @@ public sealed record ExtractorOptions
     /// <summary>If set, ONNX Runtime saves the optimised graph here, for inspection or faster later loads.</summary>
     public string? OptimizedModelPath { get; init; }
 
+    /// <summary>
+    /// Receives the model load (source, size, time), the device chosen and why, fallbacks (warning when the CUDA build is
+    /// installed but CUDA could not be used) and, at debug level, each extraction's timings. Default: no logging.
+    /// </summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
     /// <summary>The defaults.</summary>
     public static ExtractorOptions Default { get; } = new();
 
@@ -51,5 +59,6 @@ public sealed record ExtractorOptions
         if (LongSide > 8192) throw new ArgumentOutOfRangeException(nameof(LongSide), LongSide, "Long side above 8192 px is not supported.");
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads);
         ArgumentOutOfRangeException.ThrowIfNegative(CudaDeviceId);
+        if (Logger is null) throw new ArgumentNullException(nameof(Logger), "Logger must not be null; use NullLogger.Instance for none.");
     }
 }

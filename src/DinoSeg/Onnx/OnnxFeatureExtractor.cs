@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using SixLabors.ImageSharp;
@@ -25,6 +26,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private readonly int _fixedWidth;
     private readonly int _fixedHeight;
     private readonly int _longSide;
+    private readonly ILogger _logger;
     private int _disposed;
 
     private OnnxFeatureExtractor(InferenceSession session, Backbone backbone, ExtractorOptions options, ExecutionDevice device, string reason)
@@ -34,6 +36,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         Device = device;
         DeviceReason = reason;
         _longSide = options.LongSide ?? backbone.DefaultLongSide;
+        _logger = options.Logger;
         (_inputName, _fixedWidth, _fixedHeight) = CheckInput(session, backbone);
         _outputName = CheckOutput(session);
     }
@@ -58,7 +61,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"No ONNX model at '{modelPath}'.", modelPath);
-        return Create(so => new InferenceSession(modelPath, so), Path.GetFileName(modelPath), backbone, options);
+        return Create(so => new InferenceSession(modelPath, so), modelPath, new FileInfo(modelPath).Length, backbone, options);
     }
 
     /// <summary>Loads an ONNX model from memory as the given backbone.</summary>
@@ -67,12 +70,18 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     public static OnnxFeatureExtractor Create(byte[] model, Backbone backbone, ExtractorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Create(so => new InferenceSession(model, so), "model bytes", backbone, options);
+        return Create(so => new InferenceSession(model, so), "model bytes", model.LongLength, backbone, options);
     }
 
     /// <summary>The embedded default backbone (<see cref="Backbone.ResNet18"/>): works offline, no download.</summary>
-    public static OnnxFeatureExtractor CreateDefault(ExtractorOptions? options = null) =>
-        Create(ReadEmbeddedModel(), Backbone.ResNet18, options);
+    public static OnnxFeatureExtractor CreateDefault(ExtractorOptions? options = null) => CreateEmbedded(Backbone.ResNet18, options);
+
+    /// <summary>The embedded model described by <paramref name="backbone"/> (ResNet18 or a variant of it, e.g. another long side).</summary>
+    internal static OnnxFeatureExtractor CreateEmbedded(Backbone backbone, ExtractorOptions? options)
+    {
+        byte[] model = ReadEmbeddedModel();
+        return Create(so => new InferenceSession(model, so), "the embedded resnet18-stride16.onnx", model.LongLength, backbone, options);
+    }
 
     internal static byte[] ReadEmbeddedModel()
     {
@@ -83,9 +92,10 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         return bytes;
     }
 
-    internal static OnnxFeatureExtractor Create(Func<SessionOptions, InferenceSession> open, string source, Backbone backbone,
+    internal static OnnxFeatureExtractor Create(Func<SessionOptions, InferenceSession> open, string source, long bytes, Backbone backbone,
         ExtractorOptions? options, DeviceSelector? devices = null)
     {
+        long started = Stopwatch.GetTimestamp();
         ArgumentNullException.ThrowIfNull(backbone);
         backbone.Validate();
         options ??= ExtractorOptions.Default;
@@ -99,7 +109,14 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
         if (options.OptimizedModelPath is { } optimized) sessionOptions.OptimizedModelFilePath = optimized;
-        var (device, reason) = (devices ?? DeviceSelector.Default).Apply(sessionOptions, options.Device, options.CudaDeviceId);
+        devices ??= DeviceSelector.Default;
+        var (device, reason) = devices.Apply(sessionOptions, options.Device, options.CudaDeviceId);
+        if (device != options.Device && options.Device != ExecutionDevice.Cpu)
+        {
+            // With the CUDA build installed, a fallback means a broken CUDA set-up: worth a warning. Without it, it is expected.
+            var level = devices.HasCudaProvider() ? LogLevel.Warning : LogLevel.Information;
+            ExtractorLog.CudaNotUsed(options.Logger, level, options.Device, reason);
+        }
 
         InferenceSession session;
         try
@@ -108,13 +125,15 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         }
         catch (OnnxRuntimeException e)
         {
-            throw new DinoSegModelException("an ONNX model file", $"{source} that ONNX Runtime cannot load ({FirstLine(e.Message)})",
+            throw new DinoSegModelException("an ONNX model file", $"{Path.GetFileName(source)} that ONNX Runtime cannot load ({FirstLine(e.Message)})",
                 "export the backbone with tools/export (see docs/models.md) and pass the .onnx file", e);
         }
 
         try
         {
-            return new OnnxFeatureExtractor(session, backbone, options, device, reason);
+            var extractor = new OnnxFeatureExtractor(session, backbone, options, device, reason);
+            ExtractorLog.ModelLoaded(options.Logger, backbone.Name, source, bytes, Milliseconds(started), device, reason);
+            return extractor;
         }
         catch
         {
@@ -142,6 +161,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
 
+        long started = Stopwatch.GetTimestamp();
         var (width, height) = WorkingSizeFor(image.Width, image.Height);
         int rows = height / Backbone.PatchSize, cols = width / Backbone.PatchSize;
         int inputLength = 3 * width * height;
@@ -149,15 +169,18 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         try
         {
             Preprocessing.WriteNchw(image, width, height, Backbone, input);
+            long preprocessed = Stopwatch.GetTimestamp();
             // ORT reads the pooled array in place: no copy into a tensor of its own.
             using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                 input.AsMemory(0, inputLength), [1, 3, height, width]);
             using var runOptions = new RunOptions();
             using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
             IDisposableReadOnlyCollection<OrtValue> outputs;
+            long ranAt;
             try
             {
                 outputs = _session.Run(runOptions, [_inputName], [inputValue], [_outputName]);
+                ranAt = Stopwatch.GetTimestamp();
             }
             catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
             {
@@ -173,7 +196,10 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
             using (outputs)
             {
                 // Copy out of ORT-owned memory before the output value is disposed.
-                return ReadPatchFeatures(outputs.First(), rows, cols, width, height, image.Width, image.Height);
+                PatchFeatures features = ReadPatchFeatures(outputs.First(), rows, cols, width, height, image.Width, image.Height);
+                ExtractorLog.Extracted(_logger, rows, cols, features.Dim, image.Width, image.Height, width, height, Milliseconds(started),
+                    Milliseconds(started, preprocessed), Milliseconds(preprocessed, ranAt));
+                return features;
             }
         }
         finally
@@ -299,6 +325,10 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
 
         return name;
     }
+
+    private static double Milliseconds(long from) => Milliseconds(from, Stopwatch.GetTimestamp());
+
+    private static double Milliseconds(long from, long to) => Math.Round(Stopwatch.GetElapsedTime(from, to).TotalMilliseconds, 2);
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
+using DinoSeg.Tests.Shared;
 using SixLabors.ImageSharp;
 
 namespace DinoSeg.Tests.Docs;
 
 /// <summary>The README's first C# block compiles as a console Program.cs against the library and segments "photo.jpg".</summary>
-public sealed partial class ReadmeQuickstartTests : IDisposable
+public sealed class ReadmeQuickstartTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dinoseg-quickstart-").FullName;
 
@@ -14,9 +14,8 @@ public sealed partial class ReadmeQuickstartTests : IDisposable
     [Fact]
     public void Quickstart_CompilesAndRuns_WritingTheMask()
     {
-        string root = RepositoryRoot();
-        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
-        string program = FirstCSharpBlock().Match(readme).Groups[1].Value;
+        string root = Readme.RepositoryRoot();
+        string program = Readme.Quickstart(root);
         Assert.Contains("\"photo.jpg\"", program);
         File.WriteAllText(Path.Combine(_dir, "Program.cs"), program);
         File.WriteAllText(Path.Combine(_dir, "Quickstart.csproj"), $"""
@@ -43,16 +42,6 @@ public sealed partial class ReadmeQuickstartTests : IDisposable
         Assert.Equal((640, 427), (mask.Width, mask.Height));
     }
 
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DinoSeg.slnx"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("DinoSeg.slnx not found above the test directory.");
-    }
-
     private (int ExitCode, string Output) Run(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -62,7 +51,4 @@ public sealed partial class ReadmeQuickstartTests : IDisposable
         if (!process.WaitForExit(TimeSpan.FromMinutes(5))) process.Kill(entireProcessTree: true);
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
-
-    [GeneratedRegex("```csharp\\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex FirstCSharpBlock();
 }

@@ -45,15 +45,15 @@ public sealed class DeviceSelectorTests
     }
 
     [Fact]
-    public void Apply_CudaRequiredWhenLibrariesMissing_ThrowsNamingCuda12AndCudnn9()
+    public void Apply_CudaRequiredWhenLibrariesMissing_ThrowsNamingCuda13AndCudnn9()
     {
-        var selector = new DeviceSelector(() => WithCuda, (_, _) => throw new DllNotFoundException("libcudart.so.12: cannot open shared object file"));
+        var selector = new DeviceSelector(() => WithCuda, (_, _) => throw new DllNotFoundException("libcudart.so.13: cannot open shared object file"));
         using var options = new SessionOptions();
 
         var e = Assert.Throws<DinoSegDeviceException>(() => selector.Apply(options, ExecutionDevice.Cuda, 0));
 
-        Assert.Contains("libcudart.so.12", e.Found);
-        Assert.Contains("CUDA 12", e.Fix);
+        Assert.Contains("libcudart.so.13", e.Found);
+        Assert.Contains("CUDA 13", e.Fix);
         Assert.Contains("cuDNN 9", e.Fix);
     }
 

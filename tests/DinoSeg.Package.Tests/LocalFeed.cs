@@ -1,0 +1,75 @@
+using System.Globalization;
+using DinoSeg.Tests.Shared;
+
+namespace DinoSeg.Package.Tests;
+
+/// <summary>
+/// Packs DinoSeg, DinoSeg.Gpu and the DinoSeg.Cli tool once per test run into a temporary folder feed, with a version no
+/// other run uses, so NuGet's package cache can never hand back an older build. Removes the feed, and the cache entries of
+/// that version, afterwards.
+/// </summary>
+public sealed class LocalFeed : IDisposable
+{
+    public LocalFeed()
+    {
+        Root = Readme.RepositoryRoot();
+        Work = Directory.CreateTempSubdirectory("dinoseg-package-tests-").FullName;
+        Folder = Path.Combine(Work, "feed");
+        Version = string.Create(CultureInfo.InvariantCulture, $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}");
+        try
+        {
+            // Release builds in artifacts of their own: never racing the solution's Debug build that other tests run from.
+            string artifacts = Path.Combine(Root, "artifacts", "package-tests");
+            Pack("src/DinoSeg/DinoSeg.csproj", artifacts);
+            Pack("src/DinoSeg/DinoSeg.csproj", artifacts, "-p:DinoSegFlavor=Gpu");
+            Pack("samples/DinoSeg.Cli/DinoSeg.Cli.csproj", artifacts);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The repository root.</summary>
+    public string Root { get; }
+
+    /// <summary>A temporary folder for this run: the feed and everything the tests make.</summary>
+    public string Work { get; }
+
+    /// <summary>The local feed folder holding the .nupkg files.</summary>
+    public string Folder { get; }
+
+    /// <summary>The version all three packages carry in this run.</summary>
+    public string Version { get; }
+
+    /// <summary>A fresh, empty folder under <see cref="Work"/>.</summary>
+    public string NewFolder(string name) => Directory.CreateDirectory(Path.Combine(Work, name)).FullName;
+
+    private void Pack(string project, string artifacts, params string[] extra) =>
+        ChildProcess.Ok(Root, "dotnet", ["pack", Path.Combine(Root, project), "-c", "Release", "-o", Folder, $"-p:Version={Version}",
+            $"-p:ArtifactsPath={artifacts}", "-nodeReuse:false", .. extra]);
+
+    public void Dispose()
+    {
+        Directory.Delete(Work, recursive: true);
+        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        foreach (string id in (string[])["dinoseg", "dinoseg.gpu", "dinoseg.cli"])
+        {
+            string entry = Path.Combine(cache, id, Version);
+            if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+            // Leave no empty id folder behind either (only when this run created it: nothing else is in it).
+            string folder = Path.Combine(cache, id);
+            if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        }
+    }
+}
+
+/// <summary>All package tests share one feed and run one after another (each starts builds of its own).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LocalFeedCollection : ICollectionFixture<LocalFeed>
+{
+    public const string Name = "local feed";
+}
