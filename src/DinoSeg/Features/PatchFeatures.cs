@@ -129,6 +129,11 @@ public sealed class PatchFeatures
         return new PatchFeatures(vectors, rows, cols, dim, patchSize, cols * patchSize, rows * patchSize, imageWidth, imageHeight, backbone);
     }
 
+    /// <summary>Wraps vectors read back from a feature file: they were normalised when first extracted and are kept bit for bit.</summary>
+    internal static PatchFeatures Restore(float[] vectors, int rows, int cols, int dim, int patchSize,
+        int imageWidth, int imageHeight, string backbone) =>
+        new(vectors, rows, cols, dim, patchSize, cols * patchSize, rows * patchSize, imageWidth, imageHeight, backbone);
+
     private static void Normalise(float[] vectors, int count, int dim, bool centreChannels)
     {
         Span<float> all = vectors;
@@ -157,7 +162,7 @@ public sealed class PatchFeatures
         }
     }
 
-    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    internal static int FirstNonFinite(ReadOnlySpan<float> values)
     {
         for (int i = 0; i < values.Length; i++)
         {
