@@ -22,19 +22,19 @@ internal static class SegmentCommand
             }
         }
 
-        var extractorOptions = new ExtractorOptions { Device = args.Device };
-        using OnnxFeatureExtractor extractor = args.Backbone switch
-        {
-            "dinov3" => OnnxFeatureExtractor.Create(args.ModelPath!, Backbone.Dinov3, extractorOptions),
-            "dinov2" => OnnxFeatureExtractor.Create(args.ModelPath!, Backbone.Dinov2(), extractorOptions),
-            _ => OnnxFeatureExtractor.CreateDefault(extractorOptions),
-        };
+        // With --features the backbone never runs: the file stands in for the extraction.
+        using OnnxFeatureExtractor? extractor = args.FeaturesPath is null ? ModelArguments.CreateExtractor(args.Backbone, args.ModelPath, args.Device) : null;
         double loadMs = Lap(clock);
-        PatchFeatures features = extractor.Extract(image);
+        PatchFeatures features = extractor?.Extract(image) ?? FeatureFile.Load(args.FeaturesPath!, new FeatureExpectations
+        {
+            Backbone = args.Backbone == "default" ? null : new ModelArguments { Backbone = args.Backbone }.Preset.Name,
+            ImageSize = (image.Width, image.Height),
+        });
         double extractMs = Lap(clock);
+        string device = extractor?.Device.ToString().ToLowerInvariant() ?? "none";
 
         var options = args.Sigma is { } sigma ? SegmentationOptions.Default with { SimilaritySigma = sigma } : SegmentationOptions.Default;
-        float threshold = args.Threshold ?? extractor.Backbone.DefaultThreshold;
+        float threshold = args.Threshold ?? ModelArguments.DefaultThresholdFor(features.Backbone);
         SegmentationResult result = new SimilaritySegmenter(options).Segment(features, [.. args.Seeds], threshold);
         double segmentMs = Lap(clock);
 
@@ -51,8 +51,8 @@ internal static class SegmentCommand
                 patchSize = features.PatchSize,
                 dim = features.Dim,
                 backbone = features.Backbone,
-                device = extractor.Device.ToString().ToLowerInvariant(),
-                deviceReason = extractor.DeviceReason,
+                device,
+                deviceReason = extractor?.DeviceReason ?? $"features loaded from {args.FeaturesPath}",
                 seeds = args.Seeds.Select(s => new[] { s.X, s.Y }),
                 threshold = result.Threshold,
                 similaritySigma = options.SimilaritySigma,
@@ -65,7 +65,7 @@ internal static class SegmentCommand
         }
         else
         {
-            stdout.WriteLine($"{args.ImagePath}: {image.Width}x{image.Height}, grid {features.Rows}x{features.Cols}, {features.Backbone} on {extractor.Device}");
+            stdout.WriteLine($"{args.ImagePath}: {image.Width}x{image.Height}, grid {features.Rows}x{features.Cols}, {features.Backbone} on {device}");
             stdout.WriteLine($"threshold {result.Threshold:0.###}: {result.AreaFraction:P1} of the image selected");
             stdout.WriteLine($"timings: decode {decodeMs:0} ms, extract {extractMs:0} ms, segment {segmentMs:0.0} ms");
             stdout.WriteLine($"wrote {string.Join(", ", written.Select(Path.GetFileName))} to {args.OutputDirectory}");
