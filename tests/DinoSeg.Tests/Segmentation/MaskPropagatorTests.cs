@@ -1,10 +1,11 @@
+using Xunit.Abstractions;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
 namespace DinoSeg.Tests.Segmentation;
 
-public sealed class MaskPropagatorTests
+public sealed class MaskPropagatorTests(ITestOutputHelper output)
 {
     private const int Rows = 12, Cols = 16, Dim = 256, Patch = 16;
 
@@ -78,6 +79,9 @@ public sealed class MaskPropagatorTests
         PropagationResult result = propagator.Propagate(previous, labels, next);
 
         Assert.Equal(labels, result.PatchLabels.ToArray());
+        // Reusing the result for the next frame gives the same as a fresh one.
+        propagator.Propagate(previous, Block(0, 2, 0, 2), next, result);
+        Assert.Equal(Block(0, 2, 0, 2), result.PatchLabels.ToArray());
     }
 
     [Fact]
@@ -136,6 +140,8 @@ public sealed class MaskPropagatorTests
         Assert.Throws<ArgumentException>(() => propagator.Propagate(a, new float[3], a));
         Assert.Throws<ArgumentException>(() => propagator.Propagate(a, Enumerable.Repeat(2f, a.PatchCount).ToArray(), a));
         Assert.Throws<ArgumentException>(() => propagator.Propagate(a, new byte[5], a));
+        PatchFeatures smaller = PatchFeatures.FromVectors(new float[2 * 2 * Dim], 2, 2, Dim, Patch, 2 * Patch, 2 * Patch, 2 * Patch, 2 * Patch, "synthetic");
+        Assert.Throws<ArgumentException>(() => propagator.Propagate(a, labels, a, new PropagationResult(smaller)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new MaskPropagator(PropagationOptions.Default with { TopK = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new MaskPropagator(PropagationOptions.Default with { Temperature = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new MaskPropagator(PropagationOptions.Default with { Radius = -1 }));
@@ -168,6 +174,7 @@ public sealed class MaskPropagatorTests
         }
 
         double iou = (double)inBoth / inEither;
+        output.WriteLine($"IoU {iou:F3}, propagated area {moved.AreaFraction:P2}, seeded area {seeded.AreaFraction:P2}");
         Assert.True(iou > 0.6, $"IoU {iou:F3} of the propagated mask with the shifted mask");
         Assert.True(moved.SelectedPixels > 500);
     }
