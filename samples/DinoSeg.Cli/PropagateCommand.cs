@@ -15,7 +15,7 @@ internal static class PropagateCommand
 
         Video or burst segmentation. The frames are the images directly in FRAMES_DIR, in ordinal file-name order
         (name them frame0001.png, frame0002.png, …). The first frame is segmented from the seeds like 'dinoseg segment';
-        every later frame gets the previous frame's mask by label propagation: each of its patches takes the
+        every later frame gets the previous frame's soft patch labels by propagation: each of its patches takes the
         softmax-weighted vote of its K most similar patches of the previous frame within R patches of its position, and
         the votes are upsampled, smoothed and thresholded at 0.5. Writes DIR/<frame name>.png, an 8-bit 0/255 mask per frame.
 
@@ -96,6 +96,7 @@ internal static class PropagateCommand
         var report = new List<object>(frames.Count);
         PatchFeatures? previous = null;
         byte[] previousMask = [];
+        float[] previousLabels = [];
         var clock = Stopwatch.StartNew();
         foreach (string frame in frames)
         {
@@ -110,12 +111,17 @@ internal static class PropagateCommand
                 foreach (PixelPoint seed in seeds) ModelArguments.CheckInside(seed, width, height, $"--seed (first frame {Path.GetFileName(frame)})");
                 SegmentationResult first = segmenter.Segment(features, [.. seeds], threshold ?? extractor.Backbone.DefaultThreshold);
                 previousMask = first.Mask.ToArray();
+                previousLabels = new float[features.PatchCount];
+                MaskPropagator.PatchLabelsFromMask(previousMask, features.Grid, previousLabels);
                 area = first.AreaFraction;
             }
             else
             {
-                PropagationResult moved = propagator.Propagate(previous, previousMask, features);
+                // Soft patch labels carry over, not the thresholded mask: re-deriving labels from a mask each frame
+                // rounds partial patches down and erodes small objects frame after frame.
+                PropagationResult moved = propagator.Propagate(previous, previousLabels, features);
                 previousMask = moved.Mask.ToArray();
+                previousLabels = moved.PatchLabels.ToArray();
                 area = moved.AreaFraction;
             }
 

@@ -13,6 +13,8 @@ namespace DinoSeg;
 /// then thresholded (0.5 by default) into the new mask.
 /// </summary>
 /// <remarks>
+/// For a sequence, pass each result's <see cref="PropagationResult.PatchLabels"/> on to the next frame rather than its
+/// thresholded mask: labels re-derived from a mask lose the partial patches at its edge and small objects erode frame after frame.
 /// Immutable and thread-safe; each call needs its own <see cref="PropagationResult"/>. Cost per frame: new patches ×
 /// window patches × dim multiply-adds, split over the cores; scratch comes from <see cref="ArrayPool{T}"/>.
 /// </remarks>
