@@ -68,7 +68,6 @@ internal static class BatchCommand
         Arguments args = Parse(argv);
         IReadOnlyList<BatchItem> all = BatchManifest.Load(args.SeedsFile, args.Folder);
         List<BatchItem> shard = [.. all.Where((_, index) => index % args.ShardCount == args.ShardIndex)];
-        Directory.CreateDirectory(args.Output);
 
         var wall = Stopwatch.StartNew();
         var progress = new Progress(stderr, shard.Count, live: Console.IsErrorRedirected is false && ReferenceEquals(stderr, Console.Error));

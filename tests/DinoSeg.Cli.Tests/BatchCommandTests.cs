@@ -172,6 +172,32 @@ public sealed class BatchCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("[{\"image\": \"chelsea.png\", \"seeds\": [[1, 2]]},\n {\"image\":\n", "seeds.json line 3: not valid JSON")]
+    [InlineData("[{\"image\": \"chelsea.png\", \"seeds\": [[1, 2]]}, {\"image\": \"coffee.png\", \"seeds\": [[1.5, 2]]}]", "seeds.json entry 1: each seed must be [x, y]")]
+    [InlineData("{\"image\": \"chelsea.png\"}", "seeds.json: expected a JSON array")]
+    public void Batch_BadJsonSeeds_ExitsTwoNamingWhere(string json, string message)
+    {
+        var r = CliProcess.Run("batch", Images, "--seeds", Seeds(json, "seeds.json"), "--out", Out);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith($"dinoseg: error: {message}", r.StdErr);
+        Assert.False(Directory.Exists(Out));
+    }
+
+    [Fact]
+    public void Batch_BadModel_ExitsFourWithoutWritingAnything()
+    {
+        string model = Path.Combine(_dir, "bad.onnx");
+        File.WriteAllText(model, "not a model");
+
+        var r = CliProcess.Run("batch", Images, "--seeds", Seeds(AllSeeds), "--out", Out, "--backbone", "dinov3", "--model", model);
+
+        Assert.Equal(4, r.ExitCode);
+        Assert.Single(r.StdErr.TrimEnd().Split('\n'));
+        Assert.False(Directory.Exists(Out));
+    }
+
+    [Theory]
     [InlineData("--shard", "3/3", "--shard expects I/N with 0 ≤ I < N")]
     [InlineData("--shard", "a/2", "--shard expects I/N")]
     [InlineData("--bogus", null, "unknown option '--bogus'")]
