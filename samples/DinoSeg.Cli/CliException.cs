@@ -12,4 +12,6 @@ internal static class ExitCodes
     public const int BadImage = 3;
     public const int BadModel = 4;
     public const int NoDevice = 5;
+    public const int BadFeatures = 6;
+    public const int SomeImagesFailed = 7;
 }

@@ -8,6 +8,9 @@ const string Usage = """
     commands:
       segment   segment an image from seed pixels and write the mask and views as PNGs
       bench     time the per-click path on random features of a given size
+      features  extract an image's patch features once and save them to a file (segment --features reuses it)
+      propagate segment the first frame of a folder from seeds, then carry the mask from frame to frame
+      batch     segment a folder of images with seeds from a CSV/JSON file: pipelined, resumable, shardable
 
     'dinoseg <command> --help' shows a command's options.
     """;
@@ -39,8 +42,17 @@ try
             }
 
             return BenchCommand.Run(rest, Console.Out);
+        case "features" or "propagate" or "batch" when ModelArguments.WantsHelp(rest):
+            Console.WriteLine(args[0] switch { "features" => FeaturesCommand.Usage, "propagate" => PropagateCommand.Usage, _ => BatchCommand.Usage });
+            return ExitCodes.Ok;
+        case "features":
+            return FeaturesCommand.Run(rest, Console.Out);
+        case "propagate":
+            return PropagateCommand.Run(rest, Console.Out);
+        case "batch":
+            return BatchCommand.Run(rest, Console.Out, Console.Error);
         default:
-            throw new UsageException($"unknown command '{args[0]}' (commands: segment, bench)");
+            throw new UsageException($"unknown command '{args[0]}' (commands: segment, bench, features, propagate, batch)");
     }
 }
 catch (Exception e) when (Environment.GetEnvironmentVariable("DINOSEG_DEBUG") != "1")
@@ -52,6 +64,7 @@ catch (Exception e) when (Environment.GetEnvironmentVariable("DINOSEG_DEBUG") !=
         DinoSegImageException => (ExitCodes.BadImage, e.Message),
         DinoSegModelException => (ExitCodes.BadModel, e.Message),
         DinoSegDeviceException => (ExitCodes.NoDevice, e.Message),
+        DinoSegFeatureFileException => (ExitCodes.BadFeatures, e.Message),
         UnauthorizedAccessException or IOException => (ExitCodes.Unexpected, $"cannot write output: {e.Message}"),
         _ => (ExitCodes.Unexpected, $"unexpected {e.GetType().Name}: {e.Message} (rerun with DINOSEG_DEBUG=1 for details)"),
     };

@@ -33,6 +33,9 @@ internal sealed record SegmentArguments
 
     public bool Json { get; init; }
 
+    /// <summary>A feature file (dinoseg features) to use instead of running the backbone.</summary>
+    public string? FeaturesPath { get; init; }
+
     public const string Usage = """
         usage: dinoseg segment IMAGE (--seed X,Y [--seed X,Y ...] | --box X0,Y0,X1,Y1) [--negative X,Y ...]
                        [--box-margin F] [--keep-seed-regions] [--min-area PX] [--threshold T|auto]
@@ -57,6 +60,8 @@ internal sealed record SegmentArguments
           --backbone NAME     default (embedded ResNet18, no download), dinov3 or dinov2 (need --model)
           --model PATH.onnx   exported backbone (see docs/models.md)
           --device D          auto (CUDA if usable, else CPU), cpu, or cuda (fails if CUDA is unusable)
+          --features F        features saved by 'dinoseg features' for this image: skips the backbone (a dinov3/dinov2
+                              --backbone, if given, must match the file; --model is then not needed)
           --out DIR           output folder (created if missing)
           --json              print one JSON object with sizes, device, threshold, area and timings on stdout
 
@@ -71,7 +76,7 @@ internal sealed record SegmentArguments
     /// <exception cref="UsageException">Anything missing, unknown, repeated or malformed.</exception>
     public static SegmentArguments Parse(IReadOnlyList<string> args)
     {
-        string? image = null, model = null, output = null, backbone = null;
+        string? image = null, model = null, output = null, backbone = null, features = null;
         var seeds = new List<PixelPoint>();
         var negatives = new List<PixelPoint>();
         PixelRect? box = null;
@@ -138,6 +143,9 @@ internal sealed record SegmentArguments
                 case "--json":
                     json = true;
                     break;
+                case "--features":
+                    features = Once(features, arg, Value(args, ref i));
+                    break;
                 default:
                     if (arg.StartsWith('-') && arg.Length > 1) throw new UsageException($"unknown option '{arg}' (see dinoseg segment --help)");
                     image = image is null ? arg : throw new UsageException($"one IMAGE expected, found '{image}' and '{arg}'");
@@ -151,12 +159,13 @@ internal sealed record SegmentArguments
         if (output is null) throw new UsageException("missing --out DIR: where to write the PNGs");
         backbone ??= "default";
         if (backbone == "default" && model is not null) throw new UsageException("--model needs --backbone dinov3 or dinov2 (the default backbone is embedded)");
-        if (backbone != "default" && model is null) throw new UsageException($"--backbone {backbone} needs --model PATH.onnx (export it with tools/export, see docs/models.md)");
+        if (backbone != "default" && model is null && features is null) throw new UsageException($"--backbone {backbone} needs --model PATH.onnx (export it with tools/export, see docs/models.md)");
         return new SegmentArguments
         {
             ImagePath = image, Seeds = seeds, Negatives = negatives, Box = box, BoxMargin = boxMargin, KeepSeedRegions = keepSeedRegions,
             MinArea = minArea ?? 0, Threshold = threshold, Sigma = sigma, Backbone = backbone,
             ModelPath = model, Device = device, OutputDirectory = output, Json = json,
+            FeaturesPath = features,
         };
     }
 

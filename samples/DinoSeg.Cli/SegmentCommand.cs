@@ -21,16 +21,16 @@ internal static class SegmentCommand
             throw new UsageException($"--box {box} does not fit the {image.Width}x{image.Height} image (0 ≤ X0 < X1 ≤ {image.Width}, 0 ≤ Y0 < Y1 ≤ {image.Height})");
         }
 
-        var extractorOptions = new ExtractorOptions { Device = args.Device };
-        using OnnxFeatureExtractor extractor = args.Backbone switch
-        {
-            "dinov3" => OnnxFeatureExtractor.Create(args.ModelPath!, Backbone.Dinov3, extractorOptions),
-            "dinov2" => OnnxFeatureExtractor.Create(args.ModelPath!, Backbone.Dinov2(), extractorOptions),
-            _ => OnnxFeatureExtractor.CreateDefault(extractorOptions),
-        };
+        // With --features the backbone never runs: the file stands in for the extraction.
+        using OnnxFeatureExtractor? extractor = args.FeaturesPath is null ? ModelArguments.CreateExtractor(args.Backbone, args.ModelPath, args.Device) : null;
         double loadMs = Lap(clock);
-        PatchFeatures features = extractor.Extract(image);
+        PatchFeatures features = extractor?.Extract(image) ?? FeatureFile.Load(args.FeaturesPath!, new FeatureExpectations
+        {
+            Backbone = args.Backbone == "default" ? null : new ModelArguments { Backbone = args.Backbone }.Preset.Name,
+            ImageSize = (image.Width, image.Height),
+        });
         double extractMs = Lap(clock);
+        string device = extractor?.Device.ToString().ToLowerInvariant() ?? "none";
 
         var options = SegmentationOptions.Default with
         {
@@ -39,7 +39,7 @@ internal static class SegmentCommand
         };
         if (args.Sigma is { } sigma) options = options with { SimilaritySigma = sigma };
         if (args.BoxMargin is { } margin) options = options with { BoxMargin = margin };
-        float threshold = args.Threshold ?? extractor.Backbone.DefaultThreshold;
+        float threshold = args.Threshold ?? ModelArguments.DefaultThresholdFor(features.Backbone);
         SegmentationResult result = new SimilaritySegmenter(options).Segment(features, [.. args.Seeds], [.. args.Negatives], args.Box, threshold);
         double segmentMs = Lap(clock);
 
@@ -56,8 +56,8 @@ internal static class SegmentCommand
                 patchSize = features.PatchSize,
                 dim = features.Dim,
                 backbone = features.Backbone,
-                device = extractor.Device.ToString().ToLowerInvariant(),
-                deviceReason = extractor.DeviceReason,
+                device,
+                deviceReason = extractor?.DeviceReason ?? $"features loaded from {args.FeaturesPath}",
                 seeds = args.Seeds.Select(s => new[] { s.X, s.Y }),
                 negatives = args.Negatives.Select(s => new[] { s.X, s.Y }),
                 box = Corners(result.Box),
@@ -76,7 +76,7 @@ internal static class SegmentCommand
         }
         else
         {
-            stdout.WriteLine($"{args.ImagePath}: {image.Width}x{image.Height}, grid {features.Rows}x{features.Cols}, {features.Backbone} on {extractor.Device}");
+            stdout.WriteLine($"{args.ImagePath}: {image.Width}x{image.Height}, grid {features.Rows}x{features.Cols}, {features.Backbone} on {device}");
             stdout.WriteLine($"prompt: {Describe(args)}");
             stdout.WriteLine($"threshold {result.Threshold:0.###}: {result.AreaFraction:P1} of the image selected");
             stdout.WriteLine($"timings: decode {decodeMs:0} ms, extract {extractMs:0} ms, segment {segmentMs:0.0} ms");

@@ -129,6 +129,11 @@ public sealed class PatchFeatures
         return new PatchFeatures(vectors, rows, cols, dim, patchSize, cols * patchSize, rows * patchSize, imageWidth, imageHeight, backbone);
     }
 
+    /// <summary>Wraps vectors read back from a feature file: they were normalised when first extracted and are kept bit for bit.</summary>
+    internal static PatchFeatures Restore(float[] vectors, int rows, int cols, int dim, int patchSize,
+        int imageWidth, int imageHeight, string backbone) =>
+        new(vectors, rows, cols, dim, patchSize, cols * patchSize, rows * patchSize, imageWidth, imageHeight, backbone);
+
     private static void Normalise(float[] vectors, int count, int dim, bool centreChannels)
     {
         Span<float> all = vectors;
@@ -162,10 +167,19 @@ public sealed class PatchFeatures
 
     private static void ThrowIfNonFinite(ReadOnlySpan<float> values, int firstPatch, int dim)
     {
+        int bad = FirstNonFinite(values);
+        if (bad >= 0) throw NonFinite(values[bad], firstPatch + bad / dim, bad % dim);
+    }
+
+    /// <summary>Index of the first NaN or infinity, or -1.</summary>
+    internal static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
         for (int i = 0; i < values.Length; i++)
         {
-            if (!float.IsFinite(values[i])) throw NonFinite(values[i], firstPatch + i / dim, i % dim);
+            if (!float.IsFinite(values[i])) return i;
         }
+
+        return -1;
     }
 
     internal static DinoSegModelException NonFinite(float value, int patch, int channel) =>

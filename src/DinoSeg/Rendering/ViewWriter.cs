@@ -78,29 +78,7 @@ public static class ViewWriter
     public static void SavePng(Image image, string path)
     {
         ArgumentNullException.ThrowIfNull(image);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string full = Path.GetFullPath(path);
-        string? directory = Path.GetDirectoryName(full);
-        string name = Path.GetFileName(full);
-        if (directory is null || name.Length == 0) throw new ArgumentException($"'{path}' does not name a file.", nameof(path));
-        Directory.CreateDirectory(directory);
-
-        string temp = Path.Combine(directory, $".{name}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                image.Save(stream, EncoderFor(image));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
+        AtomicFile.Write(path, stream => image.Save(stream, EncoderFor(image)));
     }
 
     private static PngEncoder EncoderFor(Image image) => image switch
@@ -110,19 +88,4 @@ public static class ViewWriter
         Image<Rgba32> => new PngEncoder { ColorType = PngColorType.RgbWithAlpha, BitDepth = PngBitDepth.Bit8 },
         _ => new PngEncoder(),
     };
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // The original exception matters more; a leftover temporary file is hidden (dot-prefixed) and named *.tmp.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 }

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Cli;
+
+/// <summary><c>dinoseg features</c>: decode, extract, save a feature cache file that <c>segment --features</c> reuses.</summary>
+internal static class FeaturesCommand
+{
+    public const string Usage = $$"""
+        usage: dinoseg features IMAGE --out FILE.dsf [--backbone default|dinov3|dinov2] [--model PATH.onnx]
+                       [--device auto|cpu|cuda] [--json]
+
+        Runs the backbone once on IMAGE and saves its patch features (versioned header, backbone name, grid, dim,
+        float32 values, XxHash64 checksum; written atomically). 'dinoseg segment IMAGE --features FILE.dsf' then skips the
+        backbone, and a loaded file segments exactly as the features it was saved from.
+
+          IMAGE               PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM file
+          --out FILE.dsf      the feature file to create or replace
+        {{ModelArguments.Help}}
+          --json              print one JSON object (sizes, backbone, device, bytes, timings) on stdout
+
+        examples:
+          dinoseg features samples/images/chelsea.png --out chelsea.dsf
+          dinoseg segment samples/images/chelsea.png --features chelsea.dsf --seed 172,115 --out out
+          dinoseg features photo.jpg --backbone dinov3 --model dinov3_vitl16.onnx --out photo.dsf --json
+        """;
+
+    public static int Run(IReadOnlyList<string> args, TextWriter stdout)
+    {
+        string? image = null, output = null;
+        var model = new ModelArguments();
+        bool json = false;
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (ModelArguments.TryTake(args, ref i, ref model)) continue;
+            switch (args[i])
+            {
+                case "--out": output = ModelArguments.Once(output, "--out", ModelArguments.Value(args, ref i)); break;
+                case "--json": json = true; break;
+                case var arg when arg.StartsWith('-') && arg.Length > 1:
+                    throw new UsageException($"unknown option '{arg}' (see dinoseg features --help)");
+                default:
+                    image = image is null ? args[i] : throw new UsageException($"one IMAGE expected, found '{image}' and '{args[i]}'");
+                    break;
+            }
+        }
+
+        if (image is null) throw new UsageException("missing IMAGE (see dinoseg features --help)");
+        if (output is null) throw new UsageException("missing --out FILE.dsf: where to save the features");
+        model = model.Validated();
+
+        var clock = Stopwatch.StartNew();
+        using Image<Rgb24> decoded = ImageDecoder.Load(image);
+        double decodeMs = Lap(clock);
+        using OnnxFeatureExtractor extractor = model.CreateExtractor();
+        double loadMs = Lap(clock);
+        PatchFeatures features = extractor.Extract(decoded);
+        double extractMs = Lap(clock);
+        FeatureFile.Save(features, output);
+        double writeMs = Lap(clock);
+        long bytes = new FileInfo(output).Length;
+
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                image = new { path = image, width = decoded.Width, height = decoded.Height },
+                grid = new { rows = features.Rows, cols = features.Cols },
+                workingSize = new { width = features.WorkingWidth, height = features.WorkingHeight },
+                patchSize = features.PatchSize,
+                dim = features.Dim,
+                backbone = features.Backbone,
+                device = extractor.Device.ToString().ToLowerInvariant(),
+                deviceReason = extractor.DeviceReason,
+                output = Path.GetFullPath(output),
+                bytes,
+                timingsMs = new { decode = decodeMs, load = loadMs, extract = extractMs, write = writeMs },
+            }));
+        }
+        else
+        {
+            stdout.WriteLine($"{image}: {decoded.Width}x{decoded.Height}, grid {features.Rows}x{features.Cols}, dim {features.Dim}, {features.Backbone} on {extractor.Device}");
+            stdout.WriteLine($"wrote {output} ({bytes / 1024.0:0.#} KiB) in decode {decodeMs:0} ms, extract {extractMs:0} ms, write {writeMs:0} ms");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    internal static double Lap(Stopwatch clock)
+    {
+        double ms = Math.Round(clock.Elapsed.TotalMilliseconds, 2);
+        clock.Restart();
+        return ms;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+
+namespace DinoSeg.Cli;
+
+/// <summary>
+/// The model options every extracting command shares (<c>--backbone</c>, <c>--model</c>, <c>--device</c>), and the
+/// small argument helpers the newer commands use.
+/// </summary>
+internal sealed record ModelArguments
+{
+    public const string Help = """
+          --backbone NAME     default (embedded ResNet18, no download), dinov3 or dinov2 (need --model)
+          --model PATH.onnx   exported backbone (see docs/models.md)
+          --device D          auto (CUDA if usable, else CPU), cpu, or cuda (fails if CUDA is unusable)
+        """;
+
+    public string Backbone { get; init; } = "default";
+
+    public bool BackboneGiven { get; init; }
+
+    public string? ModelPath { get; init; }
+
+    public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
+
+    /// <summary>Consumes args[i] (and its value) if it is a model option; returns whether it was.</summary>
+    public static bool TryTake(IReadOnlyList<string> args, ref int i, ref ModelArguments model)
+    {
+        switch (args[i])
+        {
+            case "--backbone":
+                if (model.BackboneGiven) throw new UsageException("--backbone given twice");
+                model = model with
+                {
+                    BackboneGiven = true,
+                    Backbone = Value(args, ref i) switch
+                    {
+                        var name when name is "default" or "dinov3" or "dinov2" => name,
+                        var other => throw new UsageException($"--backbone must be default, dinov3 or dinov2, not '{other}'"),
+                    },
+                };
+                return true;
+            case "--model":
+                if (model.ModelPath is not null) throw new UsageException("--model given twice");
+                model = model with { ModelPath = Value(args, ref i) };
+                return true;
+            case "--device":
+                model = model with
+                {
+                    Device = Value(args, ref i) switch
+                    {
+                        "auto" => ExecutionDevice.Auto,
+                        "cpu" => ExecutionDevice.Cpu,
+                        "cuda" => ExecutionDevice.Cuda,
+                        var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
+                    },
+                };
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Checks that --backbone and --model fit together.</summary>
+    public ModelArguments Validated()
+    {
+        if (Backbone == "default" && ModelPath is not null) throw new UsageException("--model needs --backbone dinov3 or dinov2 (the default backbone is embedded)");
+        if (Backbone != "default" && ModelPath is null) throw new UsageException($"--backbone {Backbone} needs --model PATH.onnx (export it with tools/export, see docs/models.md)");
+        return this;
+    }
+
+    /// <summary>The backbone preset the option names.</summary>
+    public Backbone Preset => Backbone switch
+    {
+        "dinov3" => DinoSeg.Backbone.Dinov3,
+        "dinov2" => DinoSeg.Backbone.Dinov2(),
+        _ => DinoSeg.Backbone.ResNet18,
+    };
+
+    public OnnxFeatureExtractor CreateExtractor() => CreateExtractor(Backbone, ModelPath, Device);
+
+    /// <summary>Loads the named backbone (the embedded one for "default").</summary>
+    public static OnnxFeatureExtractor CreateExtractor(string backbone, string? modelPath, ExecutionDevice device)
+    {
+        var options = new ExtractorOptions { Device = device };
+        return backbone switch
+        {
+            "dinov3" => OnnxFeatureExtractor.Create(modelPath!, DinoSeg.Backbone.Dinov3, options),
+            "dinov2" => OnnxFeatureExtractor.Create(modelPath!, DinoSeg.Backbone.Dinov2(), options),
+            _ => OnnxFeatureExtractor.CreateDefault(options),
+        };
+    }
+
+    /// <summary>The default threshold of the preset whose name the features carry (0.5 for names DinoSeg does not know).</summary>
+    public static float DefaultThresholdFor(string backboneName)
+    {
+        Backbone[] presets = [DinoSeg.Backbone.ResNet18, DinoSeg.Backbone.Dinov3, DinoSeg.Backbone.Dinov3Satellite, DinoSeg.Backbone.Dinov2(), DinoSeg.Backbone.Dinov2(4)];
+        return presets.FirstOrDefault(p => p.Name == backboneName)?.DefaultThreshold ?? 0.5f;
+    }
+
+    public static string Value(IReadOnlyList<string> args, ref int i)
+    {
+        if (i + 1 >= args.Count) throw new UsageException($"{args[i]} needs a value");
+        return args[++i];
+    }
+
+    public static T Once<T>(T? current, string option, T value) =>
+        current is null ? value : throw new UsageException($"{option} given twice");
+
+    /// <summary>X,Y in whole pixels.</summary>
+    public static bool TryParsePoint(string text, out PixelPoint point)
+    {
+        string[] parts = text.Split(',');
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int x)
+            && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int y))
+        {
+            point = new PixelPoint(x, y);
+            return true;
+        }
+
+        point = default;
+        return false;
+    }
+
+    public static PixelPoint ParsePoint(string option, string text) =>
+        TryParsePoint(text, out PixelPoint p) ? p : throw new UsageException($"{option} expects X,Y in whole pixels (e.g. 120,80), not '{text}'");
+
+    public static bool TryParseThreshold(string text, out float threshold) =>
+        float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out threshold) && threshold >= -1 && threshold <= 1;
+
+    public static float ParseThreshold(string option, string text) =>
+        TryParseThreshold(text, out float t) ? t : throw new UsageException($"{option} must be a number in [-1, 1], not '{text}'");
+
+    /// <summary>Throws a usage error when a seed lies outside the image.</summary>
+    public static void CheckInside(PixelPoint seed, int width, int height, string what)
+    {
+        if (seed.X < 0 || seed.Y < 0 || seed.X >= width || seed.Y >= height)
+        {
+            throw new UsageException($"{what} {seed} lies outside the {width}x{height} image (0 ≤ x < {width}, 0 ≤ y < {height})");
+        }
+    }
+
+    public static bool WantsHelp(IReadOnlyList<string> args) => args.Contains("--help") || args.Contains("-h");
+}

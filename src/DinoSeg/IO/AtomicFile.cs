@@ -1,0 +1,56 @@
+namespace DinoSeg;
+
+/// <summary>
+/// Writes files atomically: the content goes to a hidden temporary file in the same directory, which is flushed to disk
+/// and then renamed over the target. A reader never sees a partial file, and a failed or killed write leaves the old
+/// file (if any) untouched; at worst a hidden <c>.NAME.*.tmp</c> file remains after a kill.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Creates or replaces <paramref name="path"/> with what <paramref name="write"/> puts into the stream it is given.</summary>
+    /// <param name="path">The file to create or replace; its directory is created if missing.</param>
+    /// <param name="write">Writes the whole content; the stream is disposed afterwards.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names a directory.</exception>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(write);
+        string full = Path.GetFullPath(path);
+        string? directory = Path.GetDirectoryName(full);
+        string name = Path.GetFileName(full);
+        if (directory is null || name.Length == 0) throw new ArgumentException($"'{path}' does not name a file.", nameof(path));
+        Directory.CreateDirectory(directory);
+
+        string temp = Path.Combine(directory, $".{name}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The original exception matters more; a leftover temporary file is hidden (dot-prefixed) and named *.tmp.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
