@@ -14,6 +14,7 @@ namespace DinoSeg.Tests.Reliability;
 /// <see cref="DinoSegImageException"/> may come out, no call may hang, and memory must stay bounded. Deterministic: iteration
 /// i always builds the same file (replay one with <see cref="Mutate"/>).
 /// </summary>
+[Collection(IsolatedCollection.Name)]
 public sealed class DecoderFuzzTests(ITestOutputHelper output)
 {
     private const int BaseSeed = 20261126;
