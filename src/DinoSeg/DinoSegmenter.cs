@@ -96,7 +96,7 @@ public sealed class DinoSegmenter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(image);
         ThrowIfDisposed();
-        ValidateThreshold(threshold);
+        Kernels.Threshold.Validate(threshold);
         if ((uint)seed.X >= (uint)image.Width || (uint)seed.Y >= (uint)image.Height)
         {
             throw new ArgumentOutOfRangeException(nameof(seed), seed, $"The seed must lie inside the {image.Width}x{image.Height} image.");
@@ -112,7 +112,7 @@ public sealed class DinoSegmenter : IDisposable
     public SegmentationResult Segment(string imagePath, PixelPoint seed, float threshold)
     {
         ThrowIfDisposed();
-        ValidateThreshold(threshold);
+        Kernels.Threshold.Validate(threshold);
         using Image<Rgb24> image = ImageDecoder.Load(imagePath);
         return Segment(image, seed, threshold);
     }
@@ -131,12 +131,4 @@ public sealed class DinoSegmenter : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-
-    private static void ValidateThreshold(float threshold)
-    {
-        if (!(threshold >= -1f && threshold <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a number in [-1, 1].");
-        }
-    }
 }

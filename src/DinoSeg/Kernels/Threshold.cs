@@ -14,11 +14,7 @@ public static class Threshold
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Apply(ReadOnlySpan<float> map, float threshold, Span<byte> mask)
     {
-        if (!(threshold >= -1f && threshold <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a number in [-1, 1].");
-        }
-
+        Validate(threshold);
         if (mask.Length != map.Length) throw new ArgumentException($"Mask must hold {map.Length} bytes, found {mask.Length}.", nameof(mask));
         int i = 0, selected = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -60,6 +56,15 @@ public static class Threshold
         }
 
         return selected;
+    }
+
+    /// <summary>Throws unless <paramref name="threshold"/> is a number in the similarity range [-1, 1] (NaN is not).</summary>
+    internal static void Validate(float threshold)
+    {
+        if (!(threshold >= -1f && threshold <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a number in [-1, 1].");
+        }
     }
 
     private static Vector512<byte> Narrow(Vector512<int> a, Vector512<int> b, Vector512<int> c, Vector512<int> d) =>
