@@ -10,7 +10,8 @@ using Xunit.Abstractions;
 namespace DinoSeg.Tests.Reliability;
 
 /// <summary>
-/// Mutates real PNG and JPEG files thousands of times and decodes each with <see cref="ImageDecoder"/>: only
+/// Mutates real PNG and JPEG files (and, with the generic mutations only, GIF, BMP, TIFF, WebP and TGA re-encodes of them)
+/// thousands of times and decodes each with <see cref="ImageDecoder"/>: only
 /// <see cref="DinoSegImageException"/> may come out, no call may hang, and memory must stay bounded. Deterministic: iteration
 /// i always builds the same file (replay one with <see cref="Mutate"/>).
 /// </summary>
@@ -30,7 +31,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
     private static readonly Lazy<(string Name, byte[] Bytes)[]> Corpus = new(BuildCorpus);
 
     [Fact]
-    public void Load_MutatedPngAndJpeg_OnlyImageExceptionsInBoundedTimeAndMemory()
+    public void Load_MutatedImages_OnlyImageExceptionsInBoundedTimeAndMemory()
     {
         // Arrange
         var corpus = Corpus.Value;
@@ -56,7 +57,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
                 long took = Stopwatch.GetTimestamp() - startCall;
                 Volatile.Write(ref startCall, 0);
                 longestCall = Math.Max(longestCall, took);
-                string key = label.Split(' ', '+')[0];
+                string key = Path.GetExtension(label) is ".png" or ".jpg" ? label.Split(' ', '+')[0] : "other formats: " + label.Split(' ', '+')[0];
                 outcomes[(key, outcome)] = outcomes.GetValueOrDefault((key, outcome)) + 1;
                 if (i % 200 == 0)
                 {
@@ -95,7 +96,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
     {
         var random = new Random(unchecked(BaseSeed + iteration * 1_000_003) & int.MaxValue); // HashCode is salted per process
         var (name, bytes) = corpus[random.Next(corpus.Length)];
-        Mutation[] kinds = name.EndsWith(".png", StringComparison.Ordinal) ? ImageMutator.Png : ImageMutator.Jpeg;
+        Mutation[] kinds = Path.GetExtension(name) switch { ".png" => ImageMutator.Png, ".jpg" => ImageMutator.Jpeg, _ => ImageMutator.Generic };
         Mutation first = kinds[random.Next(kinds.Length)];
         byte[] mutated = ImageMutator.Apply(bytes, first, random);
         string label = $"{first}";
@@ -160,7 +161,10 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
         return text.ToString();
     }
 
-    /// <summary>Two real photos as they are, plus small re-encodes of them in the PNG and JPEG variants decoders branch on.</summary>
+    /// <summary>
+    /// Two real photos as they are, small re-encodes of them in the PNG and JPEG variants decoders branch on, and one small
+    /// file in each other format <see cref="ImageDecoder"/> accepts.
+    /// </summary>
     private static (string Name, byte[] Bytes)[] BuildCorpus()
     {
         var corpus = new List<(string, byte[])>
@@ -191,6 +195,12 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
         corpus.Add(("ship-420.jpg", Encode(ship, new JpegEncoder { Quality = 75, ColorType = JpegColorType.YCbCrRatio420 })));
         corpus.Add(("ship-444.jpg", Encode(ship, new JpegEncoder { Quality = 90, ColorType = JpegColorType.YCbCrRatio444 })));
         corpus.Add(("cat-grey.jpg", Encode(cat, new JpegEncoder { Quality = 80, ColorType = JpegColorType.Luminance })));
+        corpus.Add(("cat.gif", Encode(cat, new SixLabors.ImageSharp.Formats.Gif.GifEncoder())));
+        corpus.Add(("cat.bmp", Encode(cat, new SixLabors.ImageSharp.Formats.Bmp.BmpEncoder())));
+        corpus.Add(("cat.tiff", Encode(cat, new SixLabors.ImageSharp.Formats.Tiff.TiffEncoder())));
+        corpus.Add(("cat.webp", Encode(cat, new SixLabors.ImageSharp.Formats.Webp.WebpEncoder())));
+        corpus.Add(("cat-lossless.webp", Encode(cat, new SixLabors.ImageSharp.Formats.Webp.WebpEncoder { FileFormat = SixLabors.ImageSharp.Formats.Webp.WebpFileFormatType.Lossless })));
+        corpus.Add(("cat.tga", Encode(cat, new SixLabors.ImageSharp.Formats.Tga.TgaEncoder())));
         return [.. corpus];
     }
 
