@@ -12,15 +12,22 @@ namespace DinoSeg;
 /// For interactive use, call <see cref="Extract(string, ImageLimits?, CancellationToken)"/> once per image and <see cref="Segment(PatchFeatures, PixelPoint, float)"/>
 /// per click.
 /// </summary>
-/// <remarks>Thread-safe when its extractor is (the built-in <see cref="OnnxFeatureExtractor"/> is).</remarks>
+/// <remarks>
+/// Thread-safe when its extractor is (the built-in <see cref="OnnxFeatureExtractor"/> is): any number of threads may extract
+/// and segment at once. <see cref="Dispose"/> must not race with calls in flight; after it every call throws
+/// <see cref="ObjectDisposedException"/>.
+/// </remarks>
 public sealed class DinoSegmenter : IDisposable
 {
     private readonly bool _ownsExtractor;
+    private int _disposed;
 
     /// <summary>Wraps an extractor.</summary>
     /// <param name="extractor">The backbone runner.</param>
     /// <param name="options">Per-click options; defaults when null.</param>
     /// <param name="ownsExtractor">Dispose the extractor with this object.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="extractor"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public DinoSegmenter(IFeatureExtractor extractor, SegmentationOptions? options = null, bool ownsExtractor = true)
     {
         Extractor = extractor ?? throw new ArgumentNullException(nameof(extractor));
@@ -29,12 +36,32 @@ public sealed class DinoSegmenter : IDisposable
     }
 
     /// <summary>With the embedded ResNet18 backbone: works offline on any machine.</summary>
-    public static DinoSegmenter CreateDefault(ExtractorOptions? extractorOptions = null, SegmentationOptions? options = null) =>
-        new(OnnxFeatureExtractor.CreateDefault(extractorOptions), options);
+    public static DinoSegmenter CreateDefault(ExtractorOptions? extractorOptions = null, SegmentationOptions? options = null)
+    {
+        var extractor = OnnxFeatureExtractor.CreateDefault(extractorOptions);
+        return Own(extractor, options);
+    }
 
     /// <summary>With an exported ONNX backbone (e.g. DINOv3: <c>Create("dinov3_vitl16.onnx", Backbone.Dinov3)</c>).</summary>
-    public static DinoSegmenter Create(string modelPath, Backbone backbone, ExtractorOptions? extractorOptions = null, SegmentationOptions? options = null) =>
-        new(OnnxFeatureExtractor.Create(modelPath, backbone, extractorOptions), options);
+    public static DinoSegmenter Create(string modelPath, Backbone backbone, ExtractorOptions? extractorOptions = null, SegmentationOptions? options = null)
+    {
+        var extractor = OnnxFeatureExtractor.Create(modelPath, backbone, extractorOptions);
+        return Own(extractor, options);
+    }
+
+    // Bad segmentation options must not leak the session that was just built.
+    private static DinoSegmenter Own(OnnxFeatureExtractor extractor, SegmentationOptions? options)
+    {
+        try
+        {
+            return new DinoSegmenter(extractor, options);
+        }
+        catch
+        {
+            extractor.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>The backbone runner.</summary>
     public IFeatureExtractor Extractor { get; }
@@ -46,31 +73,62 @@ public sealed class DinoSegmenter : IDisposable
     public float DefaultThreshold => Extractor.Backbone.DefaultThreshold;
 
     /// <summary>Decodes (within <paramref name="limits"/>) and extracts features.</summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="imagePath"/>.</exception>
+    /// <exception cref="DinoSegImageException">The file is not a usable image or exceeds the limits.</exception>
     public PatchFeatures Extract(string imagePath, ImageLimits? limits = null, CancellationToken cancellationToken = default)
     {
+        ThrowIfDisposed();
         using Image<Rgb24> image = ImageDecoder.Load(imagePath, limits);
         return Extractor.Extract(image, cancellationToken);
     }
 
     /// <summary>Extracts features of a decoded image.</summary>
-    public PatchFeatures Extract(Image<Rgb24> image, CancellationToken cancellationToken = default) =>
-        Extractor.Extract(image, cancellationToken);
+    public PatchFeatures Extract(Image<Rgb24> image, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ThrowIfDisposed();
+        return Extractor.Extract(image, cancellationToken);
+    }
 
     /// <summary>One call: extract, then segment from <paramref name="seed"/> at <paramref name="threshold"/>.</summary>
-    public SegmentationResult Segment(Image<Rgb24> image, PixelPoint seed, float threshold) =>
-        Segmenter.Segment(Extract(image), seed, threshold);
+    /// <exception cref="ArgumentOutOfRangeException">The seed lies outside the image or the threshold is not in [-1, 1]; checked before the backbone runs.</exception>
+    public SegmentationResult Segment(Image<Rgb24> image, PixelPoint seed, float threshold)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ThrowIfDisposed();
+        Kernels.Threshold.Validate(threshold);
+        if ((uint)seed.X >= (uint)image.Width || (uint)seed.Y >= (uint)image.Height)
+        {
+            throw new ArgumentOutOfRangeException(nameof(seed), seed, $"The seed must lie inside the {image.Width}x{image.Height} image.");
+        }
+
+        return Segmenter.Segment(Extractor.Extract(image), seed, threshold);
+    }
 
     /// <summary>One call on a file: decode, extract, segment.</summary>
-    public SegmentationResult Segment(string imagePath, PixelPoint seed, float threshold) =>
-        Segmenter.Segment(Extract(imagePath), seed, threshold);
+    /// <exception cref="ArgumentOutOfRangeException">The threshold is not in [-1, 1] (checked before decoding) or the seed lies outside the image.</exception>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="imagePath"/>.</exception>
+    /// <exception cref="DinoSegImageException">The file is not a usable image or exceeds the default limits.</exception>
+    public SegmentationResult Segment(string imagePath, PixelPoint seed, float threshold)
+    {
+        ThrowIfDisposed();
+        Kernels.Threshold.Validate(threshold);
+        using Image<Rgb24> image = ImageDecoder.Load(imagePath);
+        return Segment(image, seed, threshold);
+    }
 
     /// <summary>Segments already-extracted features (the per-click call).</summary>
-    public SegmentationResult Segment(PatchFeatures features, PixelPoint seed, float threshold) =>
-        Segmenter.Segment(features, seed, threshold);
+    public SegmentationResult Segment(PatchFeatures features, PixelPoint seed, float threshold)
+    {
+        ThrowIfDisposed();
+        return Segmenter.Segment(features, seed, threshold);
+    }
 
     /// <summary>Disposes the extractor if this object owns it. Safe to call more than once.</summary>
     public void Dispose()
     {
-        if (_ownsExtractor) Extractor.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsExtractor) Extractor.Dispose();
     }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

@@ -1,6 +1,7 @@
 namespace DinoSeg;
 
 /// <summary>Base type of every error DinoSeg raises on purpose; bad arguments raise the usual BCL argument exceptions instead.</summary>
+/// <remarks>Immutable once thrown; safe to read from any thread.</remarks>
 public abstract class DinoSegException : Exception
 {
     /// <summary>Creates the exception from the three parts every DinoSeg error states.</summary>
@@ -8,8 +9,9 @@ public abstract class DinoSegException : Exception
     /// <param name="found">What it got instead.</param>
     /// <param name="fix">What the caller can do about it.</param>
     /// <param name="inner">The underlying error, if any.</param>
+    /// <exception cref="ArgumentNullException">One of the three parts is null.</exception>
     protected DinoSegException(string expected, string found, string fix, Exception? inner = null)
-        : base($"expected {expected}; found {found}. Fix: {fix}", inner)
+        : base(Compose(expected, found, fix), inner)
     {
         Expected = expected;
         Found = found;
@@ -24,9 +26,18 @@ public abstract class DinoSegException : Exception
 
     /// <summary>What the caller can do about it.</summary>
     public string Fix { get; }
+
+    private static string Compose(string expected, string found, string fix)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        ArgumentNullException.ThrowIfNull(found);
+        ArgumentNullException.ThrowIfNull(fix);
+        return $"expected {expected}; found {found}. Fix: {fix}";
+    }
 }
 
 /// <summary>The ONNX model does not fit the backbone it was loaded as: wrong inputs, outputs, token count, patch size or values.</summary>
+/// <remarks>Immutable once thrown; safe to read from any thread.</remarks>
 public sealed class DinoSegModelException : DinoSegException
 {
     /// <inheritdoc cref="DinoSegException(string, string, string, Exception?)"/>
@@ -35,6 +46,7 @@ public sealed class DinoSegModelException : DinoSegException
 }
 
 /// <summary>An image could not be used: unreadable, not an image, truncated, or larger than the configured limits.</summary>
+/// <remarks>Immutable once thrown; safe to read from any thread.</remarks>
 public sealed class DinoSegImageException : DinoSegException
 {
     /// <inheritdoc cref="DinoSegException(string, string, string, Exception?)"/>
@@ -43,6 +55,7 @@ public sealed class DinoSegImageException : DinoSegException
 }
 
 /// <summary>The requested execution device (CUDA) cannot be used on this machine or with this package.</summary>
+/// <remarks>Immutable once thrown; safe to read from any thread.</remarks>
 public sealed class DinoSegDeviceException : DinoSegException
 {
     /// <inheritdoc cref="DinoSegException(string, string, string, Exception?)"/>

@@ -14,6 +14,10 @@ public enum ChannelOrder
 /// What DinoSeg must know about a backbone to feed it and read its output: patch size, prefix tokens, input normalisation.
 /// Use a preset (<see cref="Dinov3"/>, <see cref="Dinov3Satellite"/>, <see cref="Dinov2"/>, <see cref="ResNet18"/>) or change one with <c>with</c>.
 /// </summary>
+/// <remarks>
+/// Immutable and thread-safe. Values are checked when an extractor is created from it (an
+/// <see cref="ArgumentException"/> naming the property), not when each one is set.
+/// </remarks>
 public sealed record Backbone
 {
     /// <summary>Short name recorded with the features, e.g. "dinov3".</summary>
@@ -110,13 +114,24 @@ public sealed record Backbone
         DefaultThreshold = 0.2f,
     };
 
+    /// <summary>Checks every field; called when an extractor is created, so a bad preset fails before a model loads.</summary>
     internal void Validate()
     {
+        if (string.IsNullOrWhiteSpace(Name)) throw new ArgumentException("A backbone needs a name.", nameof(Name));
         if (PatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(PatchSize), PatchSize, "Patch size must be positive.");
         if (RegisterTokens < 0) throw new ArgumentOutOfRangeException(nameof(RegisterTokens), RegisterTokens, "Register tokens cannot be negative.");
-        if (Mean.Count != 3 || Std.Count != 3) throw new ArgumentException("Mean and Std need exactly 3 values (R, G, B).", nameof(Mean));
-        if (Std.Any(s => !(s > 0))) throw new ArgumentException("Every Std value must be positive.", nameof(Std));
+        if (!Enum.IsDefined(ChannelOrder)) throw new ArgumentOutOfRangeException(nameof(ChannelOrder), ChannelOrder, "Unknown channel order.");
+        if (!(float.IsFinite(PixelScale) && PixelScale > 0)) throw new ArgumentOutOfRangeException(nameof(PixelScale), PixelScale, "Pixel scale must be finite and positive.");
+        if (Mean is null || Mean.Count != 3) throw new ArgumentException("Mean needs exactly 3 values (R, G, B).", nameof(Mean));
+        if (Std is null || Std.Count != 3) throw new ArgumentException("Std needs exactly 3 values (R, G, B).", nameof(Std));
+        if (Mean.Any(m => !float.IsFinite(m))) throw new ArgumentException("Every Mean value must be finite.", nameof(Mean));
+        if (Std.Any(s => !(float.IsFinite(s) && s > 0))) throw new ArgumentException("Every Std value must be finite and positive.", nameof(Std));
         if (DefaultLongSide < PatchSize) throw new ArgumentOutOfRangeException(nameof(DefaultLongSide), DefaultLongSide, "Long side must be at least one patch.");
+        if (DefaultLongSide > ExtractorOptions.MaxLongSide)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DefaultLongSide), DefaultLongSide, $"Long side above {ExtractorOptions.MaxLongSide} px is not supported.");
+        }
+
         if (!(DefaultThreshold >= -1 && DefaultThreshold <= 1)) throw new ArgumentOutOfRangeException(nameof(DefaultThreshold), DefaultThreshold, "Threshold must be in [-1, 1].");
     }
 }

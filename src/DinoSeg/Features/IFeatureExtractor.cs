@@ -4,6 +4,10 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace DinoSeg;
 
 /// <summary>Turns an image into one feature vector per patch. The expensive step: run it once per image.</summary>
+/// <remarks>
+/// Implementations state their own thread-safety; <see cref="DinoSegmenter"/> is as thread-safe as its extractor.
+/// The built-in <see cref="OnnxFeatureExtractor"/> allows concurrent <see cref="Extract"/> calls.
+/// </remarks>
 public interface IFeatureExtractor : IDisposable
 {
     /// <summary>The backbone this extractor runs.</summary>

@@ -91,6 +91,7 @@ public sealed class PatchFeatures
     /// <param name="imageHeight">Original image height.</param>
     /// <param name="backbone">Backbone name recorded with the features.</param>
     /// <param name="centreChannels">Subtract each channel's mean over all patches before normalising (for post-ReLU CNN features).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or the image has more pixels than one array holds.</exception>
     /// <exception cref="ArgumentException">Sizes disagree.</exception>
     /// <exception cref="DinoSegModelException">A value is NaN or infinite.</exception>
     public static PatchFeatures FromVectors(ReadOnlySpan<float> vectors, int rows, int cols, int dim, int patchSize,
@@ -103,6 +104,12 @@ public sealed class PatchFeatures
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageWidth);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageHeight);
         ArgumentNullException.ThrowIfNull(backbone);
+        if ((long)imageWidth * imageHeight > Array.MaxLength)
+        {
+            // Every full-resolution map of a segmentation is one array of this many pixels.
+            throw new ArgumentOutOfRangeException(nameof(imageWidth), imageWidth, $"A {imageWidth}x{imageHeight} image has more pixels than one array can hold.");
+        }
+
         if (workingWidth != cols * patchSize || workingHeight != rows * patchSize)
         {
             throw new ArgumentException(

@@ -21,15 +21,9 @@ public static class AtomicFile
         if (directory is null || name.Length == 0) throw new ArgumentException($"'{path}' does not name a file.", nameof(path));
         Directory.CreateDirectory(directory);
 
-        string temp = Path.Combine(directory, $".{name}.{Guid.NewGuid():N}.tmp");
+        string temp = WriteTemporary(full, write);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
             File.Move(temp, full, overwrite: true);
         }
         catch
@@ -39,7 +33,30 @@ public static class AtomicFile
         }
     }
 
-    private static void TryDelete(string path)
+    /// <summary>
+    /// Writes a hidden temporary file beside <paramref name="fullPath"/> (same directory, so the later rename never crosses
+    /// file systems), flushed to disk, and returns its path; deletes it and rethrows if <paramref name="write"/> fails.
+    /// Callers that replace several files at once write every temporary first and rename them only when all succeeded.
+    /// </summary>
+    internal static string WriteTemporary(string fullPath, Action<Stream> write)
+    {
+        string temp = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            write(stream);
+            stream.Flush(flushToDisk: true);
+            return temp;
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Deletes a temporary file if it can; never throws (the original failure matters more).</summary>
+    internal static void TryDelete(string path)
     {
         try
         {

@@ -9,7 +9,10 @@ namespace DinoSeg;
 /// Decodes images for DinoSeg: reads the header first and refuses images over <see cref="ImageLimits"/> before decoding,
 /// applies EXIF orientation, and keeps the first frame of animated images. Formats: PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM.
 /// </summary>
-/// <remarks>Stateless and thread-safe.</remarks>
+/// <remarks>
+/// Stateless and thread-safe. Damaged files of any kind come out as <see cref="DinoSegImageException"/> (never as a decoder's
+/// internal exception): see docs/reliability.md for the hostile cases and fuzzing behind that claim.
+/// </remarks>
 public static class ImageDecoder
 {
     private const string Fix = "pass a readable PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM file";
@@ -59,6 +62,11 @@ public static class ImageDecoder
                 throw new DinoSegImageException($"a complete {format.Name} file", $"{name} cut short (no end marker)", Fix);
             }
 
+            if (format.Name == "PNG" && PngDataCheck.Problem(stream, start) is { } problem)
+            {
+                throw new DinoSegImageException("PNG pixel data as large as its header declares", $"{name} with {problem}", Fix);
+            }
+
             stream.Position = start;
             var image = Image.Load<Rgb24>(stream);
             try
@@ -90,7 +98,17 @@ public static class ImageDecoder
         {
             throw new DinoSegImageException("an image in a supported variant of its format", $"{name}: {e.Message}", Fix, e);
         }
+        catch (Exception e) when (IsDecoderFault(e))
+        {
+            // ImageSharp 2.x lets these escape on some damaged files (found by tests/DinoSeg.Tests/Reliability/DecoderFuzzTests.cs).
+            throw new DinoSegImageException("a complete, valid image", $"a damaged {name} that the decoder failed on ({e.GetType().Name}: {e.Message})", Fix, e);
+        }
     }
+
+    /// <summary>Exceptions a decoder throws on malformed data rather than on a real I/O or resource problem.</summary>
+    private static bool IsDecoderFault(Exception e) => e is NullReferenceException or IndexOutOfRangeException or ArgumentException
+        or InvalidOperationException or OverflowException or DivideByZeroException or InvalidCastException or EndOfStreamException
+        or InvalidDataException;
 
     /// <summary>
     /// The decoder fills a cut-short PNG or JPEG with blank rows instead of failing, so look for the format's end marker:

@@ -6,6 +6,7 @@ namespace DinoSeg.Kernels;
 /// Bilinear upsampling, Gaussian blur with reflected borders, and their composition all have this form, so one
 /// separable pass applies "upsample then blur" in a handful of taps per axis on the low-resolution grid.
 /// </summary>
+/// <remarks>Immutable and thread-safe: one instance may be read by any number of threads.</remarks>
 public sealed class AxisWeights
 {
     private readonly int[] _starts;

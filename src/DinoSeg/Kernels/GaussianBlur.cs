@@ -7,13 +7,19 @@ namespace DinoSeg.Kernels;
 /// Full-resolution Gaussian blur with the semantics of <c>scipy.ndimage.gaussian_filter(mode="reflect", truncate=4)</c>,
 /// for maps already at image size (the soft mask). Rows: each tap is one vectorised multiply-add over a border-padded row.
 /// </summary>
+/// <remarks>Stateless and thread-safe.</remarks>
 public static class GaussianBlur
 {
     /// <summary>Scratch length <see cref="Apply"/> needs for a map of this size and σ.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, σ is not in [0, <see cref="AxisWeights.MaxSigma"/>], or the length overflows.</exception>
     public static int ScratchLength(int rows, int cols, double sigma)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
         AxisWeights.ValidateSigma(sigma);
-        return rows * cols + cols + 2 * AxisWeights.GaussianRadius(sigma);
+        long length = (long)rows * cols + cols + 2L * AxisWeights.GaussianRadius(sigma);
+        if (length > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A {rows}x{cols} map is too large for one buffer.");
+        return (int)length;
     }
 
     /// <summary>Blurs <paramref name="source"/> (rows × cols) into <paramref name="destination"/>.</summary>

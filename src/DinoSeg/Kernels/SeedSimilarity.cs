@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 namespace DinoSeg.Kernels;
 
 /// <summary>Cosine similarity of one seed vector to every patch vector (both L2-normalised, so a dot product).</summary>
+/// <remarks>Stateless and thread-safe.</remarks>
 public static class SeedSimilarity
 {
     /// <summary>destination[p] = vectors[p] · seed, for every patch p.</summary>

@@ -7,25 +7,37 @@ using System.Runtime.InteropServices;
 namespace DinoSeg.Kernels;
 
 /// <summary>Applies a separable linear map (one <see cref="AxisWeights"/> per axis) to a row-major 2-D float map.</summary>
+/// <remarks>Stateless and thread-safe; concurrent calls need their own scratch and destination spans.</remarks>
 public static class SeparableFilter
 {
     /// <summary>Scratch length <see cref="Apply"/> needs: source rows × destination columns.</summary>
-    public static int ScratchLength(AxisWeights rowWeights, AxisWeights colWeights) =>
-        rowWeights.InputLength * colWeights.OutputLength;
+    /// <exception cref="ArgumentNullException">A weight set is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The length does not fit one buffer.</exception>
+    public static int ScratchLength(AxisWeights rowWeights, AxisWeights colWeights)
+    {
+        ArgumentNullException.ThrowIfNull(rowWeights);
+        ArgumentNullException.ThrowIfNull(colWeights);
+        long length = (long)rowWeights.InputLength * colWeights.OutputLength;
+        if (length > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(colWeights), "Source rows x destination columns is too large for one buffer.");
+        return (int)length;
+    }
 
     /// <summary>
     /// destination = R · source · Cᵀ, where R maps rows (<paramref name="rowWeights"/>) and C maps columns
     /// (<paramref name="colWeights"/>). Columns first, on the (small) source rows; then each destination row is a
     /// weighted sum of a few intermediate rows, vectorised along the row.
     /// </summary>
+    /// <exception cref="ArgumentNullException">A weight set is null.</exception>
     /// <exception cref="ArgumentException">A span's length does not fit the weights.</exception>
     public static void Apply(ReadOnlySpan<float> source, AxisWeights rowWeights, AxisWeights colWeights, Span<float> scratch, Span<float> destination)
     {
+        ArgumentNullException.ThrowIfNull(rowWeights);
+        ArgumentNullException.ThrowIfNull(colWeights);
         int srcRows = rowWeights.InputLength, srcCols = colWeights.InputLength;
         int dstRows = rowWeights.OutputLength, dstCols = colWeights.OutputLength;
-        if (source.Length != srcRows * srcCols) throw new ArgumentException($"Source must hold {srcRows}x{srcCols} values.", nameof(source));
-        if (destination.Length != dstRows * dstCols) throw new ArgumentException($"Destination must hold {dstRows}x{dstCols} values.", nameof(destination));
-        if (scratch.Length < srcRows * dstCols) throw new ArgumentException($"Scratch must hold at least {srcRows}x{dstCols} values.", nameof(scratch));
+        if (source.Length != (long)srcRows * srcCols) throw new ArgumentException($"Source must hold {srcRows}x{srcCols} values.", nameof(source));
+        if (destination.Length != (long)dstRows * dstCols) throw new ArgumentException($"Destination must hold {dstRows}x{dstCols} values.", nameof(destination));
+        if (scratch.Length < (long)srcRows * dstCols) throw new ArgumentException($"Scratch must hold at least {srcRows}x{dstCols} values.", nameof(scratch));
 
         for (int r = 0; r < srcRows; r++)
         {

@@ -5,13 +5,16 @@ using System.Runtime.Intrinsics;
 namespace DinoSeg.Kernels;
 
 /// <summary>Turns a similarity map into mask bytes: 255 where similarity ≥ threshold, else 0.</summary>
+/// <remarks>Stateless and thread-safe.</remarks>
 public static class Threshold
 {
-    /// <summary>Writes the mask and returns how many pixels were selected.</summary>
+    /// <summary>Writes the mask and returns how many pixels were selected (NaN values never are).</summary>
     /// <exception cref="ArgumentException">Lengths differ.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threshold"/> is NaN or outside the similarity range [-1, 1].</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Apply(ReadOnlySpan<float> map, float threshold, Span<byte> mask)
     {
+        Validate(threshold);
         if (mask.Length != map.Length) throw new ArgumentException($"Mask must hold {map.Length} bytes, found {mask.Length}.", nameof(mask));
         int i = 0, selected = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -53,6 +56,15 @@ public static class Threshold
         }
 
         return selected;
+    }
+
+    /// <summary>Throws unless <paramref name="threshold"/> is a number in the similarity range [-1, 1] (NaN is not).</summary>
+    internal static void Validate(float threshold)
+    {
+        if (!(threshold >= -1f && threshold <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a number in [-1, 1].");
+        }
     }
 
     private static Vector512<byte> Narrow(Vector512<int> a, Vector512<int> b, Vector512<int> c, Vector512<int> d) =>

@@ -18,8 +18,15 @@ public enum ExecutionDevice
 }
 
 /// <summary>How an <see cref="OnnxFeatureExtractor"/> builds its ONNX Runtime session and sizes its input.</summary>
+/// <remarks>
+/// Immutable and thread-safe. Values are checked when an extractor is created (an <see cref="ArgumentException"/> naming the
+/// property).
+/// </remarks>
 public sealed record ExtractorOptions
 {
+    /// <summary>Largest <see cref="LongSide"/> accepted, in pixels.</summary>
+    public const int MaxLongSide = 8192;
+
     /// <summary>Device choice. Default <see cref="ExecutionDevice.Auto"/>.</summary>
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
 
@@ -56,9 +63,19 @@ public sealed record ExtractorOptions
     internal void Validate()
     {
         if (LongSide is <= 0) throw new ArgumentOutOfRangeException(nameof(LongSide), LongSide, "Long side must be positive.");
-        if (LongSide > 8192) throw new ArgumentOutOfRangeException(nameof(LongSide), LongSide, "Long side above 8192 px is not supported.");
+        if (LongSide > MaxLongSide) throw new ArgumentOutOfRangeException(nameof(LongSide), LongSide, $"Long side above {MaxLongSide} px is not supported.");
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads);
         ArgumentOutOfRangeException.ThrowIfNegative(CudaDeviceId);
         if (Logger is null) throw new ArgumentNullException(nameof(Logger), "Logger must not be null; use NullLogger.Instance for none.");
+        if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "Unknown execution device.");
+        if (!Enum.IsDefined(GraphOptimization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(GraphOptimization), GraphOptimization, "Unknown graph optimisation level.");
+        }
+
+        if (OptimizedModelPath is { } path && string.IsNullOrWhiteSpace(path))
+        {
+            throw new ArgumentException("The optimised model path is empty; leave it null to not save the graph.", nameof(OptimizedModelPath));
+        }
     }
 }

@@ -13,8 +13,10 @@ namespace DinoSeg;
 /// (token sequence: prefix tokens are dropped) or <c>[1, D, rows, cols]</c> (feature map).
 /// </summary>
 /// <remarks>
-/// Thread-safe: concurrent <see cref="Extract"/> calls share the one ONNX Runtime session, which supports that.
-/// Owns the session: dispose the extractor to release native memory.
+/// Thread-safe: concurrent <see cref="Extract"/> calls share the one ONNX Runtime session, which supports that, and give
+/// bit-for-bit the results of sequential calls. Owns the session: dispose the extractor to release native memory.
+/// <see cref="Dispose"/> is idempotent but must not race with calls in flight; later <see cref="Extract"/> calls throw
+/// <see cref="ObjectDisposedException"/>.
 /// </remarks>
 public sealed class OnnxFeatureExtractor : IFeatureExtractor
 {

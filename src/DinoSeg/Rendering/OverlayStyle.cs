@@ -6,6 +6,7 @@ namespace DinoSeg.Rendering;
 /// How <see cref="Renderer.Overlay"/> draws the mask and the seeds. Immutable; change with <c>with</c>:
 /// <c>OverlayStyle.Default with { Opacity = 0.35f }</c>.
 /// </summary>
+/// <remarks>Immutable and thread-safe; <see cref="Opacity"/> is checked when set.</remarks>
 public sealed record OverlayStyle
 {
     /// <summary>Tint laid over the selected region. Default dodger blue (30, 144, 255), which stands apart from the red seed marks.</summary>

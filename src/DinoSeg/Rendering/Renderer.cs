@@ -12,7 +12,10 @@ namespace DinoSeg.Rendering;
 /// Turns a <see cref="SegmentationResult"/> into the notebook's views: the similarity heatmap with its colour bar, the
 /// binary and soft masks, the overlay with the seeds, the cut-out, and all of them side by side in one panel.
 /// </summary>
-/// <remarks>Every method returns a new image that the caller owns and must dispose. Thread-safe for distinct results.</remarks>
+/// <remarks>
+/// Every method returns a new image that the caller owns and must dispose. Stateless: thread-safe for distinct results, and
+/// for one result as long as no thread segments into it (or reads its soft mask for the first time) meanwhile.
+/// </remarks>
 public static class Renderer
 {
     /// <summary>Default largest view height in <see cref="Panel"/>; smaller images keep their own height.</summary>

@@ -8,6 +8,10 @@ namespace DinoSeg.Rendering;
 /// Writes the views of a segmentation as PNG files. Every file is written to a temporary file in the same directory and
 /// then renamed into place, so a reader never sees a partial file and a failed write leaves nothing behind.
 /// </summary>
+/// <remarks>
+/// Stateless and thread-safe for distinct destination files. Temporary files are named <c>.NAME.GUID.tmp</c> beside the
+/// destination (same directory, so the rename never crosses file systems).
+/// </remarks>
 public static class ViewWriter
 {
     /// <summary>The binary mask, 8-bit greyscale 0/255.</summary>
@@ -28,44 +32,68 @@ public static class ViewWriter
     /// <summary>All views side by side, 8-bit RGB.</summary>
     public const string PanelFile = "panel.png";
 
-    /// <summary>The names of the files <see cref="SaveAll"/> writes, in the order it writes them.</summary>
+    /// <summary>The names of the files <see cref="SaveAll(Image{Rgb24}, SegmentationResult, string)"/> writes, in the order it writes them.</summary>
     public static IReadOnlyList<string> FileNames { get; } = [MaskFile, SoftMaskFile, SimilarityFile, OverlayFile, CutoutFile, PanelFile];
 
     /// <summary>
     /// Renders every view and writes it into <paramref name="directory"/> (created if missing) under the names in
-    /// <see cref="FileNames"/>, replacing files of the same name.
+    /// <see cref="FileNames"/>, replacing files of the same name. All views are rendered and encoded into temporary files
+    /// first and renamed into place only when every one succeeded: a failure while rendering or writing (disk full, a renderer
+    /// error) leaves every previous file untouched and no temporary file behind.
     /// </summary>
     /// <param name="image">The segmented image, the same size as the result.</param>
     /// <param name="result">The segmentation to draw.</param>
     /// <param name="directory">Where to write the files.</param>
     /// <returns>The full paths written, in the order of <see cref="FileNames"/>.</returns>
     /// <exception cref="ArgumentException"><paramref name="image"/> is not the size of <paramref name="result"/>, or <paramref name="directory"/> is empty.</exception>
-    public static IReadOnlyList<string> SaveAll(Image<Rgb24> image, SegmentationResult result, string directory)
+    /// <exception cref="IOException">A directory stands where a view file should go (checked before anything is written), or the write failed.</exception>
+    public static IReadOnlyList<string> SaveAll(Image<Rgb24> image, SegmentationResult result, string directory) =>
+        SaveAll(image, result, directory, beforeRender: null);
+
+    /// <summary><see cref="SaveAll(Image{Rgb24}, SegmentationResult, string)"/> with a hook called before each view is rendered (tests inject failures there).</summary>
+    internal static IReadOnlyList<string> SaveAll(Image<Rgb24> image, SegmentationResult result, string directory, Action<string>? beforeRender)
     {
         Renderer.Validate(image, result);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         string root = Path.GetFullPath(directory);
         Directory.CreateDirectory(root);
-
-        var written = new List<string>(FileNames.Count);
-        void Save(Image view, string name)
+        string[] targets = [.. FileNames.Select(name => Path.Combine(root, name))];
+        foreach (string target in targets)
         {
-            using (view)
-            {
-                string path = Path.Combine(root, name);
-                SavePng(view, path);
-                written.Add(path);
-            }
+            if (Directory.Exists(target)) throw new IOException($"Cannot write '{target}': a directory of that name is in the way.");
         }
 
-        Save(Renderer.Mask(result), MaskFile);
-        Save(Renderer.SoftMask(result), SoftMaskFile);
-        Save(Renderer.SimilarityHeatmap(result), SimilarityFile);
-        Save(Renderer.Overlay(image, result), OverlayFile);
-        Save(Renderer.Cutout(image, result), CutoutFile);
-        Save(Renderer.Panel(image, result), PanelFile);
-        return written;
+        var temps = new List<string>(targets.Length);
+        try
+        {
+            for (int i = 0; i < targets.Length; i++)
+            {
+                beforeRender?.Invoke(FileNames[i]);
+                using Image view = Render(i, image, result);
+                temps.Add(AtomicFile.WriteTemporary(targets[i], stream => view.Save(stream, EncoderFor(view))));
+            }
+
+            // Only renames are left: each is atomic, and they cannot fail for want of space.
+            for (int i = 0; i < targets.Length; i++) File.Move(temps[i], targets[i], overwrite: true);
+        }
+        catch
+        {
+            foreach (string temp in temps) AtomicFile.TryDelete(temp);
+            throw;
+        }
+
+        return targets;
     }
+
+    private static Image Render(int index, Image<Rgb24> image, SegmentationResult result) => index switch
+    {
+        0 => Renderer.Mask(result),
+        1 => Renderer.SoftMask(result),
+        2 => Renderer.SimilarityHeatmap(result),
+        3 => Renderer.Overlay(image, result),
+        4 => Renderer.Cutout(image, result),
+        _ => Renderer.Panel(image, result),
+    };
 
     /// <summary>
     /// Writes <paramref name="image"/> as a PNG at <paramref name="path"/>, atomically: encodes into a temporary file

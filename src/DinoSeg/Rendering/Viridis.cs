@@ -6,7 +6,9 @@ namespace DinoSeg.Rendering;
 /// matplotlib's perceptually uniform "viridis" colour map as a 256-entry lookup table, laid over the similarity range
 /// [-1, 1]: -1 is dark violet, 0 teal, +1 yellow.
 /// </summary>
-/// <remarks>The table is data generated from matplotlib by <c>tools/reference/make_viridis_table.py</c>.</remarks>
+/// <remarks>
+/// The table is data generated from matplotlib by <c>tools/reference/make_viridis_table.py</c>. Stateless and thread-safe.
+/// </remarks>
 public static partial class Viridis
 {
     /// <summary>Number of entries in the table.</summary>
