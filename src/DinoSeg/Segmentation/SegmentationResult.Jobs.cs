@@ -12,12 +12,24 @@ public sealed partial class SegmentationResult
 
         public bool MaxInto { get; set; }
 
+        /// <summary>The patch map the similarity job writes.</summary>
+        public float[] Target { get; set; } = r._patchSimilarity;
+
+        /// <summary>The patch map the upsampling reads.</summary>
+        public float[] Source { get; set; } = r._patchSimilarity;
+
+        /// <summary>The image-size map the upsampling writes.</summary>
+        public float[] Destination { get; set; } = r._similarity;
+
+        /// <summary>The threshold the upsampling applies on the fly.</summary>
+        public float Threshold { get; set; }
+
         public IRangeJob Similarity { get; } = new Job(r, static (r, start, end) =>
         {
             PatchFeatures features = r._jobs.Features!;
             int dim = features.Dim;
             ReadOnlySpan<float> vectors = features.Vectors.Slice(start * dim, (end - start) * dim);
-            Span<float> destination = r._patchSimilarity.AsSpan(start, end - start);
+            Span<float> destination = r._jobs.Target.AsSpan(start, end - start);
             if (r._jobs.MaxInto) SeedSimilarity.MaxInto(vectors, r.Vector, destination);
             else SeedSimilarity.Compute(vectors, r.Vector, destination);
         });
@@ -26,7 +38,7 @@ public sealed partial class SegmentationResult
         {
             for (int row = start; row < end; row++)
             {
-                SeparableFilter.ApplyAlongRow(r._patchSimilarity.AsSpan(row * r.Grid.Cols, r.Grid.Cols), r._upCols!,
+                SeparableFilter.ApplyAlongRow(r._jobs.Source.AsSpan(row * r.Grid.Cols, r.Grid.Cols), r._upCols!,
                     r._horizontal.AsSpan(row * r._stride, r.Width));
             }
         });
@@ -37,7 +49,8 @@ public sealed partial class SegmentationResult
             for (int y = start; y < end; y++)
             {
                 // Each row is thresholded as it is computed, instead of a second pass over the whole map.
-                selected += SeparableFilter.ApplyAcrossRowsAndThreshold(r._horizontal, r._stride, r.Width, r._upRows!, y, r.Threshold, r._similarity, r._mask);
+                selected += SeparableFilter.ApplyAcrossRowsAndThreshold(r._horizontal, r._stride, r.Width, r._upRows!, y, r._jobs.Threshold,
+                    r._jobs.Destination, r._mask);
             }
 
             Interlocked.Add(ref r._selected, selected);
@@ -47,6 +60,14 @@ public sealed partial class SegmentationResult
         {
             int from = start * r.Width, length = (end - start) * r.Width;
             Interlocked.Add(ref r._selected, Kernels.Threshold.Apply(r._similarity.AsSpan(from, length), r.Threshold, r._mask.AsSpan(from, length)));
+        });
+
+        public IRangeJob GateAndThreshold { get; } = new Job(r, static (r, start, end) =>
+        {
+            int from = start * r.Width, length = (end - start) * r.Width;
+            Span<float> map = r._similarity.AsSpan(from, length);
+            ExclusionGate.Apply(map, r._margin.AsSpan(from, length), Excluded);
+            Interlocked.Add(ref r._selected, Kernels.Threshold.Apply(map, r.Threshold, r._mask.AsSpan(from, length)));
         });
 
         public IRangeJob MaskToSoft { get; } = new Job(r, static (r, start, end) => ToUnit(r._mask, r._softMask, start * r.Width, end * r.Width));

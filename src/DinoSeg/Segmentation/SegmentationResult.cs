@@ -6,8 +6,8 @@ namespace DinoSeg;
 /// <summary>
 /// The outcome of one click: similarity at patch and at image resolution, the binary mask, the soft (feathered) mask,
 /// the threshold used and the selected area. Holds its own buffers, so passing it back to
-/// <see cref="SimilaritySegmenter.Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, float, SegmentationResult)"/> makes the
-/// next click allocation-free.
+/// <see cref="SimilaritySegmenter.Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, float, SegmentationResult)"/>
+/// makes the next click allocation-free.
 /// </summary>
 /// <remarks>
 /// Not thread-safe: use one result per thread. Spans are valid until the result is segmented into again. The soft mask is
@@ -19,13 +19,17 @@ public sealed partial class SegmentationResult
     private const int RowPadding = 16;
 
     private readonly float[] _patchSimilarity;
+    private readonly float[] _negativeSimilarity;
+    private readonly float[] _patchMargin;
     private readonly float[] _similarity;
     private readonly byte[] _mask;
     private readonly float[] _softMask;
     private readonly List<PixelPoint> _seeds = new(4);
+    private readonly List<PixelPoint> _negativeSeeds = new(4);
     private readonly int _stride;
     private float[] _horizontal = [];
     private float[] _featherScratch = [];
+    private float[] _margin = [];
     private AxisWeights? _upRows, _upCols, _featherRows;
     private float[] _featherKernel = [];
     private double _upSigma = double.NaN, _featherSigma = double.NaN;
@@ -42,6 +46,8 @@ public sealed partial class SegmentationResult
         Grid = features.Grid;
         _stride = Width + RowPadding;
         _patchSimilarity = new float[features.PatchCount];
+        _negativeSimilarity = new float[features.PatchCount];
+        _patchMargin = new float[features.PatchCount];
         _similarity = new float[Width * Height];
         _mask = new byte[Width * Height];
         _softMask = new float[Width * Height];
@@ -58,10 +64,26 @@ public sealed partial class SegmentationResult
     /// <summary>How image pixels map onto the patch grid (seed patch, patch bounds).</summary>
     public PatchGrid Grid { get; }
 
-    /// <summary>Cosine similarity of each patch to the seeds, in [-1, 1], row-major over the grid.</summary>
+    /// <summary>
+    /// The value <see cref="Similarity"/> holds where the prompt rules a pixel out (it is at least as close to the negative
+    /// seeds as to the positive ones): below every threshold, so no threshold selects it.
+    /// </summary>
+    public const float Excluded = -2f;
+
+    /// <summary>Cosine similarity of each patch to the positive seeds (combined by <see cref="SegmentationOptions.SeedCombine"/>), in [-1, 1], row-major over the grid.</summary>
     public ReadOnlySpan<float> PatchSimilarity => _patchSimilarity;
 
-    /// <summary>Similarity upsampled to image size (and smoothed if <see cref="SegmentationOptions.SimilaritySigma"/> &gt; 0).</summary>
+    /// <summary>
+    /// Per patch, the highest cosine similarity to any negative seed, in [-1, 1], row-major over the grid; empty without
+    /// negative seeds.
+    /// </summary>
+    public ReadOnlySpan<float> NegativePatchSimilarity => _negativeSeeds.Count == 0 ? [] : _negativeSimilarity;
+
+    /// <summary>
+    /// Similarity to the positive seeds upsampled to image size (and smoothed if <see cref="SegmentationOptions.SimilaritySigma"/>
+    /// &gt; 0). With negative seeds, pixels where the equally upsampled and smoothed negative similarity is at least as high
+    /// hold <see cref="Excluded"/> instead.
+    /// </summary>
     public ReadOnlySpan<float> Similarity => _similarity;
 
     /// <summary>Binary mask at image size: 255 where <see cref="Similarity"/> ≥ <see cref="Threshold"/>, else 0.</summary>
@@ -96,25 +118,42 @@ public sealed partial class SegmentationResult
     /// <summary>The positive seeds of this result, in image pixels.</summary>
     public IReadOnlyList<PixelPoint> Seeds => _seeds;
 
+    /// <summary>The negative seeds of this result, in image pixels (empty when none were given).</summary>
+    public IReadOnlyList<PixelPoint> NegativeSeeds => _negativeSeeds;
+
     internal float[] Vector { get; }
 
     internal Span<float> PatchSimilarityBuffer => _patchSimilarity;
 
+    internal Span<float> NegativeSimilarityBuffer => _negativeSimilarity;
+
+    internal Span<float> PatchMarginBuffer => _patchMargin;
+
     internal List<PixelPoint> SeedList => _seeds;
+
+    internal List<PixelPoint> NegativeSeedList => _negativeSeeds;
 
     internal bool Fits(PatchFeatures features) => features.Grid == Grid && features.Dim == Vector.Length;
 
-    /// <summary>Similarity of every patch to <see cref="Vector"/> (or its max with what is there), split over the workers.</summary>
-    internal void ComputeSimilarity(PatchFeatures features, bool max)
+    /// <summary>
+    /// Similarity of every patch to <see cref="Vector"/> (or its max with what is there) into the positive or the negative
+    /// patch map, split over the workers.
+    /// </summary>
+    internal void ComputeSimilarity(PatchFeatures features, bool max, bool negative = false)
     {
         _jobs.Features = features;
         _jobs.MaxInto = max;
+        _jobs.Target = negative ? _negativeSimilarity : _patchSimilarity;
         // At least ~256 KiB of features per part: below that, waking a thread costs more than it saves.
         RangeWorkers.Shared.For(_jobs.Similarity, features.PatchCount, Math.Max(1, 65536 / features.Dim));
         _jobs.Features = null;
     }
 
-    /// <summary>Patch similarity → upsampled, smoothed map → mask, split over the worker threads.</summary>
+    /// <summary>
+    /// Patch similarity → upsampled, smoothed map → mask, split over the worker threads. With negative seeds the patch
+    /// margin (positive minus negative similarity) is upsampled and smoothed the same way, and pixels where it is not above
+    /// zero are excluded before the threshold.
+    /// </summary>
     internal void Upsample(double sigma, float threshold)
     {
         if (_upRows is null || _upSigma != sigma)
@@ -125,9 +164,30 @@ public sealed partial class SegmentationResult
         }
 
         if (_horizontal.Length == 0) _horizontal = new float[Grid.Rows * _stride];
+        bool gated = _negativeSeeds.Count > 0;
+        if (gated)
+        {
+            // The map is linear in the patch values, so upsampling the margin equals the difference of the upsampled maps.
+            if (_margin.Length == 0) _margin = new float[Width * Height];
+            UpsampleInto(_patchMargin, _margin, 0f);
+        }
+
+        UpsampleInto(_patchSimilarity, _similarity, threshold);
+        Threshold = threshold;
+        if (gated)
+        {
+            _selected = 0;
+            RangeWorkers.Shared.For(_jobs.GateAndThreshold, Height, Math.Max(1, 65536 / Width));
+        }
+    }
+
+    private void UpsampleInto(float[] source, float[] destination, float threshold)
+    {
+        _jobs.Source = source;
+        _jobs.Destination = destination;
+        _jobs.Threshold = threshold;
         RangeWorkers workers = RangeWorkers.Shared;
         workers.For(_jobs.AlongColumns, Grid.Rows, Math.Max(1, 65536 / (Width * _upCols!.Taps)));
-        Threshold = threshold;
         _selected = 0;
         workers.For(_jobs.AcrossRowsAndThreshold, Height, Math.Max(1, 32768 / Width));
     }

@@ -37,6 +37,21 @@ public sealed class RealPhotoTests : IClassFixture<RealPhotoTests.Segmenter>
         Assert.InRange(r.AreaFraction, 0.01, 0.2);
     }
 
+    [Fact]
+    public void Segment_NegativeOnTheCatsRightEye_RemovesThatEye_AndKeepsTheLeft()
+    {
+        PatchFeatures features = _dino.Extract(TestPaths.Image("chelsea.png"));
+        PixelPoint[] positives = [new(172, 115)];
+
+        SegmentationResult without = _dino.Segmenter.Segment(features, positives, [], _dino.DefaultThreshold);
+        SegmentationResult with = _dino.Segmenter.Segment(features, positives, [new PixelPoint(318, 137)], _dino.DefaultThreshold);
+
+        AssertSelected(without, (172, 115), (318, 137));
+        AssertSelected(with, (172, 115));
+        AssertNotSelected(with, (318, 137));
+        Assert.True(with.SelectedPixels < without.SelectedPixels);
+    }
+
     private static void AssertSelected(SegmentationResult r, params (int X, int Y)[] points)
     {
         foreach (var (x, y) in points) Assert.True(r.Mask[y * r.Width + x] == 255, $"({x},{y}) should be selected; similarity {r.Similarity[y * r.Width + x]:F3}, threshold {r.Threshold}");

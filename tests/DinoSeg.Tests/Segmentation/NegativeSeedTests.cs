@@ -1,0 +1,145 @@
+namespace DinoSeg.Tests.Segmentation;
+
+/// <summary>Negative seeds: a pixel is selected only where it is closer to the positives than to the negatives, and reaches the threshold.</summary>
+public sealed class NegativeSeedTests
+{
+    [Fact]
+    public void Segment_NegativeInRightHalf_KeepsOnlyTheLeftHalf_EvenAtThresholdMinusOne()
+    {
+        // Arrange
+        PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
+        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0 });
+
+        // Act
+        SegmentationResult without = segmenter.Segment(f, [new PixelPoint(10, 10)], [], -1f);
+        SegmentationResult with = segmenter.Segment(f, [new PixelPoint(10, 10)], [new PixelPoint(80, 40)], -1f);
+
+        // Assert
+        Assert.Equal(96 * 64, without.SelectedPixels);
+        for (int y = 0; y < 64; y++)
+        {
+            for (int x = 0; x < 96; x++)
+            {
+                if (x < 44) Assert.Equal(255, with.Mask[y * 96 + x]);
+                if (x >= 52) Assert.Equal(0, with.Mask[y * 96 + x]);
+            }
+        }
+
+        Assert.Equal(with.SelectedPixels, with.Mask.ToArray().Count(b => b == 255));
+        Assert.Equal([new PixelPoint(80, 40)], with.NegativeSeeds);
+        Assert.Equal([new PixelPoint(10, 10)], with.Seeds);
+    }
+
+    [Theory]
+    [InlineData(0, 0.2f, 1)]
+    [InlineData(4, 0.1f, 2)]
+    [InlineData(7.5, -0.2f, 3)]
+    public void Segment_RandomFeatures_MaskIsThresholdAndCloserToPositivesThanNegatives(double sigma, float threshold, int seed)
+    {
+        // Arrange: the reference takes the two smoothed maps from separate positive-only segmentations.
+        var random = new Random(seed);
+        const int rows = 7, cols = 9, dim = 12, width = 150, height = 110;
+        var raw = new float[rows * cols * dim];
+        for (int i = 0; i < raw.Length; i++) raw[i] = (float)random.NextDouble() - 0.5f;
+        PatchFeatures f = PatchFeatures.FromVectors(raw, rows, cols, dim, 16, cols * 16, rows * 16, width, height, "random");
+        PixelPoint[] positives = [new(random.Next(width), random.Next(height)), new(random.Next(width), random.Next(height))];
+        PixelPoint[] negatives = [new(random.Next(width), random.Next(height)), new(random.Next(width), random.Next(height))];
+        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = sigma });
+
+        // Act
+        SegmentationResult r = segmenter.Segment(f, positives, negatives, threshold);
+        SegmentationResult plus = segmenter.Segment(f, positives, threshold);
+        SegmentationResult minus = segmenter.Segment(f, negatives, threshold);
+
+        // Assert
+        int checkedPixels = 0, excluded = 0;
+        for (int i = 0; i < width * height; i++)
+        {
+            float p = plus.Similarity[i], n = minus.Similarity[i];
+            if (MathF.Abs(p - n) < 1e-5f) continue; // a tie within float rounding may fall either way
+            bool closer = p > n;
+            Assert.Equal(closer && p >= threshold ? 255 : 0, r.Mask[i]);
+            Assert.Equal(closer ? p : SegmentationResult.Excluded, r.Similarity[i], 5);
+            checkedPixels++;
+            excluded += closer ? 0 : 1;
+        }
+
+        Assert.True(checkedPixels > width * height * 0.99);
+        Assert.InRange(excluded, 1, width * height - 1); // both sides of the rule were exercised
+        for (int p = 0; p < f.PatchCount; p++) Assert.Equal(minus.PatchSimilarity[p], r.NegativePatchSimilarity[p], 5);
+    }
+
+    [Fact]
+    public void Rethreshold_WithNegatives_KeepsThemOut_AndMatchesAFreshSegment()
+    {
+        PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
+        var segmenter = new SimilaritySegmenter();
+        PixelPoint[] positives = [new(10, 10)], negatives = [new(80, 40)];
+        SegmentationResult r = segmenter.Segment(f, positives, negatives, 0.9f);
+
+        foreach (float t in new[] { -1f, -0.3f, 0.2f, 0.6f })
+        {
+            segmenter.Rethreshold(r, t);
+
+            Assert.Equal(segmenter.Segment(f, positives, negatives, t).Mask.ToArray(), r.Mask.ToArray());
+            Assert.Equal(0, r.Mask[40 * 96 + 80]);
+        }
+    }
+
+    [Fact]
+    public void Segment_NegativeOnThePositivesPatch_SelectsNothing()
+    {
+        // Equal similarity everywhere: no pixel is strictly closer to the positives.
+        SegmentationResult r = new SimilaritySegmenter().Segment(SimilaritySegmenterTests.TwoHalves(), [new PixelPoint(10, 10)], [new PixelPoint(12, 12)], -1f);
+
+        Assert.Equal(0, r.SelectedPixels);
+        Assert.All(r.Similarity.ToArray(), v => Assert.Equal(SegmentationResult.Excluded, v));
+    }
+
+    [Fact]
+    public void Segment_NoNegatives_EqualsThePositiveOnlyOverload_AndReportsNone()
+    {
+        PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
+        var segmenter = new SimilaritySegmenter();
+        SegmentationResult r = new(f);
+        segmenter.Segment(f, [new PixelPoint(10, 10)], [new PixelPoint(80, 40)], 0.3f, r);
+
+        segmenter.Segment(f, [new PixelPoint(10, 10), new PixelPoint(90, 60)], [], 0.3f, r);
+
+        Assert.Empty(r.NegativeSeeds);
+        Assert.True(r.NegativePatchSimilarity.IsEmpty);
+        SegmentationResult plain = segmenter.Segment(f, [new PixelPoint(10, 10), new PixelPoint(90, 60)], 0.3f);
+        Assert.Equal(plain.Similarity.ToArray(), r.Similarity.ToArray());
+        Assert.Equal(plain.Mask.ToArray(), r.Mask.ToArray());
+    }
+
+    [Fact]
+    public void Segment_WithNegativesIntoReusedResult_AllocatesNothing()
+    {
+        PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
+        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SeedCombine = SeedCombine.Mean });
+        var result = new SegmentationResult(f);
+        PixelPoint[] positives = [new(10, 10), new(30, 50)];
+        PixelPoint[] negatives = [new(90, 60), new(70, 5)];
+        segmenter.Segment(f, positives, negatives, 0.5f, result); // builds the cached weights and buffers
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        segmenter.Segment(f, positives, negatives, 0.4f, result);
+        segmenter.Segment(f, negatives, positives, 0.1f, result);
+        segmenter.Rethreshold(result, 0.7f);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Segment_BadNegatives_Throw()
+    {
+        PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
+        var segmenter = new SimilaritySegmenter();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => segmenter.Segment(f, [new PixelPoint(1, 1)], [new PixelPoint(0, 64)], 0.5f));
+        var e = Assert.Throws<ArgumentException>(() => segmenter.Segment(f, [], [new PixelPoint(1, 1)], 0.5f));
+        Assert.Equal("positives", e.ParamName);
+    }
+}
