@@ -8,6 +8,7 @@ const string Usage = """
     commands:
       segment   segment an image from seed pixels and write the mask and views as PNGs
       bench     time the per-click path on random features of a given size
+      eval      score one-click IoU and NoC@85/90 over a folder of image + mask pairs
 
     'dinoseg <command> --help' shows a command's options.
     """;
@@ -39,8 +40,16 @@ try
             }
 
             return BenchCommand.Run(rest, Console.Out);
+        case "eval":
+            if (rest.Contains("--help") || rest.Contains("-h"))
+            {
+                Console.WriteLine(EvalCommand.Usage);
+                return ExitCodes.Ok;
+            }
+
+            return EvalCommand.Run(rest, Console.Out);
         default:
-            throw new UsageException($"unknown command '{args[0]}' (commands: segment, bench)");
+            throw new UsageException($"unknown command '{args[0]}' (commands: segment, bench, eval)");
     }
 }
 catch (Exception e) when (Environment.GetEnvironmentVariable("DINOSEG_DEBUG") != "1")

@@ -147,6 +147,12 @@ internal sealed record SegmentArguments
     private static float ParseThreshold(string text)
     {
         if (text == "auto") throw new UsageException("--threshold auto is not supported yet; give a number in [-1, 1]");
+        return ParseThresholdValue(text);
+    }
+
+    /// <summary>A fixed threshold in [-1, 1], as <c>segment</c> and <c>eval</c> take it.</summary>
+    internal static float ParseThresholdValue(string text)
+    {
         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float t) && t >= -1 && t <= 1) return t;
         throw new UsageException($"--threshold must be a number in [-1, 1], not '{text}'");
     }

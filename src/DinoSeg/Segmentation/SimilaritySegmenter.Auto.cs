@@ -1,0 +1,38 @@
+namespace DinoSeg;
+
+public sealed partial class SimilaritySegmenter
+{
+    /// <summary>
+    /// Segments with a threshold chosen from this click's own similarity map by <paramref name="rule"/>; the result records
+    /// the threshold (<see cref="SegmentationResult.Threshold"/>) and the rule (<see cref="SegmentationResult.AutoRule"/>).
+    /// Allocation-free once the result's buffers exist: the rule costs one histogram and one threshold pass.
+    /// </summary>
+    /// <param name="features">Features of the image.</param>
+    /// <param name="positives">At least one pixel on the object.</param>
+    /// <param name="negatives">Pixels not on the object (may be empty).</param>
+    /// <param name="rule">How the threshold is chosen.</param>
+    /// <param name="into">The result to fill, made for features of this size.</param>
+    /// <exception cref="ArgumentException">No positive seed, or <paramref name="into"/> was made for other features' size.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A seed lies outside the image, or the rule is unknown.</exception>
+    public void SegmentAuto(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives,
+        ThresholdRule rule, SegmentationResult into)
+    {
+        if (!Enum.IsDefined(rule)) throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule.");
+        // The map does not depend on the threshold: build it with any, then apply the one the rule reads off it.
+        Segment(features, positives, negatives, 1f, into);
+        float threshold = AutoThreshold.Compute(rule, into);
+        into.ApplyThreshold(threshold);
+        into.AutoRule = rule;
+        into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
+    }
+
+    /// <summary>Segments from one or more positive seeds with an automatic threshold into a new result.</summary>
+    /// <inheritdoc cref="SegmentAuto(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, ThresholdRule, SegmentationResult)"/>
+    public SegmentationResult SegmentAuto(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ThresholdRule rule = ThresholdRule.PatchOtsu)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var result = new SegmentationResult(features);
+        SegmentAuto(features, positives, [], rule, result);
+        return result;
+    }
+}
