@@ -97,8 +97,10 @@ public static class AutoThreshold
         ReadOnlySpan<float> map = result.Similarity;
         double sum = 0;
         int n = 0;
-        foreach (PixelPoint seed in result.Seeds)
+        IReadOnlyList<PixelPoint> seeds = result.Seeds;
+        for (int i = 0; i < seeds.Count; i++) // indexing, not foreach: no boxed enumerator on the per-click path
         {
+            PixelPoint seed = seeds[i];
             float v = map[seed.Y * result.Width + seed.X];
             if (v < -1f) continue; // a positive seed a negative one overrules
             sum += v;

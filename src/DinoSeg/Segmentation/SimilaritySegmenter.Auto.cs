@@ -17,7 +17,8 @@ public sealed partial class SimilaritySegmenter
     public void SegmentAuto(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives,
         ThresholdRule rule, SegmentationResult into)
     {
-        if (!Enum.IsDefined(rule)) throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule.");
+        // A range check, not Enum.IsDefined: that one may allocate (its per-type cache), and this is the per-click path.
+        if ((uint)rule > (uint)ThresholdRule.SeedMedianMidpoint) throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule.");
         // The map does not depend on the threshold: build it with any, then apply the one the rule reads off it.
         Segment(features, positives, negatives, 1f, into);
         float threshold = AutoThreshold.Compute(rule, into);
