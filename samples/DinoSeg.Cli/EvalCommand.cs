@@ -8,7 +8,7 @@ namespace DinoSeg.Cli;
 internal static class EvalCommand
 {
     public const string Usage = """
-        usage: dinoseg eval DIR [--threshold T|auto] [--rule patch-otsu|otsu|seed-median] [--sigma PX]
+        usage: dinoseg eval DIR [--threshold T|auto] [--rule otsu|patch-otsu|seed-median] [--sigma PX]
                        [--refine none|guided] [--refine-radius PX] [--refine-eps E] [--scales S1,S2,...]
                        [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
                        [--max-clicks N] [--json]
@@ -19,7 +19,7 @@ internal static class EvalCommand
         NoC@85 and NoC@90, then the means. See docs/quality.md.
 
           --threshold T|auto  fixed similarity threshold in [-1, 1], or auto (default: the backbone's threshold)
-          --rule R            rule for auto: patch-otsu (default), otsu, seed-median
+          --rule R            rule for auto: otsu (default), patch-otsu, seed-median
           --sigma PX          Gaussian σ on the similarity map before the threshold (default 4)
           --refine M          none (default) or guided (guided filter with the image as guide)
           --refine-radius PX  guided-filter radius (default 8); --refine-eps E: its ε (default 0.01)
@@ -185,10 +185,10 @@ internal static class EvalCommand
 
     internal static ThresholdRule ParseRule(string? text) => text switch
     {
-        null or "patch-otsu" => ThresholdRule.PatchOtsu,
-        "otsu" => ThresholdRule.Otsu,
+        null or "otsu" => ThresholdRule.Otsu,
+        "patch-otsu" => ThresholdRule.PatchOtsu,
         "seed-median" => ThresholdRule.SeedMedianMidpoint,
-        _ => throw new UsageException($"--rule must be patch-otsu, otsu or seed-median, not '{text}'"),
+        _ => throw new UsageException($"--rule must be otsu, patch-otsu or seed-median, not '{text}'"),
     };
 
     internal static string RuleName(ThresholdRule rule) => rule switch

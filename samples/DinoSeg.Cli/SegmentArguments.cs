@@ -9,6 +9,16 @@ internal sealed record SegmentArguments
 
     public required IReadOnlyList<PixelPoint> Seeds { get; init; }
 
+    public IReadOnlyList<PixelPoint> Negatives { get; init; } = [];
+
+    public PixelRect? Box { get; init; }
+
+    public double? BoxMargin { get; init; }
+
+    public bool KeepSeedRegions { get; init; }
+
+    public int MinArea { get; init; }
+
     public float? Threshold { get; init; }
 
     public double? Sigma { get; init; }
@@ -24,16 +34,23 @@ internal sealed record SegmentArguments
     public bool Json { get; init; }
 
     public const string Usage = """
-        usage: dinoseg segment IMAGE --seed X,Y [--seed X,Y ...] [--negative X,Y ...] [--threshold T|auto]
+        usage: dinoseg segment IMAGE (--seed X,Y [--seed X,Y ...] | --box X0,Y0,X1,Y1) [--negative X,Y ...]
+                       [--box-margin F] [--keep-seed-regions] [--min-area PX] [--threshold T|auto]
                        [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
                        --out DIR [--json]
 
-        Segments IMAGE from the seed pixel(s) and writes mask.png, soft-mask.png, similarity.png, overlay.png,
-        cutout.png and panel.png into DIR.
+        Segments IMAGE from the prompt (seed pixels, negative seeds, a box) and writes mask.png, soft-mask.png,
+        similarity.png, overlay.png, cutout.png and panel.png into DIR.
 
           IMAGE               PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM file
           --seed X,Y          seed pixel of the original image (repeat for several; similarities combine by max)
-          --negative X,Y      negative seed (not supported yet: refused, never ignored)
+          --negative X,Y      negative seed (repeatable): a pixel is selected only where its similarity to the seeds is
+                              above its similarity to every negative seed, and reaches the threshold
+          --box X0,Y0,X1,Y1   box around the object (X1, Y1 exclusive): its mean patch feature acts as one more seed,
+                              and nothing beyond the box plus a margin is selected
+          --box-margin F      that margin, as a fraction of the box's width and height (default 0.1)
+          --keep-seed-regions keep only the connected regions (8-connected) that hold a seed or overlap the box
+          --min-area PX       remove regions smaller than PX pixels (regions holding a seed or overlapping the box stay)
           --threshold T       similarity threshold in [-1, 1]; default: the backbone's (0.2 for the embedded one).
                               'auto' is not supported yet
           --sigma PX          Gaussian σ in image pixels applied to the similarity map before the threshold (default 4)
@@ -45,6 +62,8 @@ internal sealed record SegmentArguments
 
         examples:
           dinoseg segment samples/images/chelsea.png --seed 172,115 --out out
+          dinoseg segment samples/images/chelsea.png --seed 172,115 --negative 318,137 --keep-seed-regions --out out
+          dinoseg segment samples/images/coffee.png --box 205,95,370,195 --min-area 200 --out out
           dinoseg segment photo.jpg --seed 320,240 --backbone dinov3 --model dinov3_vitl16.onnx --threshold 0.55 --out out --json
         """;
 
@@ -54,6 +73,11 @@ internal sealed record SegmentArguments
     {
         string? image = null, model = null, output = null, backbone = null;
         var seeds = new List<PixelPoint>();
+        var negatives = new List<PixelPoint>();
+        PixelRect? box = null;
+        double? boxMargin = null;
+        int? minArea = null;
+        bool keepSeedRegions = false;
         float? threshold = null;
         double? sigma = null;
         var device = ExecutionDevice.Auto;
@@ -67,8 +91,20 @@ internal sealed record SegmentArguments
                     seeds.Add(ParsePoint(arg, Value(args, ref i)));
                     break;
                 case "--negative":
-                    ParsePoint(arg, Value(args, ref i));
-                    throw new UsageException("--negative is not supported yet; use positive --seed points only");
+                    negatives.Add(ParsePoint(arg, Value(args, ref i)));
+                    break;
+                case "--box":
+                    box = Once(box, arg, ParseBox(Value(args, ref i)));
+                    break;
+                case "--box-margin":
+                    boxMargin = Once(boxMargin, arg, ParseBoxMargin(Value(args, ref i)));
+                    break;
+                case "--keep-seed-regions":
+                    keepSeedRegions = true;
+                    break;
+                case "--min-area":
+                    minArea = Once(minArea, arg, ParseArea(Value(args, ref i)));
+                    break;
                 case "--threshold":
                     threshold = Once(threshold, arg, ParseThreshold(Value(args, ref i)));
                     break;
@@ -110,14 +146,16 @@ internal sealed record SegmentArguments
         }
 
         if (image is null) throw new UsageException("missing IMAGE (see dinoseg segment --help)");
-        if (seeds.Count == 0) throw new UsageException("missing --seed X,Y: the pixel to segment from");
+        if (seeds.Count == 0 && box is null) throw new UsageException("missing --seed X,Y (or --box X0,Y0,X1,Y1): what to segment");
+        if (boxMargin is not null && box is null) throw new UsageException("--box-margin needs --box");
         if (output is null) throw new UsageException("missing --out DIR: where to write the PNGs");
         backbone ??= "default";
         if (backbone == "default" && model is not null) throw new UsageException("--model needs --backbone dinov3 or dinov2 (the default backbone is embedded)");
         if (backbone != "default" && model is null) throw new UsageException($"--backbone {backbone} needs --model PATH.onnx (export it with tools/export, see docs/models.md)");
         return new SegmentArguments
         {
-            ImagePath = image, Seeds = seeds, Threshold = threshold, Sigma = sigma, Backbone = backbone,
+            ImagePath = image, Seeds = seeds, Negatives = negatives, Box = box, BoxMargin = boxMargin, KeepSeedRegions = keepSeedRegions,
+            MinArea = minArea ?? 0, Threshold = threshold, Sigma = sigma, Backbone = backbone,
             ModelPath = model, Device = device, OutputDirectory = output, Json = json,
         };
     }
@@ -142,6 +180,31 @@ internal sealed record SegmentArguments
         }
 
         throw new UsageException($"{option} expects X,Y in whole pixels (e.g. 120,80), not '{text}'");
+    }
+
+    private static PixelRect ParseBox(string text)
+    {
+        string[] parts = text.Split(',');
+        var v = new int[4];
+        if (parts.Length != 4 || !parts.Select((p, k) => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out v[k])).All(ok => ok))
+        {
+            throw new UsageException($"--box expects X0,Y0,X1,Y1 in whole pixels (e.g. 40,30,200,180), not '{text}'");
+        }
+
+        if (v[0] >= v[2] || v[1] >= v[3]) throw new UsageException($"--box needs X0 < X1 and Y0 < Y1, not '{text}'");
+        return new PixelRect(v[0], v[1], v[2], v[3]);
+    }
+
+    private static double ParseBoxMargin(string text)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double m) && m >= 0 && m <= 10) return m;
+        throw new UsageException($"--box-margin expects a fraction of the box size in [0, 10], not '{text}'");
+    }
+
+    private static int ParseArea(string text)
+    {
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int a)) return a;
+        throw new UsageException($"--min-area expects a whole number of pixels (0 or more), not '{text}'");
     }
 
     private static float ParseThreshold(string text)

@@ -14,12 +14,11 @@ internal static class SegmentCommand
         var clock = Stopwatch.StartNew();
         using Image<Rgb24> image = ImageDecoder.Load(args.ImagePath);
         double decodeMs = Lap(clock);
-        foreach (PixelPoint seed in args.Seeds)
+        CheckInside("--seed", args.Seeds, image);
+        CheckInside("--negative", args.Negatives, image);
+        if (args.Box is PixelRect box && !box.FitsIn(image.Width, image.Height))
         {
-            if (seed.X < 0 || seed.Y < 0 || seed.X >= image.Width || seed.Y >= image.Height)
-            {
-                throw new UsageException($"--seed {seed} lies outside the {image.Width}x{image.Height} image (0 ≤ x < {image.Width}, 0 ≤ y < {image.Height})");
-            }
+            throw new UsageException($"--box {box} does not fit the {image.Width}x{image.Height} image (0 ≤ X0 < X1 ≤ {image.Width}, 0 ≤ Y0 < Y1 ≤ {image.Height})");
         }
 
         var extractorOptions = new ExtractorOptions { Device = args.Device };
@@ -33,9 +32,15 @@ internal static class SegmentCommand
         PatchFeatures features = extractor.Extract(image);
         double extractMs = Lap(clock);
 
-        var options = args.Sigma is { } sigma ? SegmentationOptions.Default with { SimilaritySigma = sigma } : SegmentationOptions.Default;
+        var options = SegmentationOptions.Default with
+        {
+            KeepSeedRegionsOnly = args.KeepSeedRegions,
+            MinRegionArea = args.MinArea,
+        };
+        if (args.Sigma is { } sigma) options = options with { SimilaritySigma = sigma };
+        if (args.BoxMargin is { } margin) options = options with { BoxMargin = margin };
         float threshold = args.Threshold ?? extractor.Backbone.DefaultThreshold;
-        SegmentationResult result = new SimilaritySegmenter(options).Segment(features, [.. args.Seeds], threshold);
+        SegmentationResult result = new SimilaritySegmenter(options).Segment(features, [.. args.Seeds], [.. args.Negatives], args.Box, threshold);
         double segmentMs = Lap(clock);
 
         IReadOnlyList<string> written = ViewWriter.SaveAll(image, result, args.OutputDirectory);
@@ -54,6 +59,12 @@ internal static class SegmentCommand
                 device = extractor.Device.ToString().ToLowerInvariant(),
                 deviceReason = extractor.DeviceReason,
                 seeds = args.Seeds.Select(s => new[] { s.X, s.Y }),
+                negatives = args.Negatives.Select(s => new[] { s.X, s.Y }),
+                box = Corners(result.Box),
+                boxLimit = Corners(result.BoxLimit),
+                boxMargin = result.Box is null ? (double?)null : options.BoxMargin,
+                keepSeedRegions = options.KeepSeedRegionsOnly,
+                minRegionArea = options.MinRegionArea,
                 threshold = result.Threshold,
                 similaritySigma = options.SimilaritySigma,
                 featherSigma = options.FeatherSigma,
@@ -66,12 +77,37 @@ internal static class SegmentCommand
         else
         {
             stdout.WriteLine($"{args.ImagePath}: {image.Width}x{image.Height}, grid {features.Rows}x{features.Cols}, {features.Backbone} on {extractor.Device}");
+            stdout.WriteLine($"prompt: {Describe(args)}");
             stdout.WriteLine($"threshold {result.Threshold:0.###}: {result.AreaFraction:P1} of the image selected");
             stdout.WriteLine($"timings: decode {decodeMs:0} ms, extract {extractMs:0} ms, segment {segmentMs:0.0} ms");
             stdout.WriteLine($"wrote {string.Join(", ", written.Select(Path.GetFileName))} to {args.OutputDirectory}");
         }
 
         return ExitCodes.Ok;
+    }
+
+    private static void CheckInside(string option, IEnumerable<PixelPoint> points, Image<Rgb24> image)
+    {
+        foreach (PixelPoint p in points)
+        {
+            if (p.X < 0 || p.Y < 0 || p.X >= image.Width || p.Y >= image.Height)
+            {
+                throw new UsageException($"{option} {p} lies outside the {image.Width}x{image.Height} image (0 ≤ x < {image.Width}, 0 ≤ y < {image.Height})");
+            }
+        }
+    }
+
+    private static int[]? Corners(PixelRect? r) => r is PixelRect b ? [b.X0, b.Y0, b.X1, b.Y1] : null;
+
+    private static string Describe(SegmentArguments args)
+    {
+        var parts = new List<string>();
+        if (args.Seeds.Count > 0) parts.Add($"seeds {string.Join(" ", args.Seeds)}");
+        if (args.Negatives.Count > 0) parts.Add($"negatives {string.Join(" ", args.Negatives)}");
+        if (args.Box is PixelRect box) parts.Add($"box {box}");
+        if (args.KeepSeedRegions) parts.Add("seed regions only");
+        if (args.MinArea > 1) parts.Add($"regions of at least {args.MinArea} px");
+        return string.Join(", ", parts);
     }
 
     private static double Lap(Stopwatch clock)

@@ -47,10 +47,12 @@ internal static class Api
 
         OverlayStyle style = OverlayStyle.Default;
         return new ServerInfo(s.Extractor.Backbone.Name, s.Extractor.Device.ToString().ToLowerInvariant(), s.Extractor.Backbone.PatchSize,
-            s.DefaultThreshold, s.Full.Options.SimilaritySigma, s.Full.Options.FeatherSigma, NegativeSeeds: false,
-            s.Options.MaxUploadBytes, s.Options.MaxPixels, [style.Color.R, style.Color.G, style.Color.B], style.Opacity,
-            [style.SeedColor.R, style.SeedColor.G, style.SeedColor.B], viridis, SimilarityMap.LevelColours(), s.Samples.Names);
+            s.DefaultThreshold, s.Full.Options.SimilaritySigma, s.Full.Options.FeatherSigma, NegativeSeeds: true, BoxPrompt: true,
+            s.Full.Options.BoxMargin, s.Options.MaxUploadBytes, s.Options.MaxPixels, [style.Color.R, style.Color.G, style.Color.B], style.Opacity,
+            Rgb(style.SeedColor), Rgb(style.NegativeSeedColor), Rgb(style.BoxColor), viridis, SimilarityMap.LevelColours(), s.Samples.Names);
     }
+
+    private static int[] Rgb(Rgb24 c) => [c.R, c.G, c.B];
 
     private static async Task<ImageInfo> OpenSample(string name, SegmentationService s)
     {
@@ -72,7 +74,7 @@ internal static class Api
 
     /// <summary>A click for API clients: segments into the session's result and answers with the numbers.</summary>
     private static Task<SegmentInfo> Segment(string id, HttpContext context, SegmentationService s) =>
-        ClickAsync(id, context, s, (session, segmentMs) => Task.FromResult(Describe(session.Result, segmentMs)));
+        ClickAsync(id, context, s, (session, segmentMs) => Task.FromResult(Describe(session, segmentMs)));
 
     /// <summary>
     /// Reads a click, takes the session's gate, segments into the session's result, and runs <paramref name="respond"/>
@@ -81,13 +83,15 @@ internal static class Api
     private static async Task<T> ClickAsync<T>(string id, HttpContext context, SegmentationService s, Func<ClickSession, double, Task<T>> respond)
     {
         ImageEntry entry = s.Find(id);
-        var (sessionId, seeds, threshold) = await ReadClickAsync(context, entry, s.DefaultThreshold);
+        var (sessionId, prompt, threshold) = await ReadClickAsync(context, entry, s.DefaultThreshold);
         ClickSession session = SessionFor(s, entry, sessionId);
+        SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: false);
         await session.Gate.WaitAsync(context.RequestAborted);
         try
         {
             long start = Stopwatch.GetTimestamp();
-            s.Interactive.Segment(entry.Features, seeds, threshold, session.Result);
+            segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, threshold, session.Result);
+            session.Segmenter = segmenter;
             return await respond(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         finally
@@ -119,7 +123,9 @@ internal static class Api
             response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture,
                 $"segment;dur={segmentMs:0.00}, levels;dur={levelsMs:0.00}, gzip;dur={compressMs:0.00}");
             response.Headers["X-DinoSeg-Selected-Pixels"] = result.SelectedPixels.ToString(CultureInfo.InvariantCulture);
-            response.Headers["X-DinoSeg-Seeds"] = JsonSerializer.Serialize(SeedsOf(result), Json);
+            response.Headers["X-DinoSeg-Seeds"] = JsonSerializer.Serialize(SeedsOf(result.Seeds, result.Grid), Json);
+            response.Headers["X-DinoSeg-Negatives"] = JsonSerializer.Serialize(SeedsOf(result.NegativeSeeds, result.Grid), Json);
+            response.Headers["X-DinoSeg-Box"] = JsonSerializer.Serialize(Corners(result.Box), Json);
             // Written while the gate is held: the next click of this session must not overwrite the map mid-send.
             await response.Body.WriteAsync(body, context.RequestAborted);
             return true;
@@ -139,8 +145,8 @@ internal static class Api
         try
         {
             long start = Stopwatch.GetTimestamp();
-            s.Interactive.Rethreshold(session.Result, threshold);
-            return Describe(session.Result, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            session.Segmenter!.Rethreshold(session.Result, threshold);
+            return Describe(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         finally
         {
@@ -149,15 +155,19 @@ internal static class Api
     }
 
     /// <summary>
-    /// One of the library's rendered views as a PNG, for downloads: stateless (seeds and threshold in the query), so a
+    /// One of the library's rendered views as a PNG, for downloads: stateless (the prompt and threshold in the query), so a
     /// link keeps working whatever the sessions do. Uses the full segmenter, soft mask included.
     /// </summary>
-    private static IResult RenderView(string id, string view, string? seeds, float? threshold, SegmentationService s)
+    private static IResult RenderView(string id, string view, string? seeds, string? negatives, string? box, bool? keepSeedRegions, int? minArea,
+        float? threshold, SegmentationService s)
     {
         ImageEntry entry = s.Find(id);
         if (!Views.Contains(view)) throw new ApiException(StatusCodes.Status404NotFound, $"Unknown view “{Clean(view)}”; views: {string.Join(", ", Views)}.");
-        PixelPoint[] points = ParseSeeds(seeds, entry);
-        SegmentationResult result = s.Full.Segment(entry.Features, points, Threshold(threshold ?? s.DefaultThreshold));
+        PixelRect? rect = box is null ? null : ParseBox(box.Split(','), entry);
+        var prompt = new Prompt(ParsePoints(seeds, entry, "seeds", allowNone: rect is not null), ParsePoints(negatives, entry, "negatives", allowNone: true),
+            rect, keepSeedRegions ?? false, Area(minArea));
+        SegmentationResult result = s.SegmenterFor(prompt, full: true)
+            .Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, Threshold(threshold ?? s.DefaultThreshold));
         using Image<Rgb24> original = entry.WrapImage();
         using Image image = view switch
         {
@@ -189,40 +199,77 @@ internal static class Api
         return session;
     }
 
-    private static SegmentInfo Describe(SegmentationResult result, double segmentMs) =>
-        new(result.Threshold, result.SelectedPixels, Math.Round(result.AreaFraction, 6), result.Width, result.Height, SeedsOf(result), Math.Round(segmentMs, 3));
+    private static SegmentInfo Describe(ClickSession session, double segmentMs)
+    {
+        SegmentationResult result = session.Result;
+        SegmentationOptions options = session.Segmenter!.Options;
+        return new(result.Threshold, result.SelectedPixels, Math.Round(result.AreaFraction, 6), result.Width, result.Height,
+            SeedsOf(result.Seeds, result.Grid), SeedsOf(result.NegativeSeeds, result.Grid), Corners(result.Box), Corners(result.BoxLimit),
+            options.KeepSeedRegionsOnly, options.MinRegionArea, Math.Round(segmentMs, 3));
+    }
 
-    private static SeedInfo[] SeedsOf(SegmentationResult result) =>
+    private static SeedInfo[] SeedsOf(IReadOnlyList<PixelPoint> seeds, PatchGrid grid) =>
     [
-        .. result.Seeds.Select(p =>
+        .. seeds.Select(p =>
         {
-            var (row, col) = result.Grid.PatchAt(p);
-            var (x0, y0, x1, y1) = result.Grid.PatchBounds(row, col);
+            var (row, col) = grid.PatchAt(p);
+            var (x0, y0, x1, y1) = grid.PatchBounds(row, col);
             return new SeedInfo(p.X, p.Y, [x0, y0, x1, y1]);
         }),
     ];
 
-    /// <summary>The session, seeds and threshold of a click, checked against the image.</summary>
+    private static int[]? Corners(PixelRect? r) => r is PixelRect b ? [b.X0, b.Y0, b.X1, b.Y1] : null;
+
+    /// <summary>The session, prompt and threshold of a click, checked against the image.</summary>
     /// <exception cref="ApiException">400 with what is wrong.</exception>
-    private static async Task<(string Session, PixelPoint[] Seeds, float Threshold)> ReadClickAsync(HttpContext context, ImageEntry entry, float defaultThreshold)
+    private static async Task<(string Session, Prompt Prompt, float Threshold)> ReadClickAsync(HttpContext context, ImageEntry entry, float defaultThreshold)
     {
         ClickRequest request = await ReadJsonAsync(context);
-        if (request.Negative is { Length: > 0 })
+        PixelRect? box = request.Box is null ? null : ParseBox([.. request.Box.Select(v => v.ToString(CultureInfo.InvariantCulture))], entry);
+        if (request.Seeds is not { Length: > 0 } && box is null)
         {
-            throw new ApiException(StatusCodes.Status400BadRequest, "Negative seeds are not supported by the DinoSeg library yet; send positive seeds only.");
+            throw new ApiException(StatusCodes.Status400BadRequest, "Give at least one seed as \"seeds\": [[x, y]], or a \"box\": [x0, y0, x1, y1].");
         }
 
-        if (request.Seeds is not { Length: > 0 } seeds) throw new ApiException(StatusCodes.Status400BadRequest, "Give at least one seed as \"seeds\": [[x, y]].");
-        if (seeds.Length > MaxSeeds) throw new ApiException(StatusCodes.Status400BadRequest, $"At most {MaxSeeds} seeds, found {seeds.Length}.");
-        var points = new PixelPoint[seeds.Length];
-        for (int i = 0; i < seeds.Length; i++)
+        var prompt = new Prompt(Points(request.Seeds, entry, "seeds"), Points(request.Negative, entry, "negative"), box,
+            request.KeepSeedRegions ?? false, Area(request.MinArea));
+        return (SessionId(request.Session), prompt, Threshold(request.Threshold ?? defaultThreshold));
+    }
+
+    private static PixelPoint[] Points(int[][]? pairs, ImageEntry entry, string name)
+    {
+        if (pairs is null) return [];
+        if (pairs.Length > MaxSeeds) throw new ApiException(StatusCodes.Status400BadRequest, $"At most {MaxSeeds} {name}, found {pairs.Length}.");
+        var points = new PixelPoint[pairs.Length];
+        for (int i = 0; i < pairs.Length; i++)
         {
-            if (seeds[i] is not [int x, int y]) throw new ApiException(StatusCodes.Status400BadRequest, "Each seed is [x, y], two integers.");
+            if (pairs[i] is not [int x, int y]) throw new ApiException(StatusCodes.Status400BadRequest, $"Each of \"{name}\" is [x, y], two integers.");
             points[i] = Inside(new PixelPoint(x, y), entry);
         }
 
-        return (SessionId(request.Session), points, Threshold(request.Threshold ?? defaultThreshold));
+        return points;
     }
+
+    /// <summary>A box from its four corner numbers, checked against the image.</summary>
+    private static PixelRect ParseBox(string[] values, ImageEntry entry)
+    {
+        var v = new int[4];
+        if (values.Length != 4 || !values.Select((t, k) => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v[k])).All(ok => ok))
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, "A box is four integers x0, y0, x1, y1 (x1, y1 exclusive).");
+        }
+
+        var box = new PixelRect(v[0], v[1], v[2], v[3]);
+        return box.FitsIn(entry.Width, entry.Height)
+            ? box
+            : throw new ApiException(StatusCodes.Status400BadRequest,
+                $"Box {box} does not fit the {entry.Width}x{entry.Height} image (0 ≤ x0 < x1 ≤ {entry.Width}, 0 ≤ y0 < y1 ≤ {entry.Height}).");
+    }
+
+    private static int Area(int? minArea) =>
+        minArea is null or (>= 0 and <= 100_000_000)
+            ? minArea ?? 0
+            : throw new ApiException(StatusCodes.Status400BadRequest, $"The minimum region area is a pixel count of 0 or more; found {minArea}.");
 
     private static async Task<ClickRequest> ReadJsonAsync(HttpContext context)
     {
@@ -238,18 +285,22 @@ internal static class Api
         }
     }
 
-    /// <summary>Seeds from a query such as <c>172,115;318,137</c>.</summary>
-    private static PixelPoint[] ParseSeeds(string? text, ImageEntry entry)
+    /// <summary>Points from a query such as <c>172,115;318,137</c>.</summary>
+    private static PixelPoint[] ParsePoints(string? text, ImageEntry entry, string name, bool allowNone)
     {
         string[] parts = (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length is 0 or > MaxSeeds) throw new ApiException(StatusCodes.Status400BadRequest, $"Give 1 to {MaxSeeds} seeds as ?seeds=x,y;x,y.");
+        if (parts.Length > MaxSeeds || (parts.Length == 0 && !allowNone))
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, $"Give 1 to {MaxSeeds} {name} as ?{name}=x,y;x,y (or a ?box=x0,y0,x1,y1).");
+        }
+
         var points = new PixelPoint[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
             string[] xy = parts[i].Split(',');
             if (xy.Length != 2 || !int.TryParse(xy[0], CultureInfo.InvariantCulture, out int x) || !int.TryParse(xy[1], CultureInfo.InvariantCulture, out int y))
             {
-                throw new ApiException(StatusCodes.Status400BadRequest, $"A seed is x,y in pixels; found “{Clean(parts[i])}”.");
+                throw new ApiException(StatusCodes.Status400BadRequest, $"A point is x,y in pixels; found “{Clean(parts[i])}”.");
             }
 
             points[i] = Inside(new PixelPoint(x, y), entry);

@@ -3,9 +3,16 @@ namespace DinoSeg.Web;
 /// <summary>Body of a click (<c>/segment</c>, <c>/similarity-map</c>) or a slider move (<c>/threshold</c>).</summary>
 /// <param name="Session">Client-chosen id (1–64 of A–Z a–z 0–9 _ -) of the session whose result is reused; default "api".</param>
 /// <param name="Seeds">Positive seeds as [x, y] pixels of the image; several combine by max.</param>
-/// <param name="Negative">Negative seeds; refused until the library supports them.</param>
+/// <param name="Negative">Negative seeds as [x, y]: a pixel is selected only where it is closer to the seeds than to these.</param>
+/// <param name="Box">A box prompt [x0, y0, x1, y1) in image pixels; the selection stays within it plus a margin.</param>
+/// <param name="KeepSeedRegions">Keep only the connected regions holding a seed or overlapping the box.</param>
+/// <param name="MinArea">Remove regions of fewer pixels than this (never one holding a seed or overlapping the box).</param>
 /// <param name="Threshold">Similarity threshold in [-1, 1]; default the backbone's.</param>
-internal sealed record ClickRequest(string? Session, int[][]? Seeds, int[][]? Negative, float? Threshold);
+internal sealed record ClickRequest(string? Session, int[][]? Seeds, int[][]? Negative, int[]? Box, bool? KeepSeedRegions, int? MinArea,
+    float? Threshold);
+
+/// <summary>A checked prompt: seeds, negative seeds, box and region options.</summary>
+internal sealed record Prompt(PixelPoint[] Seeds, PixelPoint[] Negatives, PixelRect? Box, bool KeepSeedRegions, int MinArea);
 
 /// <summary>An opened image: its id for later calls, sizes, patch grid and how long extraction took.</summary>
 internal sealed record ImageInfo(string Id, string Name, int Width, int Height, int Rows, int Cols, int PatchSize,
@@ -19,9 +26,10 @@ internal sealed record ImageInfo(string Id, string Name, int Width, int Height, 
 /// <summary>A seed as the server used it, with the original-image pixels of its patch, [x0, y0, x1, y1).</summary>
 internal sealed record SeedInfo(int X, int Y, int[] Patch);
 
-/// <summary>The outcome of a click or a slider move.</summary>
+/// <summary>The outcome of a click or a slider move; box and box limit are [x0, y0, x1, y1) or null.</summary>
 internal sealed record SegmentInfo(float Threshold, int SelectedPixels, double AreaFraction, int Width, int Height,
-    IReadOnlyList<SeedInfo> Seeds, double SegmentMs);
+    IReadOnlyList<SeedInfo> Seeds, IReadOnlyList<SeedInfo> Negatives, int[]? Box, int[]? BoxLimit, bool KeepSeedRegions, int MinArea,
+    double SegmentMs);
 
 /// <summary>Every error: one message for a person.</summary>
 internal sealed record ErrorInfo(string Error);
@@ -35,11 +43,15 @@ internal sealed record ServerInfo(
     double SimilaritySigma,
     double FeatherSigma,
     bool NegativeSeeds,
+    bool BoxPrompt,
+    double BoxMargin,
     long MaxUploadBytes,
     long MaxPixels,
     int[] OverlayColor,
     float OverlayOpacity,
     int[] SeedColor,
+    int[] NegativeSeedColor,
+    int[] BoxColor,
     int[] Viridis,
     int[] LevelColours,
     IReadOnlyList<string> Samples);

@@ -23,8 +23,11 @@ internal sealed class ClickSession
 
     public SegmentationResult Result { get; }
 
+    /// <summary>The segmenter of the last click (its region options apply to later threshold changes too).</summary>
+    public SimilaritySegmenter? Segmenter { get; set; }
+
     /// <summary>Whether <see cref="Result"/> holds a segmentation (the threshold-only path needs one).</summary>
-    public bool HasResult => Result.Seeds.Count > 0;
+    public bool HasResult => Segmenter is not null && (Result.Seeds.Count > 0 || Result.Box is not null);
 
     /// <summary>
     /// The result's map as <see cref="SimilarityMap"/> levels, one byte per pixel; gzip-compressed at the fastest setting
@@ -45,10 +48,13 @@ internal sealed class ClickSession
         return (_compressed.GetBuffer().AsMemory(0, (int)_compressed.Length), levelsMs, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
-    /// <summary>Approximate memory held, for the cache's byte budget: float similarity and soft mask, byte mask, the map.</summary>
+    /// <summary>
+    /// Approximate memory held, for the cache's byte budget: float similarity, soft mask and negative-seed margin (made on
+    /// the first negative seed, counted up front), byte mask, the map.
+    /// </summary>
     public static long BytesFor(PatchFeatures features)
     {
         long pixels = (long)features.ImageWidth * features.ImageHeight;
-        return pixels * (sizeof(float) + sizeof(float) + 1 + 1) + pixels / 8 + features.PatchCount * sizeof(float) + features.Dim * sizeof(float);
+        return pixels * (sizeof(float) + sizeof(float) + sizeof(float) + 1 + 1) + pixels / 8 + features.PatchCount * sizeof(float) + features.Dim * sizeof(float);
     }
 }

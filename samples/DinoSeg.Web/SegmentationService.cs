@@ -54,6 +54,17 @@ internal sealed class SegmentationService : IDisposable
 
     public ImageCache Cache { get; }
 
+    /// <summary>
+    /// The interactive or the full segmenter, or one like it with the prompt's region options (a small object, made per
+    /// request only when those options are on).
+    /// </summary>
+    public SimilaritySegmenter SegmenterFor(Prompt prompt, bool full)
+    {
+        SimilaritySegmenter basis = full ? Full : Interactive;
+        if (!prompt.KeepSeedRegions && prompt.MinArea <= 1) return basis;
+        return new SimilaritySegmenter(basis.Options with { KeepSeedRegionsOnly = prompt.KeepSeedRegions, MinRegionArea = prompt.MinArea });
+    }
+
     public EmbeddedFiles Samples { get; }
 
     public ImageLimits Limits { get; }

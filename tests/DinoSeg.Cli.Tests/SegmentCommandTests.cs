@@ -56,12 +56,82 @@ public sealed class SegmentCommandTests : IDisposable
     }
 
     [Fact]
+    public void Segment_NegativeOnTheOtherEye_RemovesIt_AndJsonReportsThePrompt()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--negative", "318,137",
+            "--negative", "60,220", "--out", Out, "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        JsonElement root = doc.RootElement;
+        Assert.Equal("[[318,137],[60,220]]", root.GetProperty("negatives").GetRawText());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("box").ValueKind);
+        Assert.False(root.GetProperty("keepSeedRegions").GetBoolean());
+        Assert.Equal(0, root.GetProperty("minRegionArea").GetInt32());
+        using var mask = Image.Load<L8>(Path.Combine(Out, "mask.png"));
+        Assert.Equal(255, mask[172, 115].PackedValue);
+        Assert.Equal(0, mask[318, 137].PackedValue);
+    }
+
+    [Fact]
+    public void Segment_KeepSeedRegions_DropsTheOtherEye_AndMinAreaIsReported()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--keep-seed-regions",
+            "--min-area", "50", "--out", Out, "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.True(doc.RootElement.GetProperty("keepSeedRegions").GetBoolean());
+        Assert.Equal(50, doc.RootElement.GetProperty("minRegionArea").GetInt32());
+        using var mask = Image.Load<L8>(Path.Combine(Out, "mask.png"));
+        Assert.Equal(255, mask[172, 115].PackedValue);
+        Assert.Equal(0, mask[318, 137].PackedValue); // selected without the option (see the first test): a separate region
+    }
+
+    [Fact]
+    public void Segment_Box_SelectsInsideTheBoxPlusMarginOnly()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--box", "205,95,370,195", "--box-margin", "0.2",
+            "--out", Out, "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        JsonElement root = doc.RootElement;
+        Assert.Equal("[205,95,370,195]", root.GetProperty("box").GetRawText());
+        Assert.Equal("[172,75,403,215]", root.GetProperty("boxLimit").GetRawText());
+        Assert.Equal(0.2, root.GetProperty("boxMargin").GetDouble(), 6);
+        Assert.Equal(0, root.GetProperty("seeds").GetArrayLength());
+        using var mask = Image.Load<L8>(Path.Combine(Out, "mask.png"));
+        Assert.Equal(255, mask[290, 150].PackedValue);
+        int outside = 0;
+        for (int y = 0; y < mask.Height; y++)
+        {
+            for (int x = 0; x < mask.Width; x++)
+            {
+                if (mask[x, y].PackedValue != 0 && (x < 172 || x >= 403 || y < 75 || y >= 215)) outside++;
+            }
+        }
+
+        Assert.Equal(0, outside);
+    }
+
+    [Fact]
+    public void Segment_PlainText_NamesThePrompt()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--negative", "318,137",
+            "--box", "100,50,400,250", "--keep-seed-regions", "--out", Out);
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("prompt: seeds 172,115, negatives 318,137, box 100,50,400,250, seed regions only", r.StdOut);
+    }
+
+    [Fact]
     public void Help_ListsTheContract()
     {
         var r = CliProcess.Run("segment", "--help");
 
         Assert.Equal(0, r.ExitCode);
-        foreach (string option in new[] { "--seed", "--negative", "--threshold", "--sigma", "--backbone", "--model", "--device", "--out", "--json" })
+        foreach (string option in new[] { "--seed", "--negative", "--box", "--box-margin", "--keep-seed-regions", "--min-area", "--threshold", "--sigma", "--backbone", "--model", "--device", "--out", "--json" })
         {
             Assert.Contains(option, r.StdOut);
         }
@@ -80,7 +150,17 @@ public sealed class SegmentCommandTests : IDisposable
         { "threshold NaN", ["segment", "{photo}", "--seed", "1,1", "--threshold", "NaN", "--out", "{out}"], 2, "[-1, 1]" },
         { "threshold too big", ["segment", "{photo}", "--seed", "1,1", "--threshold", "1.5", "--out", "{out}"], 2, "[-1, 1]" },
         { "threshold auto", ["segment", "{photo}", "--seed", "1,1", "--threshold", "auto", "--out", "{out}"], 2, "not supported yet" },
-        { "negative seed", ["segment", "{photo}", "--seed", "1,1", "--negative", "5,5", "--out", "{out}"], 2, "not supported yet" },
+        { "negative outside", ["segment", "{photo}", "--seed", "1,1", "--negative", "5,300", "--out", "{out}"], 2, "--negative 5,300 lies outside the 451x300 image" },
+        { "negative unparsable", ["segment", "{photo}", "--seed", "1,1", "--negative", "5;5", "--out", "{out}"], 2, "--negative expects X,Y" },
+        { "seed missing with negative", ["segment", "{photo}", "--negative", "5,5", "--out", "{out}"], 2, "missing --seed" },
+        { "box unparsable", ["segment", "{photo}", "--box", "1,2,3", "--out", "{out}"], 2, "--box expects X0,Y0,X1,Y1" },
+        { "box inverted", ["segment", "{photo}", "--box", "50,10,20,40", "--out", "{out}"], 2, "X0 < X1 and Y0 < Y1" },
+        { "box outside", ["segment", "{photo}", "--box", "10,10,452,40", "--out", "{out}"], 2, "does not fit the 451x300 image" },
+        { "box twice", ["segment", "{photo}", "--box", "1,1,5,5", "--box", "1,1,5,5", "--out", "{out}"], 2, "--box given twice" },
+        { "box margin without box", ["segment", "{photo}", "--seed", "1,1", "--box-margin", "0.2", "--out", "{out}"], 2, "--box-margin needs --box" },
+        { "box margin negative", ["segment", "{photo}", "--box", "1,1,5,5", "--box-margin", "-1", "--out", "{out}"], 2, "[0, 10]" },
+        { "min area negative", ["segment", "{photo}", "--seed", "1,1", "--min-area", "-5", "--out", "{out}"], 2, "--min-area expects a whole number" },
+        { "min area fraction", ["segment", "{photo}", "--seed", "1,1", "--min-area", "2.5", "--out", "{out}"], 2, "--min-area expects a whole number" },
         { "missing model", ["segment", "{photo}", "--seed", "1,1", "--backbone", "dinov3", "--model", "/no/model.onnx", "--out", "{out}"], 2, "file not found" },
         { "not an onnx model", ["segment", "{photo}", "--seed", "1,1", "--backbone", "dinov3", "--model", "{text}", "--out", "{out}"], 4, "ONNX" },
         { "model without backbone", ["segment", "{photo}", "--seed", "1,1", "--model", "{text}", "--out", "{out}"], 2, "--backbone dinov3 or dinov2" },

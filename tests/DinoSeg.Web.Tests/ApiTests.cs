@@ -34,7 +34,10 @@ public sealed class ApiTests(WebFixture web)
 
         Assert.Equal("resnet18-s16", root.GetProperty("backbone").GetString());
         Assert.Equal(0.2, root.GetProperty("defaultThreshold").GetDouble(), 6);
-        Assert.False(root.GetProperty("negativeSeeds").GetBoolean());
+        Assert.True(root.GetProperty("negativeSeeds").GetBoolean());
+        Assert.True(root.GetProperty("boxPrompt").GetBoolean());
+        Assert.Equal(0.1, root.GetProperty("boxMargin").GetDouble(), 6);
+        Assert.Equal("[0,255,255]", root.GetProperty("negativeSeedColor").GetRawText());
         Assert.Equal(WebFixture.Options.MaxUploadBytes, root.GetProperty("maxUploadBytes").GetInt64());
         Assert.Equal(768, root.GetProperty("viridis").GetArrayLength());
         Assert.Equal(3 * 202, root.GetProperty("levelColours").GetArrayLength());
@@ -115,6 +118,73 @@ public sealed class ApiTests(WebFixture web)
         }
 
         Assert.True(previous > 0);
+    }
+
+    [Fact]
+    public async Task Segment_NegativeOnTheOtherEye_RemovesIt_InTheClickAndInTheViews()
+    {
+        string id = await OpenSampleAsync("chelsea.png");
+
+        using JsonDocument result = await PostJsonAsync($"/api/images/{id}/segment",
+            new { session = "api-negative", seeds = new[] { new[] { 172, 115 } }, negative = new[] { new[] { 318, 137 } }, threshold = 0.2 });
+        using JsonDocument plain = await PostJsonAsync($"/api/images/{id}/segment",
+            new { session = "api-negative-plain", seeds = new[] { new[] { 172, 115 } }, threshold = 0.2 });
+
+        JsonElement root = result.RootElement;
+        Assert.Equal(318, root.GetProperty("negatives")[0].GetProperty("x").GetInt32());
+        Assert.True(root.GetProperty("selectedPixels").GetInt32() < plain.RootElement.GetProperty("selectedPixels").GetInt32());
+        using Image<L8> mask = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&negatives=318,137&threshold=0.2");
+        Assert.Equal(255, mask[172, 115].PackedValue);
+        Assert.Equal(0, mask[318, 137].PackedValue);
+        Assert.Equal(root.GetProperty("selectedPixels").GetInt32(), CountOn(mask));
+    }
+
+    [Fact]
+    public async Task Segment_Box_StaysWithinItsLimit_AndTheViewAgrees()
+    {
+        string id = await OpenSampleAsync("coffee.png");
+
+        using JsonDocument result = await PostJsonAsync($"/api/images/{id}/segment", new { session = "api-box", box = new[] { 205, 95, 370, 195 } });
+
+        JsonElement root = result.RootElement;
+        Assert.Equal("[205,95,370,195]", root.GetProperty("box").GetRawText());
+        Assert.Equal("[188,85,387,205]", root.GetProperty("boxLimit").GetRawText());
+        Assert.Equal(0, root.GetProperty("seeds").GetArrayLength());
+        using Image<L8> mask = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?box=205,95,370,195");
+        Assert.Equal(root.GetProperty("selectedPixels").GetInt32(), CountOn(mask));
+        Assert.Equal(255, mask[290, 150].PackedValue);
+        Assert.Equal(0, mask[150, 150].PackedValue);
+        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-box", threshold = 0.5 });
+        Assert.True(moved.RootElement.GetProperty("selectedPixels").GetInt32() < root.GetProperty("selectedPixels").GetInt32());
+    }
+
+    [Fact]
+    public async Task RegionOptions_ApplyToTheClickTheThresholdAndTheViews()
+    {
+        string id = await OpenSampleAsync("chelsea.png");
+        var click = new { session = "api-regions", seeds = new[] { new[] { 172, 115 } }, keepSeedRegions = true, minArea = 20, threshold = 0.2 };
+
+        using JsonDocument kept = await PostJsonAsync($"/api/images/{id}/segment", click);
+        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-regions", threshold = 0.1 });
+
+        Assert.True(kept.RootElement.GetProperty("keepSeedRegions").GetBoolean());
+        Assert.Equal(20, kept.RootElement.GetProperty("minArea").GetInt32());
+        using Image<L8> at02 = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&keepSeedRegions=true&minArea=20&threshold=0.2");
+        using Image<L8> at01 = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&keepSeedRegions=true&minArea=20&threshold=0.1");
+        Assert.Equal(kept.RootElement.GetProperty("selectedPixels").GetInt32(), CountOn(at02));
+        Assert.Equal(moved.RootElement.GetProperty("selectedPixels").GetInt32(), CountOn(at01));
+        Assert.Equal(0, at02[318, 137].PackedValue); // the other eye is its own region
+    }
+
+    private static int CountOn(Image<L8> mask)
+    {
+        int count = 0;
+        for (int y = 0; y < mask.Height; y++)
+        {
+            for (int x = 0; x < mask.Width; x++) count += mask[x, y].PackedValue > 127 ? 1 : 0;
+        }
+
+        return count;
     }
 
     [Fact]
@@ -220,7 +290,13 @@ public sealed class ApiTests(WebFixture web)
         { "no seed", """{"seeds": []}""", HttpStatusCode.BadRequest, "at least one seed" },
         { "seed not a pair", """{"seeds": [[1, 2, 3]]}""", HttpStatusCode.BadRequest, "[x, y]" },
         { "threshold too high", """{"seeds": [[1, 1]], "threshold": 1.5}""", HttpStatusCode.BadRequest, "[-1, 1]" },
-        { "negative seed", """{"seeds": [[1, 1]], "negative": [[2, 2]]}""", HttpStatusCode.BadRequest, "not supported" },
+        { "negative outside", """{"seeds": [[1, 1]], "negative": [[2, 300]]}""", HttpStatusCode.BadRequest, "outside the 451x300 image" },
+        { "negative not a pair", """{"seeds": [[1, 1]], "negative": [[2]]}""", HttpStatusCode.BadRequest, "[x, y]" },
+        { "only negatives", """{"negative": [[2, 2]]}""", HttpStatusCode.BadRequest, "at least one seed" },
+        { "box outside", """{"box": [10, 10, 452, 20]}""", HttpStatusCode.BadRequest, "does not fit the 451x300 image" },
+        { "box inverted", """{"box": [30, 10, 20, 20]}""", HttpStatusCode.BadRequest, "does not fit" },
+        { "box of three", """{"box": [1, 2, 3]}""", HttpStatusCode.BadRequest, "four integers" },
+        { "min area negative", """{"seeds": [[1, 1]], "minArea": -3}""", HttpStatusCode.BadRequest, "pixel count" },
         { "bad session", """{"session": "../x", "seeds": [[1, 1]]}""", HttpStatusCode.BadRequest, "session id" },
         { "not JSON", "seeds=1,1", HttpStatusCode.BadRequest, "must be JSON" },
     };

@@ -74,27 +74,100 @@ public sealed class BrowserTests(WebFixture web)
     }
 
     [Fact]
-    public async Task ShiftClick_AddsASeed_AltClick_SaysNegativeSeedsAreNotSupported()
+    public async Task ShiftClick_AddsASeed_AltClick_AddsANegativeThatRemovesItsRegion()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+        await Assertions.Expect(page.Locator("#negative-note")).ToBeVisibleAsync();
+
+        // Alt-click with nothing to subtract from: a notice, no request.
+        int version = await driver.MaskVersionAsync();
+        await driver.ClickOnlyAsync(318, 137, modifiers: [KeyboardModifier.Alt]);
+        await Assertions.Expect(page.Locator("#notice")).ToContainTextAsync("click the object or drag a box");
+        Assert.Equal(version, await driver.MaskVersionAsync());
+
+        await driver.ClickAsync(172, 115);
+        await driver.ClickAsync(60, 250, "#overlay", [KeyboardModifier.Shift]);
+        Assert.Equal(2, await page.EvaluateAsync<int>("() => window.dinoSeg.state.marks.length"));
+        Assert.Equal(await LibraryAreaAsync(driver, 0.2), await driver.SelectedPixelsAsync());
+        Assert.Equal(255, await driver.MaskAtAsync(318, 137)); // the other eye, before the negative
+
+        int before = await driver.MaskVersionAsync();
+        int slack = await driver.ClickOnlyAsync(318, 137, "#mask", [KeyboardModifier.Alt]);
+        await driver.WaitMaskAfterAsync(before);
+
+        int[][] negatives = await driver.NegativesAsync();
+        Assert.Single(negatives);
+        Assert.InRange(negatives[0][0], 318 - slack, 318 + slack);
+        Assert.Equal(2, (await driver.SeedsAsync()).Length);
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => window.dinoSeg.state.negativeMarks.length"));
+        Assert.Equal(0, await driver.MaskAtAsync(318, 137));
+        Assert.Equal(255, await driver.MaskAtAsync(172, 115));
+        Assert.Equal(await LibraryAreaAsync(driver, 0.2), await driver.SelectedPixelsAsync());
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        await driver.SetThresholdAsync(-0.5); // the slider keeps the negative's exclusion
+        Assert.Equal(0, await driver.MaskAtAsync(318, 137));
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        await driver.ScreenshotAsync("negative-seed.png");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task DragABox_SegmentsFromTheBox_WithinItsLimit_AndEqualsTheLibrarys()
     {
         IPage page = await web.OpenPageAsync();
         var driver = new PageDriver(page);
         await driver.PickSampleAsync("coffee.png");
-        await Assertions.Expect(page.Locator("#negative-note")).ToBeVisibleAsync();
-        await driver.ClickAsync(290, 150);
-        int one = await driver.SelectedPixelsAsync();
 
-        await driver.ClickAsync(100, 300, "#overlay", [KeyboardModifier.Shift]);
+        await driver.DragAsync(205, 95, 370, 195);
 
-        Assert.Equal(2, await page.EvaluateAsync<int>("() => window.dinoSeg.state.marks.length"));
-        int two = await driver.SelectedPixelsAsync();
-        Assert.True(two >= one, "max over seeds never selects less than one of them");
-        Assert.Equal(await LibraryAreaAsync(driver, 0.2), two);
+        int[] box = (await driver.BoxAsync())!;
+        Assert.InRange(box[0], 203, 207);
+        Assert.InRange(box[2], 368, 373);
+        Assert.Empty(await driver.SeedsAsync());
+        Assert.Equal(box, await page.EvaluateAsync<int[]>("() => window.dinoSeg.state.boxMark"));
+        Assert.Equal(255, await driver.MaskAtAsync(290, 150));
+        Assert.Equal(0, await driver.MaskAtAsync(120, 150)); // outside the box and its margin
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        await driver.ScreenshotAsync("box.png");
 
-        int version = await driver.MaskVersionAsync();
-        await driver.ClickOnlyAsync(400, 50, modifiers: [KeyboardModifier.Alt]);
-        await Assertions.Expect(page.Locator("#notice")).ToContainTextAsync("does not support negative seeds yet");
-        Assert.Equal(version, await driver.MaskVersionAsync());
-        Assert.Equal(2, await page.EvaluateAsync<int>("() => window.dinoSeg.state.seeds.length"));
+        // A plain click afterwards replaces the box with a seed.
+        await driver.ClickAsync(100, 300);
+        Assert.Null(await driver.BoxAsync());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task RegionOptions_FilterThePagesMaskLikeTheLibrary_WithoutANewClick()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+        await driver.ClickAsync(172, 115);
+        Assert.Equal(255, await driver.MaskAtAsync(318, 137));
+        int clicks = await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length");
+
+        int before = await driver.MaskVersionAsync();
+        await page.Locator("#keep-regions").CheckAsync();
+        await driver.WaitMaskAfterAsync(before);
+
+        Assert.Equal(0, await driver.MaskAtAsync(318, 137)); // the other eye is a region of its own
+        Assert.Equal(255, await driver.MaskAtAsync(172, 115));
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        Assert.Equal(clicks, await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length"));
+        foreach (double t in new[] { 0.1, 0.35 })
+        {
+            await driver.SetThresholdAsync(t);
+            Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        }
+
+        await page.Locator("#keep-regions").UncheckAsync();
+        before = await driver.MaskVersionAsync();
+        await page.Locator("#min-area").FillAsync("400");
+        await driver.WaitMaskAfterAsync(before);
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        Assert.Contains("minArea=400", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
         await page.Context.CloseAsync();
     }
 
@@ -246,13 +319,14 @@ public sealed class BrowserTests(WebFixture web)
         await page.Context.CloseAsync();
     }
 
-    /// <summary>The library's selected pixels for the page's own seeds at <paramref name="threshold"/>, through the API.</summary>
+    /// <summary>The library's selected pixels for the page's own prompt at <paramref name="threshold"/>, through the API.</summary>
     private async Task<int> LibraryAreaAsync(PageDriver driver, double threshold)
     {
         var (id, _, _) = await driver.ImageAsync();
-        int[][] seeds = await driver.SeedsAsync();
+        int[][] seeds = await driver.SeedsAsync(), negative = await driver.NegativesAsync();
+        int[]? box = await driver.BoxAsync();
         using HttpResponseMessage response = await web.Http.PostAsJsonAsync($"/api/images/{id}/segment",
-            new { session = "browser-test-check", seeds, threshold });
+            new { session = "browser-test-check", seeds, negative, box, threshold });
         response.EnsureSuccessStatusCode();
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.GetProperty("selectedPixels").GetInt32();

@@ -66,6 +66,28 @@ internal sealed class PageDriver(IPage page)
         return (int)Math.Ceiling(Math.Max(width / box.Width, 1));
     }
 
+    /// <summary>Drags from image pixel (x0, y0) to (x1, y1) on a view with the real mouse and waits for the mask.</summary>
+    public async Task DragAsync(int x0, int y0, int x1, int y1, string canvas = "#image")
+    {
+        int before = await MaskVersionAsync();
+        var (_, width, height) = await ImageAsync();
+        LocatorBoundingBoxResult box = (await Page.Locator(canvas).BoundingBoxAsync())!;
+        float X(int x) => (float)(box.X + (x + 0.5) * box.Width / width);
+        float Y(int y) => (float)(box.Y + (y + 0.5) * box.Height / height);
+        await Page.Mouse.MoveAsync(X(x0), Y(y0));
+        await Page.Mouse.DownAsync();
+        await Page.Mouse.MoveAsync(X(x1), Y(y1), new MouseMoveOptions { Steps = 8 });
+        await Page.Mouse.UpAsync();
+        await WaitMaskAfterAsync(before);
+    }
+
+    /// <summary>The box the page holds, as [x0, y0, x1, y1], or null.</summary>
+    public Task<int[]?> BoxAsync() =>
+        Page.EvaluateAsync<int[]?>("() => { const b = window.dinoSeg.state.box; return b && [b.x0, b.y0, b.x1, b.y1]; }");
+
+    /// <summary>The negative seeds the page holds, as [x, y] image pixels.</summary>
+    public Task<int[][]> NegativesAsync() => Page.EvaluateAsync<int[][]>("() => window.dinoSeg.state.negatives.map(p => [p.x, p.y])");
+
     public async Task WaitMaskAfterAsync(int version) =>
         await Page.WaitForFunctionAsync("v => Number(document.body.dataset.maskVersion) > v", version);
 

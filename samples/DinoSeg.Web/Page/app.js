@@ -6,8 +6,10 @@
 //    (gzip-encoded unless on loopback), the pixel's threshold level (see SimilarityMap.cs), which the page also
 //    paints as the heatmap;
 //  - a slider move: no request at all. The mask is `level > k` for slider index k, exactly the library's
-//    `similarity >= threshold`, drawn at full resolution; overlay and cut-out are composited from it on canvases at
-//    the size they are displayed (a 1024-px photo shown 400 px wide needs a sixth of the pixels).
+//    `similarity >= threshold` (negative seeds and the box limit are already in the levels: excluded pixels are at
+//    level 0), then the region options the library's way (RegionFilter.cs), drawn at full resolution; overlay and
+//    cut-out are composited from it on canvases at the size they are displayed (a 1024-px photo shown 400 px wide needs
+//    a sixth of the pixels).
 'use strict';
 
 (() => {
@@ -15,7 +17,8 @@
   const ui = {
     sample: $('sample'), file: $('file'), threshold: $('threshold'), thresholdValue: $('threshold-value'), clear: $('clear'),
     status: $('status'), area: $('area'), timing: $('timing'), notice: $('notice'), error: $('error'),
-    busy: $('busy'), busyText: $('busy-text'), negativeNote: $('negative-note'),
+    busy: $('busy'), busyText: $('busy-text'), negativeNote: $('negative-note'), dragBox: $('drag-box'),
+    negativeMode: $('negative-mode'), keepRegions: $('keep-regions'), minArea: $('min-area'),
     image: $('image'), heatmap: $('heatmap'), mask: $('mask'), overlay: $('overlay'), cutout: $('cutout'),
     colorbar: $('colorbar'), downloads: [...document.querySelectorAll('a.download')],
   };
@@ -29,7 +32,11 @@
     photo: null,      // its decoded pixels, as an <img>
     source: null,     // how to open it again if the server forgot it: { sample } or { file }
     seeds: [],        // [{ x, y }] in image pixels
+    negatives: [],    // negative seeds, [{ x, y }]
+    box: null,        // the box prompt { x0, y0, x1, y1 } (x1, y1 exclusive) or null
     marks: [],        // the server's seeds with their patch squares
+    negativeMarks: [], // the server's negative seeds with theirs
+    boxMark: null,    // the server's box, [x0, y0, x1, y1]
     levels: null,     // Uint8Array: slider thresholds reached, per pixel
     viewScale: 1,     // overlay and cut-out canvas size / image size
     imageScale: 1,    // the image view's canvas size / image size
@@ -42,7 +49,11 @@
   };
 
   // Buffers sized per image, reused by every click and slider move.
-  const buf = { n: 0, palette: null, heat: null, mask: null, mask32: null };
+  const buf = { n: 0, palette: null, heat: null, mask: null, mask32: null, on: null, rowFirst: null };
+  // The region filter's runs (start, end, parent, area, keep), grown to the most runs seen.
+  const runs = { start: new Int32Array(4096), end: new Int32Array(4096), parent: new Int32Array(4096), area: new Int32Array(4096), keep: new Uint8Array(4096) };
+  // A box being dragged: where it started (client coordinates) and on which view.
+  const drag = { start: null, canvas: null, moved: false, suppressClick: false };
   // View-sized helpers: the photo scaled once per image, the feathered mask, the tint laid over the overlay.
   const offscreen = { photo: document.createElement('canvas'), soft: document.createElement('canvas'), tint: document.createElement('canvas') };
 
@@ -71,7 +82,7 @@
 
     for (const name of info.samples) ui.sample.add(new Option(name, name));
     ui.sample.disabled = false;
-    ui.negativeNote.hidden = info.negativeSeeds;
+    ui.negativeNote.hidden = !info.negativeSeeds;
     setSlider(indexOf(info.defaultThreshold));
 
     ui.sample.addEventListener('change', () => { if (ui.sample.value) openImage({ sample: ui.sample.value }); });
@@ -81,7 +92,11 @@
       if (file) openImage({ file });
     });
     ui.threshold.addEventListener('input', onSlider);
-    ui.clear.addEventListener('click', () => { state.seeds = []; resetViews(); });
+    ui.clear.addEventListener('click', () => { clearPrompt(); resetViews(); });
+    // Region options re-filter the current map in the page, like a slider move; the next click sends them too.
+    const onRegionOptions = () => { if (state.levels) applyThreshold(); };
+    ui.keepRegions.addEventListener('change', onRegionOptions);
+    ui.minArea.addEventListener('input', onRegionOptions);
     let resizing = 0;
     window.addEventListener('resize', () => {
       clearTimeout(resizing);
@@ -93,10 +108,11 @@
       }, 150);
     });
     for (const canvas of document.querySelectorAll('canvas.seedable')) {
-      // Shift- and alt-clicks would otherwise select text or start a drag.
-      canvas.addEventListener('mousedown', e => { if (e.shiftKey || e.altKey) e.preventDefault(); });
+      canvas.addEventListener('mousedown', e => onMouseDown(e, canvas));
       canvas.addEventListener('click', e => onClick(e, canvas));
     }
+    window.addEventListener('mousemove', onDragMove);
+    window.addEventListener('mouseup', onDragEnd);
 
     setStatus(`Backbone ${info.backbone} on ${info.device}. Choose a sample or upload an image.`);
     document.body.dataset.state = 'idle';
@@ -124,7 +140,7 @@
       state.image = info;
       state.photo = photo;
       state.source = source;
-      state.seeds = [];
+      clearPrompt();
       if (source.sample) ui.sample.value = source.sample; else ui.sample.value = '';
       prepareCanvases(info.width, info.height);
       resetViews();
@@ -164,6 +180,8 @@
     buf.heat = new ImageData(width, height);
     buf.mask = new ImageData(width, height);
     buf.mask32 = new Uint32Array(buf.mask.data.buffer);
+    buf.on = new Uint8Array(buf.n);
+    buf.rowFirst = new Int32Array(height + 1);
     state.levels = null;
     prepareViewCanvases();
   }
@@ -190,8 +208,18 @@
     photo.drawImage(state.photo, 0, 0, w, h);
   }
 
+  function clearPrompt() {
+    state.seeds = [];
+    state.negatives = [];
+    state.box = null;
+  }
+
+  function hasPrompt() { return state.seeds.length > 0 || state.box !== null; }
+
   function resetViews() {
     state.marks = [];
+    state.negativeMarks = [];
+    state.boxMark = null;
     state.levels = null;
     drawImageView();
     for (const canvas of [ui.heatmap, ui.mask, ui.overlay, ui.cutout]) ctx(canvas).clearRect(0, 0, canvas.width, canvas.height);
@@ -205,20 +233,83 @@
 
   // ---- a click: the per-click path on the server ------------------------------------------------------------------
 
-  function onClick(event, canvas) {
-    if (!state.image || document.body.dataset.state === 'busy') return;
-    // Every view shows the whole image, whatever its canvas resolution: map the click through the displayed box.
+  /** The image pixel under a client position on a view: every view shows the whole image, whatever its resolution. */
+  function toImage(canvas, clientX, clientY) {
     const rect = canvas.getBoundingClientRect(), { width, height } = state.image;
-    const x = Math.min(width - 1, Math.max(0, Math.floor((event.clientX - rect.left) / rect.width * width)));
-    const y = Math.min(height - 1, Math.max(0, Math.floor((event.clientY - rect.top) / rect.height * height)));
-    if (event.altKey && !state.info.negativeSeeds) {
-      showNotice('Alt-click would add a negative seed, but the DinoSeg library does not support negative seeds yet. ' +
-        'Click to set a seed, Shift-click to add one.');
+    return {
+      x: Math.min(width - 1, Math.max(0, Math.floor((clientX - rect.left) / rect.width * width))),
+      y: Math.min(height - 1, Math.max(0, Math.floor((clientY - rect.top) / rect.height * height))),
+    };
+  }
+
+  function onClick(event, canvas) {
+    if (drag.suppressClick) {
+      drag.suppressClick = false; // the click that ends a box drag
       return;
     }
 
+    if (!state.image || document.body.dataset.state === 'busy') return;
+    const p = toImage(canvas, event.clientX, event.clientY);
+    const negative = event.altKey || (ui.negativeMode.checked && !event.shiftKey);
+    if (negative) {
+      if (!hasPrompt()) {
+        showNotice('A negative seed needs something to subtract from: click the object or drag a box around it first.');
+        return;
+      }
+
+      hide(ui.notice);
+      state.negatives = [...state.negatives, p];
+    } else {
+      hide(ui.notice);
+      if (event.shiftKey && hasPrompt()) {
+        state.seeds = [...state.seeds, p];
+      } else {
+        clearPrompt();
+        state.seeds = [p];
+      }
+    }
+
+    segment(event.timeStamp, true);
+  }
+
+  // ---- a box: drag on any view ------------------------------------------------------------------------------------
+
+  function onMouseDown(event, canvas) {
+    // Modified clicks would otherwise select text; a plain drag would start the browser's own.
+    event.preventDefault();
+    if (event.button !== 0 || !state.image || document.body.dataset.state === 'busy') return;
+    drag.start = { x: event.clientX, y: event.clientY, shift: event.shiftKey };
+    drag.canvas = canvas;
+    drag.moved = false;
+  }
+
+  function onDragMove(event) {
+    const start = drag.start;
+    if (!start) return;
+    if (!drag.moved && Math.hypot(event.clientX - start.x, event.clientY - start.y) < 6) return;
+    drag.moved = true;
+    const r = drag.canvas.getBoundingClientRect();
+    const clampX = v => Math.min(r.right, Math.max(r.left, v)), clampY = v => Math.min(r.bottom, Math.max(r.top, v));
+    const x0 = clampX(Math.min(start.x, event.clientX)), x1 = clampX(Math.max(start.x, event.clientX));
+    const y0 = clampY(Math.min(start.y, event.clientY)), y1 = clampY(Math.max(start.y, event.clientY));
+    Object.assign(ui.dragBox.style, { left: `${x0}px`, top: `${y0}px`, width: `${x1 - x0}px`, height: `${y1 - y0}px` });
+    ui.dragBox.hidden = false;
+  }
+
+  function onDragEnd(event) {
+    const start = drag.start;
+    if (!start) return;
+    drag.start = null;
+    ui.dragBox.hidden = true;
+    if (!drag.moved) return; // a click: the click handler has it
+    drag.suppressClick = true;
+    setTimeout(() => { drag.suppressClick = false; }, 0); // in case no click follows (released off the view)
+    const a = toImage(drag.canvas, start.x, start.y), b = toImage(drag.canvas, event.clientX, event.clientY);
+    const box = { x0: Math.min(a.x, b.x), y0: Math.min(a.y, b.y), x1: Math.max(a.x, b.x) + 1, y1: Math.max(a.y, b.y) + 1 };
+    if (box.x1 - box.x0 < 2 || box.y1 - box.y0 < 2) return;
     hide(ui.notice);
-    state.seeds = event.shiftKey && state.seeds.length > 0 ? [...state.seeds, { x, y }] : [{ x, y }];
+    if (!start.shift) clearPrompt();
+    state.box = box;
     segment(event.timeStamp, true);
   }
 
@@ -226,12 +317,21 @@
     const seq = ++state.clickSeq;
     const image = state.image;
     try {
-      const reply = await requestMap(image, { session: state.session, seeds: state.seeds.map(p => [p.x, p.y]), threshold: thresholdAt(state.k) });
+      const box = state.box;
+      const reply = await requestMap(image, {
+        session: state.session,
+        seeds: state.seeds.map(p => [p.x, p.y]),
+        negative: state.negatives.map(p => [p.x, p.y]),
+        box: box && [box.x0, box.y0, box.x1, box.y1],
+        keepSeedRegions: ui.keepRegions.checked,
+        minArea: minArea(),
+        threshold: thresholdAt(state.k),
+      });
       if (reply.status === 404 && retry) {
         // The server's cache dropped the image (or the server restarted): open it again, then repeat the click.
-        const seeds = state.seeds;
+        const { seeds, negatives } = state;
         await openImage(state.source);
-        state.seeds = seeds;
+        Object.assign(state, { seeds, negatives, box });
         return segment(t0, false);
       }
 
@@ -241,6 +341,8 @@
       if (seq !== state.clickSeq || image !== state.image || reply.levels.length !== buf.n) return;
       state.levels = reply.levels;
       state.marks = reply.seeds;
+      state.negativeMarks = reply.negatives;
+      state.boxMark = reply.box;
 
       drawHeatmap();
       drawImageView();
@@ -265,6 +367,8 @@
     return {
       levels: new Uint8Array(await response.arrayBuffer()), // if gzip-encoded, inflated natively by the browser
       seeds: JSON.parse(response.headers.get('X-DinoSeg-Seeds')),
+      negatives: JSON.parse(response.headers.get('X-DinoSeg-Negatives')),
+      box: JSON.parse(response.headers.get('X-DinoSeg-Box')),
       selectedPixels: Number(response.headers.get('X-DinoSeg-Selected-Pixels')),
       server: response.headers.get('Server-Timing'),
     };
@@ -311,12 +415,22 @@
     const t0 = performance.now();
     const levels = state.levels, k = state.k, mask32 = buf.mask32, n = buf.n;
     let selected = 0;
-    for (let i = 0; i < n; i++) {
-      if (levels[i] > k) {
-        mask32[i] = WHITE;
-        selected++;
-      } else {
-        mask32[i] = 0;
+    if (regionOptionsOn()) {
+      const on = buf.on;
+      for (let i = 0; i < n; i++) on[i] = levels[i] > k ? 1 : 0;
+      filterRegions(on, state.image.width, state.image.height);
+      for (let i = 0; i < n; i++) {
+        mask32[i] = on[i] ? WHITE : 0;
+        selected += on[i];
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        if (levels[i] > k) {
+          mask32[i] = WHITE;
+          selected++;
+        } else {
+          mask32[i] = 0;
+        }
       }
     }
 
@@ -364,40 +478,154 @@
     document.body.dataset.maskVersion = String(state.maskVersion);
   }
 
-  /** Each seed as a red circle with a centre dot and its patch as a red square, sized like the library's. */
+  /**
+   * The box outline, then each seed as a circle with a centre dot and its patch as a square, sized like the library's:
+   * positives in the seed colour, negatives in the negative colour.
+   */
   function drawSeeds(c, scale) {
     const { width, height } = state.image, shorter = Math.min(width, height);
     const radius = Math.max(4, shorter / 40), line = Math.max(2, Math.round(shorter / 300));
-    const [r, g, b] = state.info.seedColor;
-    c.strokeStyle = c.fillStyle = `rgb(${r} ${g} ${b})`;
+    const colour = ([r, g, b]) => `rgb(${r} ${g} ${b})`;
     c.lineWidth = line;
     c.setTransform(scale, 0, 0, scale, 0, 0); // draw in image pixels whatever the canvas size
-    for (const { x, y, patch: [x0, y0, x1, y1] } of state.marks) {
+    if (state.boxMark) {
+      const [x0, y0, x1, y1] = state.boxMark;
+      c.strokeStyle = colour(state.info.boxColor);
       c.strokeRect(x0 + line / 2, y0 + line / 2, x1 - x0 - line, y1 - y0 - line);
-      c.beginPath();
-      c.arc(x + 0.5, y + 0.5, radius, 0, 2 * Math.PI);
-      c.stroke();
-      c.beginPath();
-      c.arc(x + 0.5, y + 0.5, line * 0.75, 0, 2 * Math.PI);
-      c.fill();
+    }
+
+    for (const [marks, rgb] of [[state.negativeMarks, state.info.negativeSeedColor], [state.marks, state.info.seedColor]]) {
+      c.strokeStyle = c.fillStyle = colour(rgb);
+      for (const { x, y, patch: [x0, y0, x1, y1] } of marks) {
+        c.strokeRect(x0 + line / 2, y0 + line / 2, x1 - x0 - line, y1 - y0 - line);
+        c.beginPath();
+        c.arc(x + 0.5, y + 0.5, radius, 0, 2 * Math.PI);
+        c.stroke();
+        c.beginPath();
+        c.arc(x + 0.5, y + 0.5, line * 0.75, 0, 2 * Math.PI);
+        c.fill();
+      }
     }
 
     c.setTransform(1, 0, 0, 1, 0, 0);
   }
 
+  // ---- region options: the library's rule (RegionFilter.cs), on the page's mask ----------------------------------
+
+  function minArea() { return Math.max(0, Math.floor(Number(ui.minArea.value) || 0)); }
+
+  function regionOptionsOn() { return ui.keepRegions.checked || minArea() > 1; }
+
+  /**
+   * Clears the regions the options drop from `on` (1 = selected). Regions are 8-connected; each row's runs are joined
+   * to the touching runs of the row above by union-find with the lowest run as root. A region holding one of the
+   * server's seeds or overlapping its box is always kept.
+   */
+  function filterRegions(on, width, height) {
+    const keepOnly = ui.keepRegions.checked, min = minArea(), rowFirst = buf.rowFirst;
+    let n = 0;
+    for (let y = 0; y < height; y++) {
+      rowFirst[y] = n;
+      const base = y * width;
+      let x = 0;
+      while (x < width) {
+        while (x < width && on[base + x] === 0) x++;
+        if (x >= width) break;
+        const start = x;
+        while (x < width && on[base + x] !== 0) x++;
+        if (n === runs.start.length) growRuns();
+        runs.start[n] = start;
+        runs.end[n] = x;
+        runs.parent[n] = n;
+        n++;
+      }
+
+      if (y === 0) continue;
+      // Runs [ps, pe) above and [s, e) here touch, diagonals included, when ps ≤ e and pe ≥ s.
+      let above = rowFirst[y - 1];
+      const aboveEnd = rowFirst[y];
+      for (let c = aboveEnd; c < n; c++) {
+        while (above < aboveEnd && runs.end[above] < runs.start[c]) above++;
+        for (let q = above; q < aboveEnd && runs.start[q] <= runs.end[c]; q++) union(q, c);
+      }
+    }
+
+    rowFirst[height] = n;
+    const { start, end, parent, area, keep } = runs;
+    area.fill(0, 0, n);
+    keep.fill(0, 0, n);
+    for (let i = 0; i < n; i++) {
+      const root = parent[parent[i]]; // roots are the lowest index: every earlier parent already points at its root
+      parent[i] = root;
+      area[root] += end[i] - start[i];
+    }
+
+    for (const { x, y } of state.marks) {
+      for (let i = rowFirst[y]; i < rowFirst[y + 1]; i++) if (start[i] <= x && x < end[i]) keep[parent[i]] = 1;
+    }
+
+    if (state.boxMark) {
+      const [x0, y0, x1, y1] = state.boxMark;
+      for (let y = y0; y < y1; y++) {
+        for (let i = rowFirst[y]; i < rowFirst[y + 1]; i++) if (start[i] < x1 && end[i] > x0) keep[parent[i]] = 1;
+      }
+    }
+
+    for (let y = 0; y < height; y++) {
+      for (let i = rowFirst[y]; i < rowFirst[y + 1]; i++) {
+        const root = parent[i];
+        if (keep[root] || (!keepOnly && area[root] >= min)) continue;
+        on.fill(0, y * width + start[i], y * width + end[i]);
+      }
+    }
+  }
+
+  function union(a, b) {
+    a = find(a);
+    b = find(b);
+    if (a < b) runs.parent[b] = a;
+    else if (b < a) runs.parent[a] = b;
+  }
+
+  function find(i) {
+    const parent = runs.parent;
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]]; // path halving keeps parent ≤ index
+      i = parent[i];
+    }
+
+    return i;
+  }
+
+  function growRuns() {
+    for (const key of Object.keys(runs)) {
+      const bigger = new runs[key].constructor(runs[key].length * 2);
+      bigger.set(runs[key]);
+      runs[key] = bigger;
+    }
+  }
+
   // ---- small things -----------------------------------------------------------------------------------------------
 
   function updateDownloads() {
-    const image = state.image, seeds = state.seeds;
+    const image = state.image, { seeds, negatives, box } = state;
     const base = image ? image.name.replace(/\.[^.]*$/, '') : '';
+    const points = list => list.map(p => `${p.x},${p.y}`).join(';');
+    const parts = [];
+    if (seeds.length) parts.push(`seeds=${points(seeds)}`);
+    if (negatives.length) parts.push(`negatives=${points(negatives)}`);
+    if (box) parts.push(`box=${box.x0},${box.y0},${box.x1},${box.y1}`);
+    if (ui.keepRegions.checked) parts.push('keepSeedRegions=true');
+    if (minArea() > 1) parts.push(`minArea=${minArea()}`);
+    parts.push(`threshold=${thresholdAt(state.k)}`);
     for (const a of ui.downloads) {
-      if (!image || seeds.length === 0 || !state.levels) {
+      if (!image || !hasPrompt() || !state.levels) {
         a.removeAttribute('href');
         a.setAttribute('aria-disabled', 'true');
         continue;
       }
 
-      const view = a.dataset.view, query = `seeds=${seeds.map(p => `${p.x},${p.y}`).join(';')}&threshold=${thresholdAt(state.k)}`;
+      const view = a.dataset.view, query = parts.join('&');
       a.href = `/api/images/${image.id}/views/${view}.png?${query}`;
       a.download = `${base}-${view}.png`;
       a.setAttribute('aria-disabled', 'false');

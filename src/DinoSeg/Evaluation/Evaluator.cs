@@ -41,7 +41,7 @@ public sealed record EvaluationReport(IReadOnlyList<ImageScore> Images, int MaxC
 /// <param name="rule">Automatic rule when <paramref name="threshold"/> is null.</param>
 /// <param name="protocol">The click protocol; RITM's defaults when null.</param>
 public sealed class Evaluator(IFeatureExtractor extractor, SimilaritySegmenter segmenter, float? threshold,
-    ThresholdRule rule = ThresholdRule.PatchOtsu, ClickProtocol? protocol = null)
+    ThresholdRule rule = ThresholdRule.Otsu, ClickProtocol? protocol = null)
 {
     private readonly ClickProtocol _protocol = protocol ?? new ClickProtocol();
 

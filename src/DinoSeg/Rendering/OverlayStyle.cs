@@ -28,7 +28,16 @@ public sealed record OverlayStyle
     /// <summary>Colour of the seed circle and of the seed's patch square. Default pure red.</summary>
     public Rgb24 SeedColor { get; init; } = new(255, 0, 0);
 
-    /// <summary>Whether to draw each seed as a circle with its patch as a square outline. Default true.</summary>
+    /// <summary>Colour of a negative seed's circle and patch square. Default cyan (0, 255, 255), apart from the red positives.</summary>
+    public Rgb24 NegativeSeedColor { get; init; } = new(0, 255, 255);
+
+    /// <summary>Colour of the box prompt's outline. Default gold (255, 215, 0).</summary>
+    public Rgb24 BoxColor { get; init; } = new(255, 215, 0);
+
+    /// <summary>
+    /// Whether to draw the prompt: each seed (positive and negative) as a circle with its patch as a square outline, and the
+    /// box prompt's outline. Default true.
+    /// </summary>
     public bool DrawSeeds { get; init; } = true;
 
     /// <summary>The defaults.</summary>

@@ -73,7 +73,9 @@ public static class Renderer
 
     /// <summary>
     /// The image with the mask laid over it in <see cref="OverlayStyle.Color"/> (opacity × soft mask, or × binary mask
-    /// without a soft mask), and, unless turned off, each seed as a circle with its patch outlined as a square.
+    /// without a soft mask), and, unless turned off, the prompt: each seed as a circle with its patch outlined as a square
+    /// (positives in <see cref="OverlayStyle.SeedColor"/>, negatives in <see cref="OverlayStyle.NegativeSeedColor"/>) and the
+    /// box prompt's outline in <see cref="OverlayStyle.BoxColor"/>.
     /// </summary>
     /// <param name="image">The segmented image, the same size as the result.</param>
     /// <param name="result">The segmentation to draw.</param>
@@ -86,7 +88,7 @@ public static class Renderer
         Image<Rgb24> overlay = image.Clone();
         if (result.HasSoftMask) Tint(overlay, result.SoftMask, 1f, style);
         else Tint(overlay, result.Mask, 1f / 255, style);
-        if (style.DrawSeeds) DrawSeeds(new Canvas(overlay), result, 1.0, style.SeedColor);
+        if (style.DrawSeeds) DrawPrompt(new Canvas(overlay), result, 1.0, style);
         return overlay;
     }
 
@@ -150,12 +152,12 @@ public static class Renderer
             using Image<Rgb24>? resized = scale == 1.0 ? null : image.Clone(c => c.Resize(viewWidth, viewHeight));
             Image<Rgb24> small = resized ?? image;
             views[0] = small.Clone();
-            if (style.DrawSeeds) DrawSeeds(new Canvas(views[0]), result, scale, style.SeedColor);
+            if (style.DrawSeeds) DrawPrompt(new Canvas(views[0]), result, scale, style);
             views[1] = Heatmap(similarity, viewWidth, viewHeight, result.Threshold);
             views[2] = Grey(mask, viewWidth, viewHeight);
             views[3] = small.Clone();
             Tint(views[3], alpha, 1f, style);
-            if (style.DrawSeeds) DrawSeeds(new Canvas(views[3]), result, scale, style.SeedColor);
+            if (style.DrawSeeds) DrawPrompt(new Canvas(views[3]), result, scale, style);
             views[4] = small.Clone();
             OverChecker(views[4], alpha, Math.Max(4, viewHeight / 45));
             return Compose(views, viewHeight);
@@ -279,24 +281,28 @@ public static class Renderer
     }
 
     /// <summary>
-    /// Each seed as a ring with a centre dot and its patch as a square outline, on an image <paramref name="scale"/> times
-    /// the result's size. Marks grow with the image: ring radius ≈ 1/40 and line width ≈ 1/300 of the shorter side, at least 4 and 2 px.
+    /// The box outline, then each seed as a ring with a centre dot and its patch as a square outline, on an image
+    /// <paramref name="scale"/> times the result's size. Marks grow with the image: ring radius ≈ 1/40 and line width ≈ 1/300
+    /// of the shorter side, at least 4 and 2 px.
     /// </summary>
-    private static void DrawSeeds(Canvas canvas, SegmentationResult result, double scale, Rgb24 colour)
+    private static void DrawPrompt(Canvas canvas, SegmentationResult result, double scale, OverlayStyle style)
     {
         int shorter = Math.Min(canvas.Width, canvas.Height);
         double radius = Math.Max(4.0, shorter / 40.0);
         int thickness = Math.Max(2, (int)Math.Round(shorter / 300.0));
-        foreach (PixelPoint seed in result.Seeds)
-        {
-            var (row, col) = result.Grid.PatchAt(seed);
-            var (x0, y0, x1, y1) = result.Grid.PatchBounds(row, col);
-            canvas.StrokeRect(Scale(x0, scale), Scale(y0, scale), Math.Max(Scale(x1, scale), Scale(x0, scale) + 1),
-                Math.Max(Scale(y1, scale), Scale(y0, scale) + 1), thickness, colour);
-            double cx = (seed.X + 0.5) * scale, cy = (seed.Y + 0.5) * scale;
-            canvas.Ring(cx, cy, radius, thickness, colour);
-            canvas.Disc(cx, cy, thickness * 0.75, colour);
-        }
+        if (result.Box is PixelRect box) StrokeScaled(canvas, (box.X0, box.Y0, box.X1, box.Y1), scale, thickness, style.BoxColor);
+
+        foreach (PixelPoint seed in result.NegativeSeeds) DrawSeed(canvas, result.Grid, seed, scale, radius, thickness, style.NegativeSeedColor);
+        foreach (PixelPoint seed in result.Seeds) DrawSeed(canvas, result.Grid, seed, scale, radius, thickness, style.SeedColor);
+    }
+
+    private static void DrawSeed(Canvas canvas, PatchGrid grid, PixelPoint seed, double scale, double radius, int thickness, Rgb24 colour)
+    {
+        var (row, col) = grid.PatchAt(seed);
+        StrokeScaled(canvas, grid.PatchBounds(row, col), scale, thickness, colour);
+        double cx = (seed.X + 0.5) * scale, cy = (seed.Y + 0.5) * scale;
+        canvas.Ring(cx, cy, radius, thickness, colour);
+        canvas.Disc(cx, cy, thickness * 0.75, colour);
     }
 
     /// <summary>Lays the views out in one row with titles above, on white.</summary>
@@ -330,6 +336,13 @@ public static class Renderer
         }
 
         return panel;
+    }
+
+    /// <summary>Outlines image rectangle [x0, x1) × [y0, y1) scaled onto the canvas, at least one pixel wide and high.</summary>
+    private static void StrokeScaled(Canvas canvas, (int X0, int Y0, int X1, int Y1) r, double scale, int thickness, Rgb24 colour)
+    {
+        int x0 = Scale(r.X0, scale), y0 = Scale(r.Y0, scale);
+        canvas.StrokeRect(x0, y0, Math.Max(Scale(r.X1, scale), x0 + 1), Math.Max(Scale(r.Y1, scale), y0 + 1), thickness, colour);
     }
 
     private static int Scale(int value, double scale) => (int)Math.Round(value * scale, MidpointRounding.AwayFromZero);

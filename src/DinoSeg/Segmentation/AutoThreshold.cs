@@ -4,15 +4,18 @@ namespace DinoSeg;
 public enum ThresholdRule
 {
     /// <summary>
-    /// Otsu's threshold over the patch-level similarity (<see cref="SegmentationResult.PatchSimilarity"/>): the value that
-    /// best splits the patches into two classes. Chosen as the default from docs/quality.md.
+    /// Otsu's threshold over the full-resolution, smoothed map (<see cref="SegmentationResult.Similarity"/>): the value that
+    /// best splits the pixels into two classes. The default: best one-click IoU of the rules measured in docs/quality.md.
     /// </summary>
-    PatchOtsu,
-
-    /// <summary>Otsu's threshold over the full-resolution, smoothed map (<see cref="SegmentationResult.Similarity"/>); the baseline.</summary>
     Otsu,
 
-    /// <summary>Midway between the smoothed similarity at the positive seeds (their mean) and the median of the map.</summary>
+    /// <summary>Otsu's threshold over the patch-level similarity (<see cref="SegmentationResult.PatchSimilarity"/>).</summary>
+    PatchOtsu,
+
+    /// <summary>
+    /// Midway between the smoothed similarity at the positive seeds (their mean; 1 with a box and no seed) and the median of
+    /// the map.
+    /// </summary>
     SeedMedianMidpoint,
 }
 
@@ -81,7 +84,7 @@ public static class AutoThreshold
     public static float Compute(ThresholdRule rule, SegmentationResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (result.Seeds.Count == 0) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
+        if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
         float t = rule switch
         {
             ThresholdRule.PatchOtsu => Otsu(result.PatchSimilarity),

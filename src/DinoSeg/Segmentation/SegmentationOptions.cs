@@ -47,6 +47,28 @@ public sealed record SegmentationOptions
     /// <summary>How several seeds combine. Default <see cref="SeedCombine.Max"/>.</summary>
     public SeedCombine SeedCombine { get; init; } = SeedCombine.Max;
 
+    /// <summary>
+    /// How far beyond a box prompt a selection may reach, as a fraction of the box's own width (left and right) and height
+    /// (above and below), rounded up to whole pixels: objects rarely sit exactly inside a hand-drawn box. 0 confines the
+    /// selection to the box. Default 0.1.
+    /// </summary>
+    public double BoxMargin { get; init; } = 0.1;
+
+    /// <summary>
+    /// Keep only the connected regions of the thresholded mask that hold a positive seed or overlap the box prompt (regions
+    /// are 8-connected: diagonal neighbours touch). Applied after every threshold, the slider's included. Default false.
+    /// </summary>
+    public bool KeepSeedRegionsOnly { get; init; }
+
+    /// <summary>
+    /// Remove connected regions (8-connected) of fewer pixels than this from the thresholded mask; regions holding a
+    /// positive seed or overlapping the box prompt are never removed. Applied after every threshold, the slider's included. 0 or 1 keeps all. Default 0.
+    /// </summary>
+    public int MinRegionArea { get; init; }
+
+    /// <summary>Whether either region option is on, i.e. the mask needs its connected regions labelled.</summary>
+    internal bool FiltersRegions => KeepSeedRegionsOnly || MinRegionArea > 1;
+
     /// <summary>Edge-aware refinement of the similarity map before the threshold. Default <see cref="DinoSeg.Refinement.None"/>.</summary>
     public Refinement Refinement { get; init; } = Refinement.None;
 
@@ -74,6 +96,8 @@ public sealed record SegmentationOptions
             throw new ArgumentOutOfRangeException(nameof(FeatherSigma), FeatherSigma, $"σ must be in [0, {Kernels.AxisWeights.MaxSigma}].");
         }
 
+        if (!(BoxMargin >= 0 && BoxMargin <= 10)) throw new ArgumentOutOfRangeException(nameof(BoxMargin), BoxMargin, "The margin is a fraction of the box size in [0, 10].");
+        if (MinRegionArea < 0) throw new ArgumentOutOfRangeException(nameof(MinRegionArea), MinRegionArea, "The area is a pixel count: 0 or more.");
         if (!Enum.IsDefined(Refinement)) throw new ArgumentOutOfRangeException(nameof(Refinement), Refinement, "Unknown refinement.");
         if (RefineRadius is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(RefineRadius), RefineRadius, "The radius must be in [1, 256] pixels.");
         if (!(RefineEpsilon > 0 && RefineEpsilon <= 1)) throw new ArgumentOutOfRangeException(nameof(RefineEpsilon), RefineEpsilon, "ε must be in (0, 1].");

@@ -66,7 +66,23 @@ public sealed partial class SegmentationResult
         {
             int from = start * r.Width, length = (end - start) * r.Width;
             Span<float> map = r._similarity.AsSpan(from, length);
-            ExclusionGate.Apply(map, r._margin.AsSpan(from, length), Excluded);
+            if (r._negativeSeeds.Count > 0) ExclusionGate.Apply(map, r._margin.AsSpan(from, length), Excluded);
+            if (r.BoxLimit is PixelRect limit)
+            {
+                for (int y = start; y < end; y++)
+                {
+                    Span<float> row = r._similarity.AsSpan(y * r.Width, r.Width);
+                    if (y < limit.Y0 || y >= limit.Y1)
+                    {
+                        row.Fill(Excluded);
+                        continue;
+                    }
+
+                    row[..limit.X0].Fill(Excluded);
+                    row[limit.X1..].Fill(Excluded);
+                }
+            }
+
             Interlocked.Add(ref r._selected, Kernels.Threshold.Apply(map, r.Threshold, r._mask.AsSpan(from, length)));
         });
 

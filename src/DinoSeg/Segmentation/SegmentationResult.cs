@@ -36,6 +36,7 @@ public sealed partial class SegmentationResult
     private bool _softMaskStale;
     private int _selected;
     private readonly Jobs _jobs;
+    private RegionFilter? _regions;
 
     /// <summary>Creates an empty result sized for <paramref name="features"/>; fill it with <see cref="SimilaritySegmenter"/>.</summary>
     public SegmentationResult(PatchFeatures features)
@@ -52,6 +53,7 @@ public sealed partial class SegmentationResult
         _mask = new byte[Width * Height];
         _softMask = new float[Width * Height];
         Vector = new float[features.Dim];
+        BoxVector = new float[features.Dim];
         _jobs = new Jobs(this);
     }
 
@@ -66,7 +68,7 @@ public sealed partial class SegmentationResult
 
     /// <summary>
     /// The value <see cref="Similarity"/> holds where the prompt rules a pixel out (it is at least as close to the negative
-    /// seeds as to the positive ones): below every threshold, so no threshold selects it.
+    /// seeds as to the positive ones, or lies outside <see cref="BoxLimit"/>): below every threshold, so no threshold selects it.
     /// </summary>
     public const float Excluded = -2f;
 
@@ -82,11 +84,14 @@ public sealed partial class SegmentationResult
     /// <summary>
     /// Similarity to the positive seeds upsampled to image size (and smoothed if <see cref="SegmentationOptions.SimilaritySigma"/>
     /// &gt; 0). With negative seeds, pixels where the equally upsampled and smoothed negative similarity is at least as high
-    /// hold <see cref="Excluded"/> instead.
+    /// hold <see cref="Excluded"/> instead, and so do pixels outside <see cref="BoxLimit"/>.
     /// </summary>
     public ReadOnlySpan<float> Similarity => _similarity;
 
-    /// <summary>Binary mask at image size: 255 where <see cref="Similarity"/> ≥ <see cref="Threshold"/>, else 0.</summary>
+    /// <summary>
+    /// Binary mask at image size: 255 where <see cref="Similarity"/> ≥ <see cref="Threshold"/>, else 0, less the regions that
+    /// <see cref="SegmentationOptions.KeepSeedRegionsOnly"/> and <see cref="SegmentationOptions.MinRegionArea"/> remove.
+    /// </summary>
     public ReadOnlySpan<byte> Mask => _mask;
 
     /// <summary>
@@ -112,7 +117,7 @@ public sealed partial class SegmentationResult
     /// <summary>The rule that chose <see cref="Threshold"/> (see <c>SimilaritySegmenter.SegmentAuto</c>), or null when the caller gave it.</summary>
     public ThresholdRule? AutoRule { get; internal set; }
 
-    /// <summary>Pixels selected by <see cref="Mask"/>.</summary>
+    /// <summary>Pixels selected by <see cref="Mask"/> (after the region options).</summary>
     public int SelectedPixels => _selected;
 
     /// <summary>Fraction of the image selected, in [0, 1].</summary>
@@ -124,7 +129,19 @@ public sealed partial class SegmentationResult
     /// <summary>The negative seeds of this result, in image pixels (empty when none were given).</summary>
     public IReadOnlyList<PixelPoint> NegativeSeeds => _negativeSeeds;
 
+    /// <summary>The box prompt of this result, or null.</summary>
+    public PixelRect? Box { get; private set; }
+
+    /// <summary>
+    /// With a box prompt, the box grown by <see cref="SegmentationOptions.BoxMargin"/> and clipped to the image: no pixel
+    /// outside it is selected. Null without a box.
+    /// </summary>
+    public PixelRect? BoxLimit { get; private set; }
+
     internal float[] Vector { get; }
+
+    /// <summary>The box prototype: the mean of the patch vectors inside the box, normalised.</summary>
+    internal float[] BoxVector { get; }
 
     internal Span<float> PatchSimilarityBuffer => _patchSimilarity;
 
@@ -167,8 +184,8 @@ public sealed partial class SegmentationResult
         }
 
         if (_horizontal.Length == 0) _horizontal = new float[Grid.Rows * _stride];
-        bool gated = _negativeSeeds.Count > 0;
-        if (gated)
+        bool gated = _negativeSeeds.Count > 0 || BoxLimit is not null;
+        if (_negativeSeeds.Count > 0)
         {
             // The map is linear in the patch values, so upsampling the margin equals the difference of the upsampled maps.
             if (_margin.Length == 0) _margin = new float[Width * Height];
@@ -201,6 +218,23 @@ public sealed partial class SegmentationResult
         Threshold = threshold;
         _selected = 0;
         RangeWorkers.Shared.For(_jobs.ThresholdOnly, Height, Math.Max(1, 65536 / Width));
+    }
+
+    /// <summary>Records the box prompt and how far the selection may reach around it.</summary>
+    internal void SetBox(PixelRect? box, double margin)
+    {
+        Box = box;
+        BoxLimit = box is PixelRect b
+            ? b.Inflate((int)Math.Ceiling(b.Width * margin), (int)Math.Ceiling(b.Height * margin), Width, Height)
+            : null;
+    }
+
+    /// <summary>Applies the region options to the thresholded mask (after <see cref="Upsample"/> or <see cref="ApplyThreshold"/>).</summary>
+    internal void FilterRegions(SegmentationOptions options)
+    {
+        if (!options.FiltersRegions) return;
+        _regions ??= new RegionFilter();
+        _selected -= _regions.Apply(_mask, Width, Height, _seeds, Box, options.KeepSeedRegionsOnly, options.MinRegionArea);
     }
 
     /// <summary>Records how the soft mask is to be made; it is computed when first read.</summary>

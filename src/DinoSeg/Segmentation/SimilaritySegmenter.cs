@@ -5,7 +5,8 @@ namespace DinoSeg;
 
 /// <summary>
 /// The per-click path: seed similarity over the patch grid → bilinear upsampling to image size with optional Gaussian
-/// smoothing (one fused separable pass, exactly equal to upsample-then-blur) → threshold → feathered soft mask.
+/// smoothing (one fused separable pass, exactly equal to upsample-then-blur) → negative-seed gate → threshold → region
+/// options → feathered soft mask.
 /// </summary>
 /// <remarks>
 /// Immutable and thread-safe: any number of threads may segment the same <see cref="PatchFeatures"/> at once, each with
@@ -78,22 +79,67 @@ public sealed partial class SimilaritySegmenter
     public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, float threshold,
         SegmentationResult into)
     {
+        if (positives.IsEmpty) throw new ArgumentException("At least one positive seed is needed.", nameof(positives));
+        Segment(features, positives, negatives, null, threshold, into);
+    }
+
+    /// <summary>Segments from a box prompt into a new result.</summary>
+    /// <inheritdoc cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, float, SegmentationResult)"/>
+    public SegmentationResult Segment(PatchFeatures features, PixelRect box, float threshold) => Segment(features, [], [], box, threshold);
+
+    /// <summary>Segments from any prompt (seeds, negative seeds, a box) into a new result.</summary>
+    /// <inheritdoc cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, float, SegmentationResult)"/>
+    public SegmentationResult Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
+        float threshold)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var result = new SegmentationResult(features);
+        Segment(features, positives, negatives, box, threshold, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Segments from any prompt — positive seeds, negative seeds, a box — into an existing result (allocation-free once
+    /// its buffers exist).
+    /// </summary>
+    /// <remarks>
+    /// A box adds one more positive "seed": its prototype, the mean of the vectors of the patches whose centres lie in the
+    /// box (the patch under the box centre when none does), normalised. It combines with the positive seeds like any seed
+    /// (<see cref="SegmentationOptions.SeedCombine"/>), and the selection is limited to the box grown by
+    /// <see cref="SegmentationOptions.BoxMargin"/> (<see cref="SegmentationResult.BoxLimit"/>). Negative seeds work as in
+    /// <see cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, float, SegmentationResult)"/>.
+    /// </remarks>
+    /// <param name="features">Features of the image.</param>
+    /// <param name="positives">Pixels on the object, in original-image pixels (may be empty when there is a box).</param>
+    /// <param name="negatives">Pixels not on the object (may be empty).</param>
+    /// <param name="box">A rectangle around the object, or null.</param>
+    /// <param name="threshold">Similarity threshold in [-1, 1].</param>
+    /// <param name="into">The result to fill, made for features of this size.</param>
+    /// <exception cref="ArgumentException">Neither a positive seed nor a box, or <paramref name="into"/> was made for other features' size.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A seed or the box lies outside the image, or the threshold is not in [-1, 1].</exception>
+    public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
+        float threshold, SegmentationResult into)
+    {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(into);
         ValidateThreshold(threshold);
-        if (positives.IsEmpty) throw new ArgumentException("At least one positive seed is needed.", nameof(positives));
+        if (positives.IsEmpty && box is null) throw new ArgumentException("At least one positive seed or a box is needed.", nameof(positives));
         if (!into.Fits(features)) throw new ArgumentException("The result was created for features of another size or grid.", nameof(into));
         CheckGuide(into);
         foreach (PixelPoint seed in positives) features.PatchAt(seed); // validates every seed before any work
         foreach (PixelPoint seed in negatives) features.PatchAt(seed);
+        box?.ThrowIfOutside(features.ImageWidth, features.ImageHeight, nameof(box));
 
         Record(positives, into.SeedList);
         Record(negatives, into.NegativeSeedList);
-        ComputePatchSimilarity(features, positives, into);
+        into.SetBox(box, Options.BoxMargin);
+        if (box is PixelRect b) BoxPrototype(features, b, into.BoxVector);
+        ComputePatchSimilarity(features, positives, box is not null, into);
         if (!negatives.IsEmpty) ComputeMargin(features, negatives, into);
         into.Upsample(Options.SimilaritySigma, threshold);
         Refine(into, threshold);
         into.AutoRule = null;
+        into.FilterRegions(Options);
         into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }
 
@@ -106,32 +152,41 @@ public sealed partial class SimilaritySegmenter
     {
         ArgumentNullException.ThrowIfNull(result);
         ValidateThreshold(threshold);
-        if (result.Seeds.Count == 0) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
+        if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
         result.ApplyThreshold(threshold);
         result.AutoRule = null;
+        result.FilterRegions(Options);
         result.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }
 
-    private void ComputePatchSimilarity(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, SegmentationResult into)
+    /// <summary>s⁺ per patch: the seeds and the box prototype (in <see cref="SegmentationResult.BoxVector"/>) combined.</summary>
+    private void ComputePatchSimilarity(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, bool box, SegmentationResult into)
     {
-        Span<float> similarity = into.PatchSimilarityBuffer;
-        if (seeds.Length == 1 || Options.SeedCombine == SeedCombine.Mean)
+        int count = seeds.Length + (box ? 1 : 0);
+        if (count == 1 || Options.SeedCombine == SeedCombine.Mean)
         {
             // Mean over seeds of v·s equals v · mean(s): one pass over the features either way.
             Span<float> seedVector = into.Vector;
-            seedVector.Clear();
+            if (box) into.BoxVector.CopyTo(seedVector);
+            else seedVector.Clear();
             foreach (PixelPoint seed in seeds)
             {
                 var (row, col) = features.PatchAt(seed);
                 TensorPrimitives.Add(seedVector, features.GetPatch(row, col), seedVector);
             }
 
-            if (seeds.Length > 1) TensorPrimitives.Multiply(seedVector, 1f / seeds.Length, seedVector);
+            if (count > 1) TensorPrimitives.Multiply(seedVector, 1f / count, seedVector);
             into.ComputeSimilarity(features, max: false);
         }
         else
         {
-            similarity.Fill(float.NegativeInfinity);
+            into.PatchSimilarityBuffer.Fill(float.NegativeInfinity);
+            if (box)
+            {
+                into.BoxVector.CopyTo(into.Vector);
+                into.ComputeSimilarity(features, max: true);
+            }
+
             foreach (PixelPoint seed in seeds)
             {
                 var (row, col) = features.PatchAt(seed);
@@ -139,6 +194,37 @@ public sealed partial class SimilaritySegmenter
                 into.ComputeSimilarity(features, max: true);
             }
         }
+    }
+
+    /// <summary>The box prototype: the normalised mean of the vectors of the patches whose centres lie in the box.</summary>
+    private static void BoxPrototype(PatchFeatures features, PixelRect box, Span<float> prototype)
+    {
+        prototype.Clear();
+        PatchGrid grid = features.Grid;
+        double sx = (double)features.ImageWidth / features.WorkingWidth, sy = (double)features.ImageHeight / features.WorkingHeight;
+        int count = 0;
+        for (int row = 0; row < features.Rows; row++)
+        {
+            double cy = (row + 0.5) * features.PatchSize * sy;
+            if (cy < box.Y0 || cy >= box.Y1) continue;
+            for (int col = 0; col < features.Cols; col++)
+            {
+                double cx = (col + 0.5) * features.PatchSize * sx;
+                if (cx < box.X0 || cx >= box.X1) continue;
+                TensorPrimitives.Add(prototype, features.GetPatch(row, col), prototype);
+                count++;
+            }
+        }
+
+        if (count == 0)
+        {
+            // A box smaller than a patch: the patch under its centre stands for it.
+            var (row, col) = grid.PatchAt(box.Centre);
+            features.GetPatch(row, col).CopyTo(prototype);
+        }
+
+        float norm = TensorPrimitives.Norm(prototype);
+        if (norm > 0) TensorPrimitives.Divide(prototype, norm, prototype);
     }
 
     /// <summary>s⁻ = max over the negative seeds, then the margin s⁺ − s⁻ that the result upsamples as its gate.</summary>

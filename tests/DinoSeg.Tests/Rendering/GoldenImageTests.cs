@@ -39,6 +39,20 @@ public class GoldenImageTests
     }
 
     [Fact]
+    public void Overlay_SyntheticSceneWithNegativeAndBox_MatchesGolden()
+    {
+        // Arrange
+        SegmentationResult result = SyntheticScene.PromptResult();
+        using Image<Rgb24> photo = SyntheticScene.Photo();
+
+        // Act
+        using Image<Rgb24> overlay = Renderer.Overlay(photo, result);
+
+        // Assert
+        Golden.AssertMatches(overlay, "overlay-prompt.png");
+    }
+
+    [Fact]
     public void SimilarityHeatmap_SyntheticScene_MatchesGolden()
     {
         // Arrange

@@ -253,6 +253,39 @@ public class RendererTests
     }
 
     [Fact]
+    public void Overlay_NegativeSeedInCyan_AndBoxOutlinedInGold()
+    {
+        // Arrange
+        SegmentationResult result = SyntheticScene.PromptResult();
+        using Image<Rgb24> photo = SyntheticScene.Photo();
+        PixelPoint negative = SyntheticScene.Negative;
+        PixelRect box = SyntheticScene.Box;
+        int r = (int)Math.Round(SyntheticScene.SeedRadius(W, H));
+
+        // Act
+        using Image<Rgb24> overlay = Renderer.Overlay(photo, result);
+        using Image<Rgb24> bare = Renderer.Overlay(photo, result, OverlayStyle.Default with { DrawSeeds = false });
+
+        // Assert: the negative's ring and patch square are cyan, the box's four sides gold, the positive still red.
+        Assert.True(SyntheticScene.IsCyan(overlay[negative.X - r, negative.Y]));
+        Assert.True(SyntheticScene.IsCyan(overlay[negative.X, negative.Y + r]));
+        Assert.True(SyntheticScene.IsCyan(overlay[144, 32])); // top side of patch (1, 4)
+        Assert.True(SyntheticScene.IsGold(overlay[(box.X0 + box.X1) / 2, box.Y0]));
+        Assert.True(SyntheticScene.IsGold(overlay[(box.X0 + box.X1) / 2, box.Y1 - 1]));
+        Assert.True(SyntheticScene.IsGold(overlay[box.X0, 100]));
+        Assert.True(SyntheticScene.IsGold(overlay[box.X1 - 1, 100]));
+        Assert.False(SyntheticScene.IsGold(overlay[box.X1 + 3, 100]));
+        Assert.True(SyntheticScene.IsRed(overlay[SyntheticScene.Seed.X + r, SyntheticScene.Seed.Y]));
+        for (int y = 0; y < H; y++)
+        {
+            for (int x = 0; x < W; x++)
+            {
+                Assert.False(SyntheticScene.IsCyan(bare[x, y]) || SyntheticScene.IsGold(bare[x, y]), $"({x},{y}) is marked with DrawSeeds off");
+            }
+        }
+    }
+
+    [Fact]
     public void Overlay_DrawSeedsOff_LeavesNoRed()
     {
         // Arrange

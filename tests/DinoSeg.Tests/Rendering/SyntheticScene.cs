@@ -53,6 +53,20 @@ internal static class SyntheticScene
         return segmenter.Segment(Features(imageWidth, imageHeight), seed, threshold);
     }
 
+    /// <summary>In the right half: patch row 1, column 4, which covers x 128..160, y 32..64 of the image.</summary>
+    public static readonly PixelPoint Negative = new(150, 40);
+
+    /// <summary>A box over the lower left of the image.</summary>
+    public static readonly PixelRect Box = new(8, 56, 88, 120);
+
+    /// <summary>The scene segmented from <see cref="Seed"/>, <see cref="Negative"/> and <see cref="Box"/>.</summary>
+    public static SegmentationResult PromptResult(float threshold = Threshold) =>
+        new SimilaritySegmenter().Segment(Features(), [Seed], [Negative], Box, threshold);
+
+    public static bool IsCyan(Rgb24 p) => p.R <= 5 && p.G >= 250 && p.B >= 250;
+
+    public static bool IsGold(Rgb24 p) => p.R >= 250 && p.G is >= 210 and <= 220 && p.B <= 5;
+
     /// <summary>Smooth colour ramps with a darker disc, so every pixel differs from its neighbours and from the tint.</summary>
     public static Image<Rgb24> Photo(int width = Width, int height = Height)
     {

@@ -37,11 +37,9 @@ public sealed class NegativeSeedTests
     public void Segment_RandomFeatures_MaskIsThresholdAndCloserToPositivesThanNegatives(double sigma, float threshold, int seed)
     {
         // Arrange: the reference takes the two smoothed maps from separate positive-only segmentations.
+        const int width = 150, height = 110;
+        PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(seed, 7, 9, 12, width, height);
         var random = new Random(seed);
-        const int rows = 7, cols = 9, dim = 12, width = 150, height = 110;
-        var raw = new float[rows * cols * dim];
-        for (int i = 0; i < raw.Length; i++) raw[i] = (float)random.NextDouble() - 0.5f;
-        PatchFeatures f = PatchFeatures.FromVectors(raw, rows, cols, dim, 16, cols * 16, rows * 16, width, height, "random");
         PixelPoint[] positives = [new(random.Next(width), random.Next(height)), new(random.Next(width), random.Next(height))];
         PixelPoint[] negatives = [new(random.Next(width), random.Next(height)), new(random.Next(width), random.Next(height))];
         var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = sigma });
@@ -123,11 +121,12 @@ public sealed class NegativeSeedTests
         PixelPoint[] negatives = [new(90, 60), new(70, 5)];
         segmenter.Segment(f, positives, negatives, 0.5f, result); // builds the cached weights and buffers
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        segmenter.Segment(f, positives, negatives, 0.4f, result);
-        segmenter.Segment(f, negatives, positives, 0.1f, result);
-        segmenter.Rethreshold(result, 0.7f);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = SimilaritySegmenterTests.AllocatedBy(() =>
+        {
+            segmenter.Segment(f, positives, negatives, 0.4f, result);
+            segmenter.Segment(f, negatives, positives, 0.1f, result);
+            segmenter.Rethreshold(result, 0.7f);
+        });
 
         Assert.Equal(0, allocated);
     }

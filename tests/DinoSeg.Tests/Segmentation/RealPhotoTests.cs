@@ -52,6 +52,25 @@ public sealed class RealPhotoTests : IClassFixture<RealPhotoTests.Segmenter>
         Assert.True(with.SelectedPixels < without.SelectedPixels);
     }
 
+    [Fact]
+    public void Segment_BoxAroundTheCrema_SelectsTheCremaAndNothingBeyondTheMargin()
+    {
+        var box = new PixelRect(205, 95, 370, 195);
+        PatchFeatures features = _dino.Extract(TestPaths.Image("coffee.png"));
+
+        SegmentationResult r = _dino.Segmenter.Segment(features, box, _dino.DefaultThreshold);
+
+        AssertSelected(r, (290, 150), (250, 130), (330, 165));
+        PixelRect limit = r.BoxLimit!.Value;
+        Assert.Equal(new PixelRect(188, 85, 387, 205), limit);
+        for (int i = 0; i < r.Mask.Length; i++)
+        {
+            if (r.Mask[i] != 0) Assert.True(limit.Contains(new PixelPoint(i % r.Width, i / r.Width)), $"({i % r.Width},{i / r.Width}) is selected");
+        }
+
+        Assert.InRange(r.SelectedPixels, box.Width * box.Height / 4, limit.Width * limit.Height);
+    }
+
     private static void AssertSelected(SegmentationResult r, params (int X, int Y)[] points)
     {
         foreach (var (x, y) in points) Assert.True(r.Mask[y * r.Width + x] == 255, $"({x},{y}) should be selected; similarity {r.Similarity[y * r.Width + x]:F3}, threshold {r.Threshold}");

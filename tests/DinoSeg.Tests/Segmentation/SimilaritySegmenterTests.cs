@@ -18,6 +18,23 @@ public sealed class SimilaritySegmenterTests
         return PatchFeatures.FromVectors(raw, rows, cols, dim, 16, 96, 64, 96, 64, "test");
     }
 
+    /// <summary>Uniform random vectors (seeded) on a rows x cols grid of 16-px patches over a width x height image.</summary>
+    internal static PatchFeatures RandomFeatures(int seed, int rows, int cols, int dim, int width, int height)
+    {
+        var random = new Random(seed);
+        var raw = new float[rows * cols * dim];
+        for (int i = 0; i < raw.Length; i++) raw[i] = (float)random.NextDouble() - 0.5f;
+        return PatchFeatures.FromVectors(raw, rows, cols, dim, 16, cols * 16, rows * 16, width, height, "random");
+    }
+
+    /// <summary>Bytes <paramref name="clicks"/> allocates on this thread (warm it up first).</summary>
+    internal static long AllocatedBy(Action clicks)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        clicks();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
     [Fact]
     public void Segment_SeedInLeftHalf_SelectsTheLeftHalf()
     {

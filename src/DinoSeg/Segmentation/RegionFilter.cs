@@ -1,0 +1,152 @@
+namespace DinoSeg;
+
+/// <summary>
+/// The region options applied to a thresholded mask: labels its 8-connected regions (a pixel touches the 8 around it,
+/// diagonals included, so a one-pixel diagonal line is one region), then clears the regions that hold no positive seed
+/// and/or are smaller than an area. Regions holding a positive seed or overlapping the box prompt are always kept.
+/// </summary>
+/// <remarks>
+/// Labels horizontal runs rather than pixels: each row's runs are found with vectorised byte searches, joined to the
+/// touching runs of the row above in a union-find whose roots are always the lowest run index (so one forward pass
+/// flattens it). Its buffers grow to the most runs seen and are then reused: no allocation per click after warm-up.
+/// </remarks>
+internal sealed class RegionFilter
+{
+    private int[] _start = new int[256], _end = new int[256], _parent = new int[256], _area = new int[256];
+    private bool[] _keep = new bool[256];
+    private int[] _rowFirst = [];
+
+    /// <summary>Clears the regions the options drop; returns how many pixels it cleared.</summary>
+    /// <param name="mask">Row-major mask, 0 = off, anything else = on; cleared pixels become 0.</param>
+    /// <param name="width">Row length.</param>
+    /// <param name="height">Rows.</param>
+    /// <param name="seeds">Positive seeds: the regions holding one are kept.</param>
+    /// <param name="box">The box prompt, if any: the regions overlapping it are kept.</param>
+    /// <param name="seedRegionsOnly">Drop every region that is not kept by a seed or the box.</param>
+    /// <param name="minArea">Drop other regions of fewer pixels than this.</param>
+    public int Apply(Span<byte> mask, int width, int height, List<PixelPoint> seeds, PixelRect? box, bool seedRegionsOnly, int minArea)
+    {
+        int runs = Label(mask, width, height);
+        _area.AsSpan(0, runs).Clear();
+        _keep.AsSpan(0, runs).Clear();
+        for (int i = 0; i < runs; i++)
+        {
+            // Roots are the lowest index of their tree, so every parent before i already points at its root.
+            int root = _parent[_parent[i]];
+            _parent[i] = root;
+            _area[root] += _end[i] - _start[i];
+        }
+
+        foreach (PixelPoint seed in seeds)
+        {
+            int run = RunAt(seed.X, seed.Y);
+            if (run >= 0) _keep[_parent[run]] = true;
+        }
+
+        if (box is PixelRect b)
+        {
+            for (int y = b.Y0; y < b.Y1; y++)
+            {
+                for (int i = _rowFirst[y]; i < _rowFirst[y + 1]; i++)
+                {
+                    if (_start[i] < b.X1 && _end[i] > b.X0) _keep[_parent[i]] = true;
+                }
+            }
+        }
+
+        int cleared = 0;
+        for (int y = 0; y < height; y++)
+        {
+            for (int i = _rowFirst[y]; i < _rowFirst[y + 1]; i++)
+            {
+                int root = _parent[i];
+                if (_keep[root] || (!seedRegionsOnly && _area[root] >= minArea)) continue;
+                mask.Slice(y * width + _start[i], _end[i] - _start[i]).Clear();
+                cleared += _end[i] - _start[i];
+            }
+        }
+
+        return cleared;
+    }
+
+    /// <summary>Finds the runs of every row and unions those that touch (8-connected); returns the run count.</summary>
+    private int Label(ReadOnlySpan<byte> mask, int width, int height)
+    {
+        if (_rowFirst.Length < height + 1) _rowFirst = new int[height + 1];
+        int count = 0;
+        for (int y = 0; y < height; y++)
+        {
+            _rowFirst[y] = count;
+            ReadOnlySpan<byte> row = mask.Slice(y * width, width);
+            int x = 0;
+            while (x < width)
+            {
+                int on = row[x..].IndexOfAnyExcept((byte)0);
+                if (on < 0) break;
+                int start = x + on;
+                int off = row[start..].IndexOf((byte)0);
+                int end = off < 0 ? width : start + off;
+                if (count == _start.Length) Grow();
+                (_start[count], _end[count], _parent[count]) = (start, end, count);
+                count++;
+                x = end;
+            }
+
+            if (y == 0) continue;
+            // Runs [ps, pe) above and [s, e) here touch, diagonals included, when ps ≤ e and pe ≥ s.
+            int above = _rowFirst[y - 1], aboveEnd = _rowFirst[y];
+            for (int c = aboveEnd; c < count; c++)
+            {
+                while (above < aboveEnd && _end[above] < _start[c]) above++;
+                for (int q = above; q < aboveEnd && _start[q] <= _end[c]; q++) Union(q, c);
+            }
+        }
+
+        _rowFirst[height] = count;
+        return count;
+    }
+
+    /// <summary>The run that holds pixel (x, y), or -1 when that pixel is off.</summary>
+    private int RunAt(int x, int y)
+    {
+        int lo = _rowFirst[y], hi = _rowFirst[y + 1] - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (_end[mid] <= x) lo = mid + 1;
+            else if (_start[mid] > x) hi = mid - 1;
+            else return mid;
+        }
+
+        return -1;
+    }
+
+    private void Union(int a, int b)
+    {
+        a = Find(a);
+        b = Find(b);
+        if (a < b) _parent[b] = a;
+        else if (b < a) _parent[a] = b;
+    }
+
+    private int Find(int i)
+    {
+        while (_parent[i] != i)
+        {
+            _parent[i] = _parent[_parent[i]]; // path halving keeps parent ≤ index
+            i = _parent[i];
+        }
+
+        return i;
+    }
+
+    private void Grow()
+    {
+        int size = _start.Length * 2;
+        Array.Resize(ref _start, size);
+        Array.Resize(ref _end, size);
+        Array.Resize(ref _parent, size);
+        Array.Resize(ref _area, size);
+        Array.Resize(ref _keep, size);
+    }
+}
