@@ -50,15 +50,7 @@ internal static class EvalCommand
                 case "--scales": scalesText = Once(scalesText, arg, Value(args, ref i)); break;
                 case "--backbone": backbone = Once(backbone, arg, Value(args, ref i)); break;
                 case "--model": model = Once(model, arg, Value(args, ref i)); break;
-                case "--device":
-                    device = Value(args, ref i) switch
-                    {
-                        "auto" => ExecutionDevice.Auto,
-                        "cpu" => ExecutionDevice.Cpu,
-                        "cuda" => ExecutionDevice.Cuda,
-                        var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
-                    };
-                    break;
+                case "--device": device = SegmentArguments.ParseDevice(Value(args, ref i)); break;
                 case "--max-clicks": maxClicks = Once(maxClicks, arg, ParseInt(arg, Value(args, ref i), 1, 100)); break;
                 case "--json": json = true; break;
                 default:

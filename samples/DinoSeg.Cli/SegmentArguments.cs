@@ -147,13 +147,7 @@ internal sealed record SegmentArguments
                 case "--device":
                     if (deviceSet) throw new UsageException("--device given twice");
                     deviceSet = true;
-                    device = Value(args, ref i) switch
-                    {
-                        "auto" => ExecutionDevice.Auto,
-                        "cpu" => ExecutionDevice.Cpu,
-                        "cuda" => ExecutionDevice.Cuda,
-                        var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
-                    };
+                    device = ParseDevice(Value(args, ref i));
                     break;
                 case "--out":
                     output = Once(output, arg, Value(args, ref i));
@@ -231,6 +225,15 @@ internal sealed record SegmentArguments
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int a)) return a;
         throw new UsageException($"--min-area expects a whole number of pixels (0 or more), not '{text}'");
     }
+
+    /// <summary>A --device value, as <c>segment</c> and <c>eval</c> take it.</summary>
+    internal static ExecutionDevice ParseDevice(string text) => text switch
+    {
+        "auto" => ExecutionDevice.Auto,
+        "cpu" => ExecutionDevice.Cpu,
+        "cuda" => ExecutionDevice.Cuda,
+        var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
+    };
 
     /// <summary>A fixed threshold in [-1, 1], as <c>segment</c> and <c>eval</c> take it.</summary>
     internal static float ParseThresholdValue(string text)
