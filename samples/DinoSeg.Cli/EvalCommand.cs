@@ -22,7 +22,7 @@ internal static class EvalCommand
           --rule R            rule for auto: otsu (default), patch-otsu, seed-median
           --sigma PX          Gaussian σ on the similarity map before the threshold (default 4)
           --refine M          none (default) or guided (guided filter with the image as guide)
-          --refine-radius PX  guided-filter radius (default 8); --refine-eps E: its ε (default 0.01)
+          --refine-radius PX  guided-filter radius (default 16); --refine-eps E: its ε (default 0.001)
           --scales S1,S2      extract at several long sides and fuse (e.g. 512,768); default: one scale
           --backbone, --model, --device   as for dinoseg segment
           --max-clicks N      click budget per image (default 20)

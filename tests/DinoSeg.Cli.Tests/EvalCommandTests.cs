@@ -49,7 +49,7 @@ public sealed class EvalCommandTests : IDisposable
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Contains("threshold 0.1", r.StdOut);
-        Assert.Contains("refine guided r8", r.StdOut);
+        Assert.Contains("refine guided r16", r.StdOut);
         Assert.Contains("coins", r.StdOut);
         Assert.Contains("gravel-square-on-grass", r.StdOut);
         Assert.Contains("mean", r.StdOut);
