@@ -11,6 +11,7 @@ const string Usage = """
       features  extract an image's patch features once and save them to a file (segment --features reuses it)
       propagate segment the first frame of a folder from seeds, then carry the mask from frame to frame
       batch     segment a folder of images with seeds from a CSV/JSON file: pipelined, resumable, shardable
+      eval      score one-click IoU and NoC@85/90 over a folder of image + mask pairs
 
     'dinoseg <command> --help' shows a command's options.
     """;
@@ -42,8 +43,14 @@ try
             }
 
             return BenchCommand.Run(rest, Console.Out);
-        case "features" or "propagate" or "batch" when ModelArguments.WantsHelp(rest):
-            Console.WriteLine(args[0] switch { "features" => FeaturesCommand.Usage, "propagate" => PropagateCommand.Usage, _ => BatchCommand.Usage });
+        case "features" or "propagate" or "batch" or "eval" when ModelArguments.WantsHelp(rest):
+            Console.WriteLine(args[0] switch
+            {
+                "features" => FeaturesCommand.Usage,
+                "propagate" => PropagateCommand.Usage,
+                "batch" => BatchCommand.Usage,
+                _ => EvalCommand.Usage,
+            });
             return ExitCodes.Ok;
         case "features":
             return FeaturesCommand.Run(rest, Console.Out);
@@ -51,8 +58,10 @@ try
             return PropagateCommand.Run(rest, Console.Out);
         case "batch":
             return BatchCommand.Run(rest, Console.Out, Console.Error);
+        case "eval":
+            return EvalCommand.Run(rest, Console.Out);
         default:
-            throw new UsageException($"unknown command '{args[0]}' (commands: segment, bench, features, propagate, batch)");
+            throw new UsageException($"unknown command '{args[0]}' (commands: segment, bench, features, propagate, batch, eval)");
     }
 }
 catch (Exception e) when (Environment.GetEnvironmentVariable("DINOSEG_DEBUG") != "1")

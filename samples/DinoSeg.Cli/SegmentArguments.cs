@@ -21,6 +21,13 @@ internal sealed record SegmentArguments
 
     public float? Threshold { get; init; }
 
+    /// <summary>--threshold auto: the rule picks the threshold per click.</summary>
+    public bool AutoThreshold { get; init; }
+
+    public ThresholdRule Rule { get; init; } = ThresholdRule.Otsu;
+
+    public bool Refine { get; init; }
+
     public double? Sigma { get; init; }
 
     public string Backbone { get; init; } = "default";
@@ -39,7 +46,7 @@ internal sealed record SegmentArguments
     public const string Usage = """
         usage: dinoseg segment IMAGE (--seed X,Y [--seed X,Y ...] | --box X0,Y0,X1,Y1) [--negative X,Y ...]
                        [--box-margin F] [--keep-seed-regions] [--min-area PX] [--threshold T|auto]
-                       [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
+                       [--rule otsu|patch-otsu|seed-median] [--refine none|guided] [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
                        --out DIR [--json]
 
         Segments IMAGE from the prompt (seed pixels, negative seeds, a box) and writes mask.png, soft-mask.png,
@@ -54,8 +61,11 @@ internal sealed record SegmentArguments
           --box-margin F      that margin, as a fraction of the box's width and height (default 0.1)
           --keep-seed-regions keep only the connected regions (8-connected) that hold a seed or overlap the box
           --min-area PX       remove regions smaller than PX pixels (regions holding a seed or overlapping the box stay)
-          --threshold T       similarity threshold in [-1, 1]; default: the backbone's (0.2 for the embedded one).
-                              'auto' is not supported yet
+          --threshold T|auto  similarity threshold in [-1, 1], or auto (the default): chosen per click from the
+                              similarity map by --rule (measured on the evaluation set: see docs/quality.md)
+          --rule R            rule for auto: otsu (default), patch-otsu, seed-median
+          --refine M          none (default) or guided: guided filter with the image as guide, so mask edges follow
+                              image edges instead of the 16-px patch grid
           --sigma PX          Gaussian σ in image pixels applied to the similarity map before the threshold (default 4)
           --backbone NAME     default (embedded ResNet18, no download), dinov3 or dinov2 (need --model)
           --model PATH.onnx   exported backbone (see docs/models.md)
@@ -76,7 +86,7 @@ internal sealed record SegmentArguments
     /// <exception cref="UsageException">Anything missing, unknown, repeated or malformed.</exception>
     public static SegmentArguments Parse(IReadOnlyList<string> args)
     {
-        string? image = null, model = null, output = null, backbone = null, features = null;
+        string? image = null, model = null, output = null, backbone = null, features = null, rule = null, refine = null;
         var seeds = new List<PixelPoint>();
         var negatives = new List<PixelPoint>();
         PixelRect? box = null;
@@ -86,7 +96,7 @@ internal sealed record SegmentArguments
         float? threshold = null;
         double? sigma = null;
         var device = ExecutionDevice.Auto;
-        bool json = false, deviceSet = false;
+        bool json = false, deviceSet = false, auto = false;
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -111,7 +121,20 @@ internal sealed record SegmentArguments
                     minArea = Once(minArea, arg, ParseArea(Value(args, ref i)));
                     break;
                 case "--threshold":
-                    threshold = Once(threshold, arg, ParseThreshold(Value(args, ref i)));
+                    if (threshold is not null || auto) throw new UsageException("--threshold given twice");
+                    string t = Value(args, ref i);
+                    if (t == "auto") auto = true;
+                    else threshold = ParseThresholdValue(t);
+                    break;
+                case "--rule":
+                    rule = Once(rule, arg, Value(args, ref i));
+                    break;
+                case "--refine":
+                    refine = Once(refine, arg, Value(args, ref i) switch
+                    {
+                        var m when m is "none" or "guided" => m,
+                        var other => throw new UsageException($"--refine must be none or guided, not '{other}'"),
+                    });
                     break;
                 case "--sigma":
                     sigma = Once(sigma, arg, ParseSigma(arg, Value(args, ref i)));
@@ -129,13 +152,7 @@ internal sealed record SegmentArguments
                 case "--device":
                     if (deviceSet) throw new UsageException("--device given twice");
                     deviceSet = true;
-                    device = Value(args, ref i) switch
-                    {
-                        "auto" => ExecutionDevice.Auto,
-                        "cpu" => ExecutionDevice.Cpu,
-                        "cuda" => ExecutionDevice.Cuda,
-                        var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
-                    };
+                    device = ParseDevice(Value(args, ref i));
                     break;
                 case "--out":
                     output = Once(output, arg, Value(args, ref i));
@@ -157,13 +174,15 @@ internal sealed record SegmentArguments
         if (seeds.Count == 0 && box is null) throw new UsageException("missing --seed X,Y (or --box X0,Y0,X1,Y1): what to segment");
         if (boxMargin is not null && box is null) throw new UsageException("--box-margin needs --box");
         if (output is null) throw new UsageException("missing --out DIR: where to write the PNGs");
+        if (rule is not null && threshold is not null) throw new UsageException("--rule only applies with --threshold auto");
         backbone ??= "default";
         if (backbone == "default" && model is not null) throw new UsageException("--model needs --backbone dinov3 or dinov2 (the default backbone is embedded)");
         if (backbone != "default" && model is null && features is null) throw new UsageException($"--backbone {backbone} needs --model PATH.onnx (export it with tools/export, see docs/models.md)");
         return new SegmentArguments
         {
             ImagePath = image, Seeds = seeds, Negatives = negatives, Box = box, BoxMargin = boxMargin, KeepSeedRegions = keepSeedRegions,
-            MinArea = minArea ?? 0, Threshold = threshold, Sigma = sigma, Backbone = backbone,
+            MinArea = minArea ?? 0, Threshold = threshold, AutoThreshold = auto, Rule = EvalCommand.ParseRule(rule), Refine = refine == "guided",
+            Sigma = sigma, Backbone = backbone,
             ModelPath = model, Device = device, OutputDirectory = output, Json = json,
             FeaturesPath = features,
         };
@@ -216,9 +235,18 @@ internal sealed record SegmentArguments
         throw new UsageException($"--min-area expects a whole number of pixels (0 or more), not '{text}'");
     }
 
-    private static float ParseThreshold(string text)
+    /// <summary>A --device value, as <c>segment</c> and <c>eval</c> take it.</summary>
+    internal static ExecutionDevice ParseDevice(string text) => text switch
     {
-        if (text == "auto") throw new UsageException("--threshold auto is not supported yet; give a number in [-1, 1]");
+        "auto" => ExecutionDevice.Auto,
+        "cpu" => ExecutionDevice.Cpu,
+        "cuda" => ExecutionDevice.Cuda,
+        var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
+    };
+
+    /// <summary>A fixed threshold in [-1, 1], as <c>segment</c> and <c>eval</c> take it.</summary>
+    internal static float ParseThresholdValue(string text)
+    {
         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float t) && t >= -1 && t <= 1) return t;
         throw new UsageException($"--threshold must be a number in [-1, 1], not '{text}'");
     }

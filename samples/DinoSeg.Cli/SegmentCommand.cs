@@ -39,8 +39,12 @@ internal static class SegmentCommand
         };
         if (args.Sigma is { } sigma) options = options with { SimilaritySigma = sigma };
         if (args.BoxMargin is { } margin) options = options with { BoxMargin = margin };
-        float threshold = args.Threshold ?? ModelArguments.DefaultThresholdFor(features.Backbone);
-        SegmentationResult result = new SimilaritySegmenter(options).Segment(features, [.. args.Seeds], [.. args.Negatives], args.Box, threshold);
+        if (args.Refine) options = options with { Refinement = Refinement.GuidedFilter };
+        var segmenter = new SimilaritySegmenter(options);
+        var result = new SegmentationResult(features) { Guide = args.Refine ? RefinementGuide.FromImage(image) : null };
+        // No --threshold means auto: on the evaluation set it beats every backbone default (docs/quality.md).
+        if (args.Threshold is { } fixedThreshold) segmenter.Segment(features, [.. args.Seeds], [.. args.Negatives], args.Box, fixedThreshold, result);
+        else segmenter.SegmentAuto(features, [.. args.Seeds], [.. args.Negatives], args.Box, args.Rule, result);
         double segmentMs = Lap(clock);
 
         IReadOnlyList<string> written = ViewWriter.SaveAll(image, result, args.OutputDirectory);
@@ -66,6 +70,8 @@ internal static class SegmentCommand
                 keepSeedRegions = options.KeepSeedRegionsOnly,
                 minRegionArea = options.MinRegionArea,
                 threshold = result.Threshold,
+                thresholdRule = result.AutoRule is { } rule ? EvalCommand.RuleName(rule) : null,
+                refinement = args.Refine ? "guided" : "none",
                 similaritySigma = options.SimilaritySigma,
                 featherSigma = options.FeatherSigma,
                 maskAreaFraction = Math.Round(result.AreaFraction, 6),
@@ -78,7 +84,8 @@ internal static class SegmentCommand
         {
             stdout.WriteLine($"{args.ImagePath}: {image.Width}x{image.Height}, grid {features.Rows}x{features.Cols}, {features.Backbone} on {device}");
             stdout.WriteLine($"prompt: {Describe(args)}");
-            stdout.WriteLine($"threshold {result.Threshold:0.###}: {result.AreaFraction:P1} of the image selected");
+            string how = result.AutoRule is { } r ? $" (auto, {EvalCommand.RuleName(r)})" : "";
+            stdout.WriteLine($"threshold {result.Threshold:0.###}{how}: {result.AreaFraction:P1} of the image selected");
             stdout.WriteLine($"timings: decode {decodeMs:0} ms, extract {extractMs:0} ms, segment {segmentMs:0.0} ms");
             stdout.WriteLine($"wrote {string.Join(", ", written.Select(Path.GetFileName))} to {args.OutputDirectory}");
         }

@@ -126,6 +126,8 @@ internal static class Api
             response.Headers["X-DinoSeg-Seeds"] = JsonSerializer.Serialize(SeedsOf(result.Seeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Negatives"] = JsonSerializer.Serialize(SeedsOf(result.NegativeSeeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Box"] = JsonSerializer.Serialize(Corners(result.Box), Json);
+            // What the page's "auto" button applies: the library's default rule on this click's map (one histogram).
+            response.Headers["X-DinoSeg-Auto-Threshold"] = AutoThreshold.Compute(ThresholdRule.Otsu, result).ToString("R", CultureInfo.InvariantCulture);
             // Written while the gate is held: the next click of this session must not overwrite the map mid-send.
             await response.Body.WriteAsync(body, context.RequestAborted);
             return true;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -195,6 +196,24 @@ public sealed class ApiTests(WebFixture web)
         using HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/threshold", new { session = "never-clicked", threshold = 0.3 });
 
         await AssertErrorAsync(response, HttpStatusCode.Conflict, "no click");
+    }
+
+    [Fact]
+    public async Task SimilarityMap_ReportsTheLibrarysOtsuThresholdForTheAutoButton()
+    {
+        string id = await OpenSampleAsync("chelsea.png");
+        using HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map",
+            new { session = "api-auto", seeds = new[] { new[] { 172, 115 } }, threshold = 0.2 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        float reported = float.Parse(response.Headers.GetValues("X-DinoSeg-Auto-Threshold").Single(), CultureInfo.InvariantCulture);
+
+        using var dino = DinoSegmenter.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
+        var segmenter = new SimilaritySegmenter();
+        PatchFeatures features = dino.Extract(Path.Combine(AppContext.BaseDirectory, "Images", "chelsea.png"));
+        var result = new SegmentationResult(features);
+        segmenter.SegmentAuto(features, [new PixelPoint(172, 115)], [], ThresholdRule.Otsu, result);
+        Assert.Equal(result.Threshold, reported);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -70,6 +71,26 @@ public sealed class BrowserTests(WebFixture web)
         }
 
         Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task AutoButton_SetsTheSliderToTheServersOtsuThreshold_AndTheMaskFollows()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+        Assert.True(await page.Locator("#auto-threshold").IsDisabledAsync());
+        IResponse reply = await page.RunAndWaitForResponseAsync(() => driver.ClickAsync(172, 115), r => r.Url.EndsWith("/similarity-map", StringComparison.Ordinal));
+        double auto = double.Parse(await reply.HeaderValueAsync("x-dinoseg-auto-threshold") ?? "", CultureInfo.InvariantCulture);
+
+        int before = await driver.MaskVersionAsync();
+        await page.Locator("#auto-threshold").ClickAsync();
+        await driver.WaitMaskAfterAsync(before);
+
+        Assert.Equal(Math.Round(auto, 2), await driver.ThresholdAsync(), 6);
+        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
+        Assert.Equal(255, await driver.MaskAtAsync(318, 137)); // the other eye
         await page.Context.CloseAsync();
     }
 

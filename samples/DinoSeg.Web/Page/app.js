@@ -15,7 +15,7 @@
 (() => {
   const $ = id => document.getElementById(id);
   const ui = {
-    sample: $('sample'), file: $('file'), threshold: $('threshold'), thresholdValue: $('threshold-value'), clear: $('clear'),
+    sample: $('sample'), file: $('file'), threshold: $('threshold'), thresholdValue: $('threshold-value'), autoThreshold: $('auto-threshold'), clear: $('clear'),
     status: $('status'), area: $('area'), timing: $('timing'), notice: $('notice'), error: $('error'),
     busy: $('busy'), busyText: $('busy-text'), negativeNote: $('negative-note'), dragBox: $('drag-box'),
     negativeMode: $('negative-mode'), keepRegions: $('keep-regions'), minArea: $('min-area'),
@@ -92,6 +92,7 @@
       if (file) openImage({ file });
     });
     ui.threshold.addEventListener('input', onSlider);
+    ui.autoThreshold.addEventListener('click', onAutoThreshold);
     ui.clear.addEventListener('click', () => { clearPrompt(); resetViews(); });
     // Region options re-filter the current map in the page, like a slider move; the next click sends them too.
     const onRegionOptions = () => { if (state.levels) applyThreshold(); };
@@ -227,6 +228,7 @@
     for (const canvas of [ui.heatmap, ui.mask, ui.overlay, ui.cutout]) canvas.parentElement.setAttribute('data-empty', 'Click the image');
     ui.threshold.disabled = false;
     ui.clear.disabled = true;
+    ui.autoThreshold.disabled = true;
     setArea(null);
     updateDownloads();
   }
@@ -343,6 +345,8 @@
       state.marks = reply.seeds;
       state.negativeMarks = reply.negatives;
       state.boxMark = reply.box;
+      state.autoThreshold = reply.autoThreshold;
+      ui.autoThreshold.disabled = !Number.isFinite(reply.autoThreshold);
 
       drawHeatmap();
       drawImageView();
@@ -370,6 +374,7 @@
       negatives: JSON.parse(response.headers.get('X-DinoSeg-Negatives')),
       box: JSON.parse(response.headers.get('X-DinoSeg-Box')),
       selectedPixels: Number(response.headers.get('X-DinoSeg-Selected-Pixels')),
+      autoThreshold: Number(response.headers.get('X-DinoSeg-Auto-Threshold')),
       server: response.headers.get('Server-Timing'),
     };
   }
@@ -392,6 +397,14 @@
   function onSlider(event) {
     setSlider(Math.round((Number(ui.threshold.value) + 1) * 100));
     if (!state.levels) return;
+    applyThreshold();
+    record('slider', event.timeStamp);
+  }
+
+  /** The "auto" button: the slider jumps to the threshold the server's rule chose for the last click. */
+  function onAutoThreshold(event) {
+    if (!state.levels || !Number.isFinite(state.autoThreshold)) return;
+    setSlider(indexOf(state.autoThreshold));
     applyThreshold();
     record('slider', event.timeStamp);
   }

@@ -114,6 +114,9 @@ public sealed partial class SegmentationResult
     /// <summary>Threshold that produced <see cref="Mask"/>.</summary>
     public float Threshold { get; private set; }
 
+    /// <summary>The rule that chose <see cref="Threshold"/> (see <c>SimilaritySegmenter.SegmentAuto</c>), or null when the caller gave it.</summary>
+    public ThresholdRule? AutoRule { get; internal set; }
+
     /// <summary>Pixels selected by <see cref="Mask"/> (after the region options).</summary>
     public int SelectedPixels => _selected;
 

@@ -13,7 +13,7 @@ namespace DinoSeg;
 /// its own <see cref="SegmentationResult"/>. Reusing a result makes a click allocation-free. Large images are split over
 /// the machine's cores.
 /// </remarks>
-public sealed class SimilaritySegmenter
+public sealed partial class SimilaritySegmenter
 {
     /// <summary>Creates a segmenter with the given options (defaults when null).</summary>
     public SimilaritySegmenter(SegmentationOptions? options = null)
@@ -125,6 +125,7 @@ public sealed class SimilaritySegmenter
         ValidateThreshold(threshold);
         if (positives.IsEmpty && box is null) throw new ArgumentException("At least one positive seed or a box is needed.", nameof(positives));
         if (!into.Fits(features)) throw new ArgumentException("The result was created for features of another size or grid.", nameof(into));
+        CheckGuide(into);
         foreach (PixelPoint seed in positives) features.PatchAt(seed); // validates every seed before any work
         foreach (PixelPoint seed in negatives) features.PatchAt(seed);
         box?.ThrowIfOutside(features.ImageWidth, features.ImageHeight, nameof(box));
@@ -136,6 +137,8 @@ public sealed class SimilaritySegmenter
         ComputePatchSimilarity(features, positives, box is not null, into);
         if (!negatives.IsEmpty) ComputeMargin(features, negatives, into);
         into.Upsample(Options.SimilaritySigma, threshold);
+        Refine(into, threshold);
+        into.AutoRule = null;
         into.FilterRegions(Options);
         into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }
@@ -151,6 +154,7 @@ public sealed class SimilaritySegmenter
         ValidateThreshold(threshold);
         if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
         result.ApplyThreshold(threshold);
+        result.AutoRule = null;
         result.FilterRegions(Options);
         result.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Text.Json;
+using DinoSeg.Evaluation;
+
+namespace DinoSeg.Cli;
+
+/// <summary><c>dinoseg eval</c>: one-click IoU and NoC@85/90 (RITM protocol) over a folder of image + mask pairs.</summary>
+internal static class EvalCommand
+{
+    public const string Usage = """
+        usage: dinoseg eval DIR [--threshold T|auto] [--rule otsu|patch-otsu|seed-median] [--sigma PX]
+                       [--refine none|guided] [--refine-radius PX] [--refine-eps E] [--scales S1,S2,...]
+                       [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
+                       [--max-clicks N] [--json]
+
+        Scores the segmenter on every NAME.png|jpg + NAME.mask.png pair in DIR (e.g. samples/evalset): the first click
+        at the object's deepest interior point, each next click at the deepest point of the largest error region
+        (positive on a missed part, negative on a false one), up to --max-clicks (20). Prints per-image one-click IoU,
+        NoC@85 and NoC@90, then the means. See docs/quality.md.
+
+          --threshold T|auto  fixed similarity threshold in [-1, 1], or auto (default: the backbone's threshold)
+          --rule R            rule for auto: otsu (default), patch-otsu, seed-median
+          --sigma PX          Gaussian σ on the similarity map before the threshold (default 4)
+          --refine M          none (default) or guided (guided filter with the image as guide)
+          --refine-radius PX  guided-filter radius (default 16); --refine-eps E: its ε (default 0.001)
+          --scales S1,S2      extract at several long sides and fuse (e.g. 512,768); default: one scale
+          --backbone, --model, --device   as for dinoseg segment
+          --max-clicks N      click budget per image (default 20)
+          --json              print one JSON object with the settings, per-image scores and means
+        """;
+
+    public static int Run(IReadOnlyList<string> args, TextWriter stdout)
+    {
+        string? dir = null, backbone = null, model = null, rule = null, refine = null, thresholdText = null, scalesText = null;
+        double? sigma = null, eps = null;
+        int? radius = null, maxClicks = null;
+        var device = ExecutionDevice.Auto;
+        bool json = false;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            switch (arg)
+            {
+                case "--threshold": thresholdText = Once(thresholdText, arg, Value(args, ref i)); break;
+                case "--rule": rule = Once(rule, arg, Value(args, ref i)); break;
+                case "--sigma": sigma = Once(sigma, arg, SegmentArguments.ParseSigma(arg, Value(args, ref i))); break;
+                case "--refine": refine = Once(refine, arg, Value(args, ref i)); break;
+                case "--refine-radius": radius = Once(radius, arg, ParseInt(arg, Value(args, ref i), 1, 256)); break;
+                case "--refine-eps": eps = Once(eps, arg, ParseDouble(arg, Value(args, ref i), 1e-6, 1)); break;
+                case "--scales": scalesText = Once(scalesText, arg, Value(args, ref i)); break;
+                case "--backbone": backbone = Once(backbone, arg, Value(args, ref i)); break;
+                case "--model": model = Once(model, arg, Value(args, ref i)); break;
+                case "--device": device = SegmentArguments.ParseDevice(Value(args, ref i)); break;
+                case "--max-clicks": maxClicks = Once(maxClicks, arg, ParseInt(arg, Value(args, ref i), 1, 100)); break;
+                case "--json": json = true; break;
+                default:
+                    if (arg.StartsWith('-') && arg.Length > 1) throw new UsageException($"unknown option '{arg}' (see dinoseg eval --help)");
+                    dir = dir is null ? arg : throw new UsageException($"one DIR expected, found '{dir}' and '{arg}'");
+                    break;
+            }
+        }
+
+        if (dir is null) throw new UsageException("missing DIR: a folder of NAME.png + NAME.mask.png pairs (see dinoseg eval --help)");
+        backbone ??= "default";
+        if (backbone is not ("default" or "dinov3" or "dinov2")) throw new UsageException($"--backbone must be default, dinov3 or dinov2, not '{backbone}'");
+        if (backbone == "default" && model is not null) throw new UsageException("--model needs --backbone dinov3 or dinov2 (the default backbone is embedded)");
+        if (backbone != "default" && model is null) throw new UsageException($"--backbone {backbone} needs --model PATH.onnx (see docs/models.md)");
+        ThresholdRule thresholdRule = ParseRule(rule);
+        if (rule is not null && thresholdText != "auto") throw new UsageException("--rule only applies with --threshold auto");
+        Refinement refinement = refine switch
+        {
+            null or "none" => Refinement.None,
+            "guided" => Refinement.GuidedFilter,
+            _ => throw new UsageException($"--refine must be none or guided, not '{refine}'"),
+        };
+        if (refinement == Refinement.None && (radius is not null || eps is not null)) throw new UsageException("--refine-radius and --refine-eps need --refine guided");
+        int[] scales = scalesText is null ? [] : ParseScales(scalesText);
+        if (!Directory.Exists(dir)) throw new UsageException($"no folder at '{dir}'");
+        IReadOnlyList<EvaluationItem> items = EvaluationSet.Load(dir);
+
+        using IFeatureExtractor extractor = CreateExtractor(backbone, model, device, scales);
+        float? threshold = thresholdText switch
+        {
+            null => extractor.Backbone.DefaultThreshold,
+            "auto" => null,
+            _ => SegmentArguments.ParseThresholdValue(thresholdText),
+        };
+        var defaults = SegmentationOptions.Default;
+        var options = defaults with
+        {
+            SimilaritySigma = sigma ?? defaults.SimilaritySigma,
+            Refinement = refinement,
+            RefineRadius = radius ?? defaults.RefineRadius,
+            RefineEpsilon = eps ?? defaults.RefineEpsilon,
+            ComputeSoftMask = false,
+        };
+        var protocol = new ClickProtocol(maxClicks ?? ClickProtocol.DefaultMaxClicks);
+        EvaluationReport report = new Evaluator(extractor, new SimilaritySegmenter(options), threshold, thresholdRule, protocol).Evaluate(items);
+
+        string thresholdLabel = threshold is { } t ? t.ToString("0.###", CultureInfo.InvariantCulture) : $"auto ({RuleName(thresholdRule)})";
+        if (json)
+        {
+            var doc = new
+            {
+                directory = dir,
+                backbone = extractor.Backbone.Name,
+                scales,
+                threshold = threshold is null ? "auto" : (object)threshold.Value,
+                rule = threshold is null ? RuleName(thresholdRule) : null,
+                similaritySigma = options.SimilaritySigma,
+                refinement = refinement == Refinement.None ? "none" : "guided",
+                refineRadius = refinement == Refinement.None ? (int?)null : options.RefineRadius,
+                refineEpsilon = refinement == Refinement.None ? (double?)null : options.RefineEpsilon,
+                maxClicks = protocol.MaxClicks,
+                images = report.Images.Select(s => new
+                {
+                    name = s.Name,
+                    width = s.Width,
+                    height = s.Height,
+                    firstClickIoU = Math.Round(s.FirstClickIoU, 4),
+                    firstClickThreshold = Math.Round(s.FirstClickThreshold, 4),
+                    noc85 = s.NoC85,
+                    noc90 = s.NoC90,
+                    finalIoU = Math.Round(s.FinalIoU, 4),
+                    clicks = s.Clicks.Select(c => c.ToString()),
+                }),
+                mean = new
+                {
+                    firstClickIoU = Math.Round(report.MeanFirstClickIoU, 4),
+                    noc85 = Math.Round(report.MeanNoC85, 3),
+                    noc90 = Math.Round(report.MeanNoC90, 3),
+                    failuresAt90 = report.FailuresAt90,
+                },
+            };
+            stdout.WriteLine(JsonSerializer.Serialize(doc));
+        }
+        else
+        {
+            stdout.WriteLine($"{dir}: {items.Count} images, {extractor.Backbone.Name}{(scales.Length > 0 ? " at " + string.Join('+', scales) : "")}, " +
+                $"threshold {thresholdLabel}, σ {options.SimilaritySigma}, refine {(refinement == Refinement.None ? "none" : $"guided r{options.RefineRadius} ε{options.RefineEpsilon}")}");
+            stdout.WriteLine($"{"image",-26} {"1-click IoU",11} {"threshold",9} {"NoC@85",6} {"NoC@90",6}");
+            foreach (ImageScore s in report.Images)
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Name,-26} {s.FirstClickIoU,11:0.000} {s.FirstClickThreshold,9:0.###} {s.NoC85,6} {s.NoC90,6}"));
+            }
+
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"mean",-26} {report.MeanFirstClickIoU,11:0.000} {"",9} {report.MeanNoC85,6:0.00} {report.MeanNoC90,6:0.00}   ({report.FailuresAt90} of {report.Images.Count} never reach 0.90 in {protocol.MaxClicks} clicks)"));
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static IFeatureExtractor CreateExtractor(string backbone, string? model, ExecutionDevice device, int[] scales)
+    {
+        var options = new ExtractorOptions { Device = device };
+        if (scales.Length == 0) return One(options);
+        var made = new List<IFeatureExtractor>();
+        try
+        {
+            foreach (int side in scales) made.Add(One(options with { LongSide = side }));
+            return new MultiScaleExtractor(made);
+        }
+        catch
+        {
+            foreach (IFeatureExtractor e in made) e.Dispose();
+            throw;
+        }
+
+        IFeatureExtractor One(ExtractorOptions o) => backbone switch
+        {
+            "dinov3" => OnnxFeatureExtractor.Create(model!, Backbone.Dinov3, o),
+            "dinov2" => OnnxFeatureExtractor.Create(model!, Backbone.Dinov2(), o),
+            _ => OnnxFeatureExtractor.CreateDefault(o),
+        };
+    }
+
+    internal static ThresholdRule ParseRule(string? text) => text switch
+    {
+        null or "otsu" => ThresholdRule.Otsu,
+        "patch-otsu" => ThresholdRule.PatchOtsu,
+        "seed-median" => ThresholdRule.SeedMedianMidpoint,
+        _ => throw new UsageException($"--rule must be otsu, patch-otsu or seed-median, not '{text}'"),
+    };
+
+    internal static string RuleName(ThresholdRule rule) => rule switch
+    {
+        ThresholdRule.PatchOtsu => "patch-otsu",
+        ThresholdRule.Otsu => "otsu",
+        _ => "seed-median",
+    };
+
+    private static int[] ParseScales(string text)
+    {
+        string[] parts = text.Split(',');
+        var sides = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++) sides[i] = ParseInt("--scales", parts[i], 16, 4096);
+        if (sides.Length < 2) throw new UsageException($"--scales needs two or more long sides, e.g. 512,768, not '{text}'");
+        return sides;
+    }
+
+    private static int ParseInt(string option, string text, int min, int max) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max
+            ? v
+            : throw new UsageException($"{option} expects a whole number in [{min}, {max}], not '{text}'");
+
+    private static double ParseDouble(string option, string text, double min, double max) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
+            ? v
+            : throw new UsageException($"{option} expects a number in [{min}, {max}], not '{text}'");
+
+    private static string Value(IReadOnlyList<string> args, ref int i)
+    {
+        if (i + 1 >= args.Count) throw new UsageException($"{args[i]} needs a value");
+        return args[++i];
+    }
+
+    private static T Once<T>(T? current, string option, T value) =>
+        current is null ? value : throw new UsageException($"{option} given twice");
+}

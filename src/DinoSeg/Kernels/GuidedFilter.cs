@@ -1,0 +1,76 @@
+using System.Numerics.Tensors;
+
+namespace DinoSeg.Kernels;
+
+/// <summary>
+/// The grey-guide guided filter of He, Sun and Tang (2010/2013): q = mean(a)·I + mean(b) with a = cov(I, p) / (var(I) + ε)
+/// and b = mean(p) − a·mean(I), all means over the same clipped (2r + 1)² window. Where the guide has an edge, q keeps it;
+/// where the guide is flat, q is smoothed. Every step is a <see cref="BoxFilter"/> or an element-wise
+/// <see cref="TensorPrimitives"/> call, so the cost is O(1) per pixel for any radius.
+/// </summary>
+public static class GuidedFilter
+{
+    /// <summary>Scratch values <see cref="Apply"/> needs for a width × height image.</summary>
+    public static int ScratchLength(int width, int height) => 4 * width * height + width;
+
+    /// <summary>Filters <paramref name="input"/> guided by <paramref name="guide"/>.</summary>
+    /// <param name="guide">The guide I (e.g. grey levels in [0, 1]), width × height.</param>
+    /// <param name="guideMean">mean(I) over the window (<see cref="BoxFilter.Mean"/> of the guide with the same radius).</param>
+    /// <param name="guideVariance">var(I) = mean(I²) − mean(I)² over the window.</param>
+    /// <param name="input">The map p to filter, width × height.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="height">Image height.</param>
+    /// <param name="radius">Window radius r.</param>
+    /// <param name="epsilon">ε &gt; 0, in squared guide units: larger values smooth across weaker edges.</param>
+    /// <param name="output">q, width × height; may be the same memory as <paramref name="input"/>.</param>
+    /// <param name="scratch">At least <see cref="ScratchLength"/> values.</param>
+    /// <exception cref="ArgumentException">A span is too short.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">ε is not positive.</exception>
+    public static void Apply(ReadOnlySpan<float> guide, ReadOnlySpan<float> guideMean, ReadOnlySpan<float> guideVariance,
+        ReadOnlySpan<float> input, int width, int height, int radius, float epsilon, Span<float> output, Span<float> scratch)
+    {
+        int n = width * height;
+        if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be positive.");
+        if (guide.Length < n || guideMean.Length < n || guideVariance.Length < n || input.Length < n)
+        {
+            throw new ArgumentException($"Guide, its statistics and the input must each hold {n} values.", nameof(input));
+        }
+
+        if (output.Length < n) throw new ArgumentException($"Output must hold {n} values, found {output.Length}.", nameof(output));
+        if (scratch.Length < ScratchLength(width, height)) throw new ArgumentException($"Scratch must hold {ScratchLength(width, height)} values, found {scratch.Length}.", nameof(scratch));
+
+        Span<float> meanP = scratch[..n], product = scratch.Slice(n, n), box = scratch.Slice(2 * n, 2 * n + width);
+        ReadOnlySpan<float> I = guide[..n], meanI = guideMean[..n], varI = guideVariance[..n], p = input[..n];
+
+        BoxFilter.Mean(p, width, height, radius, meanP, box);
+        TensorPrimitives.Multiply(I, p, product);
+        Span<float> a = output[..n]; // output is free until the last step (and p, if it aliases output, is no longer needed after this)
+        BoxFilter.Mean(product, width, height, radius, a, box);
+        // a = (mean(I·p) − mean(I)·mean(p)) / (var(I) + ε); b = mean(p) − a·mean(I), kept in meanP.
+        TensorPrimitives.Multiply(meanI, meanP, product);
+        TensorPrimitives.Subtract(a, product, a);
+        TensorPrimitives.Add(varI, epsilon, product);
+        TensorPrimitives.Divide(a, product, a);
+        TensorPrimitives.Multiply(a, meanI, product);
+        TensorPrimitives.Subtract(meanP, product, meanP);
+
+        Span<float> meanA = product;
+        BoxFilter.Mean(a, width, height, radius, meanA, box);
+        BoxFilter.Mean(meanP, width, height, radius, a, box); // mean(b) into the output span
+        TensorPrimitives.MultiplyAdd(meanA, I, a, output[..n]);
+    }
+
+    /// <summary>The guide's own statistics for one radius: mean(I) and var(I) (clamped at 0 against rounding).</summary>
+    /// <exception cref="ArgumentException">A span is too short.</exception>
+    public static void GuideStatistics(ReadOnlySpan<float> guide, int width, int height, int radius, Span<float> mean, Span<float> variance, Span<float> scratch)
+    {
+        int n = width * height;
+        if (scratch.Length < 2 * n + width) throw new ArgumentException($"Scratch must hold {2 * n + width} values, found {scratch.Length}.", nameof(scratch));
+        BoxFilter.Mean(guide, width, height, radius, mean, scratch.Slice(n, n + width));
+        TensorPrimitives.Multiply(guide[..n], guide[..n], scratch[..n]);
+        BoxFilter.Mean(scratch[..n], width, height, radius, variance, scratch.Slice(n, n + width));
+        TensorPrimitives.Multiply(mean[..n], mean[..n], scratch[..n]);
+        TensorPrimitives.Subtract(variance[..n], scratch[..n], variance[..n]);
+        TensorPrimitives.Max(variance[..n], 0f, variance[..n]);
+    }
+}

@@ -1,0 +1,143 @@
+namespace DinoSeg;
+
+/// <summary>How <c>SimilaritySegmenter.SegmentAuto</c> picks a threshold from the similarity map of one click.</summary>
+public enum ThresholdRule
+{
+    /// <summary>
+    /// Otsu's threshold over the full-resolution, smoothed map (<see cref="SegmentationResult.Similarity"/>): the value that
+    /// best splits the pixels into two classes. The default: best one-click IoU of the rules measured in docs/quality.md.
+    /// </summary>
+    Otsu,
+
+    /// <summary>Otsu's threshold over the patch-level similarity (<see cref="SegmentationResult.PatchSimilarity"/>).</summary>
+    PatchOtsu,
+
+    /// <summary>
+    /// Midway between the smoothed similarity at the positive seeds (their mean; 1 with a box and no seed) and the median of
+    /// the map.
+    /// </summary>
+    SeedMedianMidpoint,
+}
+
+/// <summary>
+/// Automatic thresholds over similarity maps. All rules work on a 256-bin histogram over [-1, 1] (bin width 1/128) built on
+/// the stack: no allocation. Values outside [-1, 1] (<see cref="SegmentationResult.Excluded"/> pixels) are ignored.
+/// </summary>
+public static class AutoThreshold
+{
+    /// <summary>Histogram bins over [-1, 1].</summary>
+    public const int Bins = 256;
+
+    /// <summary>
+    /// Otsu's threshold: the bin edge that maximises the between-class variance of the values below and at-or-above it.
+    /// Returns 1 (nothing but perfect matches selected) when no value lies in [-1, 1], and the single value when all are equal.
+    /// </summary>
+    public static float Otsu(ReadOnlySpan<float> values)
+    {
+        Span<int> histogram = stackalloc int[Bins];
+        long count = Fill(values, histogram);
+        if (count == 0) return 1f;
+
+        double total = 0;
+        for (int i = 0; i < Bins; i++) total += histogram[i] * Centre(i);
+        double below = 0, belowSum = 0, best = -1;
+        int bestEdge = -1;
+        for (int edge = 1; edge < Bins; edge++)
+        {
+            // Class 0: bins [0, edge); class 1: bins [edge, Bins).
+            below += histogram[edge - 1];
+            belowSum += histogram[edge - 1] * Centre(edge - 1);
+            double above = count - below;
+            if (below == 0 || above == 0) continue;
+            double m0 = belowSum / below, m1 = (total - belowSum) / above;
+            double between = below * above * (m0 - m1) * (m0 - m1);
+            if (between > best)
+            {
+                best = between;
+                bestEdge = edge;
+            }
+        }
+
+        // One occupied bin: no split exists; the threshold that selects exactly that bin's values is its lower edge.
+        if (bestEdge < 0) bestEdge = FirstOccupied(histogram);
+        return Edge(bestEdge);
+    }
+
+    /// <summary>The median of the values in [-1, 1], to histogram precision (the centre of the bin holding it).</summary>
+    public static float Median(ReadOnlySpan<float> values)
+    {
+        Span<int> histogram = stackalloc int[Bins];
+        long count = Fill(values, histogram);
+        if (count == 0) return 0f;
+        long seen = 0;
+        for (int i = 0; i < Bins; i++)
+        {
+            seen += histogram[i];
+            if (2 * seen >= count) return (float)Centre(i);
+        }
+
+        return 1f;
+    }
+
+    /// <summary>The threshold <paramref name="rule"/> gives for a segmented result (its maps and seeds).</summary>
+    /// <exception cref="ArgumentException">The result holds no segmentation yet.</exception>
+    public static float Compute(ThresholdRule rule, SegmentationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
+        float t = rule switch
+        {
+            ThresholdRule.PatchOtsu => Otsu(result.PatchSimilarity),
+            ThresholdRule.Otsu => Otsu(result.Similarity),
+            ThresholdRule.SeedMedianMidpoint => 0.5f * (SeedLevel(result) + Median(result.Similarity)),
+            _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule."),
+        };
+        return Math.Clamp(t, -1f, 1f);
+    }
+
+    private static float SeedLevel(SegmentationResult result)
+    {
+        ReadOnlySpan<float> map = result.Similarity;
+        double sum = 0;
+        int n = 0;
+        IReadOnlyList<PixelPoint> seeds = result.Seeds;
+        for (int i = 0; i < seeds.Count; i++) // indexing, not foreach: no boxed enumerator on the per-click path
+        {
+            PixelPoint seed = seeds[i];
+            float v = map[seed.Y * result.Width + seed.X];
+            if (v < -1f) continue; // a positive seed a negative one overrules
+            sum += v;
+            n++;
+        }
+
+        return n == 0 ? 1f : (float)(sum / n);
+    }
+
+    private static long Fill(ReadOnlySpan<float> values, Span<int> histogram)
+    {
+        long count = 0;
+        foreach (float v in values)
+        {
+            if (!(v >= -1f && v <= 1f)) continue;
+            int bin = Math.Min(Bins - 1, (int)((v + 1f) * (Bins / 2)));
+            histogram[bin]++;
+            count++;
+        }
+
+        return count;
+    }
+
+    private static int FirstOccupied(ReadOnlySpan<int> histogram)
+    {
+        for (int i = 0; i < Bins; i++)
+        {
+            if (histogram[i] != 0) return i;
+        }
+
+        return Bins - 1;
+    }
+
+    private static double Centre(int bin) => (bin + 0.5) * 2.0 / Bins - 1.0;
+
+    private static float Edge(int bin) => (float)(bin * 2.0 / Bins - 1.0);
+}

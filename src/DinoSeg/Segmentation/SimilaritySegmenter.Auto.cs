@@ -1,0 +1,46 @@
+namespace DinoSeg;
+
+public sealed partial class SimilaritySegmenter
+{
+    /// <summary>
+    /// Segments with a threshold chosen from this click's own similarity map by <paramref name="rule"/>; the result records
+    /// the threshold (<see cref="SegmentationResult.Threshold"/>) and the rule (<see cref="SegmentationResult.AutoRule"/>).
+    /// Allocation-free once the result's buffers exist: the rule costs one histogram and one threshold pass.
+    /// </summary>
+    /// <param name="features">Features of the image.</param>
+    /// <param name="positives">Pixels on the object (at least one, unless <paramref name="box"/> is given).</param>
+    /// <param name="negatives">Pixels not on the object (may be empty).</param>
+    /// <param name="box">Optional box prompt, as for <c>Segment</c>.</param>
+    /// <param name="rule">How the threshold is chosen.</param>
+    /// <param name="into">The result to fill, made for features of this size.</param>
+    /// <exception cref="ArgumentException">No positive seed nor box, or <paramref name="into"/> was made for other features' size.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A seed or the box lies outside the image, or the rule is unknown.</exception>
+    public void SegmentAuto(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
+        ThresholdRule rule, SegmentationResult into)
+    {
+        // A range check, not Enum.IsDefined: that one may allocate (its per-type cache), and this is the per-click path.
+        if ((uint)rule > (uint)ThresholdRule.SeedMedianMidpoint) throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule.");
+        // The map does not depend on the threshold: build it with any, then apply the one the rule reads off it.
+        Segment(features, positives, negatives, box, 1f, into);
+        float threshold = AutoThreshold.Compute(rule, into);
+        into.ApplyThreshold(threshold);
+        into.AutoRule = rule;
+        into.FilterRegions(Options);
+        into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
+    }
+
+    /// <summary>Segments from positive and negative seeds with an automatic threshold into an existing result.</summary>
+    /// <inheritdoc cref="SegmentAuto(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, ThresholdRule, SegmentationResult)"/>
+    public void SegmentAuto(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives,
+        ThresholdRule rule, SegmentationResult into) => SegmentAuto(features, positives, negatives, null, rule, into);
+
+    /// <summary>Segments from one or more positive seeds with an automatic threshold into a new result.</summary>
+    /// <inheritdoc cref="SegmentAuto(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, ThresholdRule, SegmentationResult)"/>
+    public SegmentationResult SegmentAuto(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ThresholdRule rule = ThresholdRule.Otsu)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var result = new SegmentationResult(features);
+        SegmentAuto(features, positives, [], rule, result);
+        return result;
+    }
+}

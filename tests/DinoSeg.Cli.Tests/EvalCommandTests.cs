@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace DinoSeg.Cli.Tests;
+
+/// <summary><c>dinoseg eval</c> through the real process, on two pairs of the committed evaluation set.</summary>
+public sealed class EvalCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dinoseg-eval-").FullName;
+
+    public EvalCommandTests()
+    {
+        foreach (string name in new[] { "gravel-square-on-grass.png", "gravel-square-on-grass.mask.png", "coins.png", "coins.mask.png" })
+        {
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "EvalSet", name), Path.Combine(_dir, name));
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Eval_Json_ReportsPerImageScoresAndMeans()
+    {
+        var r = CliProcess.Run("eval", _dir, "--threshold", "auto", "--rule", "otsu", "--max-clicks", "5", "--device", "cpu", "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        JsonElement root = doc.RootElement;
+        Assert.Equal("auto", root.GetProperty("threshold").GetString());
+        Assert.Equal("otsu", root.GetProperty("rule").GetString());
+        Assert.Equal(5, root.GetProperty("maxClicks").GetInt32());
+        JsonElement[] images = [.. root.GetProperty("images").EnumerateArray()];
+        Assert.Equal(["coins", "gravel-square-on-grass"], images.Select(i => i.GetProperty("name").GetString()));
+        foreach (JsonElement image in images)
+        {
+            Assert.InRange(image.GetProperty("firstClickIoU").GetDouble(), 0, 1);
+            Assert.InRange(image.GetProperty("noc85").GetInt32(), 1, 5);
+            Assert.InRange(image.GetProperty("noc90").GetInt32(), 1, 5);
+            Assert.StartsWith("+", image.GetProperty("clicks")[0].GetString());
+        }
+
+        double mean = images.Average(i => i.GetProperty("firstClickIoU").GetDouble());
+        Assert.Equal(mean, root.GetProperty("mean").GetProperty("firstClickIoU").GetDouble(), 3);
+    }
+
+    [Fact]
+    public void Eval_Text_PrintsATableAndTheMean()
+    {
+        var r = CliProcess.Run("eval", _dir, "--threshold", "0.1", "--refine", "guided", "--max-clicks", "3", "--device", "cpu");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("threshold 0.1", r.StdOut);
+        Assert.Contains("refine guided r16", r.StdOut);
+        Assert.Contains("coins", r.StdOut);
+        Assert.Contains("gravel-square-on-grass", r.StdOut);
+        Assert.Contains("mean", r.StdOut);
+    }
+
+    [Fact]
+    public void Help_ListsTheOptions()
+    {
+        var r = CliProcess.Run("eval", "--help");
+
+        Assert.Equal(0, r.ExitCode);
+        foreach (string option in new[] { "--threshold", "--rule", "--sigma", "--refine", "--scales", "--max-clicks", "--json" }) Assert.Contains(option, r.StdOut);
+    }
+
+    public static TheoryData<string[], int, string> Errors => new()
+    {
+        { ["eval"], 2, "missing DIR" },
+        { ["eval", "/no/such/dir"], 2, "no folder" },
+        { ["eval", "{empty}"], 3, "image + mask pairs" },
+        { ["eval", "{dir}", "--rule", "otsu"], 2, "--rule only applies with --threshold auto" },
+        { ["eval", "{dir}", "--threshold", "auto", "--rule", "best"], 2, "--rule must be" },
+        { ["eval", "{dir}", "--threshold", "2"], 2, "[-1, 1]" },
+        { ["eval", "{dir}", "--scales", "512"], 2, "two or more" },
+        { ["eval", "{dir}", "--refine-radius", "4"], 2, "need --refine guided" },
+        { ["eval", "{dir}", "--refine", "crf"], 2, "--refine must be" },
+        { ["eval", "{dir}", "--max-clicks", "0"], 2, "--max-clicks" },
+        { ["eval", "{dir}", "--backbone", "dinov3"], 2, "needs --model" },
+        { ["eval", "{dir}", "--frobnicate"], 2, "unknown option" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Errors))]
+    public void Eval_BadInput_OneLineOnStderrAndExitCode(string[] args, int code, string message)
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(_dir, "empty")).FullName;
+        var r = CliProcess.Run([.. args.Select(a => a.Replace("{dir}", _dir).Replace("{empty}", empty))]);
+
+        Assert.Equal(code, r.ExitCode);
+        Assert.Contains(message, r.StdErr);
+        Assert.Single(r.StdErr.Trim().Split('\n'));
+        Assert.Empty(r.StdOut);
+    }
+}

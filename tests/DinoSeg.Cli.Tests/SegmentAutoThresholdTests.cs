@@ -1,0 +1,58 @@
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Cli.Tests;
+
+/// <summary><c>dinoseg segment</c> with an automatic threshold (the default) and guided refinement, through the real process.</summary>
+public sealed class SegmentAutoThresholdTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dinoseg-auto-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Out => Path.Combine(_dir, "out");
+
+    [Fact]
+    public void Segment_NoThreshold_IsAutoOtsu_AndFindsBothEyes()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--device", "cpu", "--out", Out, "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.Equal("otsu", doc.RootElement.GetProperty("thresholdRule").GetString());
+        Assert.InRange(doc.RootElement.GetProperty("threshold").GetDouble(), -1, 1);
+        Assert.Equal("none", doc.RootElement.GetProperty("refinement").GetString());
+        using var mask = Image.Load<L8>(Path.Combine(Out, "mask.png"));
+        Assert.Equal(255, mask[172, 115].PackedValue);
+        Assert.Equal(255, mask[318, 137].PackedValue);
+        Assert.Equal(0, mask[60, 220].PackedValue); // fur
+    }
+
+    [Fact]
+    public void Segment_AutoWithRule_AndFixedThreshold_ReportWhatTheyUsed()
+    {
+        var auto = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--threshold", "auto", "--rule", "patch-otsu",
+            "--refine", "guided", "--device", "cpu", "--out", Out, "--json");
+        var fixedRun = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--threshold", "0.3", "--device", "cpu",
+            "--out", Path.Combine(_dir, "fixed"), "--json");
+
+        Assert.True(auto.ExitCode == 0, auto.StdErr);
+        Assert.True(fixedRun.ExitCode == 0, fixedRun.StdErr);
+        using var a = JsonDocument.Parse(auto.StdOut);
+        using var f = JsonDocument.Parse(fixedRun.StdOut);
+        Assert.Equal("patch-otsu", a.RootElement.GetProperty("thresholdRule").GetString());
+        Assert.Equal("guided", a.RootElement.GetProperty("refinement").GetString());
+        Assert.Equal(JsonValueKind.Null, f.RootElement.GetProperty("thresholdRule").ValueKind);
+        Assert.Equal(0.3, f.RootElement.GetProperty("threshold").GetDouble(), 6);
+    }
+
+    [Fact]
+    public void Segment_Text_SaysTheThresholdWasAutomatic()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--threshold", "auto", "--device", "cpu", "--out", Out);
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("(auto, otsu)", r.StdOut);
+    }
+}

@@ -1,0 +1,78 @@
+using DinoSeg.Evaluation;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Tests.Evaluation;
+
+public sealed class EvaluationSetTests : IDisposable
+{
+    private static readonly string EvalSet = Path.Combine(AppContext.BaseDirectory, "EvalSet");
+    private readonly string _dir = Directory.CreateTempSubdirectory("dinoseg-evalset-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Load_CommittedSet_FindsElevenPairsWithMatchingMasks()
+    {
+        IReadOnlyList<EvaluationItem> items = EvaluationSet.Load(EvalSet);
+
+        Assert.Equal(11, items.Count);
+        Assert.Contains(items, i => i.Name == "coins" && i.ImagePath.EndsWith("coins.png", StringComparison.Ordinal));
+        Assert.Contains(items, i => i.Name == "rocket-sky" && i.ImagePath.EndsWith("rocket-sky.jpg", StringComparison.Ordinal));
+        foreach (EvaluationItem item in items)
+        {
+            var info = Image.Identify(item.ImagePath);
+            byte[] mask = item.LoadMask(info.Width, info.Height);
+            Assert.InRange(mask.Count(b => b == 255) / (double)mask.Length, 0.05, 0.8);
+            Assert.True(Math.Max(info.Width, info.Height) <= 512);
+        }
+    }
+
+    [Fact]
+    public void Load_MaskWithoutImage_OrEmptyFolder_Throws()
+    {
+        Assert.Throws<DinoSegImageException>(() => EvaluationSet.Load(_dir));
+        File.Copy(Path.Combine(EvalSet, "coins.mask.png"), Path.Combine(_dir, "lonely.mask.png"));
+        var e = Assert.Throws<DinoSegImageException>(() => EvaluationSet.Load(_dir));
+        Assert.Contains("lonely.png", e.Message);
+        Assert.Throws<DirectoryNotFoundException>(() => EvaluationSet.Load(Path.Combine(_dir, "missing")));
+    }
+
+    [Fact]
+    public void LoadMask_OfAnotherSize_Throws()
+    {
+        var item = new EvaluationItem("coins", Path.Combine(EvalSet, "coins.png"), Path.Combine(EvalSet, "coins.mask.png"));
+        Assert.Throws<DinoSegImageException>(() => item.LoadMask(100, 100));
+    }
+
+    [Fact]
+    public void Evaluator_TexturedSquare_OneClickFindsMostOfIt_AndClicksImproveIt()
+    {
+        using var extractor = OnnxFeatureExtractor.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
+        var item = EvaluationSet.Load(EvalSet).Single(i => i.Name == "gravel-square-on-grass");
+        var evaluator = new Evaluator(extractor, new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false }), threshold: null);
+
+        ImageScore score = evaluator.Evaluate(item);
+
+        Assert.InRange(score.FirstClickIoU, 0.6, 1.0);
+        Assert.InRange(score.FirstClickThreshold, -1f, 1f);
+        Assert.True(score.Clicks[0].Positive);
+        Assert.True(score.FinalIoU >= score.FirstClickIoU);
+        Assert.InRange(score.NoC85, 1, score.NoC90);
+        // The first click is the square's deepest point: its centre (250, 200), to a pixel.
+        Assert.InRange(score.Clicks[0].Point.X, 249, 251);
+        Assert.InRange(score.Clicks[0].Point.Y, 199, 201);
+    }
+
+    [Fact]
+    public void Evaluator_Report_AveragesThePerImageScores()
+    {
+        ImageScore a = new("a", 1, 1, 0.5, 0.1f, 2, 4, 0.95, []), b = new("b", 1, 1, 0.7, 0.1f, 4, 20, 0.8, []);
+        var report = new EvaluationReport([a, b], 20);
+
+        Assert.Equal(0.6, report.MeanFirstClickIoU, 12);
+        Assert.Equal(3, report.MeanNoC85);
+        Assert.Equal(12, report.MeanNoC90);
+        Assert.Equal(1, report.FailuresAt90);
+    }
+}
