@@ -27,6 +27,7 @@ public enum Refinement
 /// Options of the per-click path. Immutable; change with <c>with</c>:
 /// <c>SegmentationOptions.Default with { FeatherSigma = 3 }</c>.
 /// </summary>
+/// <remarks>Immutable, so one instance can be shared by any number of segmenters and threads.</remarks>
 public sealed record SegmentationOptions
 {
     /// <summary>

@@ -122,7 +122,7 @@ public sealed partial class SimilaritySegmenter
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(into);
-        ValidateThreshold(threshold);
+        Threshold.Validate(threshold);
         if (positives.IsEmpty && box is null) throw new ArgumentException("At least one positive seed or a box is needed.", nameof(positives));
         if (!into.Fits(features)) throw new ArgumentException("The result was created for features of another size or grid.", nameof(into));
         CheckGuide(into);
@@ -151,7 +151,7 @@ public sealed partial class SimilaritySegmenter
     public void Rethreshold(SegmentationResult result, float threshold)
     {
         ArgumentNullException.ThrowIfNull(result);
-        ValidateThreshold(threshold);
+        Threshold.Validate(threshold);
         if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
         result.ApplyThreshold(threshold);
         result.AutoRule = null;
@@ -245,13 +245,5 @@ public sealed partial class SimilaritySegmenter
     {
         list.Clear();
         foreach (PixelPoint seed in seeds) list.Add(seed);
-    }
-
-    private static void ValidateThreshold(float threshold)
-    {
-        if (!(threshold >= -1f && threshold <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be a number in [-1, 1].");
-        }
     }
 }
