@@ -115,6 +115,7 @@ public sealed class ClickProtocol
 }
 
 /// <summary>The clicks of one protocol run and the IoU after each.</summary>
+/// <remarks>Filled by one protocol run, then only read; do not share one trace between runs that are still going.</remarks>
 public sealed class ClickTrace
 {
     internal ClickTrace(IReadOnlyList<Click> clicks, IReadOnlyList<double> ious, int maxClicks)

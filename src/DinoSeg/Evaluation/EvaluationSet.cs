@@ -7,6 +7,7 @@ namespace DinoSeg.Evaluation;
 /// <param name="Name">The file name without extension.</param>
 /// <param name="ImagePath">The photo.</param>
 /// <param name="MaskPath">The mask: 8-bit, same size, above 127 = object.</param>
+/// <remarks>An immutable record; thread-safe.</remarks>
 public sealed record EvaluationItem(string Name, string ImagePath, string MaskPath)
 {
     /// <summary>Decodes the mask as bytes (255 = object, 0 = background), checking it matches the image size.</summary>
@@ -35,6 +36,7 @@ public sealed record EvaluationItem(string Name, string ImagePath, string MaskPa
 }
 
 /// <summary>Finds the image + mask pairs of an evaluation folder.</summary>
+/// <remarks>Stateless and thread-safe.</remarks>
 public static class EvaluationSet
 {
     /// <summary>Mask files end with this.</summary>

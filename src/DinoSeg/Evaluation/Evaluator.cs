@@ -10,12 +10,14 @@ namespace DinoSeg.Evaluation;
 /// <param name="NoC90">Clicks to IoU ≥ 0.90 (the budget when never reached).</param>
 /// <param name="FinalIoU">IoU after the last click.</param>
 /// <param name="Clicks">The clicks, in order.</param>
+/// <remarks>An immutable record; thread-safe.</remarks>
 public sealed record ImageScore(string Name, int Width, int Height, double FirstClickIoU, float FirstClickThreshold, int NoC85, int NoC90,
     double FinalIoU, IReadOnlyList<Click> Clicks);
 
 /// <summary>Scores over a set, with their means.</summary>
 /// <param name="Images">Per-image scores.</param>
 /// <param name="MaxClicks">The click budget.</param>
+/// <remarks>An immutable record; thread-safe.</remarks>
 public sealed record EvaluationReport(IReadOnlyList<ImageScore> Images, int MaxClicks)
 {
     /// <summary>Mean one-click IoU.</summary>
@@ -40,6 +42,7 @@ public sealed record EvaluationReport(IReadOnlyList<ImageScore> Images, int MaxC
 /// <param name="threshold">Fixed threshold, or null for <paramref name="rule"/>.</param>
 /// <param name="rule">Automatic rule when <paramref name="threshold"/> is null.</param>
 /// <param name="protocol">The click protocol; RITM's defaults when null.</param>
+/// <remarks>Not thread-safe: its click protocol reuses buffers between images; use one evaluator per thread.</remarks>
 public sealed class Evaluator(IFeatureExtractor extractor, SimilaritySegmenter segmenter, float? threshold,
     ThresholdRule rule = ThresholdRule.Otsu, ClickProtocol? protocol = null)
 {

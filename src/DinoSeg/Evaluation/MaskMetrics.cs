@@ -1,6 +1,7 @@
 namespace DinoSeg.Evaluation;
 
 /// <summary>Mask comparison. A mask is row-major bytes, non-zero = object.</summary>
+/// <remarks>Stateless and thread-safe.</remarks>
 public static class MaskMetrics
 {
     /// <summary>Intersection over union of two masks; 1 when both are empty (nothing to find, nothing found).</summary>

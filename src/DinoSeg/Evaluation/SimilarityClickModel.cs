@@ -5,6 +5,7 @@ namespace DinoSeg.Evaluation;
 /// at a fixed threshold or one chosen per click by a <see cref="ThresholdRule"/>. Reuses one result, so clicks after the
 /// first allocate nothing.
 /// </summary>
+/// <remarks>Not thread-safe: it keeps one reusable result and the clicks so far.</remarks>
 public sealed class SimilarityClickModel : IClickModel
 {
     private readonly SimilaritySegmenter _segmenter;

@@ -9,6 +9,7 @@ namespace DinoSeg;
 /// What a caller knows about the features it is about to load; <see cref="FeatureFile.Load(string, FeatureExpectations?)"/>
 /// refuses a file that disagrees. Every property is optional: null means "any".
 /// </summary>
+/// <remarks>Immutable; thread-safe.</remarks>
 public sealed record FeatureExpectations
 {
     /// <summary>The backbone name the features must come from (see <see cref="Backbone.Name"/>).</summary>
@@ -39,6 +40,7 @@ public sealed record FeatureExpectations
 /// <para>Path overloads write atomically (<see cref="AtomicFile"/>) and dispose what they open; stream overloads leave the
 /// caller's stream open. Thread-safe: no shared state.</para>
 /// </remarks>
+/// <remarks>Stateless and thread-safe; writes to one path from several threads at once end with one complete file.</remarks>
 public static class FeatureFile
 {
     /// <summary>The conventional file extension, ".dsf" (DinoSeg features).</summary>

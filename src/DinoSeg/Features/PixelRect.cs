@@ -8,6 +8,7 @@ namespace DinoSeg;
 /// <param name="Y0">Top edge, the first row inside.</param>
 /// <param name="X1">Right edge, the first column past the rectangle.</param>
 /// <param name="Y1">Bottom edge, the first row past the rectangle.</param>
+/// <remarks>An immutable value; thread-safe.</remarks>
 public readonly record struct PixelRect(int X0, int Y0, int X1, int Y1)
 {
     /// <summary>Columns inside.</summary>

@@ -4,6 +4,7 @@ namespace DinoSeg;
 /// What <see cref="Microsoft.Extensions.DependencyInjection.DinoSegServiceCollectionExtensions.AddDinoSeg"/> builds: the model,
 /// its backbone preset, the extractor's options (device, working size, threads) and the per-click options.
 /// </summary>
+/// <remarks>Mutable while the container is configured; read once when the services are first built.</remarks>
 public sealed class DinoSegOptions
 {
     /// <summary>An exported ONNX backbone (e.g. DINOv3); null uses the embedded ResNet18, which needs no file.</summary>

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers DinoSeg with a service container.</summary>
+/// <remarks>Call while configuring the container, not concurrently with other registrations (as with any IServiceCollection).</remarks>
 public static class DinoSegServiceCollectionExtensions
 {
     /// <summary>

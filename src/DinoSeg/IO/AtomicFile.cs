@@ -5,6 +5,7 @@ namespace DinoSeg;
 /// and then renamed over the target. A reader never sees a partial file, and a failed or killed write leaves the old
 /// file (if any) untouched; at worst a hidden <c>.NAME.*.tmp</c> file remains after a kill.
 /// </summary>
+/// <remarks>Stateless and thread-safe; concurrent writes to one path each complete, and the last rename wins.</remarks>
 public static class AtomicFile
 {
     /// <summary>Creates or replaces <paramref name="path"/> with what <paramref name="write"/> puts into the stream it is given.</summary>

@@ -23,6 +23,7 @@ public enum ThresholdRule
 /// Automatic thresholds over similarity maps. All rules work on a 256-bin histogram over [-1, 1] (bin width 1/128) built on
 /// the stack: no allocation. Values outside [-1, 1] (<see cref="SegmentationResult.Excluded"/> pixels) are ignored.
 /// </summary>
+/// <remarks>Stateless and thread-safe.</remarks>
 public static class AutoThreshold
 {
     /// <summary>Histogram bins over [-1, 1].</summary>

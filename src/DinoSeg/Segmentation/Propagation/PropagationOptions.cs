@@ -4,6 +4,7 @@ namespace DinoSeg;
 /// Options of <see cref="MaskPropagator"/>. Immutable; change with <c>with</c>:
 /// <c>PropagationOptions.Default with { TopK = 10 }</c>.
 /// </summary>
+/// <remarks>Immutable; one instance can be shared by any number of propagators and threads.</remarks>
 public sealed record PropagationOptions
 {
     /// <summary>
