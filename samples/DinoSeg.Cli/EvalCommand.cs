@@ -27,6 +27,11 @@ internal static class EvalCommand
           --backbone, --model, --device   as for dinoseg segment
           --max-clicks N      click budget per image (default 20)
           --json              print one JSON object with the settings, per-image scores and means
+
+        examples:
+          dinoseg eval samples/evalset
+          dinoseg eval samples/evalset --threshold auto --refine guided --scales 512,768 --json
+          dinoseg eval my-set --backbone dinov3 --model dinov3_vitl16.onnx --threshold 0.5
         """;
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout)

@@ -77,6 +77,9 @@ public sealed class FeaturesCommandTests : IDisposable
     [InlineData("features", "dinoseg features IMAGE --out FILE.dsf")]
     [InlineData("propagate", "dinoseg propagate FRAMES_DIR --seed X,Y")]
     [InlineData("batch", "dinoseg batch IMAGES_DIR --seeds FILE.csv|FILE.json --out DIR")]
+    [InlineData("segment", "dinoseg segment IMAGE")]
+    [InlineData("bench", "dinoseg bench")]
+    [InlineData("eval", "dinoseg eval DIR")]
     public void Help_ShowsUsageAndExamples(string command, string usage)
     {
         var r = CliProcess.Run(command, "--help");
