@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -16,6 +18,8 @@ namespace DinoSeg;
 public static class ImageDecoder
 {
     private const string Fix = "pass a readable PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM file";
+
+    private static readonly ConcurrentDictionary<int, Configuration> Configurations = new();
 
     /// <summary>Decodes the file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">No file at that path.</exception>
@@ -48,7 +52,8 @@ public static class ImageDecoder
         long start = stream.Position;
         try
         {
-            IImageInfo? info = Image.Identify(stream, out IImageFormat? format);
+            Configuration configuration = ConfigurationFor(limits.BufferLimitMegabytes);
+            IImageInfo? info = Image.Identify(configuration, stream, out IImageFormat? format);
             if (info is null || format is null) throw new DinoSegImageException("an image", $"{name} in no supported image format", Fix);
             long pixels = (long)info.Width * info.Height;
             if (info.Width <= 0 || info.Height <= 0 || pixels > limits.MaxPixels)
@@ -68,7 +73,7 @@ public static class ImageDecoder
             }
 
             stream.Position = start;
-            var image = Image.Load<Rgb24>(stream);
+            var image = Image.Load<Rgb24>(configuration, stream);
             try
             {
                 // Multi-frame images (GIF, TIFF, WebP): keep the first frame only.
@@ -81,6 +86,12 @@ public static class ImageDecoder
                 image.Dispose();
                 throw;
             }
+        }
+        catch (Exception e) when (OverAllocationLimit(e))
+        {
+            // Some decoders wrap the allocator's refusal in their own "invalid content" exception: look through them.
+            throw new DinoSegImageException($"an image that decodes within {limits.BufferLimitMegabytes} MiB per buffer",
+                $"{name} whose decoder asked for more ({e.Message})", "raise ImageLimits.MaxBufferMegabytes if the file is genuine", e);
         }
         catch (UnknownImageFormatException e)
         {
@@ -103,6 +114,27 @@ public static class ImageDecoder
             // ImageSharp 2.x lets these escape on some damaged files (found by tests/DinoSeg.Tests/Reliability/DecoderFuzzTests.cs).
             throw new DinoSegImageException("a complete, valid image", $"a damaged {name} that the decoder failed on ({e.GetType().Name}: {e.Message})", Fix, e);
         }
+    }
+
+    /// <summary>
+    /// One ImageSharp configuration per allocation limit (few distinct limits exist in practice), each with its own pooled
+    /// allocator capped at that limit; otherwise the defaults, so every built-in format stays registered.
+    /// </summary>
+    private static Configuration ConfigurationFor(int limitMegabytes) => Configurations.GetOrAdd(limitMegabytes, static limit =>
+    {
+        Configuration configuration = Configuration.Default.Clone();
+        configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = limit });
+        return configuration;
+    });
+
+    private static bool OverAllocationLimit(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is InvalidMemoryOperationException) return true;
+        }
+
+        return false;
     }
 
     /// <summary>Exceptions a decoder throws on malformed data rather than on a real I/O or resource problem.</summary>

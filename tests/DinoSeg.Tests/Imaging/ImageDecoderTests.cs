@@ -22,6 +22,31 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
+    public void Load_DecoderNeedingMoreThanTheBufferLimit_ThrowsImageExceptionNamingTheLimit()
+    {
+        // 1200 x 1000 RGB needs a 3.4 MiB pixel buffer: within the pixel limit, over a 1 MiB buffer limit.
+        string path = Path.Combine(_dir, "big.png");
+        using (var big = new Image<Rgb24>(1200, 1000)) big.SaveAsPng(path);
+
+        var e = Assert.Throws<DinoSegImageException>(() => ImageDecoder.Load(path, new ImageLimits { MaxBufferMegabytes = 1 }));
+
+        Assert.Contains("1 MiB per buffer", e.Expected);
+        Assert.Contains("MaxBufferMegabytes", e.Fix);
+        using var image = ImageDecoder.Load(path, new ImageLimits { MaxBufferMegabytes = 8 });
+        Assert.Equal(1200, image.Width);
+    }
+
+    [Theory]
+    [InlineData(100_000_000L, 1525)] // the default: 16 B per pixel
+    [InlineData(1_000L, 64)]         // small pixel limits still leave decoders their working room
+    [InlineData(1_000_000_000L, 4096)]
+    public void BufferLimit_DerivesFromThePixelLimit(long maxPixels, int megabytes)
+    {
+        Assert.Equal(megabytes, new ImageLimits { MaxPixels = maxPixels }.BufferLimitMegabytes);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ImageLimits { MaxBufferMegabytes = 0 });
+    }
+
+    [Fact]
     public void Load_MissingFile_ThrowsFileNotFound()
     {
         Assert.Throws<FileNotFoundException>(() => ImageDecoder.Load(Path.Combine(_dir, "nope.png")));
