@@ -49,9 +49,11 @@ public sealed partial class SegmentationResult
         (jobs.Guide, jobs.Mean, jobs.Variance, jobs.Radius, jobs.Epsilon) = (guide, mean, variance, radius, epsilon);
         int rowsPerPart = Math.Max(1, 65536 / Width), columnsPerPart = Math.Max(1, 65536 / Height);
         RangeWorkers.Shared.For(jobs.RowsFirst, Height, rowsPerPart);
-        RangeWorkers.Shared.For(jobs.ColumnsFirst, Width, columnsPerPart);
+        jobs.IntoProduct = false;
+        RangeWorkers.Shared.For(jobs.Columns, Width, columnsPerPart);
         RangeWorkers.Shared.For(jobs.RowsSecond, Height, rowsPerPart);
-        RangeWorkers.Shared.For(jobs.ColumnsSecond, Width, columnsPerPart);
+        jobs.IntoProduct = true;
+        RangeWorkers.Shared.For(jobs.Columns, Width, columnsPerPart);
         RangeWorkers.Shared.For(jobs.Combine, Height, rowsPerPart);
         jobs.Guide = null;
     }
@@ -96,11 +98,17 @@ public sealed partial class SegmentationResult
             BoxFilter.RowMeans(j.Product, r.Width, j.Radius, j.RowsB, start, end);
         });
 
-        /// <summary>mean(p), and mean(I·p) into the input buffer (p is no longer needed).</summary>
-        public IRangeJob ColumnsFirst { get; } = new Job(r, static (r, start, end) =>
+        /// <summary>Where <see cref="Columns"/> writes the column pass of the first row buffer: mean(p), then mean(a).</summary>
+        public bool IntoProduct { get; set; }
+
+        /// <summary>
+        /// The column passes of both row buffers: the first into mean(p) (first round) or the product buffer (mean(a), second
+        /// round), the second into the input buffer (mean(I·p), then mean(b); p and a are no longer needed by then).
+        /// </summary>
+        public IRangeJob Columns { get; } = new Job(r, static (r, start, end) =>
         {
             RefineJobs j = r._refineJobs!;
-            BoxFilter.ColumnMeans(j.RowsA, r.Width, r.Height, j.Radius, j.MeanP, j.Sums, start, end);
+            BoxFilter.ColumnMeans(j.RowsA, r.Width, r.Height, j.Radius, j.IntoProduct ? j.Product : j.MeanP, j.Sums, start, end);
             BoxFilter.ColumnMeans(j.RowsB, r.Width, r.Height, j.Radius, r._refineInput, j.Sums, start, end);
         });
 
@@ -113,14 +121,6 @@ public sealed partial class SegmentationResult
                 r._refineInput.AsSpan(from, length), j.Product.Slice(from, length));
             BoxFilter.RowMeans(r._refineInput, r.Width, j.Radius, j.RowsA, start, end);
             BoxFilter.RowMeans(j.MeanP, r.Width, j.Radius, j.RowsB, start, end);
-        });
-
-        /// <summary>mean(a) into the product buffer, mean(b) into the input buffer.</summary>
-        public IRangeJob ColumnsSecond { get; } = new Job(r, static (r, start, end) =>
-        {
-            RefineJobs j = r._refineJobs!;
-            BoxFilter.ColumnMeans(j.RowsA, r.Width, r.Height, j.Radius, j.Product, j.Sums, start, end);
-            BoxFilter.ColumnMeans(j.RowsB, r.Width, r.Height, j.Radius, r._refineInput, j.Sums, start, end);
         });
 
         /// <summary>q = mean(a)·I + mean(b), written back clamped to [−1, 1]; excluded pixels stay excluded.</summary>
