@@ -46,9 +46,11 @@ internal static class Api
         }
 
         OverlayStyle style = OverlayStyle.Default;
-        return new ServerInfo(s.Extractor.Backbone.Name, s.Extractor.Device.ToString().ToLowerInvariant(), s.Extractor.Backbone.PatchSize,
+        SegmentationOptions refined = s.FullRefined.Options;
+        return new ServerInfo(s.Extractor.Backbone.Name, s.Device.ToString().ToLowerInvariant(), s.Extractor.Backbone.PatchSize,
             s.DefaultThreshold, s.Full.Options.SimilaritySigma, s.Full.Options.FeatherSigma, NegativeSeeds: true, BoxPrompt: true,
-            s.Full.Options.BoxMargin, s.Options.MaxUploadBytes, s.Options.MaxPixels, [style.Color.R, style.Color.G, style.Color.B], style.Opacity,
+            s.Full.Options.BoxMargin, Refinement: true, refined.RefineRadius, refined.RefineEpsilon, s.ScaleSides,
+            s.Options.MaxUploadBytes, s.Options.MaxPixels, [style.Color.R, style.Color.G, style.Color.B], style.Opacity,
             Rgb(style.SeedColor), Rgb(style.NegativeSeedColor), Rgb(style.BoxColor), viridis, SimilarityMap.LevelColours(), s.Samples.Names);
     }
 
@@ -86,10 +88,19 @@ internal static class Api
         var (sessionId, prompt, threshold) = await ReadClickAsync(context, entry, s.DefaultThreshold);
         ClickSession session = SessionFor(s, entry, sessionId);
         SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: false);
+        bool grew = false;
         await session.Gate.WaitAsync(context.RequestAborted);
         try
         {
             long start = Stopwatch.GetTimestamp();
+            if (prompt.Refine && session.Result.Guide is null)
+            {
+                // The first refined click of this session: the image's guide (made once per image) and, in the click
+                // below, the result's refinement buffers; both count against the cache's byte budget.
+                session.Result.Guide = entry.GetOrCreateGuide().Guide;
+                grew = true;
+            }
+
             segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, threshold, session.Result);
             session.Segmenter = segmenter;
             return await respond(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
@@ -97,6 +108,7 @@ internal static class Api
         finally
         {
             session.Gate.Release();
+            if (grew) s.Cache.Grew(entry);
         }
     }
 
@@ -158,18 +170,25 @@ internal static class Api
 
     /// <summary>
     /// One of the library's rendered views as a PNG, for downloads: stateless (the prompt and threshold in the query), so a
-    /// link keeps working whatever the sessions do. Uses the full segmenter, soft mask included.
+    /// link keeps working whatever the sessions do. Uses the full segmenter, soft mask included, refined when
+    /// <c>refine=true</c> like the page's clicks.
     /// </summary>
     private static IResult RenderView(string id, string view, string? seeds, string? negatives, string? box, bool? keepSeedRegions, int? minArea,
-        float? threshold, SegmentationService s)
+        float? threshold, bool? refine, SegmentationService s)
     {
         ImageEntry entry = s.Find(id);
         if (!Views.Contains(view)) throw new ApiException(StatusCodes.Status404NotFound, $"Unknown view “{Clean(view)}”; views: {string.Join(", ", Views)}.");
         PixelRect? rect = box is null ? null : ParseBox(box.Split(','), entry);
         var prompt = new Prompt(ParsePoints(seeds, entry, "seeds", allowNone: rect is not null), ParsePoints(negatives, entry, "negatives", allowNone: true),
-            rect, keepSeedRegions ?? false, Area(minArea));
-        SegmentationResult result = s.SegmenterFor(prompt, full: true)
-            .Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, Threshold(threshold ?? s.DefaultThreshold));
+            rect, keepSeedRegions ?? false, Area(minArea), refine ?? false);
+        var result = new SegmentationResult(entry.Features);
+        if (prompt.Refine)
+        {
+            (result.Guide, bool made) = entry.GetOrCreateGuide();
+            if (made) s.Cache.Grew(entry);
+        }
+
+        s.SegmenterFor(prompt, full: true).Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, Threshold(threshold ?? s.DefaultThreshold), result);
         using Image<Rgb24> original = entry.WrapImage();
         using Image image = view switch
         {
@@ -207,7 +226,7 @@ internal static class Api
         SegmentationOptions options = session.Segmenter!.Options;
         return new(result.Threshold, result.SelectedPixels, Math.Round(result.AreaFraction, 6), result.Width, result.Height,
             SeedsOf(result.Seeds, result.Grid), SeedsOf(result.NegativeSeeds, result.Grid), Corners(result.Box), Corners(result.BoxLimit),
-            options.KeepSeedRegionsOnly, options.MinRegionArea, Math.Round(segmentMs, 3));
+            options.KeepSeedRegionsOnly, options.MinRegionArea, options.Refinement != Refinement.None, Math.Round(segmentMs, 3));
     }
 
     private static SeedInfo[] SeedsOf(IReadOnlyList<PixelPoint> seeds, PatchGrid grid) =>
@@ -234,7 +253,7 @@ internal static class Api
         }
 
         var prompt = new Prompt(Points(request.Seeds, entry, "seeds"), Points(request.Negative, entry, "negative"), box,
-            request.KeepSeedRegions ?? false, Area(request.MinArea));
+            request.KeepSeedRegions ?? false, Area(request.MinArea), request.Refine ?? false);
         return (SessionId(request.Session), prompt, Threshold(request.Threshold ?? defaultThreshold));
     }
 

@@ -8,11 +8,12 @@ namespace DinoSeg.Web;
 /// <param name="KeepSeedRegions">Keep only the connected regions holding a seed or overlapping the box.</param>
 /// <param name="MinArea">Remove regions of fewer pixels than this (never one holding a seed or overlapping the box).</param>
 /// <param name="Threshold">Similarity threshold in [-1, 1]; default the backbone's.</param>
+/// <param name="Refine">Refine the map's edges with the guided filter (guided by the image) before the threshold.</param>
 internal sealed record ClickRequest(string? Session, int[][]? Seeds, int[][]? Negative, int[]? Box, bool? KeepSeedRegions, int? MinArea,
-    float? Threshold);
+    float? Threshold, bool? Refine = null);
 
-/// <summary>A checked prompt: seeds, negative seeds, box and region options.</summary>
-internal sealed record Prompt(PixelPoint[] Seeds, PixelPoint[] Negatives, PixelRect? Box, bool KeepSeedRegions, int MinArea);
+/// <summary>A checked prompt: seeds, negative seeds, box, region options and edge refinement.</summary>
+internal sealed record Prompt(PixelPoint[] Seeds, PixelPoint[] Negatives, PixelRect? Box, bool KeepSeedRegions, int MinArea, bool Refine);
 
 /// <summary>An opened image: its id for later calls, sizes, patch grid and how long extraction took.</summary>
 internal sealed record ImageInfo(string Id, string Name, int Width, int Height, int Rows, int Cols, int PatchSize,
@@ -29,12 +30,15 @@ internal sealed record SeedInfo(int X, int Y, int[] Patch);
 /// <summary>The outcome of a click or a slider move; box and box limit are [x0, y0, x1, y1) or null.</summary>
 internal sealed record SegmentInfo(float Threshold, int SelectedPixels, double AreaFraction, int Width, int Height,
     IReadOnlyList<SeedInfo> Seeds, IReadOnlyList<SeedInfo> Negatives, int[]? Box, int[]? BoxLimit, bool KeepSeedRegions, int MinArea,
-    double SegmentMs);
+    bool Refine, double SegmentMs);
 
 /// <summary>Every error: one message for a person.</summary>
 internal sealed record ErrorInfo(string Error);
 
-/// <summary>What the page needs to know once: backbone, defaults, limits, colours.</summary>
+/// <summary>
+/// What the page needs to know once: backbone, defaults, limits, colours. <c>Refinement</c>: clicks may ask for guided-filter
+/// edge refinement (with this radius and ε); <c>Scales</c>: the fused working long sides, empty for one scale.
+/// </summary>
 internal sealed record ServerInfo(
     string Backbone,
     string Device,
@@ -45,6 +49,10 @@ internal sealed record ServerInfo(
     bool NegativeSeeds,
     bool BoxPrompt,
     double BoxMargin,
+    bool Refinement,
+    int RefineRadius,
+    double RefineEpsilon,
+    int[] Scales,
     long MaxUploadBytes,
     long MaxPixels,
     int[] OverlayColor,

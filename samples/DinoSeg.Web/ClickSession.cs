@@ -49,6 +49,13 @@ internal sealed class ClickSession
     }
 
     /// <summary>
+    /// Memory held: <paramref name="baseBytes"/> (<see cref="BytesFor"/>), plus the refinement's buffers (the filtered map
+    /// and four maps of scratch) once a refined click has made them.
+    /// </summary>
+    public long Bytes(long baseBytes) =>
+        baseBytes + (Result.Guide is null ? 0 : 5L * Result.Width * Result.Height * sizeof(float));
+
+    /// <summary>
     /// Approximate memory held, for the cache's byte budget: float similarity, soft mask and negative-seed margin (made on
     /// the first negative seed, counted up front), byte mask, the map.
     /// </summary>

@@ -16,6 +16,8 @@ internal sealed class ImageEntry
     private readonly int _maxSessions;
     private readonly long _sessionBytes;
     private readonly Lock _lock = new();
+    private readonly Lock _guideLock = new();
+    private RefinementGuide? _guide;
 
     public ImageEntry(string id, string name, Rgb24[] pixels, PatchFeatures features, byte[] png, double extractMs, int maxSessions)
     {
@@ -56,7 +58,8 @@ internal sealed class ImageEntry
     {
         get
         {
-            lock (_lock) return BaseBytes + _sessions.Count * _sessionBytes;
+            long guide = Volatile.Read(ref _guide) is null ? 0 : GuideBytes;
+            lock (_lock) return BaseBytes + guide + _sessions.Values.Sum(session => session.Bytes(_sessionBytes));
         }
     }
 
@@ -65,6 +68,25 @@ internal sealed class ImageEntry
         get
         {
             lock (_lock) return _sessions.Count;
+        }
+    }
+
+    /// <summary>The guide and its statistics for one radius: grey levels, window mean and variance, as floats.</summary>
+    private long GuideBytes => 3L * Width * Height * sizeof(float);
+
+    /// <summary>
+    /// The image as guide for edge refinement, made on the first refined click (most clicks never need it) and then
+    /// shared by every session on this image.
+    /// </summary>
+    /// <returns>The guide and whether it was made now (the entry grew).</returns>
+    public (RefinementGuide Guide, bool Created) GetOrCreateGuide()
+    {
+        if (Volatile.Read(ref _guide) is { } made) return (made, false);
+        lock (_guideLock)
+        {
+            if (_guide is not null) return (_guide, false);
+            using (Image<Rgb24> image = WrapImage()) Volatile.Write(ref _guide, RefinementGuide.FromImage(image));
+            return (_guide!, true);
         }
     }
 

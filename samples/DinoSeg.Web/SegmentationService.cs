@@ -26,17 +26,33 @@ internal sealed class SegmentationService : IDisposable
         options.Validate();
         Options = options;
         var extractorOptions = new ExtractorOptions { LongSide = options.LongSide };
-        Extractor = options.Backbone switch
+        ScaleSides = options.ScaleSides();
+        if (ScaleSides.Length == 0)
         {
-            "dinov3" => OnnxFeatureExtractor.Create(options.Model!, Backbone.Dinov3, extractorOptions),
-            "dinov2" => OnnxFeatureExtractor.Create(options.Model!, Backbone.Dinov2(), extractorOptions),
-            _ => OnnxFeatureExtractor.CreateDefault(extractorOptions),
-        };
+            OnnxFeatureExtractor one = CreateExtractor(options, extractorOptions);
+            (Extractor, Device) = (one, one.Device);
+        }
+        else
+        {
+            var made = new List<OnnxFeatureExtractor>();
+            try
+            {
+                foreach (int side in ScaleSides) made.Add(CreateExtractor(options, extractorOptions with { LongSide = side }));
+                (Extractor, Device) = (new MultiScaleExtractor(made), made[0].Device);
+            }
+            catch
+            {
+                foreach (OnnxFeatureExtractor e in made) e.Dispose();
+                throw;
+            }
+        }
 
         // Clicks and the threshold API skip the soft mask: the page feathers its own views, and only the rendered
         // downloads (overlay, cut-out) need the library's soft mask.
         Interactive = new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false });
         Full = new SimilaritySegmenter(SegmentationOptions.Default);
+        InteractiveRefined = new SimilaritySegmenter(Interactive.Options with { Refinement = Refinement.GuidedFilter });
+        FullRefined = new SimilaritySegmenter(Full.Options with { Refinement = Refinement.GuidedFilter });
         Cache = new ImageCache(options.CacheImages, options.CacheBytes);
         Samples = EmbeddedFiles.Load("samples/");
         Limits = new ImageLimits { MaxBytes = options.MaxUploadBytes, MaxPixels = options.MaxPixels };
@@ -44,13 +60,26 @@ internal sealed class SegmentationService : IDisposable
 
     public WebOptions Options { get; }
 
-    public OnnxFeatureExtractor Extractor { get; }
+    /// <summary>One ONNX extractor, or a <see cref="MultiScaleExtractor"/> over several when <see cref="WebOptions.Scales"/> is set.</summary>
+    public IFeatureExtractor Extractor { get; }
+
+    /// <summary>Where the backbone runs (every scale runs on the same device).</summary>
+    public ExecutionDevice Device { get; }
+
+    /// <summary>The long sides of the fused scales; empty for one scale.</summary>
+    public int[] ScaleSides { get; }
 
     /// <summary>The per-click and threshold-only path: similarity, upsampling, smoothing, mask.</summary>
     public SimilaritySegmenter Interactive { get; }
 
     /// <summary>The same with the feathered soft mask, for rendered views.</summary>
     public SimilaritySegmenter Full { get; }
+
+    /// <summary><see cref="Interactive"/> with guided-filter refinement (the "Refine edges" option).</summary>
+    public SimilaritySegmenter InteractiveRefined { get; }
+
+    /// <summary><see cref="Full"/> with guided-filter refinement.</summary>
+    public SimilaritySegmenter FullRefined { get; }
 
     public ImageCache Cache { get; }
 
@@ -60,7 +89,13 @@ internal sealed class SegmentationService : IDisposable
     /// </summary>
     public SimilaritySegmenter SegmenterFor(Prompt prompt, bool full)
     {
-        SimilaritySegmenter basis = full ? Full : Interactive;
+        SimilaritySegmenter basis = (full, prompt.Refine) switch
+        {
+            (true, true) => FullRefined,
+            (true, false) => Full,
+            (false, true) => InteractiveRefined,
+            _ => Interactive,
+        };
         if (!prompt.KeepSeedRegions && prompt.MinArea <= 1) return basis;
         return new SimilaritySegmenter(basis.Options with { KeepSeedRegionsOnly = prompt.KeepSeedRegions, MinRegionArea = prompt.MinArea });
     }
@@ -117,6 +152,13 @@ internal sealed class SegmentationService : IDisposable
             return new ImageEntry(id, name, pixels, features, png.ToArray(), extractMs, Options.SessionsPerImage);
         }
     }
+
+    private static OnnxFeatureExtractor CreateExtractor(WebOptions options, ExtractorOptions extractorOptions) => options.Backbone switch
+    {
+        "dinov3" => OnnxFeatureExtractor.Create(options.Model!, Backbone.Dinov3, extractorOptions),
+        "dinov2" => OnnxFeatureExtractor.Create(options.Model!, Backbone.Dinov2(), extractorOptions),
+        _ => OnnxFeatureExtractor.CreateDefault(extractorOptions),
+    };
 
     /// <summary>Reads only the header, for messages that name the file and the limit (the decoder checks again).</summary>
     private void CheckHeader(MemoryStream stream, string name)

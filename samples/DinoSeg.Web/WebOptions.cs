@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace DinoSeg.Web;
 
 /// <summary>
@@ -36,6 +38,31 @@ internal sealed record WebOptions
     /// <summary>Working long side in pixels; null takes the backbone's default.</summary>
     public int? LongSide { get; init; }
 
+    /// <summary>
+    /// Multi-scale features: two or more working long sides, comma-separated (e.g. <c>512,768</c>), extracted and fused
+    /// with <see cref="MultiScaleExtractor"/>; extraction then costs one pass per scale, clicks cost the same. Null or
+    /// empty: one scale (<see cref="LongSide"/> or the backbone's default).
+    /// </summary>
+    public string? Scales { get; init; }
+
+    /// <summary>The long sides of <see cref="Scales"/>; empty for one scale.</summary>
+    /// <exception cref="ArgumentException">Not two or more integers in [16, 4096].</exception>
+    public int[] ScaleSides()
+    {
+        if (string.IsNullOrWhiteSpace(Scales)) return [];
+        string[] parts = Scales.Split(',', StringSplitOptions.TrimEntries);
+        var sides = new int[parts.Length];
+        bool valid = parts.Length >= 2;
+        for (int i = 0; i < parts.Length && valid; i++)
+        {
+            valid = int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sides[i]) && sides[i] is >= 16 and <= 4096;
+        }
+
+        return valid
+            ? sides
+            : throw new ArgumentException($"DinoSeg:Scales must be two or more long sides in [16, 4096] pixels, e.g. 512,768; found '{Scales}'.", nameof(Scales));
+    }
+
     /// <summary>Throws when a setting is out of range, naming it.</summary>
     public void Validate()
     {
@@ -53,5 +80,7 @@ internal sealed record WebOptions
         {
             throw new ArgumentException($"DinoSeg:Backbone={Backbone} needs DinoSeg:Model=PATH.onnx (an exported model).", nameof(Model));
         }
+
+        _ = ScaleSides();
     }
 }

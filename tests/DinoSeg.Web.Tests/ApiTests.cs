@@ -177,6 +177,42 @@ public sealed class ApiTests(WebFixture web)
         Assert.Equal(0, at02[318, 137].PackedValue); // the other eye is its own region
     }
 
+    [Fact]
+    public async Task Refine_ClickMapThresholdAndViews_AllUseTheLibrarysGuidedFilter()
+    {
+        string id = await OpenSampleAsync("chelsea.png");
+        using JsonDocument info = await GetJsonAsync("/api/info");
+        Assert.True(info.RootElement.GetProperty("refinement").GetBoolean());
+        Assert.Equal(SegmentationOptions.Default.RefineRadius, info.RootElement.GetProperty("refineRadius").GetInt32());
+        Assert.Equal(0, info.RootElement.GetProperty("scales").GetArrayLength());
+
+        var click = new { session = "api-refine", seeds = new[] { new[] { 172, 115 } }, threshold = 0.2, refine = true };
+        using JsonDocument refined = await PostJsonAsync($"/api/images/{id}/segment", click);
+        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-refine", threshold = 0.3 });
+        using HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map", click);
+        byte[] levels = await response.Content.ReadAsByteArrayAsync();
+        using HttpResponseMessage plainResponse = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map", click with { refine = false });
+        byte[] plainLevels = await plainResponse.Content.ReadAsByteArrayAsync();
+        using Image<L8> view = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=0.2&refine=true");
+
+        // The library on the same image: guide from the decoded pixels, default refinement settings.
+        using var dino = DinoSegmenter.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
+        using Image<Rgb24> image = Image.Load<Rgb24>(WebFixture.Image("chelsea.png"));
+        PatchFeatures features = dino.Extract(image);
+        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.GuidedFilter });
+        var result = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(image) };
+        segmenter.Segment(features, [new PixelPoint(172, 115)], 0.2f, result);
+        int at02 = result.SelectedPixels;
+        segmenter.Rethreshold(result, 0.3f);
+
+        Assert.True(refined.RootElement.GetProperty("refine").GetBoolean());
+        Assert.Equal(at02, refined.RootElement.GetProperty("selectedPixels").GetInt32());
+        Assert.Equal(result.SelectedPixels, moved.RootElement.GetProperty("selectedPixels").GetInt32());
+        Assert.Equal(at02, CountOn(view));
+        Assert.Equal(at02, levels.Count(level => level > 120)); // the slider's 0.2 on the refined map
+        Assert.NotEqual(plainLevels, levels);
+    }
+
     private static int CountOn(Image<L8> mask)
     {
         int count = 0;

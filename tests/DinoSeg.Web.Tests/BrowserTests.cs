@@ -193,6 +193,39 @@ public sealed class BrowserTests(WebFixture web)
     }
 
     [Fact]
+    public async Task RefineEdges_ClicksAgainWithTheGuidedFilter_AndSliderAndDownloadsFollowIt()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+        await driver.ClickAsync(172, 115);
+        int plain = await driver.SelectedPixelsAsync();
+        int clicks = await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length");
+
+        int before = await driver.MaskVersionAsync();
+        await page.Locator("#refine").CheckAsync();
+        await driver.WaitMaskAfterAsync(before);
+
+        // A new request (the map itself changes), whose map the page then thresholds alone.
+        Assert.Equal(clicks + 1, await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length"));
+        Assert.Contains("refine=true", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
+        Assert.Equal(await LibraryAreaAsync(driver, 0.2, refine: true), await driver.SelectedPixelsAsync());
+        Assert.NotEqual(plain, await driver.SelectedPixelsAsync());
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        await driver.SetThresholdAsync(0.3);
+        Assert.Equal(await LibraryAreaAsync(driver, 0.3, refine: true), await driver.SelectedPixelsAsync());
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        Assert.Equal(clicks + 1, await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length"));
+
+        before = await driver.MaskVersionAsync();
+        await page.Locator("#refine").UncheckAsync();
+        await driver.WaitMaskAfterAsync(before);
+        Assert.Equal(await LibraryAreaAsync(driver, 0.3), await driver.SelectedPixelsAsync());
+        Assert.DoesNotContain("refine=true", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task UploadRealPhoto_BusyWhileExtracting_ThenAClickSegmentsIt()
     {
         IPage page = await web.OpenPageAsync();
@@ -341,13 +374,13 @@ public sealed class BrowserTests(WebFixture web)
     }
 
     /// <summary>The library's selected pixels for the page's own prompt at <paramref name="threshold"/>, through the API.</summary>
-    private async Task<int> LibraryAreaAsync(PageDriver driver, double threshold)
+    private async Task<int> LibraryAreaAsync(PageDriver driver, double threshold, bool refine = false)
     {
         var (id, _, _) = await driver.ImageAsync();
         int[][] seeds = await driver.SeedsAsync(), negative = await driver.NegativesAsync();
         int[]? box = await driver.BoxAsync();
         using HttpResponseMessage response = await web.Http.PostAsJsonAsync($"/api/images/{id}/segment",
-            new { session = "browser-test-check", seeds, negative, box, threshold });
+            new { session = "browser-test-check", seeds, negative, box, threshold, refine });
         response.EnsureSuccessStatusCode();
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.GetProperty("selectedPixels").GetInt32();

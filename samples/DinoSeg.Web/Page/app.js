@@ -18,7 +18,7 @@
     sample: $('sample'), file: $('file'), threshold: $('threshold'), thresholdValue: $('threshold-value'), autoThreshold: $('auto-threshold'), clear: $('clear'),
     status: $('status'), area: $('area'), timing: $('timing'), notice: $('notice'), error: $('error'),
     busy: $('busy'), busyText: $('busy-text'), negativeNote: $('negative-note'), dragBox: $('drag-box'),
-    negativeMode: $('negative-mode'), keepRegions: $('keep-regions'), minArea: $('min-area'),
+    negativeMode: $('negative-mode'), keepRegions: $('keep-regions'), minArea: $('min-area'), refine: $('refine'), refineLabel: $('refine-label'),
     image: $('image'), heatmap: $('heatmap'), mask: $('mask'), overlay: $('overlay'), cutout: $('cutout'),
     colorbar: $('colorbar'), downloads: [...document.querySelectorAll('a.download')],
   };
@@ -83,6 +83,7 @@
     for (const name of info.samples) ui.sample.add(new Option(name, name));
     ui.sample.disabled = false;
     ui.negativeNote.hidden = !info.negativeSeeds;
+    ui.refineLabel.hidden = !info.refinement;
     setSlider(indexOf(info.defaultThreshold));
 
     ui.sample.addEventListener('change', () => { if (ui.sample.value) openImage({ sample: ui.sample.value }); });
@@ -98,6 +99,8 @@
     const onRegionOptions = () => { if (state.levels) applyThreshold(); };
     ui.keepRegions.addEventListener('change', onRegionOptions);
     ui.minArea.addEventListener('input', onRegionOptions);
+    // Refinement changes the map itself, so the server segments again (the slider then needs no request, as usual).
+    ui.refine.addEventListener('change', e => { if (state.image && hasPrompt()) segment(e.timeStamp, true); });
     let resizing = 0;
     window.addEventListener('resize', () => {
       clearTimeout(resizing);
@@ -328,6 +331,7 @@
         keepSeedRegions: ui.keepRegions.checked,
         minArea: minArea(),
         threshold: thresholdAt(state.k),
+        refine: ui.refine.checked,
       });
       if (reply.status === 404 && retry) {
         // The server's cache dropped the image (or the server restarted): open it again, then repeat the click.
@@ -630,6 +634,7 @@
     if (box) parts.push(`box=${box.x0},${box.y0},${box.x1},${box.y1}`);
     if (ui.keepRegions.checked) parts.push('keepSeedRegions=true');
     if (minArea() > 1) parts.push(`minArea=${minArea()}`);
+    if (ui.refine.checked) parts.push('refine=true');
     parts.push(`threshold=${thresholdAt(state.k)}`);
     for (const a of ui.downloads) {
       if (!image || !hasPrompt() || !state.levels) {

@@ -27,18 +27,36 @@ public static class BoxFilter
         if (scratch.Length < n + width) throw new ArgumentException($"Scratch must hold {n + width} values, found {scratch.Length}.", nameof(scratch));
 
         Span<float> rows = scratch[..n], sum = scratch.Slice(n, width);
-        for (int y = 0; y < height; y++) AlongRow(source.Slice(y * width, width), radius, rows.Slice(y * width, width));
+        RowMeans(source, width, radius, rows, 0, height);
+        ColumnMeans(rows, width, height, radius, destination, sum, 0, width);
+    }
 
+    /// <summary>First pass of <see cref="Mean"/>, rows [y0, y1) only: the mean along each row into <paramref name="rows"/>.</summary>
+    internal static void RowMeans(ReadOnlySpan<float> source, int width, int radius, Span<float> rows, int y0, int y1)
+    {
+        for (int y = y0; y < y1; y++) AlongRow(source.Slice(y * width, width), radius, rows.Slice(y * width, width));
+    }
+
+    /// <summary>
+    /// Second pass of <see cref="Mean"/>, columns [x0, x1) only (each column's result does not depend on the others, so
+    /// strips can run on different threads with bit-identical results). <paramref name="sum"/> is width values; only
+    /// [x0, x1) of it is used.
+    /// </summary>
+    internal static void ColumnMeans(ReadOnlySpan<float> rows, int width, int height, int radius, Span<float> destination, Span<float> sum,
+        int x0, int x1)
+    {
         // Running sum of the row means over rows [y − r, y + r] ∩ [0, height).
-        sum.Clear();
-        for (int y = 0; y <= Math.Min(radius, height - 1); y++) TensorPrimitives.Add(sum, rows.Slice(y * width, width), sum);
+        int strip = x1 - x0;
+        Span<float> total = sum.Slice(x0, strip);
+        total.Clear();
+        for (int y = 0; y <= Math.Min(radius, height - 1); y++) TensorPrimitives.Add(total, rows.Slice(y * width + x0, strip), total);
         for (int y = 0; y < height; y++)
         {
             int count = Math.Min(height - 1, y + radius) - Math.Max(0, y - radius) + 1;
-            TensorPrimitives.Multiply(sum, 1f / count, destination.Slice(y * width, width));
+            TensorPrimitives.Multiply(total, 1f / count, destination.Slice(y * width + x0, strip));
             int enter = y + radius + 1, leave = y - radius;
-            if (enter < height) TensorPrimitives.Add(sum, rows.Slice(enter * width, width), sum);
-            if (leave >= 0) TensorPrimitives.Subtract(sum, rows.Slice(leave * width, width), sum);
+            if (enter < height) TensorPrimitives.Add(total, rows.Slice(enter * width + x0, strip), total);
+            if (leave >= 0) TensorPrimitives.Subtract(total, rows.Slice(leave * width + x0, strip), total);
         }
     }
 

@@ -46,18 +46,27 @@ public static class GuidedFilter
         TensorPrimitives.Multiply(I, p, product);
         Span<float> a = output[..n]; // output is free until the last step (and p, if it aliases output, is no longer needed after this)
         BoxFilter.Mean(product, width, height, radius, a, box);
-        // a = (mean(I·p) − mean(I)·mean(p)) / (var(I) + ε); b = mean(p) − a·mean(I), kept in meanP.
-        TensorPrimitives.Multiply(meanI, meanP, product);
-        TensorPrimitives.Subtract(a, product, a);
-        TensorPrimitives.Add(varI, epsilon, product);
-        TensorPrimitives.Divide(a, product, a);
-        TensorPrimitives.Multiply(a, meanI, product);
-        TensorPrimitives.Subtract(meanP, product, meanP);
+        Coefficients(meanI, varI, epsilon, meanP, a, product);
 
         Span<float> meanA = product;
         BoxFilter.Mean(a, width, height, radius, meanA, box);
         BoxFilter.Mean(meanP, width, height, radius, a, box); // mean(b) into the output span
         TensorPrimitives.MultiplyAdd(meanA, I, a, output[..n]);
+    }
+
+    /// <summary>
+    /// a = (mean(I·p) − mean(I)·mean(p)) / (var(I) + ε) in place of mean(I·p) in <paramref name="a"/>; b = mean(p) − a·mean(I)
+    /// in place of mean(p) in <paramref name="meanPThenB"/>. Element-wise, so any sub-range gives the same values.
+    /// </summary>
+    internal static void Coefficients(ReadOnlySpan<float> meanI, ReadOnlySpan<float> varI, float epsilon, Span<float> meanPThenB,
+        Span<float> a, Span<float> product)
+    {
+        TensorPrimitives.Multiply(meanI, meanPThenB, product);
+        TensorPrimitives.Subtract(a, product, a);
+        TensorPrimitives.Add(varI, epsilon, product);
+        TensorPrimitives.Divide(a, product, a);
+        TensorPrimitives.Multiply(a, meanI, product);
+        TensorPrimitives.Subtract(meanPThenB, product, meanPThenB);
     }
 
     /// <summary>The guide's own statistics for one radius: mean(I) and var(I) (clamped at 0 against rounding).</summary>

@@ -1,4 +1,5 @@
 using DinoSeg.Evaluation;
+using DinoSeg.Kernels;
 
 namespace DinoSeg.Tests.Segmentation;
 
@@ -87,6 +88,43 @@ public sealed class RefinementTests
         Assert.Equal(0, allocated);
         Assert.Equal(SegmentationResult.Excluded, result.Similarity[60 * 128 + 120]);
         Assert.All(result.Similarity.ToArray(), v => Assert.True(v == SegmentationResult.Excluded || v is >= -1 and <= 1));
+    }
+
+    [Fact]
+    public void Refined_LargeEnoughToSplitOverWorkers_IsBitIdenticalToTheSingleThreadFilterAndAllocatesNothing()
+    {
+        // 520 x 392 (odd vector tails): big enough that rows and columns are split into parts on a machine with 2+ cores.
+        const int rows = 24, cols = 32, dim = 8, width = 520, height = 392, radius = 9;
+        const float epsilon = 0.004f;
+        var random = new Random(7);
+        var raw = new float[rows * cols * dim];
+        for (int i = 0; i < raw.Length; i++) raw[i] = (float)random.NextDouble() - 0.3f;
+        var grey = new float[width * height];
+        for (int i = 0; i < grey.Length; i++) grey[i] = (i % width < 200 ? 0.2f : 0.7f) + 0.1f * (float)random.NextDouble();
+        var features = PatchFeatures.FromVectors(raw, rows, cols, dim, 16, cols * 16, rows * 16, width, height, "test");
+        var guide = RefinementGuide.FromGrey(grey, width, height);
+        SegmentationOptions options = SegmentationOptions.Default with { ComputeSoftMask = false, RefineRadius = radius, RefineEpsilon = epsilon };
+        PixelPoint[] positives = [new(100, 200)], negatives = [new(450, 60)];
+
+        var plain = new SimilaritySegmenter(options).Segment(features, positives, negatives, null, 0.3f);
+        var refined = new SimilaritySegmenter(options with { Refinement = Refinement.GuidedFilter });
+        var result = new SegmentationResult(features) { Guide = guide };
+        refined.Segment(features, positives, negatives, null, 0.3f, result);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        refined.Segment(features, positives, negatives, null, 0.3f, result);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        float[] map = plain.Similarity.ToArray(), p = new float[map.Length], q = new float[map.Length];
+        float[] mean = new float[map.Length], variance = new float[map.Length];
+        GuidedFilter.GuideStatistics(grey, width, height, radius, mean, variance, new float[2 * map.Length + width]);
+        for (int i = 0; i < map.Length; i++) p[i] = Math.Max(map[i], -1f);
+        GuidedFilter.Apply(grey, mean, variance, p, width, height, radius, epsilon, q, new float[GuidedFilter.ScratchLength(width, height)]);
+        var expected = new int[map.Length];
+        for (int i = 0; i < map.Length; i++) expected[i] = BitConverter.SingleToInt32Bits(map[i] < -1f ? SegmentationResult.Excluded : Math.Clamp(q[i], -1f, 1f));
+
+        Assert.Equal(expected, result.Similarity.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray());
+        Assert.Contains(map, v => v == SegmentationResult.Excluded);
+        Assert.Equal(0, allocated);
     }
 
     [Fact]

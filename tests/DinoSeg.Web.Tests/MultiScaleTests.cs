@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Web.Tests;
+
+/// <summary>A server started with <c>DinoSeg:Scales</c>: features fused over two working resolutions.</summary>
+public sealed class MultiScaleTests
+{
+    [Fact]
+    public async Task Scales_FromTheCommandLine_AreReportedAndClicksWork()
+    {
+        await using WebApplication app = WebApp.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--DinoSeg:Scales=320, 448"]);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
+
+        using JsonDocument info = JsonDocument.Parse(await http.GetStringAsync("/api/info"));
+        using HttpResponseMessage opened = await http.PostAsync("/api/samples/chelsea.png", null);
+        using JsonDocument opening = JsonDocument.Parse(await opened.Content.ReadAsStringAsync());
+        string id = opening.RootElement.GetProperty("id").GetString()!;
+        using HttpResponseMessage clicked = await http.PostAsJsonAsync($"/api/images/{id}/segment",
+            new { seeds = new[] { new[] { 172, 115 } }, threshold = 0.2 });
+        using JsonDocument click = JsonDocument.Parse(await clicked.Content.ReadAsStringAsync());
+
+        Assert.Equal([320, 448], info.RootElement.GetProperty("scales").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        // The finest scale's grid: 448 px along the long side of the 451 × 300 photo.
+        Assert.Equal(448 / 16, opening.RootElement.GetProperty("cols").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, clicked.StatusCode);
+        Assert.InRange(click.RootElement.GetProperty("areaFraction").GetDouble(), 0.001, 0.3);
+
+        // The same fusion through the library gives the same selection.
+        using var fused = MultiScaleExtractor.CreateDefault([320, 448], new ExtractorOptions { Device = ExecutionDevice.Cpu });
+        using Image<Rgb24> photo = Image.Load<Rgb24>(WebFixture.Image("chelsea.png"));
+        PatchFeatures features = fused.Extract(photo);
+        SegmentationResult result = new SimilaritySegmenter().Segment(features, new PixelPoint(172, 115), 0.2f);
+        Assert.Equal(result.SelectedPixels, click.RootElement.GetProperty("selectedPixels").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("512")]
+    [InlineData("512,x")]
+    [InlineData("512,8")]
+    public void Scales_NotTwoOrMoreSides_AreRefusedAtStartUp(string scales)
+    {
+        var options = new WebOptions { Scales = scales };
+        ArgumentException e = Assert.Throws<ArgumentException>("Scales", options.Validate);
+        Assert.Contains("DinoSeg:Scales", e.Message);
+    }
+}
