@@ -176,14 +176,8 @@ public sealed partial class SegmentationResult
     /// </summary>
     internal void Upsample(double sigma, float threshold)
     {
-        if (_upRows is null || _upSigma != sigma)
-        {
-            _upRows = AxisWeights.BilinearThenGaussian(Grid.Rows, Height, sigma);
-            _upCols = AxisWeights.BilinearThenGaussian(Grid.Cols, Width, sigma);
-            _upSigma = sigma;
-        }
-
-        if (_horizontal.Length == 0) _horizontal = new float[Grid.Rows * _stride];
+        PrepareUpsampling(sigma);
+        if (_pipeline is not null) _pipeline.OwnsBands = false;
         bool gated = _negativeSeeds.Count > 0 || BoxLimit is not null;
         if (_negativeSeeds.Count > 0)
         {
@@ -199,6 +193,19 @@ public sealed partial class SegmentationResult
             _selected = 0;
             RangeWorkers.Shared.For(_jobs.GateAndThreshold, Height, Math.Max(1, 65536 / Width));
         }
+    }
+
+    /// <summary>The resampling weights for σ and the horizontal-pass buffer, made on the first click and when σ changes.</summary>
+    private void PrepareUpsampling(double sigma)
+    {
+        if (_upRows is null || _upSigma != sigma)
+        {
+            _upRows = AxisWeights.BilinearThenGaussian(Grid.Rows, Height, sigma);
+            _upCols = AxisWeights.BilinearThenGaussian(Grid.Cols, Width, sigma);
+            _upSigma = sigma;
+        }
+
+        if (_horizontal.Length == 0) _horizontal = new float[Grid.Rows * _stride];
     }
 
     private void UpsampleInto(float[] source, float[] destination, float threshold)
@@ -217,6 +224,7 @@ public sealed partial class SegmentationResult
     {
         Threshold = threshold;
         _selected = 0;
+        if (TryThresholdOwnBands()) return;
         RangeWorkers.Shared.For(_jobs.ThresholdOnly, Height, Math.Max(1, 65536 / Width));
     }
 

@@ -134,9 +134,18 @@ public sealed partial class SimilaritySegmenter
         Record(negatives, into.NegativeSeedList);
         into.SetBox(box, Options.BoxMargin);
         if (box is PixelRect b) BoxPrototype(features, b, into.BoxVector);
-        ComputePatchSimilarity(features, positives, box is not null, into);
-        if (!negatives.IsEmpty) ComputeMargin(features, negatives, into);
-        into.Upsample(Options.SimilaritySigma, threshold);
+        if (negatives.IsEmpty && box is null && TryCombineIntoOneVector(features, positives, box: false, into))
+        {
+            // The common click: one pass over the features, pipelined with the upsampling.
+            into.ComputeSimilarityAndUpsample(features, Options.SimilaritySigma, threshold);
+        }
+        else
+        {
+            ComputePatchSimilarity(features, positives, box is not null, into);
+            if (!negatives.IsEmpty) ComputeMargin(features, negatives, into);
+            into.Upsample(Options.SimilaritySigma, threshold);
+        }
+
         Refine(into, threshold);
         into.AutoRule = null;
         into.FilterRegions(Options);
@@ -162,20 +171,8 @@ public sealed partial class SimilaritySegmenter
     /// <summary>s⁺ per patch: the seeds and the box prototype (in <see cref="SegmentationResult.BoxVector"/>) combined.</summary>
     private void ComputePatchSimilarity(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, bool box, SegmentationResult into)
     {
-        int count = seeds.Length + (box ? 1 : 0);
-        if (count == 1 || Options.SeedCombine == SeedCombine.Mean)
+        if (TryCombineIntoOneVector(features, seeds, box, into))
         {
-            // Mean over seeds of v·s equals v · mean(s): one pass over the features either way.
-            Span<float> seedVector = into.Vector;
-            if (box) into.BoxVector.CopyTo(seedVector);
-            else seedVector.Clear();
-            foreach (PixelPoint seed in seeds)
-            {
-                var (row, col) = features.PatchAt(seed);
-                TensorPrimitives.Add(seedVector, features.GetPatch(row, col), seedVector);
-            }
-
-            if (count > 1) TensorPrimitives.Multiply(seedVector, 1f / count, seedVector);
             into.ComputeSimilarity(features, max: false);
         }
         else
@@ -194,6 +191,29 @@ public sealed partial class SimilaritySegmenter
                 into.ComputeSimilarity(features, max: true);
             }
         }
+    }
+
+    /// <summary>
+    /// With one seed (or the box alone), or with <see cref="SeedCombine.Mean"/>, puts the single vector whose similarity is
+    /// the combined s⁺ into <see cref="SegmentationResult.Vector"/> and returns true; with several seeds combined by max, false.
+    /// </summary>
+    private bool TryCombineIntoOneVector(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, bool box, SegmentationResult into)
+    {
+        int count = seeds.Length + (box ? 1 : 0);
+        if (count > 1 && Options.SeedCombine != SeedCombine.Mean) return false;
+
+        // Mean over seeds of v·s equals v · mean(s): one pass over the features either way.
+        Span<float> seedVector = into.Vector;
+        if (box) into.BoxVector.CopyTo(seedVector);
+        else seedVector.Clear();
+        foreach (PixelPoint seed in seeds)
+        {
+            var (row, col) = features.PatchAt(seed);
+            TensorPrimitives.Add(seedVector, features.GetPatch(row, col), seedVector);
+        }
+
+        if (count > 1) TensorPrimitives.Multiply(seedVector, 1f / count, seedVector);
+        return true;
     }
 
     /// <summary>The box prototype: the normalised mean of the vectors of the patches whose centres lie in the box.</summary>
