@@ -5,7 +5,7 @@ namespace DinoSeg;
 
 public sealed partial class SegmentationResult
 {
-    // Output rows per unit of the vertical pass: enough work to amortise a claim, small enough to start early.
+    // Output rows per band of the vertical pass: enough work per readiness check, small enough to start early.
     private const int PipelineChunkRows = 16;
 
     private Pipeline? _pipeline;
@@ -39,8 +39,9 @@ public sealed partial class SegmentationResult
     }
 
     /// <summary>
-    /// Work claimed by whichever thread is free: a band of output rows as soon as its patch rows are done, otherwise the next
-    /// patch row. A thread waits only for a patch row another thread is computing, so one thread alone also finishes.
+    /// Output bands are dealt round-robin to the parts; each thread resamples its next band as soon as that band's patch rows
+    /// are done, and meanwhile claims the next unclaimed patch row. A thread waits only for a patch row another thread is
+    /// computing, so one thread alone (the pool busy) also finishes.
     /// </summary>
     private sealed class Pipeline(SegmentationResult r) : IRangeJob
     {
@@ -56,6 +57,7 @@ public sealed partial class SegmentationResult
         public void Start(PatchFeatures features, float threshold, int parts)
         {
             Parts = parts;
+            _thresholdJob ??= new OwnBandsThreshold(this); // made with the first click, so the slider never allocates
             if (!ReferenceEquals(_bandsFor, r._upRows)) PlanBands(r._upRows!);
             if (_rowDone.Length != r.Grid.Rows) _rowDone = new int[r.Grid.Rows];
             else Array.Clear(_rowDone);
@@ -78,7 +80,7 @@ public sealed partial class SegmentationResult
         public bool OwnsBands { get; set; }
 
         /// <summary>Re-thresholds the bands of the parts in its range: each thread reads back the rows it wrote itself.</summary>
-        public IRangeJob ThresholdJob => _thresholdJob ??= new OwnBandsThreshold(this);
+        public IRangeJob ThresholdJob => _thresholdJob!;
 
         public void Run(int start, int end)
         {

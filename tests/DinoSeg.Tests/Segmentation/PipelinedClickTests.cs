@@ -38,6 +38,19 @@ public sealed class PipelinedClickTests
     }
 
     [Fact]
+    public void FirstSliderMoveAfterTheFirstClick_AllocatesNothing()
+    {
+        PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(2, 16, 16, 32, 256, 256);
+        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false });
+        var result = new SegmentationResult(f);
+        segmenter.Segment(f, [new PixelPoint(40, 40)], 0.1f, result);
+
+        long allocated = SimilaritySegmenterTests.AllocatedBy(() => segmenter.Rethreshold(result, 0.2f));
+
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void Rethreshold_AfterAStagedClickIntoAPipelinedResult_CoversTheWholeMap()
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(4, 20, 30, 32, 480, 320);
