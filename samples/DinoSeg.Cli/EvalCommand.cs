@@ -156,7 +156,8 @@ internal static class EvalCommand
         return ExitCodes.Ok;
     }
 
-    private static IFeatureExtractor CreateExtractor(string backbone, string? model, ExecutionDevice device, int[] scales)
+    /// <summary>The backbone at one long side (its default), or a <see cref="MultiScaleExtractor"/> over several.</summary>
+    internal static IFeatureExtractor CreateExtractor(string backbone, string? model, ExecutionDevice device, int[] scales)
     {
         var options = new ExtractorOptions { Device = device };
         if (scales.Length == 0) return One(options);
@@ -195,7 +196,7 @@ internal static class EvalCommand
         _ => "seed-median",
     };
 
-    private static int[] ParseScales(string text)
+    internal static int[] ParseScales(string text)
     {
         string[] parts = text.Split(',');
         var sides = new int[parts.Length];

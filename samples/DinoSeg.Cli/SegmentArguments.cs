@@ -30,6 +30,9 @@ internal sealed record SegmentArguments
 
     public double? Sigma { get; init; }
 
+    /// <summary>Long sides to extract at and fuse (--scales); empty for the backbone's one working size.</summary>
+    public int[] Scales { get; init; } = [];
+
     public string Backbone { get; init; } = "default";
 
     public string? ModelPath { get; init; }
@@ -67,6 +70,8 @@ internal sealed record SegmentArguments
           --refine M          none (default) or guided: guided filter with the image as guide, so mask edges follow
                               image edges instead of the 16-px patch grid
           --sigma PX          Gaussian σ in image pixels applied to the similarity map before the threshold (default 4)
+          --scales S1,S2,...  extract at several long sides and fuse them (e.g. 512,768: better masks, one extraction
+                              per side; see docs/quality.md); default: the backbone's one working size
           --backbone NAME     default (embedded ResNet18, no download), dinov3 or dinov2 (need --model)
           --model PATH.onnx   exported backbone (see docs/models.md)
           --device D          auto (CUDA if usable, else CPU), cpu, or cuda (fails if CUDA is unusable)
@@ -87,6 +92,7 @@ internal sealed record SegmentArguments
     public static SegmentArguments Parse(IReadOnlyList<string> args)
     {
         string? image = null, model = null, output = null, backbone = null, features = null, rule = null, refine = null;
+        int[]? scales = null;
         var seeds = new List<PixelPoint>();
         var negatives = new List<PixelPoint>();
         PixelRect? box = null;
@@ -139,6 +145,9 @@ internal sealed record SegmentArguments
                 case "--sigma":
                     sigma = Once(sigma, arg, ParseSigma(arg, Value(args, ref i)));
                     break;
+                case "--scales":
+                    scales = Once(scales, arg, EvalCommand.ParseScales(Value(args, ref i)));
+                    break;
                 case "--backbone":
                     backbone = Once(backbone, arg, Value(args, ref i) switch
                     {
@@ -177,12 +186,13 @@ internal sealed record SegmentArguments
         if (rule is not null && threshold is not null) throw new UsageException("--rule only applies with --threshold auto");
         backbone ??= "default";
         if (backbone == "default" && model is not null) throw new UsageException("--model needs --backbone dinov3 or dinov2 (the default backbone is embedded)");
+        if (scales is not null && features is not null) throw new UsageException("--scales cannot be used with --features (the file holds features of one extraction)");
         if (backbone != "default" && model is null && features is null) throw new UsageException($"--backbone {backbone} needs --model PATH.onnx (export it with tools/export, see docs/models.md)");
         return new SegmentArguments
         {
             ImagePath = image, Seeds = seeds, Negatives = negatives, Box = box, BoxMargin = boxMargin, KeepSeedRegions = keepSeedRegions,
             MinArea = minArea ?? 0, Threshold = threshold, AutoThreshold = auto, Rule = EvalCommand.ParseRule(rule), Refine = refine == "guided",
-            Sigma = sigma, Backbone = backbone,
+            Sigma = sigma, Scales = scales ?? [], Backbone = backbone,
             ModelPath = model, Device = device, OutputDirectory = output, Json = json,
             FeaturesPath = features,
         };

@@ -22,7 +22,9 @@ internal static class SegmentCommand
         }
 
         // With --features the backbone never runs: the file stands in for the extraction.
-        using OnnxFeatureExtractor? extractor = args.FeaturesPath is null ? ModelArguments.CreateExtractor(args.Backbone, args.ModelPath, args.Device) : null;
+        using IFeatureExtractor? extractor = args.FeaturesPath is null ? EvalCommand.CreateExtractor(args.Backbone, args.ModelPath, args.Device, args.Scales) : null;
+        // A multi-scale extractor runs its scales on one device: report the first's.
+        var onnx = (extractor as OnnxFeatureExtractor) ?? (extractor as MultiScaleExtractor)?.Scales[0] as OnnxFeatureExtractor;
         double loadMs = Lap(clock);
         PatchFeatures features = extractor?.Extract(image) ?? FeatureFile.Load(args.FeaturesPath!, new FeatureExpectations
         {
@@ -30,7 +32,7 @@ internal static class SegmentCommand
             ImageSize = (image.Width, image.Height),
         });
         double extractMs = Lap(clock);
-        string device = extractor?.Device.ToString().ToLowerInvariant() ?? "none";
+        string device = onnx?.Device.ToString().ToLowerInvariant() ?? "none";
 
         var options = SegmentationOptions.Default with
         {
@@ -61,7 +63,7 @@ internal static class SegmentCommand
                 dim = features.Dim,
                 backbone = features.Backbone,
                 device,
-                deviceReason = extractor?.DeviceReason ?? $"features loaded from {args.FeaturesPath}",
+                deviceReason = onnx?.DeviceReason ?? $"features loaded from {args.FeaturesPath}",
                 seeds = args.Seeds.Select(s => new[] { s.X, s.Y }),
                 negatives = args.Negatives.Select(s => new[] { s.X, s.Y }),
                 box = Corners(result.Box),
@@ -73,6 +75,7 @@ internal static class SegmentCommand
                 thresholdRule = result.AutoRule is { } rule ? EvalCommand.RuleName(rule) : null,
                 refinement = args.Refine ? "guided" : "none",
                 similaritySigma = options.SimilaritySigma,
+                scales = args.Scales,
                 featherSigma = options.FeatherSigma,
                 maskAreaFraction = Math.Round(result.AreaFraction, 6),
                 timingsMs = new { decode = decodeMs, load = loadMs, extract = extractMs, segment = segmentMs, write = writeMs },

@@ -55,4 +55,33 @@ public sealed class SegmentAutoThresholdTests : IDisposable
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Contains("(auto, otsu)", r.StdOut);
     }
+
+    [Fact]
+    public void Segment_Scales_FusesTwoExtractionsOnTheFinerGrid()
+    {
+        var one = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--device", "cpu", "--out", Out, "--json");
+        var two = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--scales", "384,640", "--device", "cpu",
+            "--out", Path.Combine(_dir, "scales"), "--json");
+
+        Assert.True(two.ExitCode == 0, two.StdErr);
+        using var a = JsonDocument.Parse(one.StdOut);
+        using var b = JsonDocument.Parse(two.StdOut);
+        Assert.Equal(0, a.RootElement.GetProperty("scales").GetArrayLength());
+        Assert.Equal([384, 640], b.RootElement.GetProperty("scales").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(40, b.RootElement.GetProperty("grid").GetProperty("cols").GetInt32()); // 640 / 16: the finer scale's grid
+        Assert.Equal("cpu", b.RootElement.GetProperty("device").GetString());
+        using var mask = Image.Load<L8>(Path.Combine(_dir, "scales", "mask.png"));
+        Assert.Equal(255, mask[172, 115].PackedValue);
+    }
+
+    [Theory]
+    [InlineData("512", "--scales needs two or more long sides")]
+    [InlineData("512,9000", "--scales expects a whole number in [16, 4096]")]
+    public void Segment_BadScales_FailWithOneLine(string scales, string message)
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--scales", scales, "--out", Out);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, r.StdErr);
+    }
 }
