@@ -5,8 +5,9 @@ namespace DinoSeg;
 
 public sealed partial class SegmentationResult
 {
-    // Output rows per band of the vertical pass: enough work per readiness check, small enough to start early.
-    private const int PipelineChunkRows = 16;
+    // Output rows per band of the vertical pass. In paired runs at 1024² against the staged path, 16-row bands left the next
+    // slider move about twice as slow; 128-row bands keep the click's gain and most of the slider's speed.
+    private const int PipelineChunkRows = 128;
 
     private Pipeline? _pipeline;
 
