@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using DinoSeg.Evaluation;
+using static DinoSeg.Cli.ModelArguments;
 
 namespace DinoSeg.Cli;
 
@@ -55,7 +56,7 @@ internal static class EvalCommand
                 case "--scales": scalesText = Once(scalesText, arg, Value(args, ref i)); break;
                 case "--backbone": backbone = Once(backbone, arg, Value(args, ref i)); break;
                 case "--model": model = Once(model, arg, Value(args, ref i)); break;
-                case "--device": device = SegmentArguments.ParseDevice(Value(args, ref i)); break;
+                case "--device": device = ParseDevice(Value(args, ref i)); break;
                 case "--max-clicks": maxClicks = Once(maxClicks, arg, ParseInt(arg, Value(args, ref i), 1, 100)); break;
                 case "--json": json = true; break;
                 default:
@@ -88,7 +89,7 @@ internal static class EvalCommand
         {
             null => extractor.Backbone.DefaultThreshold,
             "auto" => null,
-            _ => SegmentArguments.ParseThresholdValue(thresholdText),
+            _ => ParseThreshold("--threshold", thresholdText),
         };
         var defaults = SegmentationOptions.Default;
         var options = defaults with
@@ -156,31 +157,6 @@ internal static class EvalCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The backbone at one long side (its default), or a <see cref="MultiScaleExtractor"/> over several.</summary>
-    internal static IFeatureExtractor CreateExtractor(string backbone, string? model, ExecutionDevice device, int[] scales)
-    {
-        var options = new ExtractorOptions { Device = device };
-        if (scales.Length == 0) return One(options);
-        var made = new List<IFeatureExtractor>();
-        try
-        {
-            foreach (int side in scales) made.Add(One(options with { LongSide = side }));
-            return new MultiScaleExtractor(made);
-        }
-        catch
-        {
-            foreach (IFeatureExtractor e in made) e.Dispose();
-            throw;
-        }
-
-        IFeatureExtractor One(ExtractorOptions o) => backbone switch
-        {
-            "dinov3" => OnnxFeatureExtractor.Create(model!, Backbone.Dinov3, o),
-            "dinov2" => OnnxFeatureExtractor.Create(model!, Backbone.Dinov2(), o),
-            _ => OnnxFeatureExtractor.CreateDefault(o),
-        };
-    }
-
     internal static ThresholdRule ParseRule(string? text) => text switch
     {
         null or "otsu" => ThresholdRule.Otsu,
@@ -196,31 +172,8 @@ internal static class EvalCommand
         _ => "seed-median",
     };
 
-    internal static int[] ParseScales(string text)
-    {
-        string[] parts = text.Split(',');
-        var sides = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++) sides[i] = ParseInt("--scales", parts[i], 16, 4096);
-        if (sides.Length < 2) throw new UsageException($"--scales needs two or more long sides, e.g. 512,768, not '{text}'");
-        return sides;
-    }
-
-    private static int ParseInt(string option, string text, int min, int max) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max
-            ? v
-            : throw new UsageException($"{option} expects a whole number in [{min}, {max}], not '{text}'");
-
     private static double ParseDouble(string option, string text, double min, double max) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
             ? v
             : throw new UsageException($"{option} expects a number in [{min}, {max}], not '{text}'");
-
-    private static string Value(IReadOnlyList<string> args, ref int i)
-    {
-        if (i + 1 >= args.Count) throw new UsageException($"{args[i]} needs a value");
-        return args[++i];
-    }
-
-    private static T Once<T>(T? current, string option, T value) =>
-        current is null ? value : throw new UsageException($"{option} given twice");
 }

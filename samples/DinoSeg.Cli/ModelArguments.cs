@@ -44,16 +44,7 @@ internal sealed record ModelArguments
                 model = model with { ModelPath = Value(args, ref i) };
                 return true;
             case "--device":
-                model = model with
-                {
-                    Device = Value(args, ref i) switch
-                    {
-                        "auto" => ExecutionDevice.Auto,
-                        "cpu" => ExecutionDevice.Cpu,
-                        "cuda" => ExecutionDevice.Cuda,
-                        var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
-                    },
-                };
+                model = model with { Device = ParseDevice(Value(args, ref i)) };
                 return true;
             default:
                 return false;
@@ -79,16 +70,48 @@ internal sealed record ModelArguments
     public OnnxFeatureExtractor CreateExtractor() => CreateExtractor(Backbone, ModelPath, Device);
 
     /// <summary>Loads the named backbone (the embedded one for "default").</summary>
-    public static OnnxFeatureExtractor CreateExtractor(string backbone, string? modelPath, ExecutionDevice device)
+    public static OnnxFeatureExtractor CreateExtractor(string backbone, string? modelPath, ExecutionDevice device) =>
+        CreateExtractor(backbone, modelPath, new ExtractorOptions { Device = device });
+
+    /// <summary>The backbone at its one working size, or a <see cref="MultiScaleExtractor"/> over the given long sides.</summary>
+    public static IFeatureExtractor CreateExtractor(string backbone, string? modelPath, ExecutionDevice device, int[] scales)
     {
         var options = new ExtractorOptions { Device = device };
-        return backbone switch
-        {
-            "dinov3" => OnnxFeatureExtractor.Create(modelPath!, DinoSeg.Backbone.Dinov3, options),
-            "dinov2" => OnnxFeatureExtractor.Create(modelPath!, DinoSeg.Backbone.Dinov2(), options),
-            _ => OnnxFeatureExtractor.CreateDefault(options),
-        };
+        return scales.Length == 0
+            ? CreateExtractor(backbone, modelPath, options)
+            : MultiScaleExtractor.Create(scales, o => CreateExtractor(backbone, modelPath, o), options);
     }
+
+    private static OnnxFeatureExtractor CreateExtractor(string backbone, string? modelPath, ExtractorOptions options) => backbone switch
+    {
+        "dinov3" => OnnxFeatureExtractor.Create(modelPath!, DinoSeg.Backbone.Dinov3, options),
+        "dinov2" => OnnxFeatureExtractor.Create(modelPath!, DinoSeg.Backbone.Dinov2(), options),
+        _ => OnnxFeatureExtractor.CreateDefault(options),
+    };
+
+    /// <summary>--scales S1,S2,…: two or more long sides in [16, 4096].</summary>
+    public static int[] ParseScales(string text)
+    {
+        string[] parts = text.Split(',');
+        var sides = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++) sides[i] = ParseInt("--scales", parts[i], 16, 4096);
+        if (sides.Length < 2) throw new UsageException($"--scales needs two or more long sides, e.g. 512,768, not '{text}'");
+        return sides;
+    }
+
+    /// <summary>A --device value.</summary>
+    public static ExecutionDevice ParseDevice(string text) => text switch
+    {
+        "auto" => ExecutionDevice.Auto,
+        "cpu" => ExecutionDevice.Cpu,
+        "cuda" => ExecutionDevice.Cuda,
+        var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
+    };
+
+    public static int ParseInt(string option, string text, int min, int max) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max
+            ? v
+            : throw new UsageException($"{option} expects a whole number in [{min}, {max}], not '{text}'");
 
     /// <summary>The default threshold of the preset whose name the features carry (0.5 for names DinoSeg does not know).</summary>
     public static float DefaultThresholdFor(string backboneName)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using static DinoSeg.Cli.ModelArguments;
 
 namespace DinoSeg.Cli;
 
@@ -130,7 +131,7 @@ internal sealed record SegmentArguments
                     if (threshold is not null || auto) throw new UsageException("--threshold given twice");
                     string t = Value(args, ref i);
                     if (t == "auto") auto = true;
-                    else threshold = ParseThresholdValue(t);
+                    else threshold = ParseThreshold("--threshold", t);
                     break;
                 case "--rule":
                     rule = Once(rule, arg, Value(args, ref i));
@@ -146,7 +147,7 @@ internal sealed record SegmentArguments
                     sigma = Once(sigma, arg, ParseSigma(arg, Value(args, ref i)));
                     break;
                 case "--scales":
-                    scales = Once(scales, arg, EvalCommand.ParseScales(Value(args, ref i)));
+                    scales = Once(scales, arg, ParseScales(Value(args, ref i)));
                     break;
                 case "--backbone":
                     backbone = Once(backbone, arg, Value(args, ref i) switch
@@ -198,28 +199,6 @@ internal sealed record SegmentArguments
         };
     }
 
-    private static string Value(IReadOnlyList<string> args, ref int i)
-    {
-        if (i + 1 >= args.Count) throw new UsageException($"{args[i]} needs a value");
-        return args[++i];
-    }
-
-    private static T Once<T>(T? current, string option, T value) =>
-        current is null ? value : throw new UsageException($"{option} given twice");
-
-    private static PixelPoint ParsePoint(string option, string text)
-    {
-        string[] parts = text.Split(',');
-        if (parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int x)
-            && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int y))
-        {
-            return new PixelPoint(x, y);
-        }
-
-        throw new UsageException($"{option} expects X,Y in whole pixels (e.g. 120,80), not '{text}'");
-    }
-
     private static PixelRect ParseBox(string text)
     {
         string[] parts = text.Split(',');
@@ -243,22 +222,6 @@ internal sealed record SegmentArguments
     {
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int a)) return a;
         throw new UsageException($"--min-area expects a whole number of pixels (0 or more), not '{text}'");
-    }
-
-    /// <summary>A --device value, as <c>segment</c> and <c>eval</c> take it.</summary>
-    internal static ExecutionDevice ParseDevice(string text) => text switch
-    {
-        "auto" => ExecutionDevice.Auto,
-        "cpu" => ExecutionDevice.Cpu,
-        "cuda" => ExecutionDevice.Cuda,
-        var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
-    };
-
-    /// <summary>A fixed threshold in [-1, 1], as <c>segment</c> and <c>eval</c> take it.</summary>
-    internal static float ParseThresholdValue(string text)
-    {
-        if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float t) && t >= -1 && t <= 1) return t;
-        throw new UsageException($"--threshold must be a number in [-1, 1], not '{text}'");
     }
 
     /// <summary>A σ in image pixels, as both <c>segment</c> and <c>bench</c> take it.</summary>

@@ -22,7 +22,7 @@ internal static class SegmentCommand
         }
 
         // With --features the backbone never runs: the file stands in for the extraction.
-        using IFeatureExtractor? extractor = args.FeaturesPath is null ? EvalCommand.CreateExtractor(args.Backbone, args.ModelPath, args.Device, args.Scales) : null;
+        using IFeatureExtractor? extractor = args.FeaturesPath is null ? ModelArguments.CreateExtractor(args.Backbone, args.ModelPath, args.Device, args.Scales) : null;
         // A multi-scale extractor runs its scales on one device: report the first's.
         var onnx = (extractor as OnnxFeatureExtractor) ?? (extractor as MultiScaleExtractor)?.Scales[0] as OnnxFeatureExtractor;
         double loadMs = Lap(clock);

@@ -34,17 +34,8 @@ internal sealed class SegmentationService : IDisposable
         }
         else
         {
-            var made = new List<OnnxFeatureExtractor>();
-            try
-            {
-                foreach (int side in ScaleSides) made.Add(CreateExtractor(options, extractorOptions with { LongSide = side }));
-                (Extractor, Device) = (new MultiScaleExtractor(made), made[0].Device);
-            }
-            catch
-            {
-                foreach (OnnxFeatureExtractor e in made) e.Dispose();
-                throw;
-            }
+            MultiScaleExtractor multi = MultiScaleExtractor.Create(ScaleSides, o => CreateExtractor(options, o), extractorOptions);
+            (Extractor, Device) = (multi, ((OnnxFeatureExtractor)multi.Scales[0]).Device);
         }
 
         // Clicks and the threshold API skip the soft mask: the page feathers its own views, and only the rendered

@@ -38,15 +38,27 @@ public sealed class MultiScaleExtractor : IFeatureExtractor
 
     /// <summary>The embedded ResNet18 backbone at each of the given long sides (e.g. 512 and 768).</summary>
     /// <exception cref="ArgumentException">Fewer than two long sides.</exception>
-    public static MultiScaleExtractor CreateDefault(IReadOnlyList<int> longSides, ExtractorOptions? options = null)
+    public static MultiScaleExtractor CreateDefault(IReadOnlyList<int> longSides, ExtractorOptions? options = null) =>
+        Create(longSides, OnnxFeatureExtractor.CreateDefault, options);
+
+    /// <summary>
+    /// One extractor per long side, each made by <paramref name="create"/> from <paramref name="options"/> with that
+    /// <see cref="ExtractorOptions.LongSide"/>; if one fails, those already made are disposed.
+    /// </summary>
+    /// <param name="longSides">Two or more working long sides, e.g. 512 and 768.</param>
+    /// <param name="create">Makes the backbone's extractor for given options, e.g. <c>o =&gt; OnnxFeatureExtractor.Create(path, Backbone.Dinov3, o)</c>.</param>
+    /// <param name="options">The options every scale shares; the defaults when null.</param>
+    /// <exception cref="ArgumentException">Fewer than two long sides.</exception>
+    public static MultiScaleExtractor Create(IReadOnlyList<int> longSides, Func<ExtractorOptions, IFeatureExtractor> create, ExtractorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(longSides);
+        ArgumentNullException.ThrowIfNull(create);
         if (longSides.Count < 2) throw new ArgumentException("Give at least two long sides.", nameof(longSides));
         options ??= ExtractorOptions.Default;
         var made = new List<IFeatureExtractor>();
         try
         {
-            foreach (int side in longSides) made.Add(OnnxFeatureExtractor.CreateDefault(options with { LongSide = side }));
+            foreach (int side in longSides) made.Add(create(options with { LongSide = side }));
             return new MultiScaleExtractor(made);
         }
         catch

@@ -82,4 +82,35 @@ public sealed class MultiScaleTests
         using var one = OnnxFeatureExtractor.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
         Assert.Throws<ArgumentException>("scales", () => new MultiScaleExtractor([one], ownsScales: false));
     }
+
+    [Fact]
+    public void Create_PassesEachLongSide_AndDisposesWhatItMadeWhenOneFails()
+    {
+        var made = new List<CountingExtractor>();
+        int?[] seen = new int?[3];
+
+        var e = Assert.Throws<InvalidOperationException>(() => MultiScaleExtractor.Create([256, 384, 512], o =>
+        {
+            seen[made.Count] = o.LongSide;
+            if (made.Count == 2) throw new InvalidOperationException("third scale fails");
+            var x = new CountingExtractor();
+            made.Add(x);
+            return x;
+        }, new ExtractorOptions { Device = ExecutionDevice.Cpu }));
+
+        Assert.Equal("third scale fails", e.Message);
+        Assert.Equal([256, 384, 512], seen);
+        Assert.All(made, x => Assert.Equal(1, x.Disposed));
+    }
+
+    private sealed class CountingExtractor : IFeatureExtractor
+    {
+        public int Disposed { get; private set; }
+
+        public Backbone Backbone => Backbone.ResNet18;
+
+        public PatchFeatures Extract(Image<Rgb24> image, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public void Dispose() => Disposed++;
+    }
 }
