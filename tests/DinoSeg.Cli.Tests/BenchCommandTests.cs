@@ -15,6 +15,7 @@ public sealed class BenchCommandTests
         JsonElement root = doc.RootElement;
         foreach (string field in new[] { "perClickMs", "perClickP90Ms", "thresholdChangeMs" }) Assert.True(root.GetProperty(field).GetDouble() > 0, field);
         Assert.Equal(JsonValueKind.Object, root.GetProperty("stagesMs").ValueKind);
+        Assert.True(root.GetProperty("stagesMs").GetProperty("thresholdChangeWholeMap").GetDouble() > 0);
         Assert.Equal("256x192", root.GetProperty("size").GetString());
         Assert.Equal(64, root.GetProperty("dim").GetInt32());
         Assert.Equal(2, root.GetProperty("sigma").GetDouble());

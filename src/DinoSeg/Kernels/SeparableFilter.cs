@@ -97,11 +97,13 @@ public static class SeparableFilter
     /// <summary>
     /// One output row of the across-rows pass, thresholded on the fly: destination row <paramref name="row"/> =
     /// Σ_t w[row,t] · (source row start[row] + t), and mask row = 255 where that is ≥ <paramref name="threshold"/>.
-    /// One pass per 64 floats keeps every tap and the compare in registers. Returns the selected count.
+    /// One pass per 64 floats keeps every tap and the compare in registers. Unless <paramref name="bounds"/> is empty, the
+    /// row's block bounds (<see cref="Threshold.Bounds(ReadOnlySpan{float}, Span{float})"/>) go there, taken from those
+    /// registers. Returns the selected count.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int ApplyAcrossRowsAndThreshold(ReadOnlySpan<float> source, int stride, int width, AxisWeights weights, int row,
-        float threshold, Span<float> destination, Span<byte> mask)
+        float threshold, Span<float> destination, Span<byte> mask, Span<float> bounds = default)
     {
         int taps = weights.Taps, start = weights.Starts[row];
         ReadOnlySpan<float> w = weights.Weights.Slice(row * taps, taps);
@@ -110,6 +112,11 @@ public static class SeparableFilter
         Span<byte> bytes = mask.Slice(row * width, width);
         ref float src = ref MemoryMarshal.GetReference(source.Slice(start * stride));
         int x = 0, selected = 0;
+        bool withBounds = !bounds.IsEmpty;
+        if (withBounds && bounds.Length != Threshold.BoundsLength(width)) throw new ArgumentException("Bounds do not fit the row.", nameof(bounds));
+        ref float bound = ref MemoryMarshal.GetReference(bounds);
+        int blocks = bounds.Length / 2; // minima, then maxima
+        int boundsDone = 0; // the blocks before this column already have their bounds
         if (Vector512.IsHardwareAccelerated && taps <= 16)
         {
             Span<Vector512<float>> wv = stackalloc Vector512<float>[taps];
@@ -137,7 +144,11 @@ public static class SeparableFilter
                     Vector512.Narrow(Vector512.GreaterThanOrEqual(a2, limit).AsInt32(), Vector512.GreaterThanOrEqual(a3, limit).AsInt32())).AsByte();
                 on.CopyTo(bytes.Slice(x, 64));
                 selected += BitOperations.PopCount(on.ExtractMostSignificantBits());
+                // One iteration is one bounds block (Threshold.BlockWidth = 64), taken from the registers.
+                if (withBounds) Threshold.BlockBounds(a0, a1, a2, a3, ref Unsafe.Add(ref bound, x / Threshold.BlockWidth), ref Unsafe.Add(ref bound, blocks + x / Threshold.BlockWidth));
             }
+
+            boundsDone = x;
         }
         else if (Vector256.IsHardwareAccelerated && taps <= 16)
         {
@@ -179,6 +190,11 @@ public static class SeparableFilter
             selected += on ? 1 : 0;
         }
 
+        if (withBounds)
+        {
+            int done = boundsDone / Threshold.BlockWidth;
+            Threshold.Bounds(dst[boundsDone..], bounds[done..blocks], bounds[(blocks + done)..]);
+        }
         return selected;
     }
 }

@@ -24,6 +24,12 @@ public sealed partial class SegmentationResult
         /// <summary>The threshold the upsampling applies on the fly.</summary>
         public float Threshold { get; set; }
 
+        /// <summary>Whether the upsampling or the full threshold pass also writes the map's block bounds.</summary>
+        public bool WriteBounds { get; set; }
+
+        /// <summary>The threshold the mask holds before <see cref="ThresholdChange"/> moves it to the result's.</summary>
+        public float PreviousThreshold { get; set; }
+
         public IRangeJob Similarity { get; } = new Job(r, static (r, start, end) =>
         {
             PatchFeatures features = r._jobs.Features!;
@@ -50,7 +56,7 @@ public sealed partial class SegmentationResult
             {
                 // Each row is thresholded as it is computed, instead of a second pass over the whole map.
                 selected += SeparableFilter.ApplyAcrossRowsAndThreshold(r._horizontal, r._stride, r.Width, r._upRows!, y, r._jobs.Threshold,
-                    r._jobs.Destination, r._mask);
+                    r._jobs.Destination, r._mask, r._jobs.WriteBounds ? r.RowBounds(y) : default);
             }
 
             Interlocked.Add(ref r._selected, selected);
@@ -59,7 +65,17 @@ public sealed partial class SegmentationResult
         public IRangeJob ThresholdOnly { get; } = new Job(r, static (r, start, end) =>
         {
             int from = start * r.Width, length = (end - start) * r.Width;
-            Interlocked.Add(ref r._selected, Kernels.Threshold.Apply(r._similarity.AsSpan(from, length), r.Threshold, r._mask.AsSpan(from, length)));
+            Interlocked.Add(ref r._selected, Kernels.Threshold.ApplyUnchecked(r._similarity.AsSpan(from, length), r.Threshold, r._mask.AsSpan(from, length)));
+            if (r._jobs.WriteBounds) TakeBounds(r, start, end);
+        });
+
+        /// <summary>The slider: only the blocks whose bounds reach between the previous and the new threshold are rewritten.</summary>
+        public IRangeJob ThresholdChange { get; } = new Job(r, static (r, start, end) =>
+        {
+            int from = start * r.Width, length = (end - start) * r.Width;
+            Interlocked.Add(ref r._selected, Kernels.Threshold.Change(r._similarity.AsSpan(from, length), r.Width,
+                r._bounds.AsSpan(start * r._boundsStride, (end - start) * r._boundsStride), r._jobs.PreviousThreshold, r.Threshold,
+                r._mask.AsSpan(from, length)));
         });
 
         public IRangeJob GateAndThreshold { get; } = new Job(r, static (r, start, end) =>
@@ -83,7 +99,8 @@ public sealed partial class SegmentationResult
                 }
             }
 
-            Interlocked.Add(ref r._selected, Kernels.Threshold.Apply(map, r.Threshold, r._mask.AsSpan(from, length)));
+            Interlocked.Add(ref r._selected, Kernels.Threshold.ApplyUnchecked(map, r.Threshold, r._mask.AsSpan(from, length)));
+            TakeBounds(r, start, end);
         });
 
         public IRangeJob MaskToSoft { get; } = new Job(r, static (r, start, end) => ToUnit(r._mask, r._softMask, start * r.Width, end * r.Width));
@@ -93,6 +110,11 @@ public sealed partial class SegmentationResult
 
         public IRangeJob FeatherAlongRows { get; } = new Job(r, static (r, start, end) =>
             GaussianBlur.AlongRows(r._featherScratch, r._featherKernel, r.Width, start, end, r._softMask));
+
+        private static void TakeBounds(SegmentationResult r, int start, int end)
+        {
+            for (int y = start; y < end; y++) Kernels.Threshold.Bounds(r._similarity.AsSpan(y * r.Width, r.Width), r.RowBounds(y));
+        }
 
         private static void ToUnit(byte[] mask, float[] unit, int from, int to)
         {

@@ -6,7 +6,7 @@ namespace DinoSeg;
 public sealed partial class SegmentationResult
 {
     // Output rows per band of the vertical pass. In paired runs at 1024² against the staged path, 16-row bands left the next
-    // slider move about twice as slow; 128-row bands keep the click's gain and most of the slider's speed.
+    // full-map threshold pass about twice as slow; 128-row bands keep the click's gain.
     private const int PipelineChunkRows = 128;
 
     private Pipeline? _pipeline;
@@ -29,14 +29,7 @@ public sealed partial class SegmentationResult
         // One part per thread: every part runs the same claim loop, so any number of threads (one included) finishes it.
         workers.For(_pipeline, workers.MaxParts, 1);
         _pipeline.Finish();
-    }
-
-    /// <summary>The slider after a pipelined click: the bands go back to the parts that wrote them. False after a staged click.</summary>
-    private bool TryThresholdOwnBands()
-    {
-        if (_pipeline is not { OwnsBands: true } pipeline) return false;
-        RangeWorkers.Shared.For(pipeline.ThresholdJob, pipeline.Parts, 1);
-        return true;
+        MapWritten();
     }
 
     /// <summary>
@@ -53,12 +46,11 @@ public sealed partial class SegmentationResult
         private AxisWeights? _bandsFor;
         private int _nextRow;
         private volatile bool _failed;
-        private IRangeJob? _thresholdJob;
+        private int _parts = 1; // band b belongs to part b mod _parts
 
         public void Start(PatchFeatures features, float threshold, int parts)
         {
-            Parts = parts;
-            _thresholdJob ??= new OwnBandsThreshold(this); // made with the first click, so the slider never allocates
+            _parts = parts;
             if (!ReferenceEquals(_bandsFor, r._upRows)) PlanBands(r._upRows!);
             if (_rowDone.Length != r.Grid.Rows) _rowDone = new int[r.Grid.Rows];
             else Array.Clear(_rowDone);
@@ -68,20 +60,7 @@ public sealed partial class SegmentationResult
             _failed = false;
         }
 
-        public void Finish()
-        {
-            _features = null;
-            OwnsBands = true;
-        }
-
-        /// <summary>How many parts the bands are dealt to: band b belongs to part b mod <see cref="Parts"/>.</summary>
-        public int Parts { get; private set; } = 1;
-
-        /// <summary>Whether the map was last written by this pipeline, so <see cref="ThresholdJob"/> may follow its band owners.</summary>
-        public bool OwnsBands { get; set; }
-
-        /// <summary>Re-thresholds the bands of the parts in its range: each thread reads back the rows it wrote itself.</summary>
-        public IRangeJob ThresholdJob => _thresholdJob!;
+        public void Finish() => _features = null;
 
         public void Run(int start, int end)
         {
@@ -98,9 +77,8 @@ public sealed partial class SegmentationResult
 
         private void ClaimUntilDone(int firstPart, int endPart)
         {
-            // Bands are dealt round-robin to the parts (balanced, and the slider's pass reads each band on the core that
-            // wrote it); patch rows go to whichever thread has no ready band.
-            int rows = _rowDone.Length, bands = _bandFirstRow.Length, parts = Parts, selected = 0;
+            // Bands are dealt round-robin to the parts (balanced); patch rows go to whichever thread has no ready band.
+            int rows = _rowDone.Length, bands = _bandFirstRow.Length, parts = _parts, selected = 0;
             var spinner = new SpinWait();
             for (int band = 0; band < bands && !_failed; band++)
             {
@@ -130,24 +108,6 @@ public sealed partial class SegmentationResult
             Interlocked.Add(ref r._selected, selected);
         }
 
-        private sealed class OwnBandsThreshold(Pipeline pipeline) : IRangeJob
-        {
-            public void Run(int start, int end) => pipeline.ThresholdBands(start, end);
-        }
-
-        private void ThresholdBands(int firstPart, int endPart)
-        {
-            int selected = 0, bands = _bandFirstRow.Length, width = r.Width;
-            for (int band = 0; band < bands; band++)
-            {
-                if (band % Parts < firstPart || band % Parts >= endPart) continue;
-                int from = band * PipelineChunkRows * width, to = Math.Min(r.Height, (band + 1) * PipelineChunkRows) * width;
-                selected += Kernels.Threshold.Apply(r._similarity.AsSpan(from, to - from), r.Threshold, r._mask.AsSpan(from, to - from));
-            }
-
-            Interlocked.Add(ref r._selected, selected);
-        }
-
         private bool BandReady(int band)
         {
             for (int row = _bandFirstRow[band]; row <= _bandLastRow[band]; row++)
@@ -172,7 +132,7 @@ public sealed partial class SegmentationResult
             for (int y = band * PipelineChunkRows; y < y1; y++)
             {
                 selected += SeparableFilter.ApplyAcrossRowsAndThreshold(r._horizontal, r._stride, r.Width, r._upRows!, y, _threshold,
-                    r._similarity, r._mask);
+                    r._similarity, r._mask, r.RowBounds(y));
             }
 
             return selected;

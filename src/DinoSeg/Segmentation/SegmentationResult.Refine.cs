@@ -56,6 +56,7 @@ public sealed partial class SegmentationResult
         RangeWorkers.Shared.For(jobs.Columns, Width, columnsPerPart);
         RangeWorkers.Shared.For(jobs.Combine, Height, rowsPerPart);
         jobs.Guide = null;
+        MapRewritten();
     }
 
     /// <summary>

@@ -35,6 +35,12 @@ public sealed partial class SegmentationResult
     private double _upSigma = double.NaN, _featherSigma = double.NaN;
     private bool _softMaskStale;
     private int _selected;
+    // Per row, the minimum and the maximum of each 64-pixel block of the map (Threshold.Bounds), so a threshold change
+    // rewrites only the blocks that hold a value between the old and the new threshold.
+    private float[] _bounds = [];
+    private readonly int _boundsStride;
+    private bool _boundsCurrent; // _bounds describe the map as it is now
+    private bool _maskIsPlain;   // the mask is exactly map ≥ Threshold (no region was removed from it)
     private readonly Jobs _jobs;
     private RegionFilter? _regions;
 
@@ -46,6 +52,7 @@ public sealed partial class SegmentationResult
         Height = features.ImageHeight;
         Grid = features.Grid;
         _stride = Width + RowPadding;
+        _boundsStride = Kernels.Threshold.BoundsLength(Width);
         _patchSimilarity = new float[features.PatchCount];
         _negativeSimilarity = new float[features.PatchCount];
         _patchMargin = new float[features.PatchCount];
@@ -177,25 +184,40 @@ public sealed partial class SegmentationResult
     internal void Upsample(double sigma, float threshold)
     {
         PrepareUpsampling(sigma);
-        if (_pipeline is not null) _pipeline.OwnsBands = false;
         bool gated = _negativeSeeds.Count > 0 || BoxLimit is not null;
         if (_negativeSeeds.Count > 0)
         {
             // The map is linear in the patch values, so upsampling the margin equals the difference of the upsampled maps.
             if (_margin.Length == 0) _margin = new float[Width * Height];
-            UpsampleInto(_patchMargin, _margin, 0f);
+            UpsampleInto(_patchMargin, _margin, 0f, withBounds: false);
         }
 
-        UpsampleInto(_patchSimilarity, _similarity, threshold);
+        // Gating rewrites the map, so the gate job takes the bounds afterwards.
+        UpsampleInto(_patchSimilarity, _similarity, threshold, withBounds: !gated);
         Threshold = threshold;
         if (gated)
         {
             _selected = 0;
             RangeWorkers.Shared.For(_jobs.GateAndThreshold, Height, Math.Max(1, 65536 / Width));
         }
+
+        MapWritten();
     }
 
-    /// <summary>The resampling weights for σ and the horizontal-pass buffer, made on the first click and when σ changes.</summary>
+    /// <summary>The map, its mask and its bounds were just written together.</summary>
+    private void MapWritten()
+    {
+        _boundsCurrent = true;
+        _maskIsPlain = true;
+    }
+
+    /// <summary>The block bounds of output row <paramref name="y"/>.</summary>
+    private Span<float> RowBounds(int y) => _bounds.AsSpan(y * _boundsStride, _boundsStride);
+
+    /// <summary>
+    /// The resampling weights for σ, made on the first click and when σ changes, and the horizontal-pass and bounds buffers,
+    /// made on the first click.
+    /// </summary>
     private void PrepareUpsampling(double sigma)
     {
         if (_upRows is null || _upSigma != sigma)
@@ -206,27 +228,47 @@ public sealed partial class SegmentationResult
         }
 
         if (_horizontal.Length == 0) _horizontal = new float[Grid.Rows * _stride];
+        if (_bounds.Length == 0) _bounds = new float[Height * _boundsStride];
+        _boundsCurrent = false; // until the new map is complete (a click that throws half-way leaves them stale)
     }
 
-    private void UpsampleInto(float[] source, float[] destination, float threshold)
+    private void UpsampleInto(float[] source, float[] destination, float threshold, bool withBounds)
     {
         _jobs.Source = source;
         _jobs.Destination = destination;
         _jobs.Threshold = threshold;
+        _jobs.WriteBounds = withBounds;
         RangeWorkers workers = RangeWorkers.Shared;
         workers.For(_jobs.AlongColumns, Grid.Rows, Math.Max(1, 65536 / (Width * _upCols!.Taps)));
         _selected = 0;
         workers.For(_jobs.AcrossRowsAndThreshold, Height, Math.Max(1, 32768 / Width));
     }
 
-    /// <summary>Re-applies a threshold to the existing map (the slider path).</summary>
+    /// <summary>
+    /// Re-applies a threshold to the existing map (the slider path). When the mask is the plain threshold of the map and the
+    /// block bounds are current, only the blocks holding a value between the old and the new threshold are rewritten;
+    /// otherwise (after refinement or a region filter) the whole map is thresholded and the bounds retaken.
+    /// </summary>
     internal void ApplyThreshold(float threshold)
     {
+        int minRows = Math.Max(1, 65536 / Width);
+        if (_boundsCurrent && _maskIsPlain)
+        {
+            _jobs.PreviousThreshold = Threshold;
+            Threshold = threshold;
+            RangeWorkers.Shared.For(_jobs.ThresholdChange, Height, minRows);
+            return;
+        }
+
         Threshold = threshold;
         _selected = 0;
-        if (TryThresholdOwnBands()) return;
-        RangeWorkers.Shared.For(_jobs.ThresholdOnly, Height, Math.Max(1, 65536 / Width));
+        _jobs.WriteBounds = !_boundsCurrent;
+        RangeWorkers.Shared.For(_jobs.ThresholdOnly, Height, minRows);
+        MapWritten();
     }
+
+    /// <summary>The map was rewritten in place (refinement): its bounds are stale until the next full threshold pass.</summary>
+    internal void MapRewritten() => _boundsCurrent = false;
 
     /// <summary>Records the box prompt and how far the selection may reach around it.</summary>
     internal void SetBox(PixelRect? box, double margin)
@@ -242,7 +284,9 @@ public sealed partial class SegmentationResult
     {
         if (!options.FiltersRegions) return;
         _regions ??= new RegionFilter();
-        _selected -= _regions.Apply(_mask, Width, Height, _seeds, Box, options.KeepSeedRegionsOnly, options.MinRegionArea);
+        int removed = _regions.Apply(_mask, Width, Height, _seeds, Box, options.KeepSeedRegionsOnly, options.MinRegionArea);
+        _selected -= removed;
+        if (removed > 0) _maskIsPlain = false;
     }
 
     /// <summary>Records how the soft mask is to be made; it is computed when first read.</summary>

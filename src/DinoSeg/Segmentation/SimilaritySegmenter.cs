@@ -156,6 +156,12 @@ public sealed partial class SimilaritySegmenter
     /// The slider path: re-thresholds an existing result without touching features or the similarity map; the soft mask
     /// follows on its next read.
     /// </summary>
+    /// <remarks>
+    /// Only the 64-pixel blocks of the map that hold a value between the old and the new threshold are rewritten (the click
+    /// recorded each block's minimum and maximum), so a small move on a large image reads a fraction of the map. After a
+    /// region option removed pixels, or after refinement, the whole map is thresholded again. Either way the mask equals a
+    /// fresh threshold of <see cref="SegmentationResult.Similarity"/>.
+    /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The threshold is not in [-1, 1].</exception>
     public void Rethreshold(SegmentationResult result, float threshold)
     {

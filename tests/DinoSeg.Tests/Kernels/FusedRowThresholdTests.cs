@@ -4,7 +4,8 @@ namespace DinoSeg.Tests.Kernels;
 
 /// <summary>
 /// The per-click vertical pass with the threshold fused in must equal the plain vertical pass followed by
-/// <see cref="Threshold.Apply"/>: same map (to float rounding), same mask bytes, same count, for every width 0..256.
+/// <see cref="Threshold.Apply"/>: same map (to float rounding), same mask bytes, same count, and the same block bounds as
+/// <see cref="Threshold.Bounds(ReadOnlySpan{float}, Span{float})"/> of the written row, for every width 0..256.
 /// </summary>
 public sealed class FusedRowThresholdTests
 {
@@ -29,8 +30,22 @@ public sealed class FusedRowThresholdTests
 
             float[] map = KernelTestData.Poisoned(23 * width);
             byte[] mask = new byte[map.Length];
+            int boundsLength = Threshold.BoundsLength(width);
+            float[] bounds = KernelTestData.Poisoned(23 * boundsLength);
             int count = 0;
-            for (int row = 0; row < 23; row++) count += SeparableFilter.ApplyAcrossRowsAndThreshold(source, stride, width, weights, row, threshold, map, mask);
+            for (int row = 0; row < 23; row++)
+            {
+                count += SeparableFilter.ApplyAcrossRowsAndThreshold(source, stride, width, weights, row, threshold, map, mask,
+                    bounds.AsSpan(row * boundsLength, boundsLength));
+            }
+
+            // The bounds taken from the registers equal the bounds of the row as written.
+            var expectedBounds = new float[boundsLength];
+            for (int row = 0; row < 23; row++)
+            {
+                Threshold.Bounds(map.AsSpan(row * width, width), expectedBounds);
+                Assert.True(expectedBounds.AsSpan().SequenceEqual(bounds.AsSpan(row * boundsLength, boundsLength)), $"width {width}, row {row}: bounds differ.");
+            }
 
             KernelTestData.AssertMaxAbsDiff(KernelTestData.ToDouble(expectedMap), map, 1e-6, $"width {width}, σ {sigma}");
             for (int i = 0; i < map.Length; i++)

@@ -30,7 +30,7 @@ public sealed class PipelinedClickTests
         Assert.True(pipelined.Mask.SequenceEqual(staged.Mask));
         Assert.Equal(staged.SelectedPixels, pipelined.SelectedPixels);
 
-        // The slider after a pipelined click re-thresholds each band on the part that wrote it: same mask and count.
+        // The slider after a pipelined click (block bounds taken in the fused pass) leaves the same mask and count.
         segmenter.Rethreshold(pipelined, 0.3f);
         staged.ApplyThreshold(0.3f);
         Assert.True(pipelined.Mask.SequenceEqual(staged.Mask));
