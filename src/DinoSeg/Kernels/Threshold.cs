@@ -24,68 +24,66 @@ public static class Threshold
     }
 
     /// <summary><see cref="Apply"/> for callers that have checked the threshold and that the lengths match.</summary>
-    internal static int ApplyUnchecked(ReadOnlySpan<float> map, float threshold, Span<byte> mask) => Move(map, float.NaN, threshold, mask);
+    internal static int ApplyUnchecked(ReadOnlySpan<float> map, float threshold, Span<byte> mask) => Write(map, threshold, mask, minusOld: false);
 
     /// <summary>
-    /// Writes the mask of <paramref name="map"/> at <paramref name="to"/> and returns how many values are selected at
-    /// <paramref name="to"/> minus how many were at <paramref name="from"/> (none at a NaN <paramref name="from"/>): the
-    /// change comes from the values already in registers, not from reading the old mask back.
+    /// Writes the mask of <paramref name="map"/> at <paramref name="threshold"/> and returns the selected count, less the
+    /// count the mask held before when <paramref name="minusOld"/> (a slider move's change, read from the bytes it
+    /// overwrites: their cache lines are fetched for the write anyway).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Move(ReadOnlySpan<float> map, float from, float to, Span<byte> mask)
+    private static int Write(ReadOnlySpan<float> map, float threshold, Span<byte> mask, bool minusOld)
     {
-        int i = 0, change = 0;
+        int i = 0, selected = 0;
         ref float value = ref MemoryMarshal.GetReference(map);
         ref byte bytes = ref MemoryMarshal.GetReference(mask);
         if (Vector512.IsHardwareAccelerated)
         {
-            Vector512<float> t = Vector512.Create(to), f = Vector512.Create(from);
-            for (; i <= map.Length - 64; i += 64) change += MoveBlock(ref Unsafe.Add(ref value, i), ref Unsafe.Add(ref bytes, i), f, t);
+            var t = Vector512.Create(threshold);
+            for (; i <= map.Length - 64; i += 64) selected += WriteBlock(ref Unsafe.Add(ref value, i), ref Unsafe.Add(ref bytes, i), t, minusOld);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            Vector256<float> t = Vector256.Create(to), f = Vector256.Create(from);
+            var t = Vector256.Create(threshold);
             for (; i <= map.Length - 32; i += 32)
             {
-                Vector256<float> a = Vector256.Create(map.Slice(i, 8)), b = Vector256.Create(map.Slice(i + 8, 8));
-                Vector256<float> c = Vector256.Create(map.Slice(i + 16, 8)), d = Vector256.Create(map.Slice(i + 24, 8));
-                var on = Vector256.Narrow(
-                    Vector256.Narrow(Vector256.GreaterThanOrEqual(a, t).AsInt32(), Vector256.GreaterThanOrEqual(b, t).AsInt32()),
-                    Vector256.Narrow(Vector256.GreaterThanOrEqual(c, t).AsInt32(), Vector256.GreaterThanOrEqual(d, t).AsInt32())).AsByte();
-                on.CopyTo(mask.Slice(i, 32));
-                change += BitOperations.PopCount(on.ExtractMostSignificantBits()) - BitOperations.PopCount(
-                    Vector256.GreaterThanOrEqual(a, f).ExtractMostSignificantBits()
-                    | Vector256.GreaterThanOrEqual(b, f).ExtractMostSignificantBits() << 8
-                    | Vector256.GreaterThanOrEqual(c, f).ExtractMostSignificantBits() << 16
-                    | Vector256.GreaterThanOrEqual(d, f).ExtractMostSignificantBits() << 24);
+                var b = Vector256.Narrow(
+                    Vector256.Narrow(
+                        Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref value, (nuint)i), t).AsInt32(),
+                        Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref value, (nuint)i + 8), t).AsInt32()),
+                    Vector256.Narrow(
+                        Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref value, (nuint)i + 16), t).AsInt32(),
+                        Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref value, (nuint)i + 24), t).AsInt32())).AsByte();
+                if (minusOld) selected -= BitOperations.PopCount(Vector256.LoadUnsafe(ref bytes, (nuint)i).ExtractMostSignificantBits());
+                b.StoreUnsafe(ref bytes, (nuint)i);
+                selected += BitOperations.PopCount(b.ExtractMostSignificantBits());
             }
         }
 
         for (; i < map.Length; i++)
         {
-            bool on = map[i] >= to;
+            bool on = map[i] >= threshold;
+            if (minusOld) selected -= mask[i] >> 7;
             mask[i] = on ? (byte)255 : (byte)0;
-            change += (on ? 1 : 0) - (map[i] >= from ? 1 : 0);
+            selected += on ? 1 : 0;
         }
 
-        return change;
+        return selected;
     }
 
-    /// <summary><see cref="Move"/> for one block of 64 values (the Vector512 step, also inlined into <see cref="Change"/>'s scan).</summary>
+    /// <summary>One 64-value step of <see cref="Write"/> (also inlined into the slider's scan).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int MoveBlock(ref float value, ref byte bytes, Vector512<float> from, Vector512<float> to)
+    private static int WriteBlock(ref float value, ref byte bytes, Vector512<float> threshold, bool minusOld)
     {
-        Vector512<float> a = Vector512.LoadUnsafe(ref value), b = Vector512.LoadUnsafe(ref value, 16);
-        Vector512<float> c = Vector512.LoadUnsafe(ref value, 32), d = Vector512.LoadUnsafe(ref value, 48);
         Vector512<byte> on = Narrow(
-            Vector512.GreaterThanOrEqual(a, to).AsInt32(), Vector512.GreaterThanOrEqual(b, to).AsInt32(),
-            Vector512.GreaterThanOrEqual(c, to).AsInt32(), Vector512.GreaterThanOrEqual(d, to).AsInt32());
+            Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref value), threshold).AsInt32(),
+            Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref value, 16), threshold).AsInt32(),
+            Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref value, 32), threshold).AsInt32(),
+            Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref value, 48), threshold).AsInt32());
+        int selected = BitOperations.PopCount(on.ExtractMostSignificantBits());
+        if (minusOld) selected -= BitOperations.PopCount(Vector512.LoadUnsafe(ref bytes).ExtractMostSignificantBits());
         on.StoreUnsafe(ref bytes);
-        return BitOperations.PopCount(on.ExtractMostSignificantBits()) - BitOperations.PopCount(
-            Vector512.GreaterThanOrEqual(a, from).ExtractMostSignificantBits()
-            | Vector512.GreaterThanOrEqual(b, from).ExtractMostSignificantBits() << 16
-            | Vector512.GreaterThanOrEqual(c, from).ExtractMostSignificantBits() << 32
-            | Vector512.GreaterThanOrEqual(d, from).ExtractMostSignificantBits() << 48);
+        return selected;
     }
 
     /// <summary>
@@ -190,6 +188,11 @@ public static class Threshold
     /// both, so its mask bytes stay as they are. Exact when the mask is the plain <see cref="Apply"/> of the map at
     /// <paramref name="from"/>. Returns the change in the selected count.
     /// </summary>
+    /// <remarks>
+    /// The bounds of 16 blocks are compared at once, and each block that may change is rewritten on its own: on real photos,
+    /// streaming whole runs of blocks, or whole rows where most blocks change, measured no faster. The loops make no calls,
+    /// so the threshold vectors stay in registers.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int Change(ReadOnlySpan<float> map, int width, ReadOnlySpan<float> bounds, float from, float to, Span<byte> mask)
     {
@@ -200,42 +203,66 @@ public static class Threshold
         }
 
         float low = Math.Min(from, to), high = Math.Max(from, to);
-        int change = 0, fullBlocks = width / BlockWidth;
+        int change = 0, rows = map.Length / width, fullBlocks = width / BlockWidth;
         ref float value = ref MemoryMarshal.GetReference(map);
         ref byte bytes = ref MemoryMarshal.GetReference(mask);
-        Vector512<float> above = Vector512.Create(high), below = Vector512.Create(low), t = Vector512.Create(to), f = Vector512.Create(from);
-        for (int y = 0, rows = map.Length / width; y < rows; y++)
+        ref float lows = ref MemoryMarshal.GetReference(bounds); // row y: minima at 2·blocks·y, maxima right after
+        if (!Vector512.IsHardwareAccelerated)
         {
-            ReadOnlySpan<float> lows = bounds.Slice(2 * blocks * y, blocks), highs = bounds.Slice(2 * blocks * y + blocks, blocks);
-            int k = 0;
-            if (Vector512.IsHardwareAccelerated)
+            for (int y = 0; y < rows; y++)
             {
-                // 16 blocks per compare: a block is skipped when its minimum is ≥ high or its maximum < low (NaN bounds never are),
-                // and each other block is rewritten on its own (on real photos, streaming whole runs instead measured slower).
-                for (; k <= blocks - 16; k += 16)
+                for (int k = 0; k < blocks; k++)
                 {
-                    ulong skip = (Vector512.GreaterThanOrEqual(Vector512.Create(lows.Slice(k, 16)), above)
-                        | Vector512.LessThan(Vector512.Create(highs.Slice(k, 16)), below)).ExtractMostSignificantBits();
-                    for (ulong may = ~skip & 0xFFFF; may != 0; may &= may - 1)
-                    {
-                        int block = k + BitOperations.TrailingZeroCount(may), x = y * width + block * BlockWidth;
-                        change += block < fullBlocks
-                            ? MoveBlock(ref Unsafe.Add(ref value, x), ref Unsafe.Add(ref bytes, x), f, t)
-                            : Move(map.Slice(x, width - block * BlockWidth), from, to, mask.Slice(x, width - block * BlockWidth));
-                    }
+                    if (!MayChange(ref lows, 2 * blocks * y + k, blocks, low, high)) continue;
+                    int x = y * width + k * BlockWidth, n = Math.Min(BlockWidth, width - k * BlockWidth);
+                    change += Write(map.Slice(x, n), to, mask.Slice(x, n), minusOld: true);
+                }
+            }
+
+            return change;
+        }
+
+        Vector512<float> above = Vector512.Create(high), below = Vector512.Create(low), t = Vector512.Create(to);
+        for (int y = 0; y < rows; y++)
+        {
+            int rowBounds = 2 * blocks * y, rowStart = y * width, k = 0;
+            for (; k <= fullBlocks - 16; k += 16)
+            {
+                // A block is skipped when its minimum is ≥ high or its maximum < low (NaN bounds never are).
+                ulong skip = (Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref lows, (nuint)(rowBounds + k)), above)
+                    | Vector512.LessThan(Vector512.LoadUnsafe(ref lows, (nuint)(rowBounds + blocks + k)), below)).ExtractMostSignificantBits();
+                for (ulong may = ~skip & 0xFFFF; may != 0; may &= may - 1)
+                {
+                    int x = rowStart + (k + BitOperations.TrailingZeroCount(may)) * BlockWidth;
+                    change += WriteBlock(ref Unsafe.Add(ref value, x), ref Unsafe.Add(ref bytes, x), t, minusOld: true);
                 }
             }
 
             for (; k < blocks; k++)
             {
-                if (highs[k] < low || lows[k] >= high) continue; // written so that NaN bounds count as "may change"
-                int x = y * width + k * BlockWidth, n = Math.Min(BlockWidth, width - k * BlockWidth);
-                change += Move(map.Slice(x, n), from, to, mask.Slice(x, n));
+                if (!MayChange(ref lows, rowBounds + k, blocks, low, high)) continue;
+                int x = rowStart + k * BlockWidth;
+                if (k < fullBlocks)
+                {
+                    change += WriteBlock(ref Unsafe.Add(ref value, x), ref Unsafe.Add(ref bytes, x), t, minusOld: true);
+                    continue;
+                }
+
+                for (int end = rowStart + width; x < end; x++) // the row's last, shorter block
+                {
+                    bool on = Unsafe.Add(ref value, x) >= to;
+                    change += (on ? 1 : 0) - (Unsafe.Add(ref bytes, x) >> 7);
+                    Unsafe.Add(ref bytes, x) = on ? (byte)255 : (byte)0;
+                }
             }
         }
 
         return change;
     }
+
+    // Written so that NaN bounds compare false both ways and the block counts as "may change".
+    private static bool MayChange(ref float lows, int block, int blocks, float low, float high) =>
+        !(Unsafe.Add(ref lows, block + blocks) < low || Unsafe.Add(ref lows, block) >= high);
 
     // Horizontal minimum / maximum of NaN-free lanes.
     private static float MinAcross(Vector256<float> v)

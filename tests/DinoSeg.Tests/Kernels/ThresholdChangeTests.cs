@@ -73,7 +73,7 @@ public sealed class ThresholdChangeTests
     public void Change_RandomThresholdWalks_LeaveTheMaskAndCountOfAFullThreshold(bool specials)
     {
         var random = new Random(KernelTestData.Seed);
-        int[] widths = [.. Enumerable.Range(1, 70), 127, 128, 129, 191, 320, 1000];
+        int[] widths = [.. Enumerable.Range(1, 70), 127, 128, 129, 191, 320, 1000, 1024, 1100, 2048];
         foreach (int width in widths)
         {
             int rows = 1 + random.Next(5);
