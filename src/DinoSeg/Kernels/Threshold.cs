@@ -206,14 +206,14 @@ public static class Threshold
         int change = 0, rows = map.Length / width, fullBlocks = width / BlockWidth;
         ref float value = ref MemoryMarshal.GetReference(map);
         ref byte bytes = ref MemoryMarshal.GetReference(mask);
-        ref float lows = ref MemoryMarshal.GetReference(bounds); // row y: minima at 2·blocks·y, maxima right after
+        ref float bound = ref MemoryMarshal.GetReference(bounds); // row y: minima from 2·blocks·y, maxima right after
         if (!Vector512.IsHardwareAccelerated)
         {
             for (int y = 0; y < rows; y++)
             {
                 for (int k = 0; k < blocks; k++)
                 {
-                    if (!MayChange(ref lows, 2 * blocks * y + k, blocks, low, high)) continue;
+                    if (!MayChange(ref bound, 2 * blocks * y + k, blocks, low, high)) continue;
                     int x = y * width + k * BlockWidth, n = Math.Min(BlockWidth, width - k * BlockWidth);
                     change += Write(map.Slice(x, n), to, mask.Slice(x, n), minusOld: true);
                 }
@@ -229,8 +229,8 @@ public static class Threshold
             for (; k <= fullBlocks - 16; k += 16)
             {
                 // A block is skipped when its minimum is ≥ high or its maximum < low (NaN bounds never are).
-                ulong skip = (Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref lows, (nuint)(rowBounds + k)), above)
-                    | Vector512.LessThan(Vector512.LoadUnsafe(ref lows, (nuint)(rowBounds + blocks + k)), below)).ExtractMostSignificantBits();
+                ulong skip = (Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref bound, (nuint)(rowBounds + k)), above)
+                    | Vector512.LessThan(Vector512.LoadUnsafe(ref bound, (nuint)(rowBounds + blocks + k)), below)).ExtractMostSignificantBits();
                 for (ulong may = ~skip & 0xFFFF; may != 0; may &= may - 1)
                 {
                     int x = rowStart + (k + BitOperations.TrailingZeroCount(may)) * BlockWidth;
@@ -240,7 +240,7 @@ public static class Threshold
 
             for (; k < blocks; k++)
             {
-                if (!MayChange(ref lows, rowBounds + k, blocks, low, high)) continue;
+                if (!MayChange(ref bound, rowBounds + k, blocks, low, high)) continue;
                 int x = rowStart + k * BlockWidth;
                 if (k < fullBlocks)
                 {
@@ -261,8 +261,8 @@ public static class Threshold
     }
 
     // Written so that NaN bounds compare false both ways and the block counts as "may change".
-    private static bool MayChange(ref float lows, int block, int blocks, float low, float high) =>
-        !(Unsafe.Add(ref lows, block + blocks) < low || Unsafe.Add(ref lows, block) >= high);
+    private static bool MayChange(ref float bound, int block, int blocks, float low, float high) =>
+        !(Unsafe.Add(ref bound, block + blocks) < low || Unsafe.Add(ref bound, block) >= high);
 
     // Horizontal minimum / maximum of NaN-free lanes.
     private static float MinAcross(Vector256<float> v)
