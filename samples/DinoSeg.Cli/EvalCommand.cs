@@ -37,13 +37,14 @@ internal static class EvalCommand
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout)
     {
-        string? dir = null, backbone = null, model = null, rule = null, refine = null, thresholdText = null, scalesText = null;
+        string? dir = null, rule = null, refine = null, thresholdText = null, scalesText = null;
         double? sigma = null, eps = null;
         int? radius = null, maxClicks = null;
-        var device = ExecutionDevice.Auto;
+        var model = new ModelArguments();
         bool json = false;
         for (int i = 0; i < args.Count; i++)
         {
+            if (ModelArguments.TryTake(args, ref i, ref model)) continue;
             string arg = args[i];
             switch (arg)
             {
@@ -54,9 +55,6 @@ internal static class EvalCommand
                 case "--refine-radius": radius = Once(radius, arg, ParseInt(arg, Value(args, ref i), 1, 256)); break;
                 case "--refine-eps": eps = Once(eps, arg, ParseDouble(arg, Value(args, ref i), 1e-6, 1)); break;
                 case "--scales": scalesText = Once(scalesText, arg, Value(args, ref i)); break;
-                case "--backbone": backbone = Once(backbone, arg, Value(args, ref i)); break;
-                case "--model": model = Once(model, arg, Value(args, ref i)); break;
-                case "--device": device = ParseDevice(Value(args, ref i)); break;
                 case "--max-clicks": maxClicks = Once(maxClicks, arg, ParseInt(arg, Value(args, ref i), 1, 100)); break;
                 case "--json": json = true; break;
                 default:
@@ -67,10 +65,7 @@ internal static class EvalCommand
         }
 
         if (dir is null) throw new UsageException("missing DIR: a folder of NAME.png + NAME.mask.png pairs (see dinoseg eval --help)");
-        backbone ??= "default";
-        if (backbone is not ("default" or "dinov3" or "dinov2")) throw new UsageException($"--backbone must be default, dinov3 or dinov2, not '{backbone}'");
-        if (backbone == "default" && model is not null) throw new UsageException("--model needs --backbone dinov3 or dinov2 (the default backbone is embedded)");
-        if (backbone != "default" && model is null) throw new UsageException($"--backbone {backbone} needs --model PATH.onnx (see docs/models.md)");
+        model = model.Validated();
         ThresholdRule thresholdRule = ParseRule(rule);
         if (rule is not null && thresholdText != "auto") throw new UsageException("--rule only applies with --threshold auto");
         Refinement refinement = refine switch
@@ -84,7 +79,7 @@ internal static class EvalCommand
         if (!Directory.Exists(dir)) throw new UsageException($"no folder at '{dir}'");
         IReadOnlyList<EvaluationItem> items = EvaluationSet.Load(dir);
 
-        using IFeatureExtractor extractor = CreateExtractor(backbone, model, device, scales);
+        using IFeatureExtractor extractor = CreateExtractor(model.Backbone, model.ModelPath, model.Device, scales);
         float? threshold = thresholdText switch
         {
             null => extractor.Backbone.DefaultThreshold,
