@@ -8,7 +8,9 @@ Two kinds of items:
     exact by construction.
 
 Run with Debian's python3 (numpy, scipy, opencv 4.6, skimage 0.19):  /usr/bin/python3 tools/evalset/make_evalset.py [OUT]
-Add --preview DIR to also write photo+mask overlays for review. Deterministic: GrabCut is seeded (cv2.setRNGSeed).
+OUT defaults to samples/evalset; photos go to OUT/photos/, composites to OUT/composites/ (the traced photos in
+OUT/photos/ come from tools/evalset/make_photos.py instead). Add --preview DIR to also write photo+mask overlays for
+review. Deterministic: GrabCut is seeded (cv2.setRNGSeed).
 CI never runs this; its outputs are committed.
 """
 import os
@@ -235,24 +237,25 @@ def main():
         preview = args[i + 1]
         del args[i:i + 2]
     out = args[0] if args else os.path.join(os.path.dirname(__file__), "..", "..", "samples", "evalset")
-    os.makedirs(out, exist_ok=True)
     if preview:
         os.makedirs(preview, exist_ok=True)
     rows = []
     for name, make, ext, source in ITEMS:
         img, mask, procedure = make()
-        rows.append((name, ext, source, procedure, img, mask))
+        rows.append(("photos", name, ext, source, procedure, img, mask))
     for name, make, procedure in COMPOSITES:
         img, mask = make()
-        rows.append((name, "png", "composite of CC0 textures from python3-skimage (brick.png, grass.png, gravel.png: cc0textures.com)", procedure, img, mask))
-    for name, ext, source, procedure, img, mask in rows:
+        rows.append(("composites", name, "png", "composite of CC0 textures from python3-skimage (brick.png, grass.png, gravel.png: cc0textures.com)", procedure, img, mask))
+    for group, name, ext, source, procedure, img, mask in rows:
         assert max(img.shape[:2]) <= LONG_SIDE, name
+        folder = os.path.join(out, group)
+        os.makedirs(folder, exist_ok=True)
         params = [cv2.IMWRITE_JPEG_QUALITY, 90] if ext == "jpg" else [cv2.IMWRITE_PNG_COMPRESSION, 9]
-        cv2.imwrite(os.path.join(out, f"{name}.{ext}"), img, params)
-        cv2.imwrite(os.path.join(out, f"{name}.mask.png"), mask.astype(np.uint8) * 255, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        cv2.imwrite(os.path.join(folder, f"{name}.{ext}"), img, params)
+        cv2.imwrite(os.path.join(folder, f"{name}.mask.png"), mask.astype(np.uint8) * 255, [cv2.IMWRITE_PNG_COMPRESSION, 9])
         if preview:
             cv2.imwrite(os.path.join(preview, f"{name}.png"), overlay(img, mask.astype(bool)))
-        print(f"{name}: {img.shape[1]}x{img.shape[0]}, object {mask.mean():.1%}")
+        print(f"{group}/{name}: {img.shape[1]}x{img.shape[0]}, object {mask.mean():.1%}")
 
 
 if __name__ == "__main__":

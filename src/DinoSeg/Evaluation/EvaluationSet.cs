@@ -10,6 +10,9 @@ namespace DinoSeg.Evaluation;
 /// <remarks>An immutable record; thread-safe.</remarks>
 public sealed record EvaluationItem(string Name, string ImagePath, string MaskPath)
 {
+    /// <summary>The group the item belongs to: the subfolder it was found in (e.g. "photos"), or "" at the top of the set.</summary>
+    public string Group { get; init; } = "";
+
     /// <summary>Decodes the mask as bytes (255 = object, 0 = background), checking it matches the image size.</summary>
     /// <exception cref="DinoSegImageException">The mask is unreadable, of another size, or empty.</exception>
     public byte[] LoadMask(int width, int height)
@@ -35,7 +38,10 @@ public sealed record EvaluationItem(string Name, string ImagePath, string MaskPa
     }
 }
 
-/// <summary>Finds the image + mask pairs of an evaluation folder.</summary>
+/// <summary>
+/// Finds the image + mask pairs of an evaluation folder: those at its top, and those of each subfolder, which form a group
+/// (<see cref="EvaluationItem.Group"/>: samples/evalset has "photos" and "composites").
+/// </summary>
 /// <remarks>Stateless and thread-safe.</remarks>
 public static class EvaluationSet
 {
@@ -44,27 +50,39 @@ public static class EvaluationSet
 
     private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg"];
 
-    /// <summary>Every <c>NAME.mask.png</c> with its <c>NAME.png</c>, <c>NAME.jpg</c> or <c>NAME.jpeg</c>, ordered by name.</summary>
+    /// <summary>
+    /// Every <c>NAME.mask.png</c> with its <c>NAME.png</c>, <c>NAME.jpg</c> or <c>NAME.jpeg</c>: the folder's own pairs
+    /// first, then each subfolder's (one level down) as a group; ordered by group, then name.
+    /// </summary>
     /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
-    /// <exception cref="DinoSegImageException">A mask has no image, or the folder holds no pairs.</exception>
+    /// <exception cref="DinoSegImageException">A mask has no image, or the folder and its subfolders hold no pairs.</exception>
     public static IReadOnlyList<EvaluationItem> Load(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"No folder at '{directory}'.");
-        var items = new List<EvaluationItem>();
+        var items = new List<EvaluationItem>(Pairs(directory, ""));
+        foreach (string sub in Directory.GetDirectories(directory).Order(StringComparer.Ordinal))
+        {
+            items.AddRange(Pairs(sub, Path.GetFileName(sub)));
+        }
+
+        if (items.Count == 0)
+        {
+            throw new DinoSegImageException($"image + mask pairs (NAME.png and NAME{MaskSuffix}) in {directory} or its subfolders", "none",
+                "point at a folder such as samples/evalset");
+        }
+
+        return items;
+    }
+
+    private static IEnumerable<EvaluationItem> Pairs(string directory, string group)
+    {
         foreach (string mask in Directory.GetFiles(directory, "*" + MaskSuffix).Order(StringComparer.Ordinal))
         {
             string name = Path.GetFileName(mask)[..^MaskSuffix.Length];
             string? image = ImageExtensions.Select(e => Path.Combine(directory, name + e)).FirstOrDefault(File.Exists)
                 ?? throw new DinoSegImageException($"an image {name}.png or {name}.jpg next to {Path.GetFileName(mask)}", "none", "add the photo or remove the mask");
-            items.Add(new EvaluationItem(name, image, mask));
+            yield return new EvaluationItem(name, image, mask) { Group = group };
         }
-
-        if (items.Count == 0)
-        {
-            throw new DinoSegImageException($"image + mask pairs (NAME.png and NAME{MaskSuffix}) in {directory}", "none", "point at a folder such as samples/evalset");
-        }
-
-        return items;
     }
 }

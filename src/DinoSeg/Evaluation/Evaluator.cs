@@ -12,7 +12,20 @@ namespace DinoSeg.Evaluation;
 /// <param name="Clicks">The clicks, in order.</param>
 /// <remarks>An immutable record; thread-safe.</remarks>
 public sealed record ImageScore(string Name, int Width, int Height, double FirstClickIoU, float FirstClickThreshold, int NoC85, int NoC90,
-    double FinalIoU, IReadOnlyList<Click> Clicks);
+    double FinalIoU, IReadOnlyList<Click> Clicks)
+{
+    /// <summary>The item's group (<see cref="EvaluationItem.Group"/>).</summary>
+    public string Group { get; init; } = "";
+
+    /// <summary>IoU after each click, in order (the first is <see cref="FirstClickIoU"/>).</summary>
+    public IReadOnlyList<double> IoUs { get; init; } = [];
+}
+
+/// <summary>The means of one group of a report.</summary>
+/// <param name="Name">The group ("" for items at the top of the set).</param>
+/// <param name="Report">The group's own report.</param>
+/// <remarks>An immutable record; thread-safe.</remarks>
+public sealed record GroupReport(string Name, EvaluationReport Report);
 
 /// <summary>Scores over a set, with their means.</summary>
 /// <param name="Images">Per-image scores.</param>
@@ -31,6 +44,20 @@ public sealed record EvaluationReport(IReadOnlyList<ImageScore> Images, int MaxC
 
     /// <summary>Images that never reached IoU 0.90 within the budget.</summary>
     public int FailuresAt90 => Images.Count(s => s.NoC90 >= MaxClicks && s.FinalIoU < 0.90);
+
+    /// <summary>
+    /// Mean IoU after click <paramref name="click"/> (1-based); an image whose run stopped earlier (it reached the protocol's
+    /// stop IoU, or its budget) counts with its last IoU.
+    /// </summary>
+    public double MeanIoUAfter(int click)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(click, 1);
+        return Images.Where(s => s.IoUs.Count > 0).Select(s => s.IoUs[Math.Min(click, s.IoUs.Count) - 1]).DefaultIfEmpty(double.NaN).Average();
+    }
+
+    /// <summary>The report per group, in the order the groups first appear.</summary>
+    public IReadOnlyList<GroupReport> Groups =>
+        [.. Images.GroupBy(s => s.Group).Select(g => new GroupReport(g.Key, new EvaluationReport([.. g], MaxClicks)))];
 }
 
 /// <summary>
@@ -59,7 +86,11 @@ public sealed class Evaluator(IFeatureExtractor extractor, SimilaritySegmenter s
         var model = new FirstClickRecorder(new SimilarityClickModel(segmenter, features, threshold, rule, guide));
         ClickTrace trace = _protocol.Run(model, truth, image.Width, image.Height);
         return new ImageScore(item.Name, image.Width, image.Height, trace.FirstClickIoU, model.FirstThreshold,
-            trace.ClicksToReach(0.85), trace.ClicksToReach(0.90), trace.FinalIoU, trace.Clicks);
+            trace.ClicksToReach(0.85), trace.ClicksToReach(0.90), trace.FinalIoU, trace.Clicks)
+        {
+            Group = item.Group,
+            IoUs = trace.IoUs,
+        };
     }
 
     /// <summary>Scores every item.</summary>
