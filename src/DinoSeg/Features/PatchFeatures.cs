@@ -6,10 +6,16 @@ namespace DinoSeg;
 /// One feature vector per patch of an image, L2-normalised, row-major over the patch grid, in memory this object owns.
 /// Extract once per image, then segment as often as needed: every click reads these vectors and nothing else.
 /// </summary>
-/// <remarks>Immutable after construction and safe to read from any number of threads at once.</remarks>
+/// <remarks>
+/// Immutable after construction and safe to read from any number of threads at once. The patch graph that
+/// <see cref="Propagation.Graph"/> ranks over is built from these vectors on first use and kept here (one graph: asking
+/// for other graph options replaces it).
+/// </remarks>
 public sealed class PatchFeatures
 {
     private readonly float[] _vectors;
+    private readonly Lock _graphGate = new();
+    private PatchGraph? _graph;
 
     private PatchFeatures(float[] vectors, int rows, int cols, int dim, int patchSize,
         int workingWidth, int workingHeight, int imageWidth, int imageHeight, string backbone)
@@ -67,6 +73,28 @@ public sealed class PatchFeatures
         ArgumentOutOfRangeException.ThrowIfNegative(col);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(col, Cols);
         return _vectors.AsSpan((row * Cols + col) * Dim, Dim);
+    }
+
+    /// <summary>
+    /// The patch graph for <paramref name="options"/>: built on the first call (patches² × dim multiply-adds, split over the
+    /// cores), then returned as it is while the graph options stay the same. Thread-safe: concurrent first calls build once.
+    /// </summary>
+    public PatchGraph GetGraph(GraphOptions? options = null)
+    {
+        options ??= GraphOptions.Default;
+        PatchGraph? graph = Volatile.Read(ref _graph);
+        if (graph is not null && graph.Options.BuildsSameGraph(options)) return graph;
+        lock (_graphGate)
+        {
+            graph = _graph;
+            if (graph is null || !graph.Options.BuildsSameGraph(options))
+            {
+                graph = PatchGraph.Build(this, options);
+                Volatile.Write(ref _graph, graph);
+            }
+
+            return graph;
+        }
     }
 
     /// <summary>How original-image pixels map onto this grid.</summary>

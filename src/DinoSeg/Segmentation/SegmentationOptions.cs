@@ -70,6 +70,18 @@ public sealed record SegmentationOptions
     /// <summary>Whether either region option is on, i.e. the mask needs its connected regions labelled.</summary>
     internal bool FiltersRegions => KeepSeedRegionsOnly || MinRegionArea > 1;
 
+    /// <summary>
+    /// How the patch similarity becomes the map that is upsampled and thresholded: as it is, or ranked over the image's
+    /// patch graph (<see cref="Propagation.Graph"/>, with <see cref="Graph"/>'s settings), which selects whole regions
+    /// rather than the parts that look like the seed patch. Applies to every prompt: seeds, negative seeds (ranked too, and
+    /// the gate compares the ranked maps), boxes, automatic thresholds, refinement and the slider. Default
+    /// <see cref="DinoSeg.Propagation.None"/>.
+    /// </summary>
+    public Propagation Propagation { get; init; } = Propagation.None;
+
+    /// <summary>The patch graph and its solve, used when <see cref="Propagation"/> is <see cref="DinoSeg.Propagation.Graph"/>.</summary>
+    public GraphOptions Graph { get; init; } = GraphOptions.Default;
+
     /// <summary>Edge-aware refinement of the similarity map before the threshold. Default <see cref="DinoSeg.Refinement.None"/>.</summary>
     public Refinement Refinement { get; init; } = Refinement.None;
 
@@ -105,6 +117,9 @@ public sealed record SegmentationOptions
         if (!Enum.IsDefined(Refinement)) throw new ArgumentOutOfRangeException(nameof(Refinement), Refinement, "Unknown refinement.");
         if (RefineRadius is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(RefineRadius), RefineRadius, "The radius must be in [1, 256] pixels.");
         if (!(RefineEpsilon > 0 && RefineEpsilon <= 1)) throw new ArgumentOutOfRangeException(nameof(RefineEpsilon), RefineEpsilon, "ε must be in (0, 1].");
+        if (!Enum.IsDefined(Propagation)) throw new ArgumentOutOfRangeException(nameof(Propagation), Propagation, "Unknown propagation.");
+        ArgumentNullException.ThrowIfNull(Graph, nameof(Graph));
+        Graph.Validate();
         if (!Enum.IsDefined(SeedCombine)) throw new ArgumentOutOfRangeException(nameof(SeedCombine), SeedCombine, "Unknown seed combination.");
     }
 }

@@ -30,6 +30,7 @@ public sealed partial class SegmentationResult
     private float[] _horizontal = [];
     private float[] _featherScratch = [];
     private float[] _margin = [];
+    private GraphRanking? _ranking;
     private AxisWeights? _upRows, _upCols, _featherRows;
     private float[] _featherKernel = [];
     private double _upSigma = double.NaN, _featherSigma = double.NaN;
@@ -79,12 +80,16 @@ public sealed partial class SegmentationResult
     /// </summary>
     public const float Excluded = -2f;
 
-    /// <summary>Cosine similarity of each patch to the positive seeds (combined by <see cref="SegmentationOptions.SeedCombine"/>), in [-1, 1], row-major over the grid.</summary>
+    /// <summary>
+    /// Cosine similarity of each patch to the positive seeds (combined by <see cref="SegmentationOptions.SeedCombine"/>), in
+    /// [-1, 1], row-major over the grid; with <see cref="Propagation.Graph"/>, that similarity ranked over the patch graph,
+    /// in [0, 1] with the seed patches at 1.
+    /// </summary>
     public ReadOnlySpan<float> PatchSimilarity => _patchSimilarity;
 
     /// <summary>
-    /// Per patch, the highest cosine similarity to any negative seed, in [-1, 1], row-major over the grid; empty without
-    /// negative seeds.
+    /// Per patch, the highest cosine similarity to any negative seed, in [-1, 1], row-major over the grid (ranked like
+    /// <see cref="PatchSimilarity"/> with <see cref="Propagation.Graph"/>); empty without negative seeds.
     /// </summary>
     public ReadOnlySpan<float> NegativePatchSimilarity => _negativeSeeds.Count == 0 ? [] : _negativeSimilarity;
 
@@ -151,6 +156,12 @@ public sealed partial class SegmentationResult
     internal float[] BoxVector { get; }
 
     internal Span<float> PatchSimilarityBuffer => _patchSimilarity;
+
+    /// <summary>The graph-ranking solve and its vectors (made on the first ranked click).</summary>
+    internal GraphRanking Ranking => _ranking ??= new GraphRanking(_patchSimilarity.Length);
+
+    /// <summary>Conjugate-gradient iterations of the latest ranked click (positive and negative maps together); 0 otherwise.</summary>
+    internal int RankingIterations { get; set; }
 
     internal Span<float> NegativeSimilarityBuffer => _negativeSimilarity;
 

@@ -4,7 +4,7 @@ using DinoSeg.Kernels;
 namespace DinoSeg;
 
 /// <summary>
-/// The per-click path: seed similarity over the patch grid → bilinear upsampling to image size with optional Gaussian
+/// The per-click path: seed similarity over the patch grid → optional ranking over the patch graph → bilinear upsampling to image size with optional Gaussian
 /// smoothing (one fused separable pass, exactly equal to upsample-then-blur) → negative-seed gate → threshold → region
 /// options → feathered soft mask.
 /// </summary>
@@ -134,7 +134,9 @@ public sealed partial class SimilaritySegmenter
         Record(negatives, into.NegativeSeedList);
         into.SetBox(box, Options.BoxMargin);
         if (box is PixelRect b) BoxPrototype(features, b, into.BoxVector);
-        if (negatives.IsEmpty && box is null && TryCombineIntoOneVector(features, positives, box: false, into))
+        bool ranked = Options.Propagation == Propagation.Graph;
+        into.RankingIterations = 0;
+        if (negatives.IsEmpty && box is null && !ranked && TryCombineIntoOneVector(features, positives, box: false, into))
         {
             // The common click: one pass over the features, pipelined with the upsampling.
             into.ComputeSimilarityAndUpsample(features, Options.SimilaritySigma, threshold);
@@ -142,7 +144,9 @@ public sealed partial class SimilaritySegmenter
         else
         {
             ComputePatchSimilarity(features, positives, box is not null, into);
-            if (!negatives.IsEmpty) ComputeMargin(features, negatives, into);
+            if (!negatives.IsEmpty) ComputeNegativeSimilarity(features, negatives, into);
+            if (ranked) Rank(features, positives, negatives, into);
+            if (!negatives.IsEmpty) TensorPrimitives.Subtract(into.PatchSimilarityBuffer, into.NegativeSimilarityBuffer, into.PatchMarginBuffer);
             into.Upsample(Options.SimilaritySigma, threshold);
         }
 
@@ -253,8 +257,8 @@ public sealed partial class SimilaritySegmenter
         if (norm > 0) TensorPrimitives.Divide(prototype, norm, prototype);
     }
 
-    /// <summary>s⁻ = max over the negative seeds, then the margin s⁺ − s⁻ that the result upsamples as its gate.</summary>
-    private static void ComputeMargin(PatchFeatures features, ReadOnlySpan<PixelPoint> negatives, SegmentationResult into)
+    /// <summary>s⁻ = max over the negative seeds; the caller takes the margin s⁺ − s⁻ that the result upsamples as its gate.</summary>
+    private static void ComputeNegativeSimilarity(PatchFeatures features, ReadOnlySpan<PixelPoint> negatives, SegmentationResult into)
     {
         into.NegativeSimilarityBuffer.Fill(float.NegativeInfinity);
         foreach (PixelPoint seed in negatives)
@@ -263,8 +267,6 @@ public sealed partial class SimilaritySegmenter
             features.GetPatch(row, col).CopyTo(into.Vector);
             into.ComputeSimilarity(features, max: true, negative: true);
         }
-
-        TensorPrimitives.Subtract(into.PatchSimilarityBuffer, into.NegativeSimilarityBuffer, into.PatchMarginBuffer);
     }
 
     private static void Record(ReadOnlySpan<PixelPoint> seeds, List<PixelPoint> list)

@@ -3,7 +3,7 @@ namespace DinoSeg.Tests.Segmentation;
 /// <summary>
 /// The slider (<see cref="SimilaritySegmenter.Rethreshold"/>) rewrites only the blocks of the map that hold a value between
 /// the old and the new threshold, when it can. Whatever came before — the pipelined click, a staged click with negative
-/// seeds, a box or several seeds, region options, refinement, an automatic threshold — every threshold of a walk must leave
+/// seeds, a box or several seeds, region options, refinement, an automatic threshold, graph ranking — every threshold of a walk must leave
 /// the mask and count a fresh segmentation at that threshold gives.
 /// </summary>
 public sealed class SliderTests
@@ -18,6 +18,8 @@ public sealed class SliderTests
         RegionOptions,
         Refined,
         Auto,
+        Ranked,
+        RankedNegative,
     }
 
     private const int Width = 300, Height = 190;
@@ -85,6 +87,7 @@ public sealed class SliderTests
         Prompt.TwoSeedsMean => SegmentationOptions.Default with { SeedCombine = SeedCombine.Mean },
         Prompt.RegionOptions => SegmentationOptions.Default with { KeepSeedRegionsOnly = true, MinRegionArea = 400 },
         Prompt.Refined => SegmentationOptions.Default with { Refinement = Refinement.GuidedFilter, RefineRadius = 6 },
+        Prompt.Ranked or Prompt.RankedNegative => SegmentationOptions.Default with { Propagation = Propagation.Graph },
         _ => SegmentationOptions.Default,
     });
 
@@ -109,7 +112,7 @@ public sealed class SliderTests
             case Prompt.TwoSeedsMax or Prompt.TwoSeedsMean:
                 segmenter.Segment(f, [Seed, Second], [], threshold, into);
                 break;
-            case Prompt.Negative:
+            case Prompt.Negative or Prompt.RankedNegative:
                 segmenter.Segment(f, [Seed], [Negative], threshold, into);
                 break;
             case Prompt.Box:

@@ -1,0 +1,69 @@
+namespace DinoSeg;
+
+/// <summary>How a click's patch similarity is turned into the map that is upsampled and thresholded.</summary>
+public enum Propagation
+{
+    /// <summary>The seed's cosine similarity as it is: every patch scored on its own (part-level: "looks like the seed").</summary>
+    None,
+
+    /// <summary>
+    /// Manifold ranking over the image's patch graph (Zhou et al. 2004): the seed's similarity spreads along chains of
+    /// mutually similar patches, so the parts of one region that look unlike the seed patch (a dog's head and legs from a
+    /// click on its back) come with it. See <see cref="GraphOptions"/>.
+    /// </summary>
+    Graph,
+}
+
+/// <summary>
+/// Options of <see cref="Propagation.Graph"/>: the k-nearest-neighbour graph built once per image over the patches, and the
+/// per-click solve over it. Immutable; change with <c>with</c>.
+/// </summary>
+/// <remarks>
+/// The graph joins every patch to its <see cref="Neighbours"/> most similar patches anywhere in the image (and each edge
+/// both ways), with weight w = exp((cos − 1) / <see cref="Temperature"/>); S = D^−½ W D^−½ with D the degrees. A click with
+/// cosine map s solves (I − <see cref="Alpha"/> S) f = max(s, 0) by conjugate gradients and scales f so its seeds hold 1,
+/// clamped to [0, 1]. Immutable, so one instance can be shared by any number of segmenters and threads.
+/// </remarks>
+public sealed record GraphOptions
+{
+    /// <summary>Nearest neighbours per patch, in [1, 64]. Default 10.</summary>
+    public int Neighbours { get; init; } = 10;
+
+    /// <summary>τ of the edge weight exp((cos − 1)/τ), in (0, 10]: smaller keeps only near-identical patches joined. Default 0.2.</summary>
+    public double Temperature { get; init; } = 0.2;
+
+    /// <summary>
+    /// α in [0, 0.9999]: how far similarity spreads over the graph (0: not at all, f = max(s, 0); near 1: over whole
+    /// connected regions). Default 0.99.
+    /// </summary>
+    public double Alpha { get; init; } = 0.99;
+
+    /// <summary>
+    /// Features wider than twice this are projected onto their top principal components before the graph is built, when
+    /// that is cheaper than comparing the full vectors (large grids of wide ViT features); in [8, 256]. Default 64.
+    /// </summary>
+    public int ReducedDimension { get; init; } = 64;
+
+    /// <summary>Relative residual ‖b − A f‖ / ‖b‖ at which the per-click solve stops, in [1e-7, 0.1]. Default 1e-4.</summary>
+    public double Tolerance { get; init; } = 1e-3;
+
+    /// <summary>Conjugate-gradient iterations per solve at most, in [1, 10000]. Default 500.</summary>
+    public int MaxIterations { get; init; } = 500;
+
+    /// <summary>The defaults.</summary>
+    public static GraphOptions Default { get; } = new();
+
+    /// <summary>Whether a graph built with <paramref name="other"/> is the graph these options would build.</summary>
+    internal bool BuildsSameGraph(GraphOptions other) =>
+        Neighbours == other.Neighbours && Temperature.Equals(other.Temperature) && ReducedDimension == other.ReducedDimension;
+
+    internal void Validate()
+    {
+        if (Neighbours is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(Neighbours), Neighbours, "Neighbours must be in [1, 64].");
+        if (!(Temperature > 0 && Temperature <= 10)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "τ must be in (0, 10].");
+        if (!(Alpha >= 0 && Alpha <= 0.9999)) throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "α must be in [0, 0.9999].");
+        if (ReducedDimension is < 8 or > 256) throw new ArgumentOutOfRangeException(nameof(ReducedDimension), ReducedDimension, "The reduced dimension must be in [8, 256].");
+        if (!(Tolerance >= 1e-7 && Tolerance <= 0.1)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "The tolerance must be in [1e-7, 0.1].");
+        if (MaxIterations is < 1 or > 10000) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "Iterations must be in [1, 10000].");
+    }
+}
