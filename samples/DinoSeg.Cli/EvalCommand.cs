@@ -11,6 +11,8 @@ internal static class EvalCommand
     public const string Usage = """
         usage: dinoseg eval DIR [--threshold T|auto] [--rule otsu|patch-otsu|seed-median] [--sigma PX]
                        [--refine none|guided] [--refine-radius PX] [--refine-eps E] [--scales S1,S2,...]
+                       [--propagation none|graph] [--graph-k K] [--graph-tau T] [--graph-alpha A]
+                       [--keep-seed-regions] [--min-area PX]
                        [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
                        [--max-clicks N] [--json]
 
@@ -25,6 +27,11 @@ internal static class EvalCommand
           --refine M          none (default) or guided (guided filter with the image as guide)
           --refine-radius PX  guided-filter radius (default 16); --refine-eps E: its ε (default 0.001)
           --scales S1,S2      extract at several long sides and fuse (e.g. 512,768); default: one scale
+          --propagation P     none (default) or graph: rank the similarity over the image's patch graph
+          --graph-k K         graph neighbours per patch (default 10); --graph-tau T: edge temperature (0.2);
+                              --graph-alpha A: how far ranking spreads, in [0, 0.9999] (0.99)
+          --keep-seed-regions keep only the connected regions that hold a positive click
+          --min-area PX       remove regions smaller than PX pixels (regions holding a positive click stay)
           --backbone, --model, --device   as for dinoseg segment
           --max-clicks N      click budget per image (default 20)
           --json              print one JSON object with the settings, per-image scores and means
@@ -37,11 +44,11 @@ internal static class EvalCommand
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout)
     {
-        string? dir = null, rule = null, refine = null, thresholdText = null, scalesText = null;
-        double? sigma = null, eps = null;
-        int? radius = null, maxClicks = null;
+        string? dir = null, rule = null, refine = null, thresholdText = null, scalesText = null, propagation = null;
+        double? sigma = null, eps = null, tau = null, alpha = null;
+        int? radius = null, maxClicks = null, neighbours = null, minArea = null;
         var model = new ModelArguments();
-        bool json = false;
+        bool json = false, keepSeedRegions = false;
         for (int i = 0; i < args.Count; i++)
         {
             if (ModelArguments.TryTake(args, ref i, ref model)) continue;
@@ -55,8 +62,14 @@ internal static class EvalCommand
                 case "--refine-radius": radius = Once(radius, arg, ParseInt(arg, Value(args, ref i), 1, 256)); break;
                 case "--refine-eps": eps = Once(eps, arg, ParseDouble(arg, Value(args, ref i), 1e-6, 1)); break;
                 case "--scales": scalesText = Once(scalesText, arg, Value(args, ref i)); break;
+                case "--propagation": propagation = Once(propagation, arg, Value(args, ref i)); break;
+                case "--graph-k": neighbours = Once(neighbours, arg, ParseInt(arg, Value(args, ref i), 1, 64)); break;
+                case "--graph-tau": tau = Once(tau, arg, ParseDouble(arg, Value(args, ref i), 1e-3, 10)); break;
+                case "--graph-alpha": alpha = Once(alpha, arg, ParseDouble(arg, Value(args, ref i), 0, 0.9999)); break;
                 case "--max-clicks": maxClicks = Once(maxClicks, arg, ParseInt(arg, Value(args, ref i), 1, 100)); break;
                 case "--json": json = true; break;
+                case "--keep-seed-regions": keepSeedRegions = true; break;
+                case "--min-area": minArea = Once(minArea, arg, ParseInt(arg, Value(args, ref i), 0, int.MaxValue)); break;
                 default:
                     if (arg.StartsWith('-') && arg.Length > 1) throw new UsageException($"unknown option '{arg}' (see dinoseg eval --help)");
                     dir = dir is null ? arg : throw new UsageException($"one DIR expected, found '{dir}' and '{arg}'");
@@ -76,6 +89,11 @@ internal static class EvalCommand
         };
         if (refinement == Refinement.None && (radius is not null || eps is not null)) throw new UsageException("--refine-radius and --refine-eps need --refine guided");
         int[] scales = scalesText is null ? [] : ParseScales(scalesText);
+        Propagation propagationMode = propagation is null ? SegmentationOptions.Default.Propagation : ParsePropagation(propagation);
+        if (propagationMode != Propagation.Graph && (neighbours is not null || tau is not null || alpha is not null))
+        {
+            throw new UsageException("--graph-k, --graph-tau and --graph-alpha need --propagation graph");
+        }
         if (!Directory.Exists(dir)) throw new UsageException($"no folder at '{dir}'");
         IReadOnlyList<EvaluationItem> items = EvaluationSet.Load(dir);
 
@@ -93,6 +111,15 @@ internal static class EvalCommand
             Refinement = refinement,
             RefineRadius = radius ?? defaults.RefineRadius,
             RefineEpsilon = eps ?? defaults.RefineEpsilon,
+            Propagation = propagationMode,
+            KeepSeedRegionsOnly = keepSeedRegions,
+            MinRegionArea = minArea ?? defaults.MinRegionArea,
+            Graph = defaults.Graph with
+            {
+                Neighbours = neighbours ?? defaults.Graph.Neighbours,
+                Temperature = tau ?? defaults.Graph.Temperature,
+                Alpha = alpha ?? defaults.Graph.Alpha,
+            },
             ComputeSoftMask = false,
         };
         var protocol = new ClickProtocol(maxClicks ?? ClickProtocol.DefaultMaxClicks);
@@ -110,12 +137,19 @@ internal static class EvalCommand
                 rule = threshold is null ? RuleName(thresholdRule) : null,
                 similaritySigma = options.SimilaritySigma,
                 refinement = refinement == Refinement.None ? "none" : "guided",
+                propagation = propagationMode == Propagation.Graph ? "graph" : "none",
+                keepSeedRegions = options.KeepSeedRegionsOnly,
+                minRegionArea = options.MinRegionArea,
+                graphNeighbours = propagationMode == Propagation.Graph ? options.Graph.Neighbours : (int?)null,
+                graphTemperature = propagationMode == Propagation.Graph ? options.Graph.Temperature : (double?)null,
+                graphAlpha = propagationMode == Propagation.Graph ? options.Graph.Alpha : (double?)null,
                 refineRadius = refinement == Refinement.None ? (int?)null : options.RefineRadius,
                 refineEpsilon = refinement == Refinement.None ? (double?)null : options.RefineEpsilon,
                 maxClicks = protocol.MaxClicks,
                 images = report.Images.Select(s => new
                 {
                     name = s.Name,
+                    group = s.Group,
                     width = s.Width,
                     height = s.Height,
                     firstClickIoU = Math.Round(s.FirstClickIoU, 4),
@@ -124,6 +158,18 @@ internal static class EvalCommand
                     noc90 = s.NoC90,
                     finalIoU = Math.Round(s.FinalIoU, 4),
                     clicks = s.Clicks.Select(c => c.ToString()),
+                    ious = s.IoUs.Select(v => Math.Round(v, 4)),
+                }),
+                groups = report.Groups.Select(g => new
+                {
+                    name = g.Name,
+                    count = g.Report.Images.Count,
+                    firstClickIoU = Math.Round(g.Report.MeanFirstClickIoU, 4),
+                    secondClickIoU = Math.Round(g.Report.MeanIoUAfter(2), 4),
+                    thirdClickIoU = Math.Round(g.Report.MeanIoUAfter(3), 4),
+                    noc85 = Math.Round(g.Report.MeanNoC85, 3),
+                    noc90 = Math.Round(g.Report.MeanNoC90, 3),
+                    failuresAt90 = g.Report.FailuresAt90,
                 }),
                 mean = new
                 {
@@ -138,15 +184,29 @@ internal static class EvalCommand
         else
         {
             stdout.WriteLine($"{dir}: {items.Count} images, {extractor.Backbone.Name}{(scales.Length > 0 ? " at " + string.Join('+', scales) : "")}, " +
-                $"threshold {thresholdLabel}, σ {options.SimilaritySigma}, refine {(refinement == Refinement.None ? "none" : $"guided r{options.RefineRadius} ε{options.RefineEpsilon}")}");
-            stdout.WriteLine($"{"image",-26} {"1-click IoU",11} {"threshold",9} {"NoC@85",6} {"NoC@90",6}");
+                $"threshold {thresholdLabel}, σ {options.SimilaritySigma}, refine {(refinement == Refinement.None ? "none" : $"guided r{options.RefineRadius} ε{options.RefineEpsilon}")}, " +
+                $"propagation {(propagationMode == Propagation.Graph ? $"graph k{options.Graph.Neighbours} τ{options.Graph.Temperature} α{options.Graph.Alpha}" : "none")}");
+            stdout.WriteLine($"{"image",-40} {"1-click IoU",11} {"threshold",9} {"NoC@85",6} {"NoC@90",6}");
             foreach (ImageScore s in report.Images)
             {
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Name,-26} {s.FirstClickIoU,11:0.000} {s.FirstClickThreshold,9:0.###} {s.NoC85,6} {s.NoC90,6}"));
+                string name = s.Group.Length == 0 ? s.Name : $"{s.Group}/{s.Name}";
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-40} {s.FirstClickIoU,11:0.000} {s.FirstClickThreshold,9:0.###} {s.NoC85,6} {s.NoC90,6}"));
+            }
+
+            IReadOnlyList<GroupReport> groups = report.Groups;
+            if (groups.Count > 1 || groups[0].Name.Length > 0)
+            {
+                foreach (GroupReport g in groups)
+                {
+                    EvaluationReport r = g.Report;
+                    string label = $"mean {(g.Name.Length == 0 ? "(top)" : g.Name)} ({r.Images.Count})";
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{label,-40} {r.MeanFirstClickIoU,11:0.000} {"",9} {r.MeanNoC85,6:0.00} {r.MeanNoC90,6:0.00}   (IoU after 2 clicks {r.MeanIoUAfter(2):0.000}, 3 clicks {r.MeanIoUAfter(3):0.000}; {r.FailuresAt90} never reach 0.90)"));
+                }
             }
 
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"mean",-26} {report.MeanFirstClickIoU,11:0.000} {"",9} {report.MeanNoC85,6:0.00} {report.MeanNoC90,6:0.00}   ({report.FailuresAt90} of {report.Images.Count} never reach 0.90 in {protocol.MaxClicks} clicks)"));
+                $"{"mean",-40} {report.MeanFirstClickIoU,11:0.000} {"",9} {report.MeanNoC85,6:0.00} {report.MeanNoC90,6:0.00}   ({report.FailuresAt90} of {report.Images.Count} never reach 0.90 in {protocol.MaxClicks} clicks)"));
         }
 
         return ExitCodes.Ok;

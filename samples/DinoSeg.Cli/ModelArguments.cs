@@ -100,6 +100,13 @@ internal sealed record ModelArguments
     }
 
     /// <summary>A --device value.</summary>
+    public static Propagation ParsePropagation(string text) => text switch
+    {
+        "none" => Propagation.None,
+        "graph" => Propagation.Graph,
+        _ => throw new UsageException($"--propagation must be none or graph, not '{text}'"),
+    };
+
     public static ExecutionDevice ParseDevice(string text) => text switch
     {
         "auto" => ExecutionDevice.Auto,

@@ -29,6 +29,9 @@ internal sealed record SegmentArguments
 
     public bool Refine { get; init; }
 
+    /// <summary>--propagation: how the seed similarity becomes the thresholded map (null: the library's default).</summary>
+    public Propagation? Propagation { get; init; }
+
     public double? Sigma { get; init; }
 
     /// <summary>Long sides to extract at and fuse (--scales); empty for the backbone's one working size.</summary>
@@ -50,7 +53,7 @@ internal sealed record SegmentArguments
     public const string Usage = """
         usage: dinoseg segment IMAGE (--seed X,Y [--seed X,Y ...] | --box X0,Y0,X1,Y1) [--negative X,Y ...]
                        [--box-margin F] [--keep-seed-regions] [--min-area PX] [--threshold T|auto]
-                       [--rule otsu|patch-otsu|seed-median] [--refine none|guided] [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
+                       [--rule otsu|patch-otsu|seed-median] [--refine none|guided] [--propagation none|graph] [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
                        --out DIR [--json]
 
         Segments IMAGE from the prompt (seed pixels, negative seeds, a box) and writes mask.png, soft-mask.png,
@@ -70,6 +73,8 @@ internal sealed record SegmentArguments
           --rule R            rule for auto: otsu (default), patch-otsu, seed-median
           --refine M          none (default) or guided: guided filter with the image as guide, so mask edges follow
                               image edges instead of the 16-px patch grid
+          --propagation P     none (default) or graph: rank the similarity over the image's patch graph, so one
+                              click selects the whole region rather than the parts like the seed patch
           --sigma PX          Gaussian σ in image pixels applied to the similarity map before the threshold (default 4)
           --scales S1,S2,...  extract at several long sides and fuse them (e.g. 512,768: better masks, one extraction
                               per side; see docs/quality.md); default: the backbone's one working size
@@ -93,6 +98,7 @@ internal sealed record SegmentArguments
     public static SegmentArguments Parse(IReadOnlyList<string> args)
     {
         string? image = null, model = null, output = null, backbone = null, features = null, rule = null, refine = null;
+        Propagation? propagation = null;
         int[]? scales = null;
         var seeds = new List<PixelPoint>();
         var negatives = new List<PixelPoint>();
@@ -142,6 +148,9 @@ internal sealed record SegmentArguments
                         var m when m is "none" or "guided" => m,
                         var other => throw new UsageException($"--refine must be none or guided, not '{other}'"),
                     });
+                    break;
+                case "--propagation":
+                    propagation = Once(propagation, arg, ParsePropagation(Value(args, ref i)));
                     break;
                 case "--sigma":
                     sigma = Once(sigma, arg, ParseSigma(arg, Value(args, ref i)));
@@ -193,6 +202,7 @@ internal sealed record SegmentArguments
         {
             ImagePath = image, Seeds = seeds, Negatives = negatives, Box = box, BoxMargin = boxMargin, KeepSeedRegions = keepSeedRegions,
             MinArea = minArea ?? 0, Threshold = threshold, AutoThreshold = auto, Rule = EvalCommand.ParseRule(rule), Refine = refine == "guided",
+            Propagation = propagation,
             Sigma = sigma, Scales = scales ?? [], Backbone = backbone,
             ModelPath = model, Device = device, OutputDirectory = output, Json = json,
             FeaturesPath = features,

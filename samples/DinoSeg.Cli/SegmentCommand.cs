@@ -42,6 +42,7 @@ internal static class SegmentCommand
         if (args.Sigma is { } sigma) options = options with { SimilaritySigma = sigma };
         if (args.BoxMargin is { } margin) options = options with { BoxMargin = margin };
         if (args.Refine) options = options with { Refinement = Refinement.GuidedFilter };
+        if (args.Propagation is { } propagation) options = options with { Propagation = propagation };
         var segmenter = new SimilaritySegmenter(options);
         var result = new SegmentationResult(features) { Guide = args.Refine ? RefinementGuide.FromImage(image) : null };
         // No --threshold means auto: on the evaluation set it beats every backbone default (docs/quality.md).
@@ -74,6 +75,7 @@ internal static class SegmentCommand
                 threshold = result.Threshold,
                 thresholdRule = result.AutoRule is { } rule ? EvalCommand.RuleName(rule) : null,
                 refinement = args.Refine ? "guided" : "none",
+                propagation = options.Propagation == Propagation.Graph ? "graph" : "none",
                 similaritySigma = options.SimilaritySigma,
                 scales = args.Scales,
                 featherSigma = options.FeatherSigma,

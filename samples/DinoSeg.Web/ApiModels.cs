@@ -37,7 +37,8 @@ internal sealed record ErrorInfo(string Error);
 
 /// <summary>
 /// What the page needs to know once: backbone, defaults, limits, colours. <c>Refinement</c>: clicks may ask for guided-filter
-/// edge refinement (with this radius and ε); <c>Scales</c>: the fused working long sides, empty for one scale.
+/// edge refinement (with this radius and ε); <c>Scales</c>: the fused working long sides, empty for one scale; <c>Propagation</c>: "none", or "graph" when
+/// every click is ranked over the image's patch graph.
 /// </summary>
 internal sealed record ServerInfo(
     string Backbone,
@@ -53,6 +54,7 @@ internal sealed record ServerInfo(
     int RefineRadius,
     double RefineEpsilon,
     int[] Scales,
+    string Propagation,
     long MaxUploadBytes,
     long MaxPixels,
     int[] OverlayColor,

@@ -40,8 +40,9 @@ internal sealed class SegmentationService : IDisposable
 
         // Clicks and the threshold API skip the soft mask: the page feathers its own views, and only the rendered
         // downloads (overlay, cut-out) need the library's soft mask.
-        Interactive = new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false });
-        Full = new SimilaritySegmenter(SegmentationOptions.Default);
+        SegmentationOptions clicks = SegmentationOptions.Default with { Propagation = options.PropagationMode() };
+        Interactive = new SimilaritySegmenter(clicks with { ComputeSoftMask = false });
+        Full = new SimilaritySegmenter(clicks);
         InteractiveRefined = new SimilaritySegmenter(Interactive.Options with { Refinement = Refinement.GuidedFilter });
         FullRefined = new SimilaritySegmenter(Full.Options with { Refinement = Refinement.GuidedFilter });
         Cache = new ImageCache(options.CacheImages, options.CacheBytes);

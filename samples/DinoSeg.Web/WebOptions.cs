@@ -45,6 +45,20 @@ internal sealed record WebOptions
     /// </summary>
     public string? Scales { get; init; }
 
+    /// <summary>
+    /// How every click turns the seed similarity into the thresholded map: "none" (the library's default) or "graph"
+    /// (<see cref="DinoSeg.Propagation.Graph"/>: ranked over the image's patch graph, built at the first click on each image).
+    /// </summary>
+    public string Propagation { get; init; } = "none";
+
+    /// <summary><see cref="Propagation"/> as the library's option.</summary>
+    public Propagation PropagationMode() => Propagation switch
+    {
+        "none" => DinoSeg.Propagation.None,
+        "graph" => DinoSeg.Propagation.Graph,
+        _ => throw new ArgumentException($"DinoSeg:Propagation must be none or graph; found '{Propagation}'.", nameof(Propagation)),
+    };
+
     /// <summary>The long sides of <see cref="Scales"/>; empty for one scale.</summary>
     /// <exception cref="ArgumentException">Not two or more integers in [16, 4096].</exception>
     public int[] ScaleSides()
@@ -82,5 +96,6 @@ internal sealed record WebOptions
         }
 
         _ = ScaleSides();
+        _ = PropagationMode();
     }
 }

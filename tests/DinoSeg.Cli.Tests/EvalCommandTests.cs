@@ -9,9 +9,9 @@ public sealed class EvalCommandTests : IDisposable
 
     public EvalCommandTests()
     {
-        foreach (string name in new[] { "gravel-square-on-grass.png", "gravel-square-on-grass.mask.png", "coins.png", "coins.mask.png" })
+        foreach (string name in new[] { "composites/gravel-square-on-grass.png", "composites/gravel-square-on-grass.mask.png", "photos/coins.png", "photos/coins.mask.png" })
         {
-            File.Copy(Path.Combine(AppContext.BaseDirectory, "EvalSet", name), Path.Combine(_dir, name));
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "EvalSet", name), Path.Combine(_dir, Path.GetFileName(name)));
         }
     }
 
@@ -56,12 +56,41 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Eval_GroupsAndGraphPropagation_ReportedPerGroupInJson()
+    {
+        // Subfolders are groups: move each pair into one.
+        foreach (var (name, group) in new[] { ("coins", "photos"), ("gravel-square-on-grass", "composites") })
+        {
+            Directory.CreateDirectory(Path.Combine(_dir, group));
+            foreach (string file in Directory.GetFiles(_dir, name + ".*")) File.Move(file, Path.Combine(_dir, group, Path.GetFileName(file)));
+        }
+
+        var r = CliProcess.Run("eval", _dir, "--threshold", "0.4", "--propagation", "graph", "--graph-k", "8", "--max-clicks", "3", "--device", "cpu", "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        JsonElement root = doc.RootElement;
+        Assert.Equal("graph", root.GetProperty("propagation").GetString());
+        Assert.Equal(8, root.GetProperty("graphNeighbours").GetInt32());
+        JsonElement[] groups = [.. root.GetProperty("groups").EnumerateArray()];
+        Assert.Equal(["composites", "photos"], groups.Select(g => g.GetProperty("name").GetString()));
+        foreach (JsonElement group in groups)
+        {
+            Assert.Equal(1, group.GetProperty("count").GetInt32());
+            JsonElement image = root.GetProperty("images").EnumerateArray().Single(i => i.GetProperty("group").GetString() == group.GetProperty("name").GetString());
+            Assert.Equal(image.GetProperty("firstClickIoU").GetDouble(), group.GetProperty("firstClickIoU").GetDouble(), 3);
+            double[] ious = [.. image.GetProperty("ious").EnumerateArray().Select(v => v.GetDouble())];
+            Assert.Equal(ious[Math.Min(2, ious.Length) - 1], group.GetProperty("secondClickIoU").GetDouble(), 3);
+        }
+    }
+
+    [Fact]
     public void Help_ListsTheOptions()
     {
         var r = CliProcess.Run("eval", "--help");
 
         Assert.Equal(0, r.ExitCode);
-        foreach (string option in new[] { "--threshold", "--rule", "--sigma", "--refine", "--scales", "--max-clicks", "--json" }) Assert.Contains(option, r.StdOut);
+        foreach (string option in new[] { "--threshold", "--rule", "--sigma", "--refine", "--scales", "--propagation", "--max-clicks", "--json" }) Assert.Contains(option, r.StdOut);
     }
 
     public static TheoryData<string[], int, string> Errors => new()
@@ -78,6 +107,9 @@ public sealed class EvalCommandTests : IDisposable
         { ["eval", "{dir}", "--max-clicks", "0"], 2, "--max-clicks" },
         { ["eval", "{dir}", "--backbone", "dinov3"], 2, "needs --model" },
         { ["eval", "{dir}", "--frobnicate"], 2, "unknown option" },
+        { ["eval", "{dir}", "--propagation", "diffusion"], 2, "--propagation must be none or graph" },
+        { ["eval", "{dir}", "--graph-k", "5"], 2, "need --propagation graph" },
+        { ["eval", "{dir}", "--propagation", "graph", "--graph-alpha", "1"], 2, "--graph-alpha" },
     };
 
     [Theory]

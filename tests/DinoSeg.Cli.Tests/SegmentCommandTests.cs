@@ -56,6 +56,22 @@ public sealed class SegmentCommandTests : IDisposable
     }
 
     [Fact]
+    public void Segment_GraphPropagation_SelectsTheSeed_AndJsonReportsIt()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--propagation", "graph", "--device", "cpu",
+            "--out", Out, "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        JsonElement root = doc.RootElement;
+        Assert.Equal("graph", root.GetProperty("propagation").GetString());
+        Assert.InRange(root.GetProperty("threshold").GetDouble(), 0, 1); // a ranked map lies in [0, 1]
+        Assert.InRange(root.GetProperty("maskAreaFraction").GetDouble(), 0.01, 0.9);
+        using var mask = Image.Load<L8>(Path.Combine(Out, "mask.png"));
+        Assert.Equal(255, mask[290, 150].PackedValue);
+    }
+
+    [Fact]
     public void Segment_NegativeOnTheOtherEye_RemovesIt_AndJsonReportsThePrompt()
     {
         var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--negative", "318,137",
@@ -151,6 +167,7 @@ public sealed class SegmentCommandTests : IDisposable
         { "rule with a fixed threshold", ["segment", "{photo}", "--seed", "1,1", "--threshold", "0.2", "--rule", "otsu", "--out", "{out}"], 2, "--rule only applies" },
         { "unknown rule", ["segment", "{photo}", "--seed", "1,1", "--threshold", "auto", "--rule", "best", "--out", "{out}"], 2, "--rule must be" },
         { "unknown refinement", ["segment", "{photo}", "--seed", "1,1", "--refine", "crf", "--out", "{out}"], 2, "--refine must be" },
+        { "unknown propagation", ["segment", "{photo}", "--seed", "1,1", "--propagation", "walk", "--out", "{out}"], 2, "--propagation must be" },
         { "threshold twice", ["segment", "{photo}", "--seed", "1,1", "--threshold", "auto", "--threshold", "0.2", "--out", "{out}"], 2, "--threshold given twice" },
         { "threshold too big", ["segment", "{photo}", "--seed", "1,1", "--threshold", "1.5", "--out", "{out}"], 2, "[-1, 1]" },
         { "negative outside", ["segment", "{photo}", "--seed", "1,1", "--negative", "5,300", "--out", "{out}"], 2, "--negative 5,300 lies outside the 451x300 image" },

@@ -40,6 +40,41 @@ public sealed class MultiScaleTests
         Assert.Equal(result.SelectedPixels, click.RootElement.GetProperty("selectedPixels").GetInt32());
     }
 
+    [Fact]
+    public async Task GraphPropagation_FromTheCommandLine_IsReportedAndRanksEveryClick()
+    {
+        await using WebApplication app = WebApp.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--DinoSeg:Propagation=graph"]);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
+
+        using JsonDocument info = JsonDocument.Parse(await http.GetStringAsync("/api/info"));
+        using HttpResponseMessage opened = await http.PostAsync("/api/samples/chelsea.png", null);
+        using JsonDocument opening = JsonDocument.Parse(await opened.Content.ReadAsStringAsync());
+        string id = opening.RootElement.GetProperty("id").GetString()!;
+        using HttpResponseMessage clicked = await http.PostAsJsonAsync($"/api/images/{id}/segment",
+            new { seeds = new[] { new[] { 172, 115 } }, threshold = 0.4 });
+        using JsonDocument click = JsonDocument.Parse(await clicked.Content.ReadAsStringAsync());
+
+        Assert.Equal("graph", info.RootElement.GetProperty("propagation").GetString());
+        Assert.Equal(HttpStatusCode.OK, clicked.StatusCode);
+
+        // The same ranking through the library gives the same selection.
+        using var extractor = OnnxFeatureExtractor.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
+        using Image<Rgb24> photo = Image.Load<Rgb24>(WebFixture.Image("chelsea.png"));
+        PatchFeatures features = extractor.Extract(photo);
+        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { Propagation = Propagation.Graph });
+        SegmentationResult result = ranked.Segment(features, new PixelPoint(172, 115), 0.4f);
+        Assert.Equal(result.SelectedPixels, click.RootElement.GetProperty("selectedPixels").GetInt32());
+    }
+
+    [Fact]
+    public void Propagation_Unknown_IsRefusedAtStartUp()
+    {
+        var options = new WebOptions { Propagation = "walk" };
+        ArgumentException e = Assert.Throws<ArgumentException>("Propagation", options.Validate);
+        Assert.Contains("DinoSeg:Propagation", e.Message);
+    }
+
     [Theory]
     [InlineData("512")]
     [InlineData("512,x")]
