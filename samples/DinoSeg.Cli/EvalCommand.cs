@@ -11,8 +11,8 @@ internal static class EvalCommand
     public const string Usage = """
         usage: dinoseg eval DIR [--threshold T|auto] [--rule otsu|patch-otsu|seed-median] [--sigma PX]
                        [--refine none|guided] [--refine-radius PX] [--refine-eps E] [--scales S1,S2,...]
-                       [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
-                       [--max-clicks N] [--json]
+                       [--backbone default|resnet18-l3|dinov3|dinov2] [--long-side PX] [--model PATH.onnx]
+                       [--device auto|cpu|cuda] [--max-clicks N] [--json]
 
         Scores the segmenter on every NAME.png|jpg + NAME.mask.png pair in DIR (e.g. samples/evalset): the first click
         at the object's deepest interior point, each next click at the deepest point of the largest error region
@@ -25,7 +25,9 @@ internal static class EvalCommand
           --refine M          none (default) or guided (guided filter with the image as guide)
           --refine-radius PX  guided-filter radius (default 16); --refine-eps E: its ε (default 0.001)
           --scales S1,S2      extract at several long sides and fuse (e.g. 512,768); default: one scale
-          --backbone, --model, --device   as for dinoseg segment
+          --backbone, --model, --device   as for dinoseg segment; --backbone resnet18-l3: the embedded model's layer 3
+                              alone (as before layers 2 and 4 were fused)
+          --long-side PX      working long side in [16, 4096] (default: the backbone's; not with --scales)
           --max-clicks N      click budget per image (default 20)
           --json              print one JSON object with the settings, per-image scores and means
 
@@ -79,7 +81,7 @@ internal static class EvalCommand
         if (!Directory.Exists(dir)) throw new UsageException($"no folder at '{dir}'");
         IReadOnlyList<EvaluationItem> items = EvaluationSet.Load(dir);
 
-        using IFeatureExtractor extractor = CreateExtractor(model.Backbone, model.ModelPath, model.Device, scales);
+        using IFeatureExtractor extractor = model.CreateExtractor(scales);
         float? threshold = thresholdText switch
         {
             null => extractor.Backbone.DefaultThreshold,
