@@ -14,8 +14,9 @@ namespace DinoSeg;
 /// <see cref="Backbone.Blocks"/>, several feature maps at their own strides, fused into one vector per patch.
 /// </summary>
 /// <remarks>
-/// Thread-safe: concurrent <see cref="Extract"/> calls share the one ONNX Runtime session, which supports that, and give
-/// bit-for-bit the results of sequential calls. Owns the session: dispose the extractor to release native memory.
+/// Thread-safe: concurrent <see cref="Extract"/> calls share the ONNX Runtime session (two for the embedded model when a
+/// block reads layer 4), which supports that, and give bit-for-bit the results of sequential calls. Owns the sessions:
+/// dispose the extractor to release native memory.
 /// <see cref="Dispose"/> is idempotent but must not race with calls in flight; later <see cref="Extract"/> calls throw
 /// <see cref="ObjectDisposedException"/>.
 /// </remarks>
@@ -103,7 +104,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <summary>Why that device: what was requested and, after a fallback, what was missing.</summary>
     public string DeviceReason { get; }
 
-    /// <summary>Long side of the working image, in pixels, before rounding to patch multiples.</summary>
+    /// <summary>Long side of the working image, in pixels, before rounding to multiples of <see cref="DinoSeg.Backbone.WorkingMultiple"/>.</summary>
     public int LongSide => _longSide;
 
     /// <summary>Loads an ONNX model file as the given backbone.</summary>
