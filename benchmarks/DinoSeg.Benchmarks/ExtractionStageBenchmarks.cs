@@ -9,7 +9,8 @@ namespace DinoSeg.Benchmarks;
 
 /// <summary>
 /// The library's own work around the ORT run at the embedded backbone's 768-px working size: pixels → normalised planes
-/// (scalar loop vs the shuffling kernel) and the output feature map → centred patch-major vectors.
+/// (scalar loop vs the shuffling kernel), the output feature map → centred patch-major vectors, and the default backbone's
+/// fusion of its three maps (layer 2 pooled, layer 3, layer 4 upsampled) into 896-d vectors.
 /// </summary>
 [MemoryDiagnoser]
 public class ExtractionStageBenchmarks
@@ -19,6 +20,7 @@ public class ExtractionStageBenchmarks
     private float[] _input = [];
     private float[] _map = [];
     private float[] _vectors = [];
+    private float[] _layer2 = [], _layer4 = [], _fused = [];
     private int _width, _height;
 
     [GlobalSetup]
@@ -32,6 +34,12 @@ public class ExtractionStageBenchmarks
         _map = new float[Dim * (_width / 16) * (_height / 16)];
         for (int i = 0; i < _map.Length; i++) _map[i] = random.NextSingle();
         _vectors = new float[_map.Length];
+        int patches = (_width / 16) * (_height / 16);
+        _layer2 = new float[128 * 4 * patches];
+        _layer4 = new float[512 * patches / 4];
+        for (int i = 0; i < _layer2.Length; i++) _layer2[i] = random.NextSingle();
+        for (int i = 0; i < _layer4.Length; i++) _layer4[i] = random.NextSingle();
+        _fused = new float[896 * patches];
     }
 
     [GlobalCleanup]
@@ -64,4 +72,14 @@ public class ExtractionStageBenchmarks
 
     [Benchmark]
     public void MapToCentredVectors() => FeatureLayout.ChannelMajorToPatchMajor(_map, Dim, _map.Length / Dim, centre: true, _vectors);
+
+    /// <summary>What <see cref="Backbone.ResNet18"/> adds after the runs: three blocks written, centred, normalised and weighted.</summary>
+    [Benchmark]
+    public void FuseThreeBlocks()
+    {
+        int rows = _height / 16, cols = _width / 16;
+        BlockFusion.WriteBlock(_layer2, 128, 2 * rows, 2 * cols, rows, cols, true, 0.5f, _fused, 896, 0);
+        BlockFusion.WriteBlock(_map, Dim, rows, cols, rows, cols, true, 1f, _fused, 896, 128);
+        BlockFusion.WriteBlock(_layer4, 512, rows / 2, cols / 2, rows, cols, true, 0.5f, _fused, 896, 384);
+    }
 }

@@ -13,8 +13,8 @@ internal static class EvalCommand
                        [--refine none|guided] [--refine-radius PX] [--refine-eps E] [--scales S1,S2,...]
                        [--propagation none|graph] [--graph-k K] [--graph-tau T] [--graph-alpha A]
                        [--keep-seed-regions] [--min-area PX]
-                       [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
-                       [--max-clicks N] [--json]
+                       [--backbone default|resnet18-l3|dinov3|dinov2] [--long-side PX] [--model PATH.onnx]
+                       [--device auto|cpu|cuda] [--max-clicks N] [--json]
 
         Scores the segmenter on every NAME.png|jpg + NAME.mask.png pair in DIR (e.g. samples/evalset): the first click
         at the object's deepest interior point, each next click at the deepest point of the largest error region
@@ -32,7 +32,9 @@ internal static class EvalCommand
                               --graph-alpha A: how far ranking spreads, in [0, 0.9999] (0.99)
           --keep-seed-regions keep only the connected regions that hold a positive click
           --min-area PX       remove regions smaller than PX pixels (regions holding a positive click stay)
-          --backbone, --model, --device   as for dinoseg segment
+          --backbone, --model, --device   as for dinoseg segment; --backbone resnet18-l3: the embedded model's layer 3
+                              alone (as before layers 2 and 4 were fused)
+          --long-side PX      working long side in [16, 4096] (default: the backbone's; not with --scales)
           --max-clicks N      click budget per image (default 20)
           --json              print one JSON object with the settings, per-image scores and means
 
@@ -97,7 +99,7 @@ internal static class EvalCommand
         if (!Directory.Exists(dir)) throw new UsageException($"no folder at '{dir}'");
         IReadOnlyList<EvaluationItem> items = EvaluationSet.Load(dir);
 
-        using IFeatureExtractor extractor = CreateExtractor(model.Backbone, model.ModelPath, model.Device, scales);
+        using IFeatureExtractor extractor = model.CreateExtractor(scales);
         float? threshold = thresholdText switch
         {
             null => extractor.Backbone.DefaultThreshold,

@@ -9,7 +9,9 @@ namespace DinoSeg.Cli;
 internal sealed record ModelArguments
 {
     public const string Help = """
-          --backbone NAME     default (embedded ResNet18, no download), dinov3 or dinov2 (need --model)
+          --backbone NAME     default (embedded ResNet18, layers 2+3+4 fused, no download), resnet18-l3 (embedded,
+                              layer 3 alone, as before), dinov3 or dinov2 (need --model)
+          --long-side PX      working long side in [16, 4096] (default: the backbone's, 512 for the embedded one)
           --model PATH.onnx   exported backbone (see docs/models.md)
           --device D          auto (CUDA if usable, else CPU), cpu, or cuda (fails if CUDA is unusable)
         """;
@@ -19,6 +21,9 @@ internal sealed record ModelArguments
     public bool BackboneGiven { get; init; }
 
     public string? ModelPath { get; init; }
+
+    /// <summary>--long-side: the working long side, or null for the backbone's default.</summary>
+    public int? LongSide { get; init; }
 
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
 
@@ -34,8 +39,8 @@ internal sealed record ModelArguments
                     BackboneGiven = true,
                     Backbone = Value(args, ref i) switch
                     {
-                        var name when name is "default" or "dinov3" or "dinov2" => name,
-                        var other => throw new UsageException($"--backbone must be default, dinov3 or dinov2, not '{other}'"),
+                        var name when name is "default" or Layer3 or "dinov3" or "dinov2" => name,
+                        var other => throw new UsageException($"--backbone must be default, {Layer3}, dinov3 or dinov2, not '{other}'"),
                     },
                 };
                 return true;
@@ -46,28 +51,44 @@ internal sealed record ModelArguments
             case "--device":
                 model = model with { Device = ParseDevice(Value(args, ref i)) };
                 return true;
+            case "--long-side":
+                model = model with { LongSide = Once(model.LongSide, "--long-side", ParseInt("--long-side", Value(args, ref i), 16, 4096)) };
+                return true;
             default:
                 return false;
         }
     }
 
+    /// <summary>The embedded ResNet18 read from layer 3 alone, as before layers 2 and 4 were fused (Backbone.ResNet18Layer3).</summary>
+    public const string Layer3 = "resnet18-l3";
+
+    private bool Embedded => Backbone is "default" or Layer3;
+
     /// <summary>Checks that --backbone and --model fit together.</summary>
     public ModelArguments Validated()
     {
-        if (Backbone == "default" && ModelPath is not null) throw new UsageException("--model needs --backbone dinov3 or dinov2 (the default backbone is embedded)");
-        if (Backbone != "default" && ModelPath is null) throw new UsageException($"--backbone {Backbone} needs --model PATH.onnx (export it with tools/export, see docs/models.md)");
+        if (Embedded && ModelPath is not null) throw new UsageException($"--model needs --backbone dinov3 or dinov2 (the {Backbone} backbone is embedded)");
+        if (!Embedded && ModelPath is null) throw new UsageException($"--backbone {Backbone} needs --model PATH.onnx (export it with tools/export, see docs/models.md)");
         return this;
     }
 
     /// <summary>The backbone preset the option names.</summary>
     public Backbone Preset => Backbone switch
     {
+        Layer3 => DinoSeg.Backbone.ResNet18Layer3,
         "dinov3" => DinoSeg.Backbone.Dinov3,
         "dinov2" => DinoSeg.Backbone.Dinov2(),
         _ => DinoSeg.Backbone.ResNet18,
     };
 
-    public OnnxFeatureExtractor CreateExtractor() => CreateExtractor(Backbone, ModelPath, Device);
+    public OnnxFeatureExtractor CreateExtractor() => CreateExtractor(Backbone, ModelPath, new ExtractorOptions { Device = Device, LongSide = LongSide });
+
+    /// <summary>As <see cref="CreateExtractor(string, string?, ExecutionDevice, int[])"/> with this --long-side (not with --scales).</summary>
+    public IFeatureExtractor CreateExtractor(int[] scales)
+    {
+        if (LongSide is not null && scales.Length > 0) throw new UsageException("--long-side and --scales exclude each other (--scales gives every long side)");
+        return scales.Length == 0 ? CreateExtractor() : CreateExtractor(Backbone, ModelPath, Device, scales);
+    }
 
     /// <summary>Loads the named backbone (the embedded one for "default").</summary>
     public static OnnxFeatureExtractor CreateExtractor(string backbone, string? modelPath, ExecutionDevice device) =>
@@ -86,6 +107,7 @@ internal sealed record ModelArguments
     {
         "dinov3" => OnnxFeatureExtractor.Create(modelPath!, DinoSeg.Backbone.Dinov3, options),
         "dinov2" => OnnxFeatureExtractor.Create(modelPath!, DinoSeg.Backbone.Dinov2(), options),
+        Layer3 => OnnxFeatureExtractor.CreateDefault(DinoSeg.Backbone.ResNet18Layer3, options),
         _ => OnnxFeatureExtractor.CreateDefault(options),
     };
 
@@ -123,7 +145,7 @@ internal sealed record ModelArguments
     /// <summary>The default threshold of the preset whose name the features carry (0.5 for names DinoSeg does not know).</summary>
     public static float DefaultThresholdFor(string backboneName)
     {
-        Backbone[] presets = [DinoSeg.Backbone.ResNet18, DinoSeg.Backbone.Dinov3, DinoSeg.Backbone.Dinov3Satellite, DinoSeg.Backbone.Dinov2(), DinoSeg.Backbone.Dinov2(4)];
+        Backbone[] presets = [DinoSeg.Backbone.ResNet18, DinoSeg.Backbone.ResNet18Layer3, DinoSeg.Backbone.Dinov3, DinoSeg.Backbone.Dinov3Satellite, DinoSeg.Backbone.Dinov2(), DinoSeg.Backbone.Dinov2(4)];
         return presets.FirstOrDefault(p => p.Name == backboneName)?.DefaultThreshold ?? 0.5f;
     }
 

@@ -85,12 +85,27 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Eval_Layer3BackboneAndLongSide_RunTheEmbeddedModelAsAsked()
+    {
+        // The earlier layer-3-only features against the fused default, at another long side: how the two are compared.
+        var layer3 = CliProcess.Run("eval", _dir, "--backbone", "resnet18-l3", "--max-clicks", "1", "--device", "cpu", "--json");
+        var fused = CliProcess.Run("eval", _dir, "--long-side", "384", "--max-clicks", "1", "--device", "cpu", "--json");
+
+        Assert.True(layer3.ExitCode == 0, layer3.StdErr);
+        Assert.True(fused.ExitCode == 0, fused.StdErr);
+        using var a = JsonDocument.Parse(layer3.StdOut);
+        using var b = JsonDocument.Parse(fused.StdOut);
+        Assert.Equal("resnet18-l3", a.RootElement.GetProperty("backbone").GetString());
+        Assert.Equal("resnet18-s16", b.RootElement.GetProperty("backbone").GetString());
+    }
+
+    [Fact]
     public void Help_ListsTheOptions()
     {
         var r = CliProcess.Run("eval", "--help");
 
         Assert.Equal(0, r.ExitCode);
-        foreach (string option in new[] { "--threshold", "--rule", "--sigma", "--refine", "--scales", "--propagation", "--max-clicks", "--json" }) Assert.Contains(option, r.StdOut);
+        foreach (string option in new[] { "--threshold", "--rule", "--sigma", "--refine", "--scales", "--propagation", "--long-side", "resnet18-l3", "--max-clicks", "--json" }) Assert.Contains(option, r.StdOut);
     }
 
     public static TheoryData<string[], int, string> Errors => new()
@@ -106,6 +121,9 @@ public sealed class EvalCommandTests : IDisposable
         { ["eval", "{dir}", "--refine", "crf"], 2, "--refine must be" },
         { ["eval", "{dir}", "--max-clicks", "0"], 2, "--max-clicks" },
         { ["eval", "{dir}", "--backbone", "dinov3"], 2, "needs --model" },
+        { ["eval", "{dir}", "--backbone", "resnet18-l3", "--model", "x.onnx"], 2, "is embedded" },
+        { ["eval", "{dir}", "--long-side", "8"], 2, "--long-side expects" },
+        { ["eval", "{dir}", "--long-side", "512", "--scales", "512,768"], 2, "exclude each other" },
         { ["eval", "{dir}", "--frobnicate"], 2, "unknown option" },
         { ["eval", "{dir}", "--propagation", "diffusion"], 2, "--propagation must be none or graph" },
         { ["eval", "{dir}", "--graph-k", "5"], 2, "need --propagation graph" },

@@ -23,7 +23,7 @@ public sealed class FeaturesCommandTests : IDisposable
         Assert.True(direct.ExitCode == 0, direct.StdErr);
         using var doc = JsonDocument.Parse(saved.StdOut);
         Assert.Equal("resnet18-s16", doc.RootElement.GetProperty("backbone").GetString());
-        Assert.Equal(256, doc.RootElement.GetProperty("dim").GetInt32());
+        Assert.Equal(896, doc.RootElement.GetProperty("dim").GetInt32()); // layers 2, 3 and 4 fused: 128 + 256 + 512
         Assert.Equal(new FileInfo(file).Length, doc.RootElement.GetProperty("bytes").GetInt64());
         using var segmented = JsonDocument.Parse(withFile.StdOut);
         Assert.Equal("none", segmented.RootElement.GetProperty("device").GetString());

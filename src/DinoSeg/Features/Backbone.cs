@@ -11,6 +11,18 @@ public enum ChannelOrder
 }
 
 /// <summary>
+/// One output of a multi-output backbone (<see cref="Backbone.Blocks"/>): a <c>[1, channels, H/stride, W/stride]</c>
+/// feature map that is resampled onto the patch grid, centred and L2-normalised on its own, then weighted.
+/// </summary>
+/// <param name="Output">Name of the ONNX output, e.g. <c>ReLU347_Output_0</c>.</param>
+/// <param name="Stride">Working pixels per cell of that map. A finer stride than the patch size must divide it (cells are
+/// averaged, e.g. 2×2 for stride 8 on a 16-px grid); a coarser one must be a multiple of it (bilinear upsampling).</param>
+/// <param name="Weight">Factor on the block's unit vectors before the concatenation is normalised; 0 leaves the block out:
+/// its output is not read, and for the embedded ResNet18 a layer-4 weight of 0 also skips running layer 4 (its own model
+/// part) and the multiple-of-32 working size it needs.</param>
+public sealed record FeatureBlock(string Output, int Stride, float Weight = 1f);
+
+/// <summary>
 /// What DinoSeg must know about a backbone to feed it and read its output: patch size, prefix tokens, input normalisation.
 /// Use a preset (<see cref="Dinov3"/>, <see cref="Dinov3Satellite"/>, <see cref="Dinov2"/>, <see cref="ResNet18"/>) or change one with <c>with</c>.
 /// </summary>
@@ -50,7 +62,60 @@ public sealed record Backbone
     /// <summary>Centre every feature channel on its mean over the image before L2 normalisation (needed for post-ReLU CNN features).</summary>
     public bool CentreFeatures { get; init; }
 
-    /// <summary>Default long side of the working image, in pixels (a multiple of <see cref="PatchSize"/>).</summary>
+    /// <summary>
+    /// Outputs to fuse into one vector per patch; empty (the default) reads the model's first output alone, as a token
+    /// sequence or a feature map at stride <see cref="PatchSize"/>. With blocks, each block of weight &gt; 0 is read from
+    /// its named output, resampled onto the <see cref="PatchSize"/> grid (finer maps: mean of the cells a patch covers;
+    /// coarser maps: bilinear, align-corners false), centred per channel over the image when <see cref="CentreFeatures"/>
+    /// is set, L2-normalised on its own and multiplied by its weight; the blocks are concatenated in list order and the
+    /// concatenation is L2-normalised. A single block at stride <see cref="PatchSize"/> gives exactly the features the
+    /// single-output path gives for that output.
+    /// </summary>
+    /// <remarks>
+    /// Change weights with <see cref="WithBlockWeights"/>, e.g. <c>Backbone.ResNet18.WithBlockWeights(0.5f, 1f, 0.5f)</c>.
+    /// The working size is a multiple of <see cref="WorkingMultiple"/>, which grows with the coarsest block used.
+    /// </remarks>
+    public IReadOnlyList<FeatureBlock> Blocks { get; init; } = [];
+
+    /// <summary>
+    /// Both sides of the working image are multiples of this: <see cref="PatchSize"/>, or with <see cref="Blocks"/> the
+    /// least common multiple of it and every used block's stride (the coarsest stride, 32, for <see cref="ResNet18"/>;
+    /// 16 when its layer-4 block has weight 0).
+    /// </summary>
+    public int WorkingMultiple
+    {
+        get
+        {
+            int multiple = PatchSize;
+            foreach (FeatureBlock block in Blocks ?? [])
+            {
+                if (block is not { Weight: > 0, Stride: > 0 }) continue;
+                long lcm = (long)multiple / Gcd(multiple, block.Stride) * block.Stride;
+                multiple = (int)Math.Min(lcm, int.MaxValue);
+            }
+
+            return multiple;
+        }
+    }
+
+    /// <summary>The blocks with weight &gt; 0, in list order: the outputs an extractor reads.</summary>
+    internal IEnumerable<FeatureBlock> UsedBlocks => Blocks.Where(b => b.Weight > 0);
+
+    /// <summary>This backbone with new block weights, one per entry of <see cref="Blocks"/>, in order.</summary>
+    /// <exception cref="ArgumentException">Not one weight per block.</exception>
+    public Backbone WithBlockWeights(params ReadOnlySpan<float> weights)
+    {
+        if (weights.Length != Blocks.Count)
+        {
+            throw new ArgumentException($"Give one weight per block: {Blocks.Count} ({string.Join(", ", Blocks.Select(b => b.Output))}), found {weights.Length}.", nameof(weights));
+        }
+
+        var blocks = new FeatureBlock[weights.Length];
+        for (int i = 0; i < blocks.Length; i++) blocks[i] = Blocks[i] with { Weight = weights[i] };
+        return this with { Blocks = blocks };
+    }
+
+    /// <summary>Default long side of the working image, in pixels (rounded to a multiple of <see cref="WorkingMultiple"/>).</summary>
     public int DefaultLongSide { get; init; } = 768;
 
     /// <summary>Default similarity threshold in [-1, 1] for this backbone's cosine values, chosen from measurements (see docs).</summary>
@@ -97,8 +162,10 @@ public sealed record Backbone
     }
 
     /// <summary>
-    /// The embedded default: ResNet18 (ImageNet-pretrained, MIT) cut after layer 3, stride 16, 256 channels.
-    /// BGR 0–255 input with mean subtraction only; features centred per channel. Works offline, well below DINO quality.
+    /// The embedded default: ResNet18 (ImageNet-pretrained, MIT) on a stride-16 grid, fusing three of its blocks into
+    /// 896 channels: layer 2 (stride 8, 128 channels, 2×2 mean) weight 0.5, layer 3 (stride 16, 256 channels) weight 1 and
+    /// layer 4's second block (stride 32, 512 channels, bilinear) weight 0.5. Working sides are multiples of 32.
+    /// BGR 0–255 input with mean subtraction only; every block centred per channel. Works offline, well below DINO quality.
     /// </summary>
     public static Backbone ResNet18 { get; } = new()
     {
@@ -110,9 +177,24 @@ public sealed record Backbone
         Mean = [123.15f, 115.90f, 103.06f],
         Std = [1f, 1f, 1f],
         CentreFeatures = true,
+        Blocks =
+        [
+            new FeatureBlock("ReLU315_Output_0", 8, 0.5f),  // layer 2
+            new FeatureBlock("ReLU347_Output_0", 16, 1f),   // layer 3
+            new FeatureBlock("ReLU379_Output_0", 32, 0.5f), // layer 4, second block
+        ],
         DefaultLongSide = 512,
         DefaultThreshold = 0.2f,
     };
+
+    /// <summary>
+    /// The embedded ResNet18 as DinoSeg used it before blocks were fused: layer 3 alone (stride 16, 256 channels), working
+    /// sides multiples of 16. Its features are bit for bit those of the earlier layer-3 model; use it to compare.
+    /// </summary>
+    public static Backbone ResNet18Layer3 { get; } = ResNet18.WithBlockWeights(0f, 1f, 0f) with { Name = "resnet18-l3" };
+
+    /// <summary>Whether this describes the embedded model (a ResNet18 preset, possibly changed with <c>with</c>).</summary>
+    internal bool IsEmbedded => Name == ResNet18.Name || Name == ResNet18Layer3.Name;
 
     /// <summary>Checks every field; called when an extractor is created, so a bad preset fails before a model loads.</summary>
     internal void Validate()
@@ -133,5 +215,40 @@ public sealed record Backbone
         }
 
         if (!(DefaultThreshold >= -1 && DefaultThreshold <= 1)) throw new ArgumentOutOfRangeException(nameof(DefaultThreshold), DefaultThreshold, "Threshold must be in [-1, 1].");
+        ValidateBlocks();
+    }
+
+    private void ValidateBlocks()
+    {
+        if (Blocks is null) throw new ArgumentException("Blocks must not be null; use [] for a single-output backbone.", nameof(Blocks));
+        if (Blocks.Count == 0) return;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (FeatureBlock? block in Blocks)
+        {
+            if (block is null) throw new ArgumentException("A block is null.", nameof(Blocks));
+            if (string.IsNullOrWhiteSpace(block.Output)) throw new ArgumentException("Every block needs an output name.", nameof(Blocks));
+            if (!names.Add(block.Output)) throw new ArgumentException($"Output '{block.Output}' is listed twice.", nameof(Blocks));
+            if (block.Stride <= 0 || (block.Stride % PatchSize != 0 && PatchSize % block.Stride != 0))
+            {
+                throw new ArgumentException($"Block '{block.Output}' has stride {block.Stride}: it must divide the patch size {PatchSize} or be a multiple of it.", nameof(Blocks));
+            }
+
+            if (!(float.IsFinite(block.Weight) && block.Weight >= 0))
+            {
+                throw new ArgumentException($"Block '{block.Output}' has weight {block.Weight}: weights must be finite and at least 0.", nameof(Blocks));
+            }
+        }
+
+        if (!Blocks.Any(b => b.Weight > 0)) throw new ArgumentException("At least one block needs a weight above 0.", nameof(Blocks));
+        if (WorkingMultiple > ExtractorOptions.MaxLongSide)
+        {
+            throw new ArgumentException($"The block strides need working sides that are multiples of {WorkingMultiple}, above {ExtractorOptions.MaxLongSide} px.", nameof(Blocks));
+        }
+    }
+
+    private static int Gcd(int a, int b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
     }
 }

@@ -13,10 +13,21 @@ internal static class FeatureLayout
     /// subtracted on the way (the means come from contiguous channel planes, so centring costs no extra pass over the result).
     /// </summary>
     /// <exception cref="DinoSegModelException">A channel holds NaN or infinity.</exception>
-    public static void ChannelMajorToPatchMajor(ReadOnlySpan<float> map, int dim, int patches, bool centre, Span<float> destination)
+    public static void ChannelMajorToPatchMajor(ReadOnlySpan<float> map, int dim, int patches, bool centre, Span<float> destination) =>
+        ChannelMajorToPatchMajor(map, dim, patches, centre, destination, dim, 0);
+
+    /// <summary>
+    /// As <see cref="ChannelMajorToPatchMajor(ReadOnlySpan{float}, int, int, bool, Span{float})"/>, into channels
+    /// [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="dim"/>) of vectors <paramref name="stride"/> long
+    /// (one block of a concatenation); the other channels are left as they are.
+    /// </summary>
+    public static void ChannelMajorToPatchMajor(ReadOnlySpan<float> map, int dim, int patches, bool centre, Span<float> destination, int stride, int offset)
     {
         if (map.Length != (long)dim * patches) throw new ArgumentException($"Expected {dim}x{patches} values, found {map.Length}.", nameof(map));
-        if (destination.Length != map.Length) throw new ArgumentException("Destination must be as long as the map.", nameof(destination));
+        if (offset < 0 || offset + dim > stride || destination.Length != (long)stride * patches)
+        {
+            throw new ArgumentException($"Destination must hold {patches} vectors of {stride} with room for {dim} channels at {offset}.", nameof(destination));
+        }
 
         Span<float> means = dim <= 4096 ? stackalloc float[dim] : new float[dim];
         for (int c = 0; c < dim; c++)
@@ -38,7 +49,7 @@ internal static class FeatureLayout
                 {
                     ReadOnlySpan<float> plane = map.Slice(c * patches, patches);
                     float mean = means[c];
-                    for (int p = p0; p < p1; p++) destination[p * dim + c] = plane[p] - mean;
+                    for (int p = p0; p < p1; p++) destination[p * stride + offset + c] = plane[p] - mean;
                 }
             }
         }

@@ -12,7 +12,8 @@ public sealed class DinoSegOptions
 
     /// <summary>
     /// The preset that describes <see cref="ModelPath"/> (e.g. <see cref="DinoSeg.Backbone.Dinov3"/>); required with a model file.
-    /// Without one it must stay null or be <see cref="DinoSeg.Backbone.ResNet18"/>.
+    /// Without one it must stay null or be <see cref="DinoSeg.Backbone.ResNet18"/> or <see cref="DinoSeg.Backbone.ResNet18Layer3"/>
+    /// (or one of them changed with <c>with</c>, e.g. other block weights or long side).
     /// </summary>
     public Backbone? Backbone { get; set; }
 

@@ -14,7 +14,7 @@ internal sealed class DinoSegOptionsValidator : IValidateOptions<DinoSegOptions>
             else if (!File.Exists(path)) problems.Add($"DinoSeg: ModelPath '{path}' does not exist; export a backbone (see docs/models.md) or leave it null for the embedded one.");
             if (options.Backbone is null) problems.Add("DinoSeg: Backbone is required with ModelPath; set the preset the model was exported as (e.g. Backbone.Dinov3).");
         }
-        else if (options.Backbone is { } backbone && backbone.Name != DinoSeg.Backbone.ResNet18.Name)
+        else if (options.Backbone is { IsEmbedded: false } backbone)
         {
             problems.Add($"DinoSeg: Backbone '{backbone.Name}' needs ModelPath; only the ResNet18 backbone is embedded.");
         }

@@ -10,37 +10,89 @@ namespace DinoSeg;
 
 /// <summary>
 /// Runs a backbone exported to ONNX and returns its patch features. Accepts outputs shaped <c>[1, T, D]</c>
-/// (token sequence: prefix tokens are dropped) or <c>[1, D, rows, cols]</c> (feature map).
+/// (token sequence: prefix tokens are dropped) or <c>[1, D, rows, cols]</c> (feature map); for a backbone with
+/// <see cref="Backbone.Blocks"/>, several feature maps at their own strides, fused into one vector per patch.
 /// </summary>
 /// <remarks>
-/// Thread-safe: concurrent <see cref="Extract"/> calls share the one ONNX Runtime session, which supports that, and give
-/// bit-for-bit the results of sequential calls. Owns the session: dispose the extractor to release native memory.
+/// Thread-safe: concurrent <see cref="Extract"/> calls share the ONNX Runtime session (two for the embedded model when a
+/// block reads layer 4), which supports that, and give bit-for-bit the results of sequential calls. Owns the sessions:
+/// dispose the extractor to release native memory.
 /// <see cref="Dispose"/> is idempotent but must not race with calls in flight; later <see cref="Extract"/> calls throw
 /// <see cref="ObjectDisposedException"/>.
 /// </remarks>
 public sealed class OnnxFeatureExtractor : IFeatureExtractor
 {
-    internal const string EmbeddedModelResource = "DinoSeg.Models.resnet18-stride16.onnx";
+    /// <summary>The embedded model's first part: image to layers 3 and 2 (float32, as the earlier layer-3 cut).</summary>
+    internal const string EmbeddedModelFile = "resnet18-layers23.onnx";
+
+    /// <summary>Its second part, run only when a block reads layer 4: layer 3's output to layer 4's second block.</summary>
+    internal const string EmbeddedLayer4File = "resnet18-layer4.onnx";
 
     private readonly InferenceSession _session;
     private readonly string _inputName;
-    private readonly string _outputName;
+    private readonly string[] _outputNames;
+    private readonly FeatureBlock[] _blocks;
+    // Where each used block's map comes from: an output of _session, or (FromTail) of _tail.
+    private readonly (bool FromTail, int Index)[] _sources;
+    // A second model fed one of _session's outputs (the embedded layer 4), or null.
+    private readonly InferenceSession? _tail;
+    private readonly string _tailInputName = "";
+    private readonly int _tailInputIndex;
+    private readonly string[] _tailOutputNames = [];
     private readonly int _fixedWidth;
     private readonly int _fixedHeight;
     private readonly int _longSide;
     private readonly ILogger _logger;
     private int _disposed;
 
-    private OnnxFeatureExtractor(InferenceSession session, Backbone backbone, ExtractorOptions options, ExecutionDevice device, string reason)
+    private OnnxFeatureExtractor(InferenceSession session, InferenceSession? tail, Backbone backbone, ExtractorOptions options, ExecutionDevice device,
+        string reason)
     {
         _session = session;
+        _tail = tail;
         Backbone = backbone;
         Device = device;
         DeviceReason = reason;
         _longSide = options.LongSide ?? backbone.DefaultLongSide;
         _logger = options.Logger;
         (_inputName, _fixedWidth, _fixedHeight) = CheckInput(session, backbone);
-        _outputName = CheckOutput(session);
+        if (backbone.Blocks.Count == 0)
+        {
+            _outputNames = [CheckOutput(session)];
+            _blocks = [];
+            _sources = [];
+            return;
+        }
+
+        _blocks = [.. backbone.UsedBlocks];
+        _sources = new (bool, int)[_blocks.Length];
+        var names = new List<string>();
+        var tailNames = new List<string>();
+        for (int k = 0; k < _blocks.Length; k++)
+        {
+            FeatureBlock block = _blocks[k];
+            bool fromTail = !session.OutputMetadata.ContainsKey(block.Output) && tail is not null && tail.OutputMetadata.ContainsKey(block.Output);
+            CheckBlockOutput(fromTail ? tail! : session, block, backbone);
+            List<string> list = fromTail ? tailNames : names;
+            _sources[k] = (fromTail, list.Count);
+            list.Add(block.Output);
+        }
+
+        if (tail is not null)
+        {
+            // The second model reads one output of the first: ask the first for it too.
+            _tailInputName = tail.InputMetadata.Keys.Single();
+            _tailInputIndex = names.IndexOf(_tailInputName);
+            if (_tailInputIndex < 0)
+            {
+                _tailInputIndex = names.Count;
+                names.Add(_tailInputName);
+            }
+
+            _tailOutputNames = [.. tailNames];
+        }
+
+        _outputNames = [.. names];
     }
 
     /// <inheritdoc/>
@@ -52,7 +104,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <summary>Why that device: what was requested and, after a fallback, what was missing.</summary>
     public string DeviceReason { get; }
 
-    /// <summary>Long side of the working image, in pixels, before rounding to patch multiples.</summary>
+    /// <summary>Long side of the working image, in pixels, before rounding to multiples of <see cref="DinoSeg.Backbone.WorkingMultiple"/>.</summary>
     public int LongSide => _longSide;
 
     /// <summary>Loads an ONNX model file as the given backbone.</summary>
@@ -78,24 +130,58 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <summary>The embedded default backbone (<see cref="Backbone.ResNet18"/>): works offline, no download.</summary>
     public static OnnxFeatureExtractor CreateDefault(ExtractorOptions? options = null) => CreateEmbedded(Backbone.ResNet18, options);
 
-    /// <summary>The embedded model described by <paramref name="backbone"/> (ResNet18 or a variant of it, e.g. another long side).</summary>
+    /// <summary>
+    /// The embedded model read as <paramref name="backbone"/>: <see cref="Backbone.ResNet18"/>, <see cref="Backbone.ResNet18Layer3"/>
+    /// or either changed with <c>with</c> (block weights, long side, threshold), e.g.
+    /// <c>CreateDefault(Backbone.ResNet18.WithBlockWeights(0.5f, 1f, 1f) with { DefaultLongSide = 768 })</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The backbone is not a ResNet18 preset (its name is another's).</exception>
+    public static OnnxFeatureExtractor CreateDefault(Backbone backbone, ExtractorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        if (!backbone.IsEmbedded)
+        {
+            throw new ArgumentException($"Backbone '{backbone.Name}' is not embedded: load its model with Create(path, backbone), or pass a ResNet18 preset.", nameof(backbone));
+        }
+
+        return CreateEmbedded(backbone, options);
+    }
+
+    /// <summary>
+    /// The embedded model described by <paramref name="backbone"/> (ResNet18 or a variant of it, e.g. another long side or
+    /// other block weights). Its layer-4 part is loaded only when a block with weight &gt; 0 reads it.
+    /// </summary>
     internal static OnnxFeatureExtractor CreateEmbedded(Backbone backbone, ExtractorOptions? options)
     {
         byte[] model = ReadEmbeddedModel();
-        return Create(so => new InferenceSession(model, so), "the embedded resnet18-stride16.onnx", model.LongLength, backbone, options);
+        var layer4 = new Lazy<byte[]>(() => ReadEmbeddedModel(EmbeddedLayer4File));
+        return Create(so => new InferenceSession(model, so), $"the embedded {EmbeddedModelFile} (+ {EmbeddedLayer4File} for layer 4)", model.LongLength,
+            backbone, options, tail: (so => new InferenceSession(layer4.Value, so), () => layer4.Value.LongLength));
     }
 
-    internal static byte[] ReadEmbeddedModel()
+    /// <summary>The bytes of an embedded model file (by default the first part, <see cref="EmbeddedModelFile"/>).</summary>
+    internal static byte[] ReadEmbeddedModel(string file = EmbeddedModelFile)
     {
-        using Stream stream = typeof(OnnxFeatureExtractor).Assembly.GetManifestResourceStream(EmbeddedModelResource)
-            ?? throw new InvalidOperationException($"The embedded model resource '{EmbeddedModelResource}' is missing from the DinoSeg assembly.");
+        string resource = "DinoSeg.Models." + file;
+        using Stream stream = typeof(OnnxFeatureExtractor).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The embedded model resource '{resource}' is missing from the DinoSeg assembly.");
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
         return bytes;
     }
 
+    /// <param name="open">Opens the model; its first input is the image.</param>
+    /// <param name="source">What to call the model in messages and the log.</param>
+    /// <param name="bytes">Its size, for the log.</param>
+    /// <param name="backbone">The backbone it is.</param>
+    /// <param name="options">Extractor options; the defaults when null.</param>
+    /// <param name="devices">Device selection (a stand-in in tests).</param>
+    /// <param name="tail">
+    /// A second model whose one input is an output of the first, opened only when a used block is among its outputs and not
+    /// the first's (the embedded layer 4), with its size for the log.
+    /// </param>
     internal static OnnxFeatureExtractor Create(Func<SessionOptions, InferenceSession> open, string source, long bytes, Backbone backbone,
-        ExtractorOptions? options, DeviceSelector? devices = null)
+        ExtractorOptions? options, DeviceSelector? devices = null, (Func<SessionOptions, InferenceSession> Open, Func<long> Bytes)? tail = null)
     {
         long started = Stopwatch.GetTimestamp();
         ArgumentNullException.ThrowIfNull(backbone);
@@ -103,13 +189,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         options ??= ExtractorOptions.Default;
         options.Validate();
 
-        using var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = options.GraphOptimization,
-            IntraOpNumThreads = options.IntraOpThreads,
-            EnableMemoryPattern = options.EnableMemoryPattern,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
+        using var sessionOptions = NewSessionOptions(options);
         if (options.OptimizedModelPath is { } optimized) sessionOptions.OptimizedModelFilePath = optimized;
         devices ??= DeviceSelector.Default;
         var (device, reason) = devices.Apply(sessionOptions, options.Device, options.CudaDeviceId);
@@ -120,38 +200,61 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
             ExtractorLog.CudaNotUsed(options.Logger, level, options.Device, reason);
         }
 
-        InferenceSession session;
+        InferenceSession session = OpenOrThrow(open, sessionOptions, source);
+
+        InferenceSession? tailSession = null;
         try
         {
-            session = open(sessionOptions);
+            if (tail is { } second && backbone.UsedBlocks.Any(b => !session.OutputMetadata.ContainsKey(b.Output)))
+            {
+                // The same settings and device; only the first model is written to OptimizedModelPath.
+                using var tailOptions = NewSessionOptions(options);
+                devices.Apply(tailOptions, options.Device, options.CudaDeviceId);
+                tailSession = OpenOrThrow(second.Open, tailOptions, source);
+                bytes += second.Bytes();
+            }
+
+            var extractor = new OnnxFeatureExtractor(session, tailSession, backbone, options, device, reason);
+            ExtractorLog.ModelLoaded(options.Logger, backbone.Name, source, bytes, Milliseconds(started), device, reason);
+            return extractor;
+        }
+        catch
+        {
+            tailSession?.Dispose();
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static SessionOptions NewSessionOptions(ExtractorOptions options) => new()
+    {
+        GraphOptimizationLevel = options.GraphOptimization,
+        IntraOpNumThreads = options.IntraOpThreads,
+        EnableMemoryPattern = options.EnableMemoryPattern,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+    };
+
+    private static InferenceSession OpenOrThrow(Func<SessionOptions, InferenceSession> open, SessionOptions options, string source)
+    {
+        try
+        {
+            return open(options);
         }
         catch (OnnxRuntimeException e)
         {
             throw new DinoSegModelException("an ONNX model file", $"{Path.GetFileName(source)} that ONNX Runtime cannot load ({FirstLine(e.Message)})",
                 "export the backbone with tools/export (see docs/models.md) and pass the .onnx file", e);
         }
-
-        try
-        {
-            var extractor = new OnnxFeatureExtractor(session, backbone, options, device, reason);
-            ExtractorLog.ModelLoaded(options.Logger, backbone.Name, source, bytes, Milliseconds(started), device, reason);
-            return extractor;
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
     }
 
-    /// <summary>The working size this extractor uses for an image of the given size.</summary>
+    /// <summary>The working size this extractor uses for an image of the given size: both sides multiples of <see cref="DinoSeg.Backbone.WorkingMultiple"/>.</summary>
     public (int Width, int Height) WorkingSizeFor(int imageWidth, int imageHeight)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageWidth);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageHeight);
         return _fixedWidth > 0
             ? (_fixedWidth, _fixedHeight)
-            : Preprocessing.WorkingSize(imageWidth, imageHeight, _longSide, Backbone.PatchSize);
+            : Preprocessing.WorkingSize(imageWidth, imageHeight, _longSide, Backbone.WorkingMultiple);
     }
 
     /// <inheritdoc/>
@@ -178,10 +281,22 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
             using var runOptions = new RunOptions();
             using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
             IDisposableReadOnlyCollection<OrtValue> outputs;
+            IDisposableReadOnlyCollection<OrtValue>? tailOutputs = null;
             long ranAt;
             try
             {
-                outputs = _session.Run(runOptions, [_inputName], [inputValue], [_outputName]);
+                outputs = _session.Run(runOptions, [_inputName], [inputValue], _outputNames);
+                try
+                {
+                    // The second model reads the first's output in place.
+                    if (_tail is not null) tailOutputs = _tail.Run(runOptions, [_tailInputName], [outputs.ElementAt(_tailInputIndex)], _tailOutputNames);
+                }
+                catch
+                {
+                    outputs.Dispose();
+                    throw;
+                }
+
                 ranAt = Stopwatch.GetTimestamp();
             }
             catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
@@ -192,13 +307,17 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
             {
                 throw new DinoSegModelException($"the model to run on a {width}x{height} input",
                     $"an ONNX Runtime error ({FirstLine(e.Message)})",
-                    $"make sure the model accepts any height and width that are multiples of {Backbone.PatchSize} (export with dynamic axes)", e);
+                    $"make sure the model accepts any height and width that are multiples of {Backbone.WorkingMultiple} (export with dynamic axes)", e);
             }
 
             using (outputs)
+            using (tailOutputs)
             {
-                // Copy out of ORT-owned memory before the output value is disposed.
-                PatchFeatures features = ReadPatchFeatures(outputs.First(), rows, cols, width, height, image.Width, image.Height);
+                // Copy out of ORT-owned memory before the output values are disposed. One block at the patch stride is read
+                // exactly as a single output is.
+                PatchFeatures features = _blocks.Length > 1 || (_blocks.Length == 1 && _blocks[0].Stride != Backbone.PatchSize)
+                    ? FuseBlocks(outputs, tailOutputs, rows, cols, width, height, image.Width, image.Height)
+                    : ReadPatchFeatures(BlockValue(outputs, tailOutputs, 0), rows, cols, width, height, image.Width, image.Height);
                 ExtractorLog.Extracted(_logger, rows, cols, features.Dim, image.Width, image.Height, width, height, Milliseconds(started),
                     Milliseconds(started, preprocessed), Milliseconds(preprocessed, ranAt));
                 return features;
@@ -248,6 +367,49 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         }
 
         return PatchFeatures.Adopt(vectors, rows, cols, dim, Backbone.PatchSize, imageWidth, imageHeight, Backbone.Name, centre);
+    }
+
+    /// <summary>The map of used block k (the first output when the backbone has no blocks).</summary>
+    private OrtValue BlockValue(IDisposableReadOnlyCollection<OrtValue> outputs, IDisposableReadOnlyCollection<OrtValue>? tailOutputs, int k)
+    {
+        if (_sources.Length == 0) return outputs.First();
+        var (fromTail, index) = _sources[k];
+        return (fromTail ? tailOutputs! : outputs).ElementAt(index);
+    }
+
+    private PatchFeatures FuseBlocks(IDisposableReadOnlyCollection<OrtValue> outputs, IDisposableReadOnlyCollection<OrtValue>? tailOutputs,
+        int rows, int cols, int width, int height, int imageWidth, int imageHeight)
+    {
+        int dim = 0;
+        for (int k = 0; k < _blocks.Length; k++)
+        {
+            FeatureBlock block = _blocks[k];
+            long[] shape = BlockValue(outputs, tailOutputs, k).GetTensorTypeAndShape().Shape;
+            if (shape.Length != 4 || shape[0] != 1 || shape[2] != height / block.Stride || shape[3] != width / block.Stride)
+            {
+                throw new DinoSegModelException(
+                    $"output '{block.Output}' shaped [1, channels, {height / block.Stride}, {width / block.Stride}] for a {width}x{height} input (stride {block.Stride})",
+                    $"[{string.Join(", ", shape)}]", "set each block's Stride to its output's stride, or check the backbone preset matches the model");
+            }
+
+            dim = checked(dim + (int)shape[1]);
+        }
+
+        int patches = rows * cols;
+        float[] vectors = GC.AllocateUninitializedArray<float>(checked(patches * dim));
+        int offset = 0;
+        for (int k = 0; k < _blocks.Length; k++)
+        {
+            OrtValue value = BlockValue(outputs, tailOutputs, k);
+            long[] shape = value.GetTensorTypeAndShape().Shape;
+            int channels = (int)shape[1];
+            BlockFusion.WriteBlock(value.GetTensorDataAsSpan<float>(), channels, (int)shape[2], (int)shape[3], rows, cols,
+                Backbone.CentreFeatures, _blocks[k].Weight, vectors, dim, offset);
+            offset += channels;
+        }
+
+        // Every block is a unit vector times its weight: Adopt normalises the concatenation.
+        return PatchFeatures.Adopt(vectors, rows, cols, dim, Backbone.PatchSize, imageWidth, imageHeight, Backbone.Name, centreChannels: false);
     }
 
     private DinoSegModelException TokenMismatch(long tokens, int rows, int cols, int width, int height)
@@ -302,9 +464,12 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         int height = dims[2], width = dims[3];
         if (height > 0 && width > 0)
         {
-            if (height % backbone.PatchSize != 0 || width % backbone.PatchSize != 0)
+            int multiple = backbone.WorkingMultiple;
+            if (height % multiple != 0 || width % multiple != 0)
             {
-                throw new DinoSegModelException($"a fixed input size that is a multiple of the patch size {backbone.PatchSize}",
+                throw new DinoSegModelException(multiple == backbone.PatchSize
+                    ? $"a fixed input size that is a multiple of the patch size {backbone.PatchSize}"
+                    : $"a fixed input size that is a multiple of {multiple} (the patch size and the used blocks' strides)",
                     $"{width}x{height}", "re-export at a multiple of the patch size, or with dynamic height and width");
             }
 
@@ -328,15 +493,33 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         return name;
     }
 
+    private static void CheckBlockOutput(InferenceSession session, FeatureBlock block, Backbone backbone)
+    {
+        if (!session.OutputMetadata.TryGetValue(block.Output, out NodeMetadata? meta))
+        {
+            throw new DinoSegModelException($"an output named '{block.Output}' (a block of backbone '{backbone.Name}', stride {block.Stride})",
+                $"outputs {string.Join(", ", session.OutputMetadata.Keys)}",
+                "load the model the backbone's Blocks describe (the embedded model for the ResNet18 presets), or set Blocks to [] to read the first output");
+        }
+
+        if (!meta.IsTensor || meta.ElementDataType != TensorElementType.Float || meta.Dimensions.Length != 4)
+        {
+            throw new DinoSegModelException($"output '{block.Output}' as a float32 feature map [1, channels, rows, cols]",
+                $"{meta.ElementDataType} with rank {meta.Dimensions.Length}", "point the block at a feature-map output of the model");
+        }
+    }
+
     private static double Milliseconds(long from) => Milliseconds(from, Stopwatch.GetTimestamp());
 
     private static double Milliseconds(long from, long to) => Math.Round(Stopwatch.GetElapsedTime(from, to).TotalMilliseconds, 2);
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
-    /// <summary>Releases the ONNX Runtime session. Safe to call more than once.</summary>
+    /// <summary>Releases the ONNX Runtime sessions. Safe to call more than once.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0) _session.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _tail?.Dispose();
+        _session.Dispose();
     }
 }

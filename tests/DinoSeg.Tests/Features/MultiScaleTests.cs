@@ -68,7 +68,7 @@ public sealed class MultiScaleTests
         PatchFeatures f = extractor.Extract(image);
 
         Assert.Equal((16, 24), (f.Rows, f.Cols)); // 384 px long side: 24 columns; 451x300 → 16 rows
-        Assert.Equal(256, f.Dim);
+        Assert.Equal(896, f.Dim); // layers 2, 3 and 4 fused: 128 + 256 + 512
         Assert.Equal(Backbone.ResNet18.Name, f.Backbone);
         for (int p = 0; p < f.PatchCount; p += 37)
         {

@@ -99,7 +99,7 @@ public sealed class AddDinoSegTests
         LogRecord loaded = Assert.Single(loggers.Records, r => r.EventId.Id == 1);
         Assert.Equal("DinoSeg.OnnxFeatureExtractor", loaded.Category);
         Assert.Equal(LogLevel.Information, loaded.Level);
-        Assert.Contains("resnet18-stride16.onnx", loaded.Message, StringComparison.Ordinal);
+        Assert.Contains("resnet18-layers23.onnx", loaded.Message, StringComparison.Ordinal);
         Assert.Contains("device Cpu: fell back to CPU: this ONNX Runtime build has no CUDA execution provider", loaded.Message, StringComparison.Ordinal);
         LogRecord fallback = Assert.Single(loggers.Records, r => r.EventId.Id == 2);
         Assert.Equal(LogLevel.Information, fallback.Level);
