@@ -105,14 +105,14 @@ public sealed class PatchGraph
     }
 
     /// <summary>
-    /// Reducing costs about 4 × patches × dim × (reduced + 16) multiply-adds and then saves (dim − reduced) per pair of
-    /// patches: worth it only when that clearly wins.
+    /// Reducing costs about 5 × patches × dim × reduced multiply-adds (five products with the features) and then saves
+    /// (dim − reduced) per pair of patches: worth it only when that clearly wins.
     /// </summary>
     internal static bool ShouldReduce(int n, int dim, int reducedDimension)
     {
         if (dim <= 2 * reducedDimension) return false;
         double direct = (double)n * n * dim;
-        double reducedCost = 4.0 * n * dim * (reducedDimension + 16) + (double)n * n * reducedDimension;
+        double reducedCost = 5.0 * n * dim * reducedDimension + (double)n * n * reducedDimension;
         return reducedCost < 0.7 * direct;
     }
 

@@ -1,68 +1,48 @@
 using System.Numerics.Tensors;
+using DinoSeg.Kernels;
 
 namespace DinoSeg;
 
 /// <summary>
-/// Projects row vectors onto their top principal directions (uncentred: the directions that best keep dot products), by a
-/// randomised range finder with one power iteration (Halko, Martinsson and Tropp 2011), then L2-normalises each projected
-/// row so dot products are cosines again. Deterministic: the random test matrix has a fixed seed.
+/// Projects row vectors onto (nearly) their top principal subspace (uncentred: the directions that best keep dot
+/// products), found by a randomised range finder with one power iteration (Halko, Martinsson and Tropp 2011), then
+/// L2-normalises each projected row so dot products are cosines again. Deterministic: the random test matrix has a fixed seed.
 /// </summary>
 internal static class PrincipalProjection
 {
-    private const int Oversampling = 16;
     private const int RandomSeed = 20240917;
 
     /// <summary>n rows of <paramref name="dim"/> values → n rows of <paramref name="target"/> values (target &lt; dim).</summary>
     public static float[] Project(ReadOnlySpan<float> rows, int n, int dim, int target)
     {
-        int l = Math.Min(dim, target + Oversampling);
-        float[] omega = GaussianMatrix(dim, l);
+        // The test matrix Ω and Z = Fᵀ Y are kept transposed (target rows of dim), so every product with F is a set of dot
+        // products of F's rows with a few vectors: the blocked kernel of the neighbour search.
+        float[] omegaT = GaussianMatrix(target, dim);
 
-        // Y = F Ω (n × l), then one power iteration Y = F (Fᵀ Y) to sharpen the spectrum.
-        var y = new float[n * l];
-        MultiplyRows(rows, n, dim, omega, l, y);
-        var z = new float[dim * l];
-        MultiplyTransposed(rows, n, dim, y, l, z);
-        NormaliseColumns(z, dim, l); // keeps magnitudes near 1 so float32 holds them comfortably
-        MultiplyRows(rows, n, dim, z, l, y);
+        // Y = F Ω (n × target), then one power iteration Y = F (Fᵀ Y) to sharpen the spectrum.
+        var y = new float[n * target];
+        MultiplyRows(rows, n, dim, omegaT, target, y);
+        var zT = new float[target * dim];
+        MultiplyTransposed(rows, n, dim, y, target, zT);
+        NormaliseRows(zT, target, dim); // keeps magnitudes near 1 so float32 holds them comfortably
+        MultiplyRows(rows, n, dim, zT, target, y);
 
-        // Orthonormal basis Q of Y's columns, kept transposed (l rows of n) so each column is contiguous.
-        float[] q = Transpose(y, n, l);
-        int rank = Orthonormalise(q, n, l);
-
-        // B = Qᵀ F (l × dim); M = B Bᵀ = Q ᵀF Fᵀ Q (l × l) has the squared singular values of F in that subspace.
-        var b = new float[l * dim];
+        // Q: an orthonormal basis of Y's columns (kept transposed, so each is contiguous); then B = Qᵀ F, whose rows span
+        // the row space F has along Q, i.e. (nearly) its top principal subspace. Orthonormal rows V of B are the basis.
+        float[] q = Transpose(y, n, target);
+        int rank = Orthonormalise(q, n, target);
+        var basis = new float[target * dim]; // rows beyond the rank stay zero
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<float> row = rows.Slice(i * dim, dim);
-            for (int c = 0; c < rank; c++) TensorPrimitives.MultiplyAdd(row, q[c * n + i], b.AsSpan(c * dim, dim), b.AsSpan(c * dim, dim));
+            for (int c = 0; c < rank; c++) TensorPrimitives.MultiplyAdd(row, q[c * n + i], basis.AsSpan(c * dim, dim), basis.AsSpan(c * dim, dim));
         }
 
-        var m = new double[rank * rank];
-        for (int r = 0; r < rank; r++)
-        {
-            for (int c = 0; c <= r; c++)
-            {
-                double dot = TensorPrimitives.Dot(b.AsSpan(r * dim, dim), b.AsSpan(c * dim, dim));
-                m[r * rank + c] = dot;
-                m[c * rank + r] = dot;
-            }
-        }
+        Orthonormalise(basis, dim, rank);
 
-        var vectors = new double[rank * rank];
-        double[] values = SymmetricEigen.Decompose(m, rank, vectors);
-
-        // F V_j = Q B Bᵀ u_j / σ_j = σ_j Q u_j: the coordinates along the top `target` right singular vectors.
-        int keep = Math.Min(target, rank);
-        var coefficients = new float[rank * target]; // (rank × target): column j is σ_j u_j
-        for (int j = 0; j < keep; j++)
-        {
-            double sigma = Math.Sqrt(Math.Max(values[j], 0));
-            for (int r = 0; r < rank; r++) coefficients[r * target + j] = (float)(vectors[r * rank + j] * sigma);
-        }
-
+        // Coordinates in that basis: dot products within the subspace are kept exactly, the rest of each vector dropped.
         var projected = new float[n * target];
-        MultiplyRows(Transpose(q, rank, n), n, rank, coefficients, target, projected);
+        MultiplyRows(rows, n, dim, basis, target, projected);
         for (int i = 0; i < n; i++)
         {
             Span<float> row = projected.AsSpan(i * target, target);
@@ -73,41 +53,41 @@ internal static class PrincipalProjection
         return projected;
     }
 
-    /// <summary>destination (n × l) = rows (n × dim) · matrix (dim × l).</summary>
-    private static void MultiplyRows(ReadOnlySpan<float> rows, int n, int dim, float[] matrix, int l, float[] destination)
+    /// <summary>destination (n × l) = rows (n × dim) · matrixᵀ, for <paramref name="matrixT"/> given as l rows of dim.</summary>
+    private static void MultiplyRows(ReadOnlySpan<float> rows, int n, int dim, float[] matrixT, int l, float[] destination)
     {
-        Array.Clear(destination);
-        for (int i = 0; i < n; i++)
+        float[] scratch = new float[BlockDot.Block * l];
+        for (int first = 0; first < n; first += BlockDot.Block)
         {
-            ReadOnlySpan<float> row = rows.Slice(i * dim, dim);
-            Span<float> target = destination.AsSpan(i * l, l);
-            for (int d = 0; d < dim; d++) TensorPrimitives.MultiplyAdd(matrix.AsSpan(d * l, l), row[d], target, target);
+            int count = Math.Min(BlockDot.Block, n - first);
+            // scratch[q × l + c] = row (first + q) · matrixT row c
+            BlockDot.Compute(matrixT, rows.Slice(first * dim, count * dim), dim, scratch);
+            for (int q = 0; q < count; q++) scratch.AsSpan(q * l, l).CopyTo(destination.AsSpan((first + q) * l, l));
         }
     }
 
-    /// <summary>destination (dim × l) = rowsᵀ (dim × n) · y (n × l).</summary>
-    private static void MultiplyTransposed(ReadOnlySpan<float> rows, int n, int dim, float[] y, int l, float[] destination)
+    /// <summary>destinationT (l rows of dim) = (rowsᵀ · y)ᵀ: row c is Σ_i y[i, c] · rows[i].</summary>
+    private static void MultiplyTransposed(ReadOnlySpan<float> rows, int n, int dim, float[] y, int l, float[] destinationT)
     {
-        Array.Clear(destination);
+        Array.Clear(destinationT);
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<float> row = rows.Slice(i * dim, dim);
-            ReadOnlySpan<float> yRow = y.AsSpan(i * l, l);
-            for (int d = 0; d < dim; d++) TensorPrimitives.MultiplyAdd(yRow, row[d], destination.AsSpan(d * l, l), destination.AsSpan(d * l, l));
+            for (int c = 0; c < l; c++)
+            {
+                Span<float> target = destinationT.AsSpan(c * dim, dim);
+                TensorPrimitives.MultiplyAdd(row, y[i * l + c], target, target);
+            }
         }
     }
 
-    private static void NormaliseColumns(float[] matrix, int rows, int cols)
+    private static void NormaliseRows(float[] matrix, int rows, int cols)
     {
-        var norms = new double[cols];
         for (int r = 0; r < rows; r++)
         {
-            for (int c = 0; c < cols; c++) norms[c] += (double)matrix[r * cols + c] * matrix[r * cols + c];
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < cols; c++) matrix[r * cols + c] = norms[c] > 0 ? (float)(matrix[r * cols + c] / Math.Sqrt(norms[c])) : 0;
+            Span<float> row = matrix.AsSpan(r * cols, cols);
+            float norm = TensorPrimitives.Norm(row);
+            if (norm > 0) TensorPrimitives.Divide(row, norm, row);
         }
     }
 
@@ -124,7 +104,8 @@ internal static class PrincipalProjection
 
     /// <summary>
     /// Modified Gram–Schmidt, twice per vector (enough for float32 to stay orthogonal), over the l rows of length n;
-    /// vectors that vanish against the earlier ones (rank below l) are dropped. Returns how many rows are kept (at the front).
+    /// vectors that vanish against the earlier ones (rank below l) are dropped. Returns how many rows are kept (at the front);
+    /// the rows after them are zero.
     /// </summary>
     private static int Orthonormalise(float[] rows, int n, int l)
     {
@@ -149,6 +130,7 @@ internal static class PrincipalProjection
             kept++;
         }
 
+        rows.AsSpan(kept * n, (l - kept) * n).Clear();
         return kept;
     }
 
@@ -166,78 +148,5 @@ internal static class PrincipalProjection
         }
 
         return matrix;
-    }
-}
-
-/// <summary>Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations.</summary>
-internal static class SymmetricEigen
-{
-    /// <summary>
-    /// Eigenvalues of the symmetric n × n <paramref name="matrix"/> (destroyed), in descending order; the eigenvectors go to
-    /// the columns of <paramref name="vectors"/> (n × n, row-major) in the same order.
-    /// </summary>
-    public static double[] Decompose(double[] matrix, int n, double[] vectors)
-    {
-        Array.Clear(vectors);
-        for (int i = 0; i < n; i++) vectors[i * n + i] = 1;
-        double scale = 0;
-        for (int i = 0; i < n * n; i++) scale += matrix[i] * matrix[i];
-        for (int sweep = 0; sweep < 64; sweep++)
-        {
-            double off = 0;
-            for (int p = 0; p < n; p++)
-            {
-                for (int q = p + 1; q < n; q++) off += matrix[p * n + q] * matrix[p * n + q];
-            }
-
-            if (off <= 1e-22 * scale) break;
-            for (int p = 0; p < n; p++)
-            {
-                for (int q = p + 1; q < n; q++) Rotate(matrix, vectors, n, p, q);
-            }
-        }
-
-        var values = new double[n];
-        for (int i = 0; i < n; i++) values[i] = matrix[i * n + i];
-        int[] order = [.. Enumerable.Range(0, n).OrderByDescending(i => values[i])];
-        var sortedValues = new double[n];
-        var sortedVectors = new double[n * n];
-        for (int j = 0; j < n; j++)
-        {
-            sortedValues[j] = values[order[j]];
-            for (int r = 0; r < n; r++) sortedVectors[r * n + j] = vectors[r * n + order[j]];
-        }
-
-        Array.Copy(sortedVectors, vectors, n * n);
-        return sortedValues;
-    }
-
-    private static void Rotate(double[] a, double[] v, int n, int p, int q)
-    {
-        double apq = a[p * n + q];
-        if (apq == 0) return;
-        double theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        double t = Math.Sign(theta == 0 ? 1 : theta) / (Math.Abs(theta) + Math.Sqrt(theta * theta + 1));
-        double c = 1 / Math.Sqrt(t * t + 1), s = t * c;
-        for (int k = 0; k < n; k++)
-        {
-            double akp = a[k * n + p], akq = a[k * n + q];
-            a[k * n + p] = c * akp - s * akq;
-            a[k * n + q] = s * akp + c * akq;
-        }
-
-        for (int k = 0; k < n; k++)
-        {
-            double apk = a[p * n + k], aqk = a[q * n + k];
-            a[p * n + k] = c * apk - s * aqk;
-            a[q * n + k] = s * apk + c * aqk;
-        }
-
-        for (int k = 0; k < n; k++)
-        {
-            double vkp = v[k * n + p], vkq = v[k * n + q];
-            v[k * n + p] = c * vkp - s * vkq;
-            v[k * n + q] = s * vkp + c * vkq;
-        }
     }
 }
