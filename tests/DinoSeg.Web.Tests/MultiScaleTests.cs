@@ -7,29 +7,52 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace DinoSeg.Web.Tests;
 
-/// <summary>A server started with <c>DinoSeg:Scales</c>: features fused over two working resolutions.</summary>
+/// <summary>
+/// Servers started with a server-wide setting: <c>DinoSeg:Scales</c> (features fused over two working resolutions) and
+/// <c>DinoSeg:Propagation</c> (every click ranked over the patch graph).
+/// </summary>
 public sealed class MultiScaleTests
 {
-    [Fact]
-    public async Task Scales_FromTheCommandLine_AreReportedAndClicksWork()
+    /// <summary>What a server started with one extra setting answered: its info, the opened sample, one click on it.</summary>
+    private sealed record ServerClick(JsonDocument Info, HttpStatusCode Opened, JsonDocument Opening, HttpStatusCode Clicked, JsonDocument Click)
+        : IDisposable
     {
-        await using WebApplication app = WebApp.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--DinoSeg:Scales=320, 448"]);
+        public void Dispose()
+        {
+            Info.Dispose();
+            Opening.Dispose();
+            Click.Dispose();
+        }
+    }
+
+    /// <summary>Starts a server with <paramref name="setting"/>, opens chelsea.png and clicks the cat's left eye.</summary>
+    private static async Task<ServerClick> ClickTheCatsEyeAsync(string setting, double threshold)
+    {
+        await using WebApplication app = WebApp.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", setting]);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
 
-        using JsonDocument info = JsonDocument.Parse(await http.GetStringAsync("/api/info"));
+        JsonDocument info = JsonDocument.Parse(await http.GetStringAsync("/api/info"));
         using HttpResponseMessage opened = await http.PostAsync("/api/samples/chelsea.png", null);
-        using JsonDocument opening = JsonDocument.Parse(await opened.Content.ReadAsStringAsync());
+        JsonDocument opening = JsonDocument.Parse(await opened.Content.ReadAsStringAsync());
         string id = opening.RootElement.GetProperty("id").GetString()!;
         using HttpResponseMessage clicked = await http.PostAsJsonAsync($"/api/images/{id}/segment",
-            new { seeds = new[] { new[] { 172, 115 } }, threshold = 0.2 });
-        using JsonDocument click = JsonDocument.Parse(await clicked.Content.ReadAsStringAsync());
+            new { seeds = new[] { new[] { 172, 115 } }, threshold });
+        JsonDocument click = JsonDocument.Parse(await clicked.Content.ReadAsStringAsync());
+        return new ServerClick(info, opened.StatusCode, opening, clicked.StatusCode, click);
+    }
+
+    [Fact]
+    public async Task Scales_FromTheCommandLine_AreReportedAndClicksWork()
+    {
+        using ServerClick r = await ClickTheCatsEyeAsync("--DinoSeg:Scales=320, 448", threshold: 0.2);
+        JsonDocument info = r.Info, opening = r.Opening, click = r.Click;
 
         Assert.Equal([320, 448], info.RootElement.GetProperty("scales").EnumerateArray().Select(e => e.GetInt32()));
-        Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, r.Opened);
         // The finest scale's grid: 448 px along the long side of the 451 × 300 photo.
         Assert.Equal(448 / 16, opening.RootElement.GetProperty("cols").GetInt32());
-        Assert.Equal(HttpStatusCode.OK, clicked.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, r.Clicked);
         Assert.InRange(click.RootElement.GetProperty("areaFraction").GetDouble(), 0.001, 0.3);
 
         // The same fusion through the library gives the same selection.
@@ -43,20 +66,11 @@ public sealed class MultiScaleTests
     [Fact]
     public async Task GraphPropagation_FromTheCommandLine_IsReportedAndRanksEveryClick()
     {
-        await using WebApplication app = WebApp.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--DinoSeg:Propagation=graph"]);
-        await app.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
-
-        using JsonDocument info = JsonDocument.Parse(await http.GetStringAsync("/api/info"));
-        using HttpResponseMessage opened = await http.PostAsync("/api/samples/chelsea.png", null);
-        using JsonDocument opening = JsonDocument.Parse(await opened.Content.ReadAsStringAsync());
-        string id = opening.RootElement.GetProperty("id").GetString()!;
-        using HttpResponseMessage clicked = await http.PostAsJsonAsync($"/api/images/{id}/segment",
-            new { seeds = new[] { new[] { 172, 115 } }, threshold = 0.4 });
-        using JsonDocument click = JsonDocument.Parse(await clicked.Content.ReadAsStringAsync());
+        using ServerClick r = await ClickTheCatsEyeAsync("--DinoSeg:Propagation=graph", threshold: 0.4);
+        JsonDocument info = r.Info, click = r.Click;
 
         Assert.Equal("graph", info.RootElement.GetProperty("propagation").GetString());
-        Assert.Equal(HttpStatusCode.OK, clicked.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, r.Clicked);
 
         // The same ranking through the library gives the same selection.
         using var extractor = OnnxFeatureExtractor.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });

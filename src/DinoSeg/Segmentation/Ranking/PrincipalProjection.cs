@@ -23,7 +23,7 @@ internal static class PrincipalProjection
         var y = new float[n * target];
         MultiplyRows(rows, n, dim, omegaT, target, y);
         var zT = new float[target * dim];
-        MultiplyTransposed(rows, n, dim, y, target, zT);
+        SumWeightedRows(rows, n, dim, y, target, 1, target, zT); // zT row c = Σ_i y[i, c] · F row i
         NormaliseRows(zT, target, dim); // keeps magnitudes near 1 so float32 holds them comfortably
         MultiplyRows(rows, n, dim, zT, target, y);
 
@@ -32,23 +32,14 @@ internal static class PrincipalProjection
         float[] q = Transpose(y, n, target);
         int rank = Orthonormalise(q, n, target);
         var basis = new float[target * dim]; // rows beyond the rank stay zero
-        for (int i = 0; i < n; i++)
-        {
-            ReadOnlySpan<float> row = rows.Slice(i * dim, dim);
-            for (int c = 0; c < rank; c++) TensorPrimitives.MultiplyAdd(row, q[c * n + i], basis.AsSpan(c * dim, dim), basis.AsSpan(c * dim, dim));
-        }
+        SumWeightedRows(rows, n, dim, q, 1, n, rank, basis); // basis row c = Σ_i q[c, i] · F row i
 
         Orthonormalise(basis, dim, rank);
 
         // Coordinates in that basis: dot products within the subspace are kept exactly, the rest of each vector dropped.
         var projected = new float[n * target];
         MultiplyRows(rows, n, dim, basis, target, projected);
-        for (int i = 0; i < n; i++)
-        {
-            Span<float> row = projected.AsSpan(i * target, target);
-            float norm = TensorPrimitives.Norm(row);
-            if (norm > 0) TensorPrimitives.Divide(row, norm, row);
-        }
+        NormaliseRows(projected, n, target);
 
         return projected;
     }
@@ -56,27 +47,29 @@ internal static class PrincipalProjection
     /// <summary>destination (n × l) = rows (n × dim) · matrixᵀ, for <paramref name="matrixT"/> given as l rows of dim.</summary>
     private static void MultiplyRows(ReadOnlySpan<float> rows, int n, int dim, float[] matrixT, int l, float[] destination)
     {
-        float[] scratch = new float[BlockDot.Block * l];
+        // A block of 8 rows gives 8 rows of l dot products, which is exactly the block's part of destination.
         for (int first = 0; first < n; first += BlockDot.Block)
         {
             int count = Math.Min(BlockDot.Block, n - first);
-            // scratch[q × l + c] = row (first + q) · matrixT row c
-            BlockDot.Compute(matrixT, rows.Slice(first * dim, count * dim), dim, scratch);
-            for (int q = 0; q < count; q++) scratch.AsSpan(q * l, l).CopyTo(destination.AsSpan((first + q) * l, l));
+            BlockDot.Compute(matrixT, rows.Slice(first * dim, count * dim), dim, destination.AsSpan(first * l, count * l));
         }
     }
 
-    /// <summary>destinationT (l rows of dim) = (rowsᵀ · y)ᵀ: row c is Σ_i y[i, c] · rows[i].</summary>
-    private static void MultiplyTransposed(ReadOnlySpan<float> rows, int n, int dim, float[] y, int l, float[] destinationT)
+    /// <summary>
+    /// destination row c (of <paramref name="count"/>, each dim long) = Σ_i w(i, c) · rows[i], where w(i, c) is
+    /// weights[i × <paramref name="rowStride"/> + c × <paramref name="columnStride"/>] (so the weights may be stored either way round).
+    /// </summary>
+    private static void SumWeightedRows(ReadOnlySpan<float> rows, int n, int dim, float[] weights, int rowStride, int columnStride, int count,
+        float[] destination)
     {
-        Array.Clear(destinationT);
+        destination.AsSpan(0, count * dim).Clear();
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<float> row = rows.Slice(i * dim, dim);
-            for (int c = 0; c < l; c++)
+            for (int c = 0; c < count; c++)
             {
-                Span<float> target = destinationT.AsSpan(c * dim, dim);
-                TensorPrimitives.MultiplyAdd(row, y[i * l + c], target, target);
+                Span<float> target = destination.AsSpan(c * dim, dim);
+                TensorPrimitives.MultiplyAdd(row, weights[i * rowStride + c * columnStride], target, target);
             }
         }
     }
