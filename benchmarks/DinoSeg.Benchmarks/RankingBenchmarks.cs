@@ -18,7 +18,7 @@ namespace DinoSeg.Benchmarks;
 public class RankingBenchmarks
 {
     private static readonly PixelPoint[] OnTheCup = [new PixelPoint(420, 560)];
-    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { ComputeSoftMask = false });
+    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { ComputeSoftMask = false, Propagation = Propagation.None });
     private readonly SimilaritySegmenter _ranked = new(SegmentationOptions.Default with { ComputeSoftMask = false, Propagation = Propagation.Graph });
     private OnnxFeatureExtractor _extractor = null!;
     private Image<Rgb24> _photo = null!;

@@ -20,7 +20,7 @@ internal static class BatchCommand
 
     public const string Usage = $$"""
         usage: dinoseg batch IMAGES_DIR --seeds FILE.csv|FILE.json --out DIR [--views] [--save-features]
-                       [--threshold T] [--shard I/N] [--backbone NAME] [--model PATH.onnx] [--device D] [--json]
+                       [--threshold T|auto] [--shard I/N] [--backbone NAME] [--model PATH.onnx] [--device D] [--json]
 
         Segments every image the seeds file names (files directly in IMAGES_DIR) and writes DIR/<image name without
         extension>/mask.png (8-bit 0/255) and result.json (seeds, threshold, area, timings), plus the other five views with
@@ -37,7 +37,8 @@ internal static class BatchCommand
           --out DIR           output folder (one subfolder per image)
           --views             also write soft-mask, similarity, overlay, cutout and panel PNGs
           --save-features     also write features.dsf (reusable by 'dinoseg segment --features')
-          --threshold T       threshold for images the seeds file gives none (default: the backbone's)
+          --threshold T|auto  threshold for images the seeds file gives none; auto (the default): the library's
+                              rule per image (ranked-otsu, as dinoseg segment); result.json records the value used
           --shard I/N         process only shard I of N (0 ≤ I < N): the images whose position in ordinal file-name
                               order is I modulo N. N machines with I = 0 … N-1 cover every image exactly once
         {{ModelArguments.Help}}
@@ -49,7 +50,7 @@ internal static class BatchCommand
           dinoseg batch /data/photos --seeds /data/seeds.csv --out /data/masks --shard $JOB_COMPLETION_INDEX/16
         """;
 
-    private sealed record Arguments(string Folder, string SeedsFile, string Output, bool Views, bool SaveFeatures, float? Threshold,
+    private sealed record Arguments(string Folder, string SeedsFile, string Output, bool Views, bool SaveFeatures, ThresholdArgument? Threshold,
         int ShardIndex, int ShardCount, ModelArguments Model, bool Json);
 
     /// <summary>An image on its way through the stages; Error set means it failed at some stage and is only reported.</summary>
@@ -178,7 +179,7 @@ internal static class BatchCommand
     {
         string? folder = null, seeds = null, output = null;
         bool views = false, features = false, json = false;
-        float? threshold = null;
+        ThresholdArgument? threshold = null;
         (int Index, int Count)? shard = null;
         var model = new ModelArguments();
         for (int i = 0; i < args.Count; i++)
@@ -192,7 +193,7 @@ internal static class BatchCommand
                 case "--views": views = true; break;
                 case "--save-features": features = true; break;
                 case "--json": json = true; break;
-                case "--threshold": threshold = ModelArguments.Once(threshold, arg, ModelArguments.ParseThreshold(arg, ModelArguments.Value(args, ref i))); break;
+                case "--threshold": threshold = ModelArguments.Once(threshold, arg, ModelArguments.ParseThresholdOrAuto(arg, ModelArguments.Value(args, ref i))); break;
                 case "--shard": shard = ModelArguments.Once(shard, arg, ParseShard(ModelArguments.Value(args, ref i))); break;
                 default:
                     if (arg.StartsWith('-') && arg.Length > 1) throw new UsageException($"unknown option '{arg}' (see dinoseg batch --help)");
@@ -282,12 +283,13 @@ internal static class BatchCommand
         backbone = args.Model.Preset.Name,
         model = args.Model.ModelPath is null ? null : Path.GetFullPath(args.Model.ModelPath),
         seeds = item.Seeds.Select(s => new[] { s.X, s.Y }),
-        threshold = ThresholdFor(args, item),
+        threshold = ThresholdFor(args, item) is { } t ? t : (object)"auto",
         views = args.Views,
         saveFeatures = args.SaveFeatures,
     });
 
-    private static float ThresholdFor(Arguments args, BatchItem item) => item.Threshold ?? args.Threshold ?? args.Model.Preset.DefaultThreshold;
+    /// <summary>The image's own threshold, else --threshold; null for the library's rule (--threshold auto, the default).</summary>
+    private static float? ThresholdFor(Arguments args, BatchItem item) => item.Threshold ?? args.Threshold?.Value;
 
     private static bool IsComplete(Arguments args, BatchItem item)
     {
@@ -313,8 +315,9 @@ internal static class BatchCommand
         var clock = Stopwatch.StartNew();
         Image<Rgb24> image = work.Image!;
         PatchFeatures features = work.Features!;
-        float threshold = ThresholdFor(args, work.Item);
-        SegmentationResult result = segmenter.Segment(features, [.. work.Item.Seeds], threshold);
+        SegmentationResult result = ThresholdFor(args, work.Item) is { } threshold
+            ? segmenter.Segment(features, [.. work.Item.Seeds], threshold)
+            : segmenter.SegmentAuto(features, [.. work.Item.Seeds]);
         double segmentMs = clock.Elapsed.TotalMilliseconds;
         string directory = Path.Combine(args.Output, work.Item.Stem);
         // Hidden temporary files left by a run that was killed mid-write: never read, safe to drop.
@@ -350,6 +353,7 @@ internal static class BatchCommand
             json.WriteNumber("height", image.Height);
             json.WritePropertyName("request");
             json.WriteRawValue(request);
+            json.WriteNumber("threshold", result.Threshold);
             json.WriteNumber("maskAreaFraction", Math.Round(result.AreaFraction, 6));
             json.WriteStartArray("outputs");
             foreach (string name in outputs) json.WriteStringValue(name);

@@ -9,7 +9,7 @@ namespace DinoSeg.Cli;
 internal static class EvalCommand
 {
     public const string Usage = """
-        usage: dinoseg eval DIR [--threshold T|auto] [--rule otsu|patch-otsu|seed-median] [--sigma PX]
+        usage: dinoseg eval DIR [--threshold T|auto] [--rule R] [--sigma PX]
                        [--refine none|guided] [--refine-radius PX] [--refine-eps E] [--scales S1,S2,...]
                        [--propagation none|graph] [--graph-k K] [--graph-tau T] [--graph-alpha A]
                        [--keep-seed-regions] [--min-area PX]
@@ -21,13 +21,14 @@ internal static class EvalCommand
         (positive on a missed part, negative on a false one), up to --max-clicks (20). Prints per-image one-click IoU,
         NoC@85 and NoC@90, then the means. See docs/quality.md.
 
-          --threshold T|auto  fixed similarity threshold in [-1, 1], or auto (default: the backbone's threshold)
-          --rule R            rule for auto: otsu (default), patch-otsu, seed-median
+          --threshold T|auto  fixed threshold in [-1, 1], or auto (the default): chosen per click by --rule
+          --rule R            rule for auto: ranked-otsu (default: Otsu held within [0.3, 0.5] on ranked maps),
+                              otsu, patch-otsu, seed-median
           --sigma PX          Gaussian σ on the similarity map before the threshold (default 4)
           --refine M          none (default) or guided (guided filter with the image as guide)
           --refine-radius PX  guided-filter radius (default 16); --refine-eps E: its ε (default 0.001)
           --scales S1,S2      extract at several long sides and fuse (e.g. 512,768); default: one scale
-          --propagation P     none (default) or graph: rank the similarity over the image's patch graph
+          --propagation P     graph (default): rank the similarity over the image's patch graph; none: plain cosine
           --graph-k K         graph neighbours per patch (default 10); --graph-tau T: edge temperature (0.2);
                               --graph-alpha A: how far ranking spreads, in [0, 0.9999] (0.99)
           --keep-seed-regions keep only the connected regions that hold a positive click
@@ -40,7 +41,8 @@ internal static class EvalCommand
 
         examples:
           dinoseg eval samples/evalset
-          dinoseg eval samples/evalset --threshold auto --refine guided --scales 512,768 --json
+          dinoseg eval samples/evalset --refine guided --scales 512,768 --json
+          dinoseg eval samples/evalset --propagation none --threshold 0.2
           dinoseg eval my-set --backbone dinov3 --model dinov3_vitl16.onnx --threshold 0.5
         """;
 
@@ -82,7 +84,7 @@ internal static class EvalCommand
         if (dir is null) throw new UsageException("missing DIR: a folder of NAME.png + NAME.mask.png pairs (see dinoseg eval --help)");
         model = model.Validated();
         ThresholdRule thresholdRule = ParseRule(rule);
-        if (rule is not null && thresholdText != "auto") throw new UsageException("--rule only applies with --threshold auto");
+        if (rule is not null && thresholdText is not (null or "auto")) throw new UsageException("--rule only applies with --threshold auto");
         Refinement refinement = refine switch
         {
             null or "none" => Refinement.None,
@@ -102,8 +104,7 @@ internal static class EvalCommand
         using IFeatureExtractor extractor = model.CreateExtractor(scales);
         float? threshold = thresholdText switch
         {
-            null => extractor.Backbone.DefaultThreshold,
-            "auto" => null,
+            null or "auto" => null,
             _ => ParseThreshold("--threshold", thresholdText),
         };
         var defaults = SegmentationOptions.Default;
@@ -216,14 +217,17 @@ internal static class EvalCommand
 
     internal static ThresholdRule ParseRule(string? text) => text switch
     {
-        null or "otsu" => ThresholdRule.Otsu,
+        null => SegmentationOptions.Default.ThresholdRule,
+        "ranked-otsu" => ThresholdRule.RankedOtsu,
+        "otsu" => ThresholdRule.Otsu,
         "patch-otsu" => ThresholdRule.PatchOtsu,
         "seed-median" => ThresholdRule.SeedMedianMidpoint,
-        _ => throw new UsageException($"--rule must be otsu, patch-otsu or seed-median, not '{text}'"),
+        _ => throw new UsageException($"--rule must be ranked-otsu, otsu, patch-otsu or seed-median, not '{text}'"),
     };
 
     internal static string RuleName(ThresholdRule rule) => rule switch
     {
+        ThresholdRule.RankedOtsu => "ranked-otsu",
         ThresholdRule.PatchOtsu => "patch-otsu",
         ThresholdRule.Otsu => "otsu",
         _ => "seed-median",

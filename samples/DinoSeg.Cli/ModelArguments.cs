@@ -180,6 +180,10 @@ internal sealed record ModelArguments
     public static bool TryParseThreshold(string text, out float threshold) =>
         float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out threshold) && threshold >= -1 && threshold <= 1;
 
+    /// <summary>A number in [-1, 1], or "auto" (a <see cref="ThresholdArgument"/> with no value: the library's rule).</summary>
+    public static ThresholdArgument ParseThresholdOrAuto(string option, string text) =>
+        text == "auto" ? new ThresholdArgument(null) : new ThresholdArgument(ParseThreshold(option, text));
+
     public static float ParseThreshold(string option, string text) =>
         TryParseThreshold(text, out float t) ? t : throw new UsageException($"{option} must be a number in [-1, 1], not '{text}'");
 
@@ -194,3 +198,6 @@ internal sealed record ModelArguments
 
     public static bool WantsHelp(IReadOnlyList<string> args) => args.Contains("--help") || args.Contains("-h");
 }
+
+/// <summary>A threshold option as given: a value, or none for "auto" (distinct from the option being absent).</summary>
+internal readonly record struct ThresholdArgument(float? Value);

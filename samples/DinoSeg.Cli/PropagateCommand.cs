@@ -10,7 +10,7 @@ namespace DinoSeg.Cli;
 internal static class PropagateCommand
 {
     public const string Usage = $$"""
-        usage: dinoseg propagate FRAMES_DIR --seed X,Y [--seed X,Y ...] --out DIR [--threshold T] [--top-k K]
+        usage: dinoseg propagate FRAMES_DIR --seed X,Y [--seed X,Y ...] --out DIR [--threshold T|auto] [--top-k K]
                        [--temperature T] [--radius R|all] [--backbone NAME] [--model PATH.onnx] [--device D] [--json]
 
         Video or burst segmentation. The frames are the images directly in FRAMES_DIR, in ordinal file-name order
@@ -22,7 +22,8 @@ internal static class PropagateCommand
           FRAMES_DIR          folder of frames (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM)
           --seed X,Y          seed pixel in the first frame (repeat for several)
           --out DIR           output folder (created if missing)
-          --threshold T       similarity threshold for the first frame in [-1, 1]; default: the backbone's
+          --threshold T|auto  threshold for the first frame in [-1, 1], or auto (the default): the library's rule,
+                              as dinoseg segment
           --top-k K           votes per patch, 1–64 (default 5)
           --temperature T     softmax temperature of the votes (default 0.1; larger = more equal votes)
           --radius R|all      search radius in patches around each patch's position (default 12; 'all' = whole frame)
@@ -38,7 +39,7 @@ internal static class PropagateCommand
     {
         string? folder = null, output = null;
         var seeds = new List<PixelPoint>();
-        float? threshold = null;
+        ThresholdArgument? thresholdArgument = null;
         var options = PropagationOptions.Default;
         var model = new ModelArguments();
         bool json = false;
@@ -50,7 +51,7 @@ internal static class PropagateCommand
             {
                 case "--seed": seeds.Add(ModelArguments.ParsePoint(arg, ModelArguments.Value(args, ref i))); break;
                 case "--out": output = ModelArguments.Once(output, arg, ModelArguments.Value(args, ref i)); break;
-                case "--threshold": threshold = ModelArguments.Once(threshold, arg, ModelArguments.ParseThreshold(arg, ModelArguments.Value(args, ref i))); break;
+                case "--threshold": thresholdArgument = ModelArguments.Once(thresholdArgument, arg, ModelArguments.ParseThresholdOrAuto(arg, ModelArguments.Value(args, ref i))); break;
                 case "--top-k":
                     string k = ModelArguments.Value(args, ref i);
                     options = options with
@@ -88,6 +89,7 @@ internal static class PropagateCommand
         if (seeds.Count == 0) throw new UsageException("missing --seed X,Y: the pixel of the first frame to segment from");
         if (output is null) throw new UsageException("missing --out DIR: where to write the masks");
         model = model.Validated();
+        float? threshold = thresholdArgument?.Value; // absent or "auto": the library's rule
         IReadOnlyList<string> frames = ImageFolder.List(folder);
 
         using OnnxFeatureExtractor extractor = model.CreateExtractor();
@@ -95,6 +97,7 @@ internal static class PropagateCommand
         var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false });
         var report = new List<object>(frames.Count);
         PatchFeatures? previous = null;
+        float firstThreshold = float.NaN;
         byte[] previousMask = [];
         float[] previousLabels = [];
         var clock = Stopwatch.StartNew();
@@ -109,7 +112,8 @@ internal static class PropagateCommand
             if (previous is null)
             {
                 foreach (PixelPoint seed in seeds) ModelArguments.CheckInside(seed, width, height, $"--seed (first frame {Path.GetFileName(frame)})");
-                SegmentationResult first = segmenter.Segment(features, [.. seeds], threshold ?? extractor.Backbone.DefaultThreshold);
+                SegmentationResult first = threshold is { } t ? segmenter.Segment(features, [.. seeds], t) : segmenter.SegmentAuto(features, [.. seeds]);
+                firstThreshold = first.Threshold;
                 previousMask = first.Mask.ToArray();
                 previousLabels = new float[features.PatchCount];
                 MaskPropagator.PatchLabelsFromMask(previousMask, features.Grid, previousLabels);
@@ -141,7 +145,8 @@ internal static class PropagateCommand
                 backbone = extractor.Backbone.Name,
                 device = extractor.Device.ToString().ToLowerInvariant(),
                 seeds = seeds.Select(s => new[] { s.X, s.Y }),
-                threshold = threshold ?? extractor.Backbone.DefaultThreshold,
+                threshold = firstThreshold,
+                thresholdRule = threshold is null ? EvalCommand.RuleName(segmenter.Options.ThresholdRule) : null,
                 topK = options.TopK,
                 temperature = options.Temperature,
                 radius = options.Radius,

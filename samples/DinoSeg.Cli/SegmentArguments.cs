@@ -25,7 +25,7 @@ internal sealed record SegmentArguments
     /// <summary>--threshold auto: the rule picks the threshold per click.</summary>
     public bool AutoThreshold { get; init; }
 
-    public ThresholdRule Rule { get; init; } = ThresholdRule.Otsu;
+    public ThresholdRule Rule { get; init; } = SegmentationOptions.Default.ThresholdRule;
 
     public bool Refine { get; init; }
 
@@ -53,7 +53,7 @@ internal sealed record SegmentArguments
     public const string Usage = """
         usage: dinoseg segment IMAGE (--seed X,Y [--seed X,Y ...] | --box X0,Y0,X1,Y1) [--negative X,Y ...]
                        [--box-margin F] [--keep-seed-regions] [--min-area PX] [--threshold T|auto]
-                       [--rule otsu|patch-otsu|seed-median] [--refine none|guided] [--propagation none|graph] [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
+                       [--rule R] [--refine none|guided] [--propagation graph|none] [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
                        --out DIR [--json]
 
         Segments IMAGE from the prompt (seed pixels, negative seeds, a box) and writes mask.png, soft-mask.png,
@@ -68,13 +68,16 @@ internal sealed record SegmentArguments
           --box-margin F      that margin, as a fraction of the box's width and height (default 0.1)
           --keep-seed-regions keep only the connected regions (8-connected) that hold a seed or overlap the box
           --min-area PX       remove regions smaller than PX pixels (regions holding a seed or overlapping the box stay)
-          --threshold T|auto  similarity threshold in [-1, 1], or auto (the default): chosen per click from the
-                              similarity map by --rule (measured on the evaluation set: see docs/quality.md)
-          --rule R            rule for auto: otsu (default), patch-otsu, seed-median
+          --threshold T|auto  threshold in [-1, 1], or auto (the default): chosen per click from the map by --rule
+                              (measured on the evaluation set: see docs/quality.md); on a ranked map (the default
+                              propagation) a fixed T is a fraction of the seed's rank, 0.3 to 0.5 being useful
+          --rule R            rule for auto: ranked-otsu (default: Otsu held within [0.3, 0.5] on ranked maps),
+                              otsu, patch-otsu, seed-median
           --refine M          none (default) or guided: guided filter with the image as guide, so mask edges follow
                               image edges instead of the 16-px patch grid
-          --propagation P     none (default) or graph: rank the similarity over the image's patch graph, so one
-                              click selects the whole region rather than the parts like the seed patch
+          --propagation P     graph (default): rank the similarity over the image's patch graph, so one click
+                              selects the whole region rather than the parts like the seed patch; none: plain
+                              cosine similarity (a fixed T is then a cosine)
           --sigma PX          Gaussian σ in image pixels applied to the similarity map before the threshold (default 4)
           --scales S1,S2,...  extract at several long sides and fuse them (e.g. 512,768: better masks, one extraction
                               per side; see docs/quality.md); default: the backbone's one working size
@@ -90,7 +93,7 @@ internal sealed record SegmentArguments
           dinoseg segment samples/images/chelsea.png --seed 172,115 --out out
           dinoseg segment samples/images/chelsea.png --seed 172,115 --negative 318,137 --keep-seed-regions --out out
           dinoseg segment samples/images/coffee.png --box 205,95,370,195 --min-area 200 --out out
-          dinoseg segment photo.jpg --seed 320,240 --backbone dinov3 --model dinov3_vitl16.onnx --threshold 0.55 --out out --json
+          dinoseg segment photo.jpg --seed 320,240 --backbone dinov3 --model dinov3_vitl16.onnx --threshold 0.4 --out out --json
         """;
 
     /// <summary>Parses the arguments after <c>segment</c>.</summary>

@@ -85,7 +85,7 @@ internal static class Api
     private static async Task<T> ClickAsync<T>(string id, HttpContext context, SegmentationService s, Func<ClickSession, double, Task<T>> respond)
     {
         ImageEntry entry = s.Find(id);
-        var (sessionId, prompt, threshold) = await ReadClickAsync(context, entry, s.DefaultThreshold);
+        var (sessionId, prompt, threshold) = await ReadClickAsync(context, entry);
         ClickSession session = SessionFor(s, entry, sessionId);
         SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: false);
         bool grew = false;
@@ -101,7 +101,9 @@ internal static class Api
                 grew = true;
             }
 
-            segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, threshold, session.Result);
+            // No threshold in the request: the library's rule picks one from this click's map (the page's Auto mode).
+            if (threshold is { } t) segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, t, session.Result);
+            else segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, session.Result);
             session.Segmenter = segmenter;
             return await respond(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
@@ -138,8 +140,8 @@ internal static class Api
             response.Headers["X-DinoSeg-Seeds"] = JsonSerializer.Serialize(SeedsOf(result.Seeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Negatives"] = JsonSerializer.Serialize(SeedsOf(result.NegativeSeeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Box"] = JsonSerializer.Serialize(Corners(result.Box), Json);
-            // What the page's "auto" button applies: the library's default rule on this click's map (one histogram).
-            response.Headers["X-DinoSeg-Auto-Threshold"] = AutoThreshold.Compute(ThresholdRule.Otsu, result).ToString("R", CultureInfo.InvariantCulture);
+            // What the page's Auto mode applies: the library's default rule on this click's map (one histogram).
+            response.Headers["X-DinoSeg-Auto-Threshold"] = AutoThreshold.Compute(s.Full.Options.ThresholdRule, result).ToString("R", CultureInfo.InvariantCulture);
             // Written while the gate is held: the next click of this session must not overwrite the map mid-send.
             await response.Body.WriteAsync(body, context.RequestAborted);
             return true;
@@ -174,7 +176,7 @@ internal static class Api
     /// <c>refine=true</c> like the page's clicks.
     /// </summary>
     private static IResult RenderView(string id, string view, string? seeds, string? negatives, string? box, bool? keepSeedRegions, int? minArea,
-        float? threshold, bool? refine, SegmentationService s)
+        string? threshold, bool? refine, SegmentationService s)
     {
         ImageEntry entry = s.Find(id);
         if (!Views.Contains(view)) throw new ApiException(StatusCodes.Status404NotFound, $"Unknown view “{Clean(view)}”; views: {string.Join(", ", Views)}.");
@@ -188,7 +190,9 @@ internal static class Api
             if (made) s.Cache.Grew(entry);
         }
 
-        s.SegmenterFor(prompt, full: true).Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, Threshold(threshold ?? s.DefaultThreshold), result);
+        SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: true);
+        if (ParseThreshold(threshold) is { } t) segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, t, result);
+        else segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, result);
         using Image<Rgb24> original = entry.WrapImage();
         using Image image = view switch
         {
@@ -243,7 +247,8 @@ internal static class Api
 
     /// <summary>The session, prompt and threshold of a click, checked against the image.</summary>
     /// <exception cref="ApiException">400 with what is wrong.</exception>
-    private static async Task<(string Session, Prompt Prompt, float Threshold)> ReadClickAsync(HttpContext context, ImageEntry entry, float defaultThreshold)
+    /// <remarks>No threshold (null): the library's rule picks one per click.</remarks>
+    private static async Task<(string Session, Prompt Prompt, float? Threshold)> ReadClickAsync(HttpContext context, ImageEntry entry)
     {
         ClickRequest request = await ReadJsonAsync(context);
         PixelRect? box = request.Box is null ? null : ParseBox([.. request.Box.Select(v => v.ToString(CultureInfo.InvariantCulture))], entry);
@@ -254,7 +259,7 @@ internal static class Api
 
         var prompt = new Prompt(Points(request.Seeds, entry, "seeds"), Points(request.Negative, entry, "negative"), box,
             request.KeepSeedRegions ?? false, Area(request.MinArea), request.Refine ?? false);
-        return (SessionId(request.Session), prompt, Threshold(request.Threshold ?? defaultThreshold));
+        return (SessionId(request.Session), prompt, request.Threshold is { } t ? Threshold(t) : null);
     }
 
     private static PixelPoint[] Points(int[][]? pairs, ImageEntry entry, string name)
@@ -286,6 +291,12 @@ internal static class Api
             : throw new ApiException(StatusCodes.Status400BadRequest,
                 $"Box {box} does not fit the {entry.Width}x{entry.Height} image (0 ≤ x0 < x1 ≤ {entry.Width}, 0 ≤ y0 < y1 ≤ {entry.Height}).");
     }
+
+    /// <summary>A view URL's threshold: a number in [-1, 1], or absent or "auto" (null) for the library's rule.</summary>
+    private static float? ParseThreshold(string? text) =>
+        text is null or "auto" ? null
+        : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float t) ? Threshold(t)
+        : throw new ApiException(StatusCodes.Status400BadRequest, $"The threshold must be a number in [-1, 1] or \"auto\"; found “{Clean(text)}”.");
 
     private static int Area(int? minArea) =>
         minArea is null or (>= 0 and <= 100_000_000)

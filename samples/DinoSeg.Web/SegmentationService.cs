@@ -96,8 +96,8 @@ internal sealed class SegmentationService : IDisposable
 
     public ImageLimits Limits { get; }
 
-    /// <summary>Threshold the page starts with.</summary>
-    public float DefaultThreshold => Extractor.Backbone.DefaultThreshold;
+    /// <summary>Threshold the page's slider starts from (the page's Auto mode, on by default, then moves it per click).</summary>
+    public float DefaultThreshold => Full.DefaultThreshold(Extractor.Backbone);
 
     /// <summary>The cached image for these file bytes, or decodes and extracts it (once, however many ask at once).</summary>
     /// <exception cref="ApiException">Too large, not an image, or undecodable; the message says which and what to do.</exception>

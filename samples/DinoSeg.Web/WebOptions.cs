@@ -46,10 +46,11 @@ internal sealed record WebOptions
     public string? Scales { get; init; }
 
     /// <summary>
-    /// How every click turns the seed similarity into the thresholded map: "none" (the library's default) or "graph"
-    /// (<see cref="DinoSeg.Propagation.Graph"/>: ranked over the image's patch graph, built at the first click on each image).
+    /// How every click turns the seed similarity into the thresholded map: "graph" (the library's default,
+    /// <see cref="DinoSeg.Propagation.Graph"/>: ranked over the image's patch graph, built at the first click on each image)
+    /// or "none" (plain cosine similarity).
     /// </summary>
-    public string Propagation { get; init; } = "none";
+    public string Propagation { get; init; } = "graph";
 
     /// <summary><see cref="Propagation"/> as the library's option.</summary>
     public Propagation PropagationMode() => Propagation switch

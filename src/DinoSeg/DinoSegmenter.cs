@@ -69,8 +69,11 @@ public sealed class DinoSegmenter : IDisposable
     /// <summary>The per-click path.</summary>
     public SimilaritySegmenter Segmenter { get; }
 
-    /// <summary>Default threshold of the backbone, for callers that have none of their own.</summary>
-    public float DefaultThreshold => Extractor.Backbone.DefaultThreshold;
+    /// <summary>
+    /// A fixed threshold for callers that want a number (the overloads without one use the evaluated rule instead): see
+    /// <see cref="SimilaritySegmenter.DefaultThreshold"/>.
+    /// </summary>
+    public float DefaultThreshold => Segmenter.DefaultThreshold(Extractor.Backbone);
 
     /// <summary>Decodes (within <paramref name="limits"/>) and extracts features.</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="imagePath"/>.</exception>
@@ -97,12 +100,16 @@ public sealed class DinoSegmenter : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         ThrowIfDisposed();
         Kernels.Threshold.Validate(threshold);
+        ThrowIfOutside(image, seed);
+        return Segmenter.Segment(Extractor.Extract(image), seed, threshold);
+    }
+
+    private static void ThrowIfOutside(Image<Rgb24> image, PixelPoint seed)
+    {
         if ((uint)seed.X >= (uint)image.Width || (uint)seed.Y >= (uint)image.Height)
         {
             throw new ArgumentOutOfRangeException(nameof(seed), seed, $"The seed must lie inside the {image.Width}x{image.Height} image.");
         }
-
-        return Segmenter.Segment(Extractor.Extract(image), seed, threshold);
     }
 
     /// <summary>One call on a file: decode, extract, segment.</summary>
@@ -122,6 +129,37 @@ public sealed class DinoSegmenter : IDisposable
     {
         ThrowIfDisposed();
         return Segmenter.Segment(features, seed, threshold);
+    }
+
+    /// <summary>
+    /// One call with no threshold to choose: extract, then segment from <paramref name="seed"/> with the evaluated default
+    /// rule (<see cref="SegmentationOptions.ThresholdRule"/> over this click's own map; the result records the threshold).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The seed lies outside the image; checked before the backbone runs.</exception>
+    public SegmentationResult Segment(Image<Rgb24> image, PixelPoint seed)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ThrowIfDisposed();
+        ThrowIfOutside(image, seed);
+        return Segmenter.Segment(Extractor.Extract(image), seed);
+    }
+
+    /// <summary>One call on a file with the default threshold rule: decode, extract, segment.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The seed lies outside the image.</exception>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="imagePath"/>.</exception>
+    /// <exception cref="DinoSegImageException">The file is not a usable image or exceeds the default limits.</exception>
+    public SegmentationResult Segment(string imagePath, PixelPoint seed)
+    {
+        ThrowIfDisposed();
+        using Image<Rgb24> image = ImageDecoder.Load(imagePath);
+        return Segment(image, seed);
+    }
+
+    /// <summary>Segments already-extracted features with the default threshold rule (the per-click call).</summary>
+    public SegmentationResult Segment(PatchFeatures features, PixelPoint seed)
+    {
+        ThrowIfDisposed();
+        return Segmenter.Segment(features, seed);
     }
 
     /// <summary>Disposes the extractor if this object owns it. Safe to call more than once.</summary>

@@ -70,8 +70,12 @@ public sealed class BatchCommandTests : IDisposable
         Assert.Equal(255, mask[318, 137].PackedValue);
         using var result = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Out, "coffee", "result.json")));
         Assert.Equal(0.25, result.RootElement.GetProperty("request").GetProperty("threshold").GetDouble(), 6);
+        Assert.Equal(0.25, result.RootElement.GetProperty("threshold").GetDouble(), 6);
         using var cat = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Out, "chelsea", "result.json")));
         Assert.Equal(2, cat.RootElement.GetProperty("request").GetProperty("seeds").GetArrayLength());
+        // No threshold for the cat: the library's rule, recorded as asked ("auto") and as used (inside the ranked band).
+        Assert.Equal("auto", cat.RootElement.GetProperty("request").GetProperty("threshold").GetString());
+        Assert.InRange(cat.RootElement.GetProperty("threshold").GetDouble(), 0.3, 0.5);
         // stderr is a pipe here: one plain progress line per image, no bar.
         string[] progress = r.StdErr.TrimEnd().Split('\n');
         Assert.Equal(4, progress.Length);

@@ -20,13 +20,15 @@ public sealed class EvalCommandTests : IDisposable
     [Fact]
     public void Eval_Json_ReportsPerImageScoresAndMeans()
     {
-        var r = CliProcess.Run("eval", _dir, "--threshold", "auto", "--rule", "otsu", "--max-clicks", "5", "--device", "cpu", "--json");
+        // No threshold, rule or propagation given: the library's defaults, the same as dinoseg segment's.
+        var r = CliProcess.Run("eval", _dir, "--max-clicks", "5", "--device", "cpu", "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);
         JsonElement root = doc.RootElement;
         Assert.Equal("auto", root.GetProperty("threshold").GetString());
-        Assert.Equal("otsu", root.GetProperty("rule").GetString());
+        Assert.Equal("ranked-otsu", root.GetProperty("rule").GetString());
+        Assert.Equal("graph", root.GetProperty("propagation").GetString());
         Assert.Equal(5, root.GetProperty("maxClicks").GetInt32());
         JsonElement[] images = [.. root.GetProperty("images").EnumerateArray()];
         Assert.Equal(["coins", "gravel-square-on-grass"], images.Select(i => i.GetProperty("name").GetString()));
@@ -113,7 +115,7 @@ public sealed class EvalCommandTests : IDisposable
         { ["eval"], 2, "missing DIR" },
         { ["eval", "/no/such/dir"], 2, "no folder" },
         { ["eval", "{empty}"], 3, "image + mask pairs" },
-        { ["eval", "{dir}", "--rule", "otsu"], 2, "--rule only applies with --threshold auto" },
+        { ["eval", "{dir}", "--threshold", "0.3", "--rule", "otsu"], 2, "--rule only applies with --threshold auto" },
         { ["eval", "{dir}", "--threshold", "auto", "--rule", "best"], 2, "--rule must be" },
         { ["eval", "{dir}", "--threshold", "2"], 2, "[-1, 1]" },
         { ["eval", "{dir}", "--scales", "512"], 2, "two or more" },
@@ -126,7 +128,7 @@ public sealed class EvalCommandTests : IDisposable
         { ["eval", "{dir}", "--long-side", "512", "--scales", "512,768"], 2, "exclude each other" },
         { ["eval", "{dir}", "--frobnicate"], 2, "unknown option" },
         { ["eval", "{dir}", "--propagation", "diffusion"], 2, "--propagation must be none or graph" },
-        { ["eval", "{dir}", "--graph-k", "5"], 2, "need --propagation graph" },
+        { ["eval", "{dir}", "--propagation", "none", "--graph-k", "5"], 2, "need --propagation graph" },
         { ["eval", "{dir}", "--propagation", "graph", "--graph-alpha", "1"], 2, "--graph-alpha" },
     };
 

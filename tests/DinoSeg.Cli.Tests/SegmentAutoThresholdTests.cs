@@ -14,14 +14,15 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     private string Out => Path.Combine(_dir, "out");
 
     [Fact]
-    public void Segment_NoThreshold_IsAutoOtsu_AndFindsBothEyes()
+    public void Segment_NoThreshold_IsRankedOtsuOnTheRankedMap_AndFindsBothEyes()
     {
         var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--device", "cpu", "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);
-        Assert.Equal("otsu", doc.RootElement.GetProperty("thresholdRule").GetString());
-        Assert.InRange(doc.RootElement.GetProperty("threshold").GetDouble(), -1, 1);
+        Assert.Equal("ranked-otsu", doc.RootElement.GetProperty("thresholdRule").GetString());
+        Assert.Equal("graph", doc.RootElement.GetProperty("propagation").GetString());
+        Assert.InRange(doc.RootElement.GetProperty("threshold").GetDouble(), 0.3, 0.5); // the rule's band on ranked maps
         Assert.Equal("none", doc.RootElement.GetProperty("refinement").GetString());
         using var mask = Image.Load<L8>(Path.Combine(Out, "mask.png"));
         Assert.Equal(255, mask[172, 115].PackedValue);
@@ -53,7 +54,7 @@ public sealed class SegmentAutoThresholdTests : IDisposable
         var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--threshold", "auto", "--device", "cpu", "--out", Out);
 
         Assert.True(r.ExitCode == 0, r.StdErr);
-        Assert.Contains("(auto, otsu)", r.StdOut);
+        Assert.Contains("(auto, ranked-otsu)", r.StdOut);
     }
 
     [Fact]

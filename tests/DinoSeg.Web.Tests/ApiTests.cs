@@ -34,7 +34,7 @@ public sealed class ApiTests(WebFixture web)
         JsonElement root = info.RootElement;
 
         Assert.Equal("resnet18-s16", root.GetProperty("backbone").GetString());
-        Assert.Equal(0.2, root.GetProperty("defaultThreshold").GetDouble(), 6);
+        Assert.Equal(GraphOptions.DefaultThreshold, root.GetProperty("defaultThreshold").GetDouble(), 6); // ranked maps by default
         Assert.True(root.GetProperty("negativeSeeds").GetBoolean());
         Assert.True(root.GetProperty("boxPrompt").GetBoolean());
         Assert.Equal(0.1, root.GetProperty("boxMargin").GetDouble(), 6);
@@ -87,17 +87,17 @@ public sealed class ApiTests(WebFixture web)
     {
         string id = await OpenSampleAsync("chelsea.png");
 
-        using JsonDocument result = await PostJsonAsync($"/api/images/{id}/segment", new { session = "api-eye", seeds = new[] { new[] { 172, 115 } }, threshold = 0.2 });
+        using JsonDocument result = await PostJsonAsync($"/api/images/{id}/segment", new { session = "api-eye", seeds = new[] { new[] { 172, 115 } }, threshold = 0.45 });
 
         JsonElement root = result.RootElement;
-        Assert.Equal(0.2, root.GetProperty("threshold").GetDouble(), 6);
+        Assert.Equal(0.45, root.GetProperty("threshold").GetDouble(), 6);
         Assert.InRange(root.GetProperty("areaFraction").GetDouble(), 0.005, 0.2);
         JsonElement seed = root.GetProperty("seeds")[0];
         int[] patch = [.. seed.GetProperty("patch").EnumerateArray().Select(e => e.GetInt32())];
         Assert.InRange(172, patch[0], patch[2] - 1);
         Assert.InRange(115, patch[1], patch[3] - 1);
 
-        using Image<L8> mask = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=0.2");
+        using Image<L8> mask = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=0.45");
         Assert.Equal(255, mask[172, 115].PackedValue);
         Assert.Equal(255, mask[318, 137].PackedValue); // the other eye
     }
@@ -127,14 +127,14 @@ public sealed class ApiTests(WebFixture web)
         string id = await OpenSampleAsync("chelsea.png");
 
         using JsonDocument result = await PostJsonAsync($"/api/images/{id}/segment",
-            new { session = "api-negative", seeds = new[] { new[] { 172, 115 } }, negative = new[] { new[] { 318, 137 } }, threshold = 0.2 });
+            new { session = "api-negative", seeds = new[] { new[] { 172, 115 } }, negative = new[] { new[] { 318, 137 } }, threshold = 0.45 });
         using JsonDocument plain = await PostJsonAsync($"/api/images/{id}/segment",
-            new { session = "api-negative-plain", seeds = new[] { new[] { 172, 115 } }, threshold = 0.2 });
+            new { session = "api-negative-plain", seeds = new[] { new[] { 172, 115 } }, threshold = 0.45 });
 
         JsonElement root = result.RootElement;
         Assert.Equal(318, root.GetProperty("negatives")[0].GetProperty("x").GetInt32());
         Assert.True(root.GetProperty("selectedPixels").GetInt32() < plain.RootElement.GetProperty("selectedPixels").GetInt32());
-        using Image<L8> mask = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&negatives=318,137&threshold=0.2");
+        using Image<L8> mask = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&negatives=318,137&threshold=0.45");
         Assert.Equal(255, mask[172, 115].PackedValue);
         Assert.Equal(0, mask[318, 137].PackedValue);
         Assert.Equal(root.GetProperty("selectedPixels").GetInt32(), CountOn(mask));
@@ -155,7 +155,7 @@ public sealed class ApiTests(WebFixture web)
         Assert.Equal(root.GetProperty("selectedPixels").GetInt32(), CountOn(mask));
         Assert.Equal(255, mask[290, 150].PackedValue);
         Assert.Equal(0, mask[150, 150].PackedValue);
-        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-box", threshold = 0.5 });
+        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-box", threshold = 0.7 });
         Assert.True(moved.RootElement.GetProperty("selectedPixels").GetInt32() < root.GetProperty("selectedPixels").GetInt32());
     }
 
@@ -163,18 +163,18 @@ public sealed class ApiTests(WebFixture web)
     public async Task RegionOptions_ApplyToTheClickTheThresholdAndTheViews()
     {
         string id = await OpenSampleAsync("chelsea.png");
-        var click = new { session = "api-regions", seeds = new[] { new[] { 172, 115 } }, keepSeedRegions = true, minArea = 20, threshold = 0.2 };
+        var click = new { session = "api-regions", seeds = new[] { new[] { 172, 115 } }, keepSeedRegions = true, minArea = 20, threshold = 0.45 };
 
         using JsonDocument kept = await PostJsonAsync($"/api/images/{id}/segment", click);
-        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-regions", threshold = 0.1 });
+        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-regions", threshold = 0.35 });
 
         Assert.True(kept.RootElement.GetProperty("keepSeedRegions").GetBoolean());
         Assert.Equal(20, kept.RootElement.GetProperty("minArea").GetInt32());
-        using Image<L8> at02 = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&keepSeedRegions=true&minArea=20&threshold=0.2");
-        using Image<L8> at01 = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&keepSeedRegions=true&minArea=20&threshold=0.1");
-        Assert.Equal(kept.RootElement.GetProperty("selectedPixels").GetInt32(), CountOn(at02));
-        Assert.Equal(moved.RootElement.GetProperty("selectedPixels").GetInt32(), CountOn(at01));
-        Assert.Equal(0, at02[318, 137].PackedValue); // the other eye is its own region
+        using Image<L8> at045 = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&keepSeedRegions=true&minArea=20&threshold=0.45");
+        using Image<L8> at035 = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&keepSeedRegions=true&minArea=20&threshold=0.35");
+        Assert.Equal(kept.RootElement.GetProperty("selectedPixels").GetInt32(), CountOn(at045));
+        Assert.Equal(moved.RootElement.GetProperty("selectedPixels").GetInt32(), CountOn(at035));
+        Assert.Equal(0, at045[318, 137].PackedValue); // the other eye is its own region
     }
 
     [Fact]
@@ -185,16 +185,16 @@ public sealed class ApiTests(WebFixture web)
         Assert.True(info.RootElement.GetProperty("refinement").GetBoolean());
         Assert.Equal(SegmentationOptions.Default.RefineRadius, info.RootElement.GetProperty("refineRadius").GetInt32());
         Assert.Equal(0, info.RootElement.GetProperty("scales").GetArrayLength());
-        Assert.Equal("none", info.RootElement.GetProperty("propagation").GetString());
+        Assert.Equal("graph", info.RootElement.GetProperty("propagation").GetString()); // the library's default
 
-        var click = new { session = "api-refine", seeds = new[] { new[] { 172, 115 } }, threshold = 0.2, refine = true };
+        var click = new { session = "api-refine", seeds = new[] { new[] { 172, 115 } }, threshold = 0.45, refine = true };
         using JsonDocument refined = await PostJsonAsync($"/api/images/{id}/segment", click);
-        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-refine", threshold = 0.3 });
+        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-refine", threshold = 0.55 });
         using HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map", click);
         byte[] levels = await response.Content.ReadAsByteArrayAsync();
         using HttpResponseMessage plainResponse = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map", click with { refine = false });
         byte[] plainLevels = await plainResponse.Content.ReadAsByteArrayAsync();
-        using Image<L8> view = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=0.2&refine=true");
+        using Image<L8> view = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=0.45&refine=true");
 
         // The library on the same image: guide from the decoded pixels, default refinement settings.
         using var dino = DinoSegmenter.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
@@ -202,15 +202,15 @@ public sealed class ApiTests(WebFixture web)
         PatchFeatures features = dino.Extract(image);
         var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.GuidedFilter });
         var result = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(image) };
-        segmenter.Segment(features, [new PixelPoint(172, 115)], 0.2f, result);
-        int at02 = result.SelectedPixels;
-        segmenter.Rethreshold(result, 0.3f);
+        segmenter.Segment(features, [new PixelPoint(172, 115)], 0.45f, result);
+        int at045 = result.SelectedPixels;
+        segmenter.Rethreshold(result, 0.55f);
 
         Assert.True(refined.RootElement.GetProperty("refine").GetBoolean());
-        Assert.Equal(at02, refined.RootElement.GetProperty("selectedPixels").GetInt32());
+        Assert.Equal(at045, refined.RootElement.GetProperty("selectedPixels").GetInt32());
         Assert.Equal(result.SelectedPixels, moved.RootElement.GetProperty("selectedPixels").GetInt32());
-        Assert.Equal(at02, CountOn(view));
-        Assert.Equal(at02, levels.Count(level => level > 120)); // the slider's 0.2 on the refined map
+        Assert.Equal(at045, CountOn(view));
+        Assert.Equal(at045, levels.Count(level => level > 145)); // the slider's 0.45 on the refined map
         Assert.NotEqual(plainLevels, levels);
     }
 
@@ -236,7 +236,7 @@ public sealed class ApiTests(WebFixture web)
     }
 
     [Fact]
-    public async Task SimilarityMap_ReportsTheLibrarysOtsuThresholdForTheAutoButton()
+    public async Task SimilarityMap_ReportsTheLibrarysDefaultRuleThresholdForAutoMode()
     {
         string id = await OpenSampleAsync("chelsea.png");
         using HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map",
@@ -249,8 +249,37 @@ public sealed class ApiTests(WebFixture web)
         var segmenter = new SimilaritySegmenter();
         PatchFeatures features = dino.Extract(Path.Combine(AppContext.BaseDirectory, "Images", "chelsea.png"));
         var result = new SegmentationResult(features);
-        segmenter.SegmentAuto(features, [new PixelPoint(172, 115)], [], ThresholdRule.Otsu, result);
+        segmenter.SegmentAuto(features, [new PixelPoint(172, 115)], [], SegmentationOptions.Default.ThresholdRule, result);
         Assert.Equal(result.Threshold, reported);
+    }
+
+    [Fact]
+    public async Task Segment_WithoutAThreshold_UsesTheLibrarysRule_AndAViewTakesThresholdAuto()
+    {
+        string id = await OpenSampleAsync("chelsea.png");
+        using HttpResponseMessage click = await Http.PostAsJsonAsync($"/api/images/{id}/segment",
+            new { session = "api-no-threshold", seeds = new[] { new[] { 172, 115 } } });
+        Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+        using var info = JsonDocument.Parse(await click.Content.ReadAsStringAsync());
+
+        using var dino = DinoSegmenter.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
+        PatchFeatures features = dino.Extract(Path.Combine(AppContext.BaseDirectory, "Images", "chelsea.png"));
+        SegmentationResult expected = new SimilaritySegmenter().Segment(features, new PixelPoint(172, 115));
+        Assert.Equal(expected.Threshold, info.RootElement.GetProperty("threshold").GetSingle());
+        Assert.Equal(expected.SelectedPixels, info.RootElement.GetProperty("selectedPixels").GetInt32());
+
+        using HttpResponseMessage view = await Http.GetAsync($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=auto");
+        Assert.Equal(HttpStatusCode.OK, view.StatusCode);
+        using var mask = Image.Load<L8>(await view.Content.ReadAsByteArrayAsync());
+        int selected = 0;
+        mask.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++) foreach (L8 p in rows.GetRowSpan(y)) selected += p.PackedValue == 255 ? 1 : 0;
+        });
+        Assert.Equal(expected.SelectedPixels, selected);
+
+        using HttpResponseMessage bad = await Http.GetAsync($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=high");
+        await AssertErrorAsync(bad, HttpStatusCode.BadRequest, "\"auto\"");
     }
 
     [Fact]

@@ -22,12 +22,15 @@ public sealed class BrowserTests(WebFixture web)
 
         await driver.ClickAsync(172, 115);
 
-        Assert.Equal(0.2, await driver.ThresholdAsync(), 6);
+        // Auto mode (on for a new image): the slider is at the library's rule's threshold for this click.
+        double threshold = await driver.ThresholdAsync();
+        Assert.InRange(threshold, AutoThreshold.RankedLow, AutoThreshold.RankedHigh);
         Assert.Equal(255, await driver.MaskAtAsync(172, 115));
         Assert.Equal(255, await driver.MaskAtAsync(318, 137)); // the other eye
         Assert.Equal(0, await driver.MaskAtAsync(20, 280));
+        Assert.Equal(0, await driver.MaskAtAsync(240, 200)); // the nose
         int selected = await driver.SelectedPixelsAsync();
-        Assert.Equal(await LibraryAreaAsync(driver, 0.2), selected);
+        Assert.Equal(await LibraryAreaAsync(driver, threshold), selected);
         Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
         Assert.Equal(1, await page.EvaluateAsync<int>("() => window.dinoSeg.state.marks.length"));
         await Assertions.Expect(page.Locator("#area")).ToContainTextAsync("Selected");
@@ -75,22 +78,45 @@ public sealed class BrowserTests(WebFixture web)
     }
 
     [Fact]
-    public async Task AutoButton_SetsTheSliderToTheServersOtsuThreshold_AndTheMaskFollows()
+    public async Task AutoMode_FollowsEachClick_EndsWithTheSlider_AndIsOnAgainForTheNextImage()
     {
         IPage page = await web.OpenPageAsync();
         var driver = new PageDriver(page);
         await driver.PickSampleAsync("chelsea.png");
-        Assert.True(await page.Locator("#auto-threshold").IsDisabledAsync());
+        ILocator auto = page.Locator("#auto-threshold");
+        Assert.Equal("true", await auto.GetAttributeAsync("aria-pressed"));
+
+        // On: each click's threshold is the server's rule's, for that click's own map.
         IResponse reply = await page.RunAndWaitForResponseAsync(() => driver.ClickAsync(172, 115), r => r.Url.EndsWith("/similarity-map", StringComparison.Ordinal));
-        double auto = double.Parse(await reply.HeaderValueAsync("x-dinoseg-auto-threshold") ?? "", CultureInfo.InvariantCulture);
-
-        int before = await driver.MaskVersionAsync();
-        await page.Locator("#auto-threshold").ClickAsync();
-        await driver.WaitMaskAfterAsync(before);
-
-        Assert.Equal(Math.Round(auto, 2), await driver.ThresholdAsync(), 6);
+        double first = double.Parse(await reply.HeaderValueAsync("x-dinoseg-auto-threshold") ?? "", CultureInfo.InvariantCulture);
+        Assert.Equal(Math.Round(first, 2), await driver.ThresholdAsync(), 6);
+        reply = await page.RunAndWaitForResponseAsync(() => driver.ClickAsync(60, 250, "#overlay", [KeyboardModifier.Shift]),
+            r => r.Url.EndsWith("/similarity-map", StringComparison.Ordinal));
+        double second = double.Parse(await reply.HeaderValueAsync("x-dinoseg-auto-threshold") ?? "", CultureInfo.InvariantCulture);
+        Assert.Equal(Math.Round(second, 2), await driver.ThresholdAsync(), 6);
         Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
-        Assert.Equal(255, await driver.MaskAtAsync(318, 137)); // the other eye
+
+        // A hand on the slider ends it: the next click keeps the slider's value.
+        await driver.SetThresholdAsync(0.6);
+        Assert.Equal("false", await auto.GetAttributeAsync("aria-pressed"));
+        await driver.ClickAsync(172, 115);
+        Assert.Equal(0.6, await driver.ThresholdAsync(), 6);
+        Assert.Equal(await LibraryAreaAsync(driver, 0.6), await driver.SelectedPixelsAsync());
+
+        // Pressing it again turns it on and moves the slider to the last click's rule-chosen value at once.
+        int before = await driver.MaskVersionAsync();
+        await auto.ClickAsync();
+        await driver.WaitMaskAfterAsync(before);
+        Assert.Equal("true", await auto.GetAttributeAsync("aria-pressed"));
+        Assert.InRange(await driver.ThresholdAsync(), AutoThreshold.RankedLow, AutoThreshold.RankedHigh);
+        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
+
+        // Off again, then another image: Auto is on again and the slider back at its start.
+        await driver.SetThresholdAsync(0.7);
+        Assert.Equal("false", await auto.GetAttributeAsync("aria-pressed"));
+        await driver.PickSampleAsync("coffee.png");
+        Assert.Equal("true", await auto.GetAttributeAsync("aria-pressed"));
+        Assert.Equal(GraphOptions.DefaultThreshold, await driver.ThresholdAsync(), 6);
         await page.Context.CloseAsync();
     }
 
@@ -111,7 +137,7 @@ public sealed class BrowserTests(WebFixture web)
         await driver.ClickAsync(172, 115);
         await driver.ClickAsync(60, 250, "#overlay", [KeyboardModifier.Shift]);
         Assert.Equal(2, await page.EvaluateAsync<int>("() => window.dinoSeg.state.marks.length"));
-        Assert.Equal(await LibraryAreaAsync(driver, 0.2), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
         Assert.Equal(255, await driver.MaskAtAsync(318, 137)); // the other eye, before the negative
 
         int before = await driver.MaskVersionAsync();
@@ -125,7 +151,7 @@ public sealed class BrowserTests(WebFixture web)
         Assert.Equal(1, await page.EvaluateAsync<int>("() => window.dinoSeg.state.negativeMarks.length"));
         Assert.Equal(0, await driver.MaskAtAsync(318, 137));
         Assert.Equal(255, await driver.MaskAtAsync(172, 115));
-        Assert.Equal(await LibraryAreaAsync(driver, 0.2), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
         Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
         await driver.SetThresholdAsync(-0.5); // the slider keeps the negative's exclusion
         Assert.Equal(0, await driver.MaskAtAsync(318, 137));
@@ -209,7 +235,7 @@ public sealed class BrowserTests(WebFixture web)
         // A new request (the map itself changes), whose map the page then thresholds alone.
         Assert.Equal(clicks + 1, await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length"));
         Assert.Contains("refine=true", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
-        Assert.Equal(await LibraryAreaAsync(driver, 0.2, refine: true), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync(), refine: true), await driver.SelectedPixelsAsync());
         Assert.NotEqual(plain, await driver.SelectedPixelsAsync());
         Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
         await driver.SetThresholdAsync(0.3);
@@ -250,7 +276,7 @@ public sealed class BrowserTests(WebFixture web)
         await driver.ClickAsync(320, 100);
 
         Assert.Equal(255, await driver.MaskAtAsync(320, 100));
-        Assert.Equal(await LibraryAreaAsync(driver, 0.2), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
         await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync();
         await page.Context.CloseAsync();
     }

@@ -45,7 +45,7 @@ public sealed class MultiScaleTests
     [Fact]
     public async Task Scales_FromTheCommandLine_AreReportedAndClicksWork()
     {
-        using ServerClick r = await ClickTheCatsEyeAsync("--DinoSeg:Scales=320, 448", threshold: 0.2);
+        using ServerClick r = await ClickTheCatsEyeAsync("--DinoSeg:Scales=320, 448", threshold: 0.45);
         JsonDocument info = r.Info, opening = r.Opening, click = r.Click;
 
         Assert.Equal([320, 448], info.RootElement.GetProperty("scales").EnumerateArray().Select(e => e.GetInt32()));
@@ -59,7 +59,7 @@ public sealed class MultiScaleTests
         using var fused = MultiScaleExtractor.CreateDefault([320, 448], new ExtractorOptions { Device = ExecutionDevice.Cpu });
         using Image<Rgb24> photo = Image.Load<Rgb24>(WebFixture.Image("chelsea.png"));
         PatchFeatures features = fused.Extract(photo);
-        SegmentationResult result = new SimilaritySegmenter().Segment(features, new PixelPoint(172, 115), 0.2f);
+        SegmentationResult result = new SimilaritySegmenter().Segment(features, new PixelPoint(172, 115), 0.45f);
         Assert.Equal(result.SelectedPixels, click.RootElement.GetProperty("selectedPixels").GetInt32());
     }
 

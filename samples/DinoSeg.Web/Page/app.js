@@ -41,6 +41,7 @@
     viewScale: 1,     // overlay and cut-out canvas size / image size
     imageScale: 1,    // the image view's canvas size / image size
     k: 120,           // slider index
+    auto: true,       // Auto mode: the slider follows each click's rule-chosen threshold
     session: newSessionId(),
     openSeq: 0,
     clickSeq: 0,
@@ -85,6 +86,7 @@
     ui.negativeNote.hidden = !info.negativeSeeds;
     ui.refineLabel.hidden = !info.refinement;
     setSlider(indexOf(info.defaultThreshold));
+    setAuto(true);
 
     ui.sample.addEventListener('change', () => { if (ui.sample.value) openImage({ sample: ui.sample.value }); });
     ui.file.addEventListener('change', () => {
@@ -145,6 +147,9 @@
       state.photo = photo;
       state.source = source;
       clearPrompt();
+      // Each image starts afresh: Auto on, the slider at its default (a threshold chosen on one photo means little on the next).
+      setAuto(true);
+      setSlider(indexOf(state.info.defaultThreshold));
       if (source.sample) ui.sample.value = source.sample; else ui.sample.value = '';
       prepareCanvases(info.width, info.height);
       resetViews();
@@ -231,7 +236,6 @@
     for (const canvas of [ui.heatmap, ui.mask, ui.overlay, ui.cutout]) canvas.parentElement.setAttribute('data-empty', 'Click the image');
     ui.threshold.disabled = false;
     ui.clear.disabled = true;
-    ui.autoThreshold.disabled = true;
     setArea(null);
     updateDownloads();
   }
@@ -330,7 +334,8 @@
         box: box && [box.x0, box.y0, box.x1, box.y1],
         keepSeedRegions: ui.keepRegions.checked,
         minArea: minArea(),
-        threshold: thresholdAt(state.k),
+        // In Auto mode no threshold: the server's rule picks one from this click's map, and the slider follows it.
+        ...(state.auto ? {} : { threshold: thresholdAt(state.k) }),
         refine: ui.refine.checked,
       });
       if (reply.status === 404 && retry) {
@@ -350,7 +355,7 @@
       state.negativeMarks = reply.negatives;
       state.boxMark = reply.box;
       state.autoThreshold = reply.autoThreshold;
-      ui.autoThreshold.disabled = !Number.isFinite(reply.autoThreshold);
+      if (state.auto && Number.isFinite(reply.autoThreshold)) setSlider(indexOf(reply.autoThreshold));
 
       drawHeatmap();
       drawImageView();
@@ -399,18 +404,28 @@
   // ---- a slider move: all in the page -----------------------------------------------------------------------------
 
   function onSlider(event) {
+    setAuto(false); // a hand on the slider ends Auto mode until it is switched on again or another image opens
     setSlider(Math.round((Number(ui.threshold.value) + 1) * 100));
     if (!state.levels) return;
     applyThreshold();
     record('slider', event.timeStamp);
   }
 
-  /** The "auto" button: the slider jumps to the threshold the server's rule chose for the last click. */
+  /**
+   * The Auto toggle: while on, every click's threshold is the one the server's rule chose from that click's map; switching
+   * it on moves the slider to the last click's at once.
+   */
   function onAutoThreshold(event) {
-    if (!state.levels || !Number.isFinite(state.autoThreshold)) return;
+    setAuto(!state.auto);
+    if (!state.auto || !state.levels || !Number.isFinite(state.autoThreshold)) return;
     setSlider(indexOf(state.autoThreshold));
     applyThreshold();
     record('slider', event.timeStamp);
+  }
+
+  function setAuto(on) {
+    state.auto = on;
+    ui.autoThreshold.setAttribute('aria-pressed', String(on));
   }
 
   function setSlider(k) {

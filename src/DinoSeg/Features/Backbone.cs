@@ -118,7 +118,10 @@ public sealed record Backbone
     /// <summary>Default long side of the working image, in pixels (rounded to a multiple of <see cref="WorkingMultiple"/>).</summary>
     public int DefaultLongSide { get; init; } = 768;
 
-    /// <summary>Default similarity threshold in [-1, 1] for this backbone's cosine values, chosen from measurements (see docs).</summary>
+    /// <summary>
+    /// Default threshold in [-1, 1] for this backbone's plain cosine maps (<see cref="Propagation.None"/>), chosen from
+    /// measurements (see docs). Ranked maps use <see cref="GraphOptions.DefaultThreshold"/>.
+    /// </summary>
     public float DefaultThreshold { get; init; } = 0.5f;
 
     private static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];

@@ -65,6 +65,9 @@ public sealed class PatchFeatures
     /// <summary>All vectors, patch (0,0) first, each <see cref="Dim"/> long and of unit length.</summary>
     public ReadOnlySpan<float> Vectors => _vectors;
 
+    /// <summary><see cref="Vectors"/> as memory, for jobs that hold them across threads.</summary>
+    internal ReadOnlyMemory<float> VectorMemory => _vectors;
+
     /// <summary>The vector of one patch.</summary>
     public ReadOnlySpan<float> GetPatch(int row, int col)
     {

@@ -5,7 +5,7 @@ public enum ThresholdRule
 {
     /// <summary>
     /// Otsu's threshold over the full-resolution, smoothed map (<see cref="SegmentationResult.Similarity"/>): the value that
-    /// best splits the pixels into two classes. The default: best one-click IoU of the rules measured in docs/quality.md.
+    /// best splits the pixels into two classes.
     /// </summary>
     Otsu,
 
@@ -17,6 +17,15 @@ public enum ThresholdRule
     /// the map.
     /// </summary>
     SeedMedianMidpoint,
+
+    /// <summary>
+    /// <see cref="Otsu"/>, held within [<see cref="AutoThreshold.RankedLow"/>, <see cref="AutoThreshold.RankedHigh"/>] when
+    /// the map is ranked (<see cref="Propagation.Graph"/>: its values are fractions of the seed's rank, and a split outside
+    /// that band is one of the flat or two-peaked maps where Otsu selects far too much or almost nothing); plain Otsu on
+    /// unranked maps. The default (<see cref="SegmentationOptions.ThresholdRule"/>): the fewest clicks of the rules measured
+    /// in docs/quality.md.
+    /// </summary>
+    RankedOtsu,
 }
 
 /// <summary>
@@ -28,6 +37,15 @@ public static class AutoThreshold
 {
     /// <summary>Histogram bins over [-1, 1].</summary>
     public const int Bins = 256;
+
+    /// <summary>The lowest threshold <see cref="ThresholdRule.RankedOtsu"/> picks on a ranked map (measured: docs/quality.md).</summary>
+    public const float RankedLow = 0.3f;
+
+    /// <summary>The highest threshold <see cref="ThresholdRule.RankedOtsu"/> picks on a ranked map.</summary>
+    public const float RankedHigh = 0.5f;
+
+    /// <summary>The last rule, for range checks that must not allocate (Enum.IsDefined may).</summary>
+    internal const ThresholdRule LastRule = ThresholdRule.RankedOtsu;
 
     /// <summary>
     /// Otsu's threshold: the bin edge that maximises the between-class variance of the values below and at-or-above it.
@@ -90,10 +108,29 @@ public static class AutoThreshold
         {
             ThresholdRule.PatchOtsu => Otsu(result.PatchSimilarity),
             ThresholdRule.Otsu => Otsu(result.Similarity),
+            ThresholdRule.RankedOtsu when result.Propagation == Propagation.Graph => Math.Clamp(Otsu(result.Similarity), RankedLow, RankedHigh),
+            ThresholdRule.RankedOtsu => Otsu(result.Similarity),
             ThresholdRule.SeedMedianMidpoint => 0.5f * (SeedLevel(result) + Median(result.Similarity)),
             _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule."),
         };
-        return Math.Clamp(t, -1f, 1f);
+
+        // Whatever the rule says, a click selects its own pixel: the threshold never rises above the weakest positive seed.
+        return Math.Clamp(MathF.Min(t, WeakestSeed(result)), -1f, 1f);
+    }
+
+    /// <summary>The lowest map value at a positive seed that is not excluded (1 when there is none, e.g. a box alone).</summary>
+    private static float WeakestSeed(SegmentationResult result)
+    {
+        ReadOnlySpan<float> map = result.Similarity;
+        float weakest = 1f;
+        IReadOnlyList<PixelPoint> seeds = result.Seeds;
+        for (int i = 0; i < seeds.Count; i++) // indexing, not foreach: no boxed enumerator on the per-click path
+        {
+            float v = map[seeds[i].Y * result.Width + seeds[i].X];
+            if (v >= -1f) weakest = MathF.Min(weakest, v);
+        }
+
+        return weakest;
     }
 
     private static float SeedLevel(SegmentationResult result)

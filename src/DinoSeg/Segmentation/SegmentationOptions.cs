@@ -75,12 +75,22 @@ public sealed record SegmentationOptions
     /// patch graph (<see cref="Propagation.Graph"/>, with <see cref="Graph"/>'s settings), which selects whole regions
     /// rather than the parts that look like the seed patch. Applies to every prompt: seeds, negative seeds (ranked too, and
     /// the gate compares the ranked maps), boxes, automatic thresholds, refinement and the slider. Default
-    /// <see cref="DinoSeg.Propagation.None"/>.
+    /// <see cref="DinoSeg.Propagation.Graph"/>: the best one-click IoU and the fewest clicks measured on the evaluation set
+    /// (docs/quality.md). Fixed thresholds mean different things on the two maps: a cosine with
+    /// <see cref="DinoSeg.Propagation.None"/>, a fraction of the seed's rank (0.3–0.5 is the useful range) with
+    /// <see cref="DinoSeg.Propagation.Graph"/>.
     /// </summary>
-    public Propagation Propagation { get; init; } = Propagation.None;
+    public Propagation Propagation { get; init; } = Propagation.Graph;
 
     /// <summary>The patch graph and its solve, used when <see cref="Propagation"/> is <see cref="DinoSeg.Propagation.Graph"/>.</summary>
     public GraphOptions Graph { get; init; } = GraphOptions.Default;
+
+    /// <summary>
+    /// How the calls that take no threshold (<c>Segment(features, seed)</c>, <c>DinoSegmenter.Segment(image, seed)</c>, the
+    /// CLI and web defaults) choose one from each click's own map. Default <see cref="DinoSeg.ThresholdRule.RankedOtsu"/>:
+    /// the fewest clicks of the rules measured on the evaluation set (docs/quality.md).
+    /// </summary>
+    public ThresholdRule ThresholdRule { get; init; } = ThresholdRule.RankedOtsu;
 
     /// <summary>Edge-aware refinement of the similarity map before the threshold. Default <see cref="DinoSeg.Refinement.None"/>.</summary>
     public Refinement Refinement { get; init; } = Refinement.None;
@@ -117,6 +127,7 @@ public sealed record SegmentationOptions
         if (!Enum.IsDefined(Refinement)) throw new ArgumentOutOfRangeException(nameof(Refinement), Refinement, "Unknown refinement.");
         if (RefineRadius is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(RefineRadius), RefineRadius, "The radius must be in [1, 256] pixels.");
         if (!(RefineEpsilon > 0 && RefineEpsilon <= 1)) throw new ArgumentOutOfRangeException(nameof(RefineEpsilon), RefineEpsilon, "ε must be in (0, 1].");
+        if ((uint)ThresholdRule > (uint)AutoThreshold.LastRule) throw new ArgumentOutOfRangeException(nameof(ThresholdRule), ThresholdRule, "Unknown threshold rule.");
         if (!Enum.IsDefined(Propagation)) throw new ArgumentOutOfRangeException(nameof(Propagation), Propagation, "Unknown propagation.");
         ArgumentNullException.ThrowIfNull(Graph, nameof(Graph));
         Graph.Validate();

@@ -129,6 +129,12 @@ public sealed partial class SegmentationResult
     /// <summary>The rule that chose <see cref="Threshold"/> (see <c>SimilaritySegmenter.SegmentAuto</c>), or null when the caller gave it.</summary>
     public ThresholdRule? AutoRule { get; internal set; }
 
+    /// <summary>
+    /// How the click's patch map was made: <see cref="Propagation.Graph"/> when it was ranked over the patch graph (its
+    /// values are then fractions of the seed's rank, in [0, 1]), <see cref="Propagation.None"/> for plain cosine similarity.
+    /// </summary>
+    public Propagation Propagation { get; internal set; }
+
     /// <summary>Pixels selected by <see cref="Mask"/> (after the region options).</summary>
     public int SelectedPixels => _selected;
 
@@ -177,11 +183,22 @@ public sealed partial class SegmentationResult
     /// Similarity of every patch to <see cref="Vector"/> (or its max with what is there) into the positive or the negative
     /// patch map, split over the workers.
     /// </summary>
-    internal void ComputeSimilarity(PatchFeatures features, bool max, bool negative = false)
+    internal void ComputeSimilarity(PatchFeatures features, bool max, bool negative = false) =>
+        ComputeSimilarityInto(features, negative ? _negativeSimilarity : _patchSimilarity, max);
+
+    /// <summary>Similarity of every patch to <see cref="Vector"/> into <see cref="RankingScratch"/> (the ranked path's per-seed map).</summary>
+    internal void ComputeScratchSimilarity(PatchFeatures features) => ComputeSimilarityInto(features, _patchMargin, max: false);
+
+    /// <summary>
+    /// A patch map free while a ranked click solves seed by seed: the margin buffer, which only the gate fills, after ranking.
+    /// </summary>
+    internal Span<float> RankingScratch => _patchMargin;
+
+    private void ComputeSimilarityInto(PatchFeatures features, float[] target, bool max)
     {
         _jobs.Features = features;
         _jobs.MaxInto = max;
-        _jobs.Target = negative ? _negativeSimilarity : _patchSimilarity;
+        _jobs.Target = target;
         // At least ~256 KiB of features per part: below that, waking a thread costs more than it saves.
         RangeWorkers.Shared.For(_jobs.Similarity, features.PatchCount, Math.Max(1, 65536 / features.Dim));
         _jobs.Features = null;

@@ -19,7 +19,7 @@ public sealed partial class SimilaritySegmenter
         ThresholdRule rule, SegmentationResult into)
     {
         // A range check, not Enum.IsDefined: that one may allocate (its per-type cache), and this is the per-click path.
-        if ((uint)rule > (uint)ThresholdRule.SeedMedianMidpoint) throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule.");
+        if ((uint)rule > (uint)AutoThreshold.LastRule) throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule.");
         // The map does not depend on the threshold: build it with any, then apply the one the rule reads off it.
         Segment(features, positives, negatives, box, 1f, into);
         float threshold = AutoThreshold.Compute(rule, into);
@@ -34,13 +34,31 @@ public sealed partial class SimilaritySegmenter
     public void SegmentAuto(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives,
         ThresholdRule rule, SegmentationResult into) => SegmentAuto(features, positives, negatives, null, rule, into);
 
-    /// <summary>Segments from one or more positive seeds with an automatic threshold into a new result.</summary>
+    /// <summary>
+    /// Segments from one or more positive seeds with an automatic threshold into a new result (by default the options'
+    /// <see cref="SegmentationOptions.ThresholdRule"/>).
+    /// </summary>
     /// <inheritdoc cref="SegmentAuto(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, ThresholdRule, SegmentationResult)"/>
-    public SegmentationResult SegmentAuto(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ThresholdRule rule = ThresholdRule.Otsu)
+    public SegmentationResult SegmentAuto(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ThresholdRule? rule = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         var result = new SegmentationResult(features);
-        SegmentAuto(features, positives, [], rule, result);
+        SegmentAuto(features, positives, [], rule ?? Options.ThresholdRule, result);
         return result;
     }
+
+    /// <summary>
+    /// Segments from one seed with no threshold to give: the options' <see cref="SegmentationOptions.ThresholdRule"/> reads
+    /// one off this click's map (the evaluated default; the result records it in <see cref="SegmentationResult.Threshold"/>).
+    /// </summary>
+    /// <inheritdoc cref="SegmentAuto(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, ThresholdRule, SegmentationResult)"/>
+    public SegmentationResult Segment(PatchFeatures features, PixelPoint seed) => SegmentAuto(features, [seed]);
+
+    /// <summary>
+    /// Segments from any prompt (seeds, negative seeds, a box) with the options' <see cref="SegmentationOptions.ThresholdRule"/>
+    /// into an existing result: allocation-free once its buffers exist.
+    /// </summary>
+    /// <inheritdoc cref="SegmentAuto(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, ThresholdRule, SegmentationResult)"/>
+    public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
+        SegmentationResult into) => SegmentAuto(features, positives, negatives, box, Options.ThresholdRule, into);
 }

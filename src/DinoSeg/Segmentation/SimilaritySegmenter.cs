@@ -25,6 +25,17 @@ public sealed partial class SimilaritySegmenter
     /// <summary>The options every click uses.</summary>
     public SegmentationOptions Options { get; }
 
+    /// <summary>
+    /// A fixed threshold that suits these options' maps, for callers that want a number rather than
+    /// <see cref="SegmentationOptions.ThresholdRule"/> (a slider's start): <see cref="GraphOptions.DefaultThreshold"/> on ranked
+    /// maps (a fraction of the seed's rank), the backbone's <see cref="Backbone.DefaultThreshold"/> (a cosine) on plain ones.
+    /// </summary>
+    public float DefaultThreshold(Backbone backbone)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        return Options.Propagation == Propagation.Graph ? GraphOptions.DefaultThreshold : backbone.DefaultThreshold;
+    }
+
     /// <summary>Segments from one seed into a new result.</summary>
     /// <param name="features">Features of the image.</param>
     /// <param name="seed">A pixel of the original image.</param>
@@ -136,6 +147,7 @@ public sealed partial class SimilaritySegmenter
         if (box is PixelRect b) BoxPrototype(features, b, into.BoxVector);
         bool ranked = Options.Propagation == Propagation.Graph;
         into.RankingIterations = 0;
+        into.Propagation = Options.Propagation;
         if (negatives.IsEmpty && box is null && !ranked && TryCombineIntoOneVector(features, positives, box: false, into))
         {
             // The common click: one pass over the features, pipelined with the upsampling.
@@ -143,9 +155,16 @@ public sealed partial class SimilaritySegmenter
         }
         else
         {
-            ComputePatchSimilarity(features, positives, box is not null, into);
-            if (!negatives.IsEmpty) ComputeNegativeSimilarity(features, negatives, into);
-            if (ranked) Rank(features, positives, negatives, into);
+            if (ranked)
+            {
+                Rank(features, positives, negatives, box is not null, into);
+            }
+            else
+            {
+                ComputePatchSimilarity(features, positives, box is not null, into);
+                if (!negatives.IsEmpty) ComputeNegativeSimilarity(features, negatives, into);
+            }
+
             if (!negatives.IsEmpty) TensorPrimitives.Subtract(into.PatchSimilarityBuffer, into.NegativeSimilarityBuffer, into.PatchMarginBuffer);
             into.Upsample(Options.SimilaritySigma, threshold);
         }

@@ -1,3 +1,5 @@
+using DinoSeg.Tests.Segmentation;
+
 namespace DinoSeg.Tests.Reliability;
 
 /// <summary>
@@ -23,7 +25,7 @@ public sealed class SegmentPropertyTests
         var raw = new float[rows * cols * dim];
         for (int i = 0; i < raw.Length; i++) raw[i] = (float)(random.NextDouble() * 2 - 1);
         PatchFeatures features = PatchFeatures.FromVectors(raw, rows, cols, dim, patch, cols * patch, rows * patch, width, height, "random");
-        var options = new SegmentationOptions
+        var options = TestOptions.Plain with
         {
             SimilaritySigma = Pick(random, 0, 0.3, 1, 2.5, 4),
             FeatherSigma = Pick(random, 0, 0.8, 2),

@@ -1,3 +1,4 @@
+using DinoSeg.Tests.Segmentation;
 using DinoSeg.Rendering;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -159,7 +160,7 @@ public class RendererTests
     public void SoftMask_WithoutSoftMask_FallsBackToBinaryMask()
     {
         // Arrange
-        SegmentationResult result = SyntheticScene.Result(SegmentationOptions.Default with { ComputeSoftMask = false });
+        SegmentationResult result = SyntheticScene.Result(TestOptions.Plain with { ComputeSoftMask = false });
 
         // Act
         using Image<L8> soft = Renderer.SoftMask(result);
@@ -336,7 +337,7 @@ public class RendererTests
     public void Overlay_BinaryMaskOnly_TintsWhereMaskIsSet()
     {
         // Arrange
-        SegmentationResult result = SyntheticScene.Result(SegmentationOptions.Default with { ComputeSoftMask = false });
+        SegmentationResult result = SyntheticScene.Result(TestOptions.Plain with { ComputeSoftMask = false });
         using Image<Rgb24> photo = SyntheticScene.Photo();
         var style = OverlayStyle.Default with { DrawSeeds = false };
 
@@ -382,7 +383,7 @@ public class RendererTests
     public void Cutout_WithoutSoftMask_UsesBinaryMaskAsAlpha()
     {
         // Arrange
-        SegmentationResult result = SyntheticScene.Result(SegmentationOptions.Default with { ComputeSoftMask = false });
+        SegmentationResult result = SyntheticScene.Result(TestOptions.Plain with { ComputeSoftMask = false });
         using Image<Rgb24> photo = SyntheticScene.Photo();
 
         // Act
@@ -511,7 +512,7 @@ public class RendererTests
     {
         // Arrange
         var features = PatchFeatures.FromVectors([1f, 0f], 1, 1, 2, 16, 16, 16, width, height, "tiny");
-        SegmentationResult result = new SimilaritySegmenter().Segment(features, new PixelPoint(0, 0), 0.5f);
+        SegmentationResult result = new SimilaritySegmenter(TestOptions.Plain).Segment(features, new PixelPoint(0, 0), 0.5f);
         using Image<Rgb24> photo = SyntheticScene.Photo(width, height);
 
         // Act

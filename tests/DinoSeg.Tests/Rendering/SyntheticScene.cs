@@ -1,3 +1,4 @@
+using DinoSeg.Tests.Segmentation;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -48,7 +49,7 @@ internal static class SyntheticScene
     public static SegmentationResult Result(SegmentationOptions? options = null, float threshold = Threshold,
         int imageWidth = Width, int imageHeight = Height)
     {
-        var segmenter = new SimilaritySegmenter(options);
+        var segmenter = new SimilaritySegmenter(options ?? TestOptions.Plain);
         PixelPoint seed = new(Seed.X * imageWidth / Width, Seed.Y * imageHeight / Height);
         return segmenter.Segment(Features(imageWidth, imageHeight), seed, threshold);
     }
@@ -61,7 +62,7 @@ internal static class SyntheticScene
 
     /// <summary>The scene segmented from <see cref="Seed"/>, <see cref="Negative"/> and <see cref="Box"/>.</summary>
     public static SegmentationResult PromptResult(float threshold = Threshold) =>
-        new SimilaritySegmenter().Segment(Features(), [Seed], [Negative], Box, threshold);
+        new SimilaritySegmenter(TestOptions.Plain).Segment(Features(), [Seed], [Negative], Box, threshold);
 
     public static bool IsCyan(Rgb24 p) => p.R <= 5 && p.G >= 250 && p.B >= 250;
 

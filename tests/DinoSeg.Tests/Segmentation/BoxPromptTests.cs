@@ -10,7 +10,7 @@ public sealed class BoxPromptTests
     {
         // Arrange: margin 0.1 of a 40 x 64 box is 4 columns and 7 rows (clipped to the image).
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0 });
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = 0 });
 
         // Act
         SegmentationResult r = segmenter.Segment(f, new PixelRect(0, 0, 40, 64), -1f);
@@ -54,7 +54,7 @@ public sealed class BoxPromptTests
         TensorPrimitives.Divide(mean, TensorPrimitives.Norm(mean), mean);
 
         // Act
-        SegmentationResult r = new SimilaritySegmenter().Segment(f, box, 0.3f);
+        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain).Segment(f, box, 0.3f);
 
         // Assert
         Assert.Equal(6, inside); // columns 1-3 (centres 25, 42, 58) by rows 2-3 (centres 39, 55)
@@ -68,7 +68,7 @@ public sealed class BoxPromptTests
     public void Segment_BoxSmallerThanAPatch_UsesThePatchUnderItsCentre()
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain);
 
         SegmentationResult box = segmenter.Segment(f, new PixelRect(66, 18, 70, 22), 0.5f);
         SegmentationResult seed = segmenter.Segment(f, new PixelPoint(67, 19), 0.5f);
@@ -83,7 +83,7 @@ public sealed class BoxPromptTests
     {
         // A one-patch box is that patch's vector, so box + seed must equal two seeds.
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SeedCombine = combine, BoxMargin = 10 });
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SeedCombine = combine, BoxMargin = 10 });
 
         SegmentationResult both = segmenter.Segment(f, [new PixelPoint(90, 60)], [], new PixelRect(0, 0, 16, 16), 0.5f);
         SegmentationResult seeds = segmenter.Segment(f, [new PixelPoint(90, 60), new PixelPoint(5, 5)], 0.5f);
@@ -97,7 +97,7 @@ public sealed class BoxPromptTests
     public void Segment_BoxWithNegativeAndRegionOptions_KeepsOnlyWhatTouchesTheBox_AndRethresholdAgrees()
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { BoxMargin = 0, KeepSeedRegionsOnly = true });
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { BoxMargin = 0, KeepSeedRegionsOnly = true });
         var box = new PixelRect(0, 0, 48, 32);
 
         SegmentationResult r = segmenter.Segment(f, [], [new PixelPoint(80, 40)], box, -1f);
@@ -116,7 +116,7 @@ public sealed class BoxPromptTests
     public void Segment_WithBoxIntoReusedResult_AllocatesNothing()
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { MinRegionArea = 10 });
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { MinRegionArea = 10 });
         var result = new SegmentationResult(f);
         PixelPoint[] positives = [new(10, 10)], negatives = [new(90, 60)];
         segmenter.Segment(f, positives, negatives, new PixelRect(0, 0, 50, 40), 0.5f, result);
@@ -141,7 +141,7 @@ public sealed class BoxPromptTests
     public void Segment_BoxOutsideOrEmpty_ThrowsNamingTheBox(int x0, int y0, int x1, int y1)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            new SimilaritySegmenter().Segment(SimilaritySegmenterTests.TwoHalves(), new PixelRect(x0, y0, x1, y1), 0.5f));
+            new SimilaritySegmenter(TestOptions.Plain).Segment(SimilaritySegmenterTests.TwoHalves(), new PixelRect(x0, y0, x1, y1), 0.5f));
 
         Assert.Equal("box", e.ParamName);
     }
@@ -149,7 +149,7 @@ public sealed class BoxPromptTests
     [Fact]
     public void Segment_NoSeedAndNoBox_Throws()
     {
-        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter().Segment(SimilaritySegmenterTests.TwoHalves(), [], [], null, 0.5f));
+        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(SimilaritySegmenterTests.TwoHalves(), [], [], null, 0.5f));
     }
 
     [Theory]
@@ -158,7 +158,7 @@ public sealed class BoxPromptTests
     [InlineData(11)]
     public void Options_BadBoxMargin_Throws(double margin)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(SegmentationOptions.Default with { BoxMargin = margin }));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(TestOptions.Plain with { BoxMargin = margin }));
 
         Assert.Equal("BoxMargin", e.ParamName);
     }

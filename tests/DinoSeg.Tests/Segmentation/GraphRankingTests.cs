@@ -125,7 +125,7 @@ public sealed class GraphRankingTests
 
         PatchFeatures f = PatchFeatures.FromVectors(vectors, 25, 28, dim, 16, 448, 400, 448, 400, "low-rank");
 
-        float[] projected = PrincipalProjection.Project(f.Vectors, n, dim, 64);
+        float[] projected = PrincipalProjection.Project(f.VectorMemory, n, dim, 64);
 
         for (int trial = 0; trial < 2000; trial++)
         {
@@ -137,7 +137,9 @@ public sealed class GraphRankingTests
 
         Assert.True(PatchGraph.ShouldReduce(n, dim, 64));
         Assert.Equal(64, PatchGraph.Build(f).Dimension);
-        Assert.False(PatchGraph.ShouldReduce(672, 256, 64)); // the embedded backbone at its default size: direct is cheaper
+        Assert.True(PatchGraph.ShouldReduce(672, 896, 64)); // the embedded backbone at its default size (896-d): projected
+        Assert.False(PatchGraph.ShouldReduce(100, 256, 64)); // a small grid: comparing the full vectors is cheaper
+        Assert.False(PatchGraph.ShouldReduce(4096, 96, 64)); // narrow features: nothing to gain
     }
 
     [Fact]
@@ -146,7 +148,7 @@ public sealed class GraphRankingTests
         // Left 8 columns: one region whose vectors turn gradually from e0 to e1 (neighbouring columns alike, the ends not);
         // right 4 columns: another region (e2). A click on the left end is like the far end of its region only through the chain.
         PatchFeatures f = ChainAndBlock(out int regionWidth);
-        var plain = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0 });
+        var plain = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = 0 });
         var ranked = new SimilaritySegmenter(SegmentationOptions.Default with
         {
             SimilaritySigma = 0,
@@ -190,8 +192,8 @@ public sealed class GraphRankingTests
         var result = new SegmentationResult(f);
         segmenter.Prepare(f);
         PatchGraph graph = f.GetGraph(segmenter.Options.Graph);
-        PixelPoint[] seeds = [new(30, 40)], negatives = [new(250, 200)];
-        segmenter.Segment(f, seeds, negatives, 0.3f, result);
+        PixelPoint[] seeds = [new(30, 40)], twoSeeds = [new(30, 40), new(100, 60)], negatives = [new(250, 200), new(200, 20)];
+        segmenter.Segment(f, twoSeeds, negatives, 0.3f, result);
         segmenter.Segment(f, seeds, [], 0.3f, result);
 
         long allocated = SimilaritySegmenterTests.AllocatedBy(() =>
@@ -200,6 +202,7 @@ public sealed class GraphRankingTests
             {
                 segmenter.Segment(f, seeds, [], 0.3f, result);
                 segmenter.Segment(f, seeds, negatives, 0.3f, result);
+                segmenter.Segment(f, twoSeeds, negatives, null, result); // the default rule
             }
         });
 
@@ -221,6 +224,111 @@ public sealed class GraphRankingTests
         Assert.InRange(result.Threshold, 0f, 1f);
         Assert.Equal(255, result.Mask[40 * f.ImageWidth + regionWidth - 8]);
         Assert.Equal(0, result.Mask[40 * f.ImageWidth + regionWidth + 24]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void RankedClick_SeveralSeeds_IsTheMaxOfEachSeedsOwnRankedMap(int seed)
+    {
+        // Each seed ranks on its own and holds 1 at its patch: a seed on a weakly connected patch must not lift the others.
+        PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(seed, 12, 15, 24, 240, 192);
+        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0 });
+        var random = new Random(seed);
+        PixelPoint[] seeds = [.. Enumerable.Range(0, 3).Select(_ => new PixelPoint(random.Next(240), random.Next(192)))];
+
+        SegmentationResult all = ranked.Segment(f, seeds, 0.4f);
+
+        var expected = new float[f.PatchCount];
+        foreach (PixelPoint p in seeds)
+        {
+            SegmentationResult alone = ranked.Segment(f, p, 0.4f);
+            Assert.Equal(1f, alone.PatchSimilarity[f.PatchAt(p).Row * f.Cols + f.PatchAt(p).Col], 5);
+            for (int i = 0; i < expected.Length; i++) expected[i] = Math.Max(expected[i], alone.PatchSimilarity[i]);
+        }
+
+        Assert.Equal(expected, all.PatchSimilarity.ToArray());
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void RankedClick_Negatives_OnlyRemovePixels_NeverTheSeedsPatch_AlwaysTheirOwn(int seed)
+    {
+        PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(seed, 12, 15, 24, 240, 192);
+        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0 });
+        var random = new Random(seed);
+        PixelPoint positive = new(random.Next(240), random.Next(192));
+        PixelPoint[] negatives = [.. Enumerable.Range(0, 2).Select(_ => new PixelPoint(random.Next(240), random.Next(192)))
+            .Where(n => f.PatchAt(n) != f.PatchAt(positive))];
+
+        SegmentationResult without = ranked.Segment(f, [positive], [], 0.3f);
+        SegmentationResult with = ranked.Segment(f, [positive], negatives, 0.3f);
+
+        for (int i = 0; i < f.PatchCount; i++) Assert.True(with.PatchSimilarity[i] <= without.PatchSimilarity[i], $"patch {i} rose");
+        for (int i = 0; i < with.Mask.Length; i++)
+        {
+            if (with.Mask[i] != 0) Assert.NotEqual(0, without.Mask[i]);
+        }
+
+        var (row, col) = f.PatchAt(positive);
+        Assert.Equal(0f, with.NegativePatchSimilarity[row * f.Cols + col]); // absorbing: negatives never reach it
+        foreach (PixelPoint n in negatives)
+        {
+            var (nr, nc) = f.PatchAt(n);
+            Assert.Equal(1f, with.NegativePatchSimilarity[nr * f.Cols + nc], 5);
+            Assert.True(with.PatchSimilarity[nr * f.Cols + nc] <= with.NegativePatchSimilarity[nr * f.Cols + nc] + 1e-6f);
+        }
+    }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(10)]
+    public void RankedOtsu_OnARankedMap_StaysInItsBand_AndIsOtsuOnAPlainOne(int seed)
+    {
+        PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(seed, 12, 15, 24, 240, 192);
+        var seedPoint = new PixelPoint(37, 51);
+        var ranked = new SimilaritySegmenter();
+        var plain = new SimilaritySegmenter(TestOptions.Plain);
+
+        SegmentationResult r = ranked.SegmentAuto(f, [seedPoint]);
+        SegmentationResult p = plain.SegmentAuto(f, [seedPoint], ThresholdRule.RankedOtsu);
+
+        Assert.Equal(ThresholdRule.RankedOtsu, r.AutoRule);
+        Assert.Equal(Propagation.Graph, r.Propagation);
+        float otsu = AutoThreshold.Otsu(r.Similarity);
+        Assert.Equal(Math.Min(Math.Clamp(otsu, AutoThreshold.RankedLow, AutoThreshold.RankedHigh), r.Similarity[51 * 240 + 37]), r.Threshold);
+        Assert.Equal(Propagation.None, p.Propagation);
+        Assert.Equal(Math.Min(AutoThreshold.Otsu(p.Similarity), p.Similarity[51 * 240 + 37]), p.Threshold);
+    }
+
+    [Fact]
+    public void Segment_WithoutAThreshold_UsesTheOptionsRule()
+    {
+        PatchFeatures f = ChainAndBlock(out _);
+        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { ThresholdRule = ThresholdRule.SeedMedianMidpoint });
+        var seed = new PixelPoint(8, 40);
+
+        SegmentationResult implicitRule = segmenter.Segment(f, seed);
+        SegmentationResult explicitRule = segmenter.SegmentAuto(f, [seed], ThresholdRule.SeedMedianMidpoint);
+
+        Assert.Equal(ThresholdRule.SeedMedianMidpoint, implicitRule.AutoRule);
+        Assert.Equal(explicitRule.Threshold, implicitRule.Threshold);
+        Assert.Equal(explicitRule.Mask.ToArray(), implicitRule.Mask.ToArray());
+        Assert.Equal(ThresholdRule.RankedOtsu, SegmentationOptions.Default.ThresholdRule);
+        Assert.Equal(Propagation.Graph, SegmentationOptions.Default.Propagation);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(SegmentationOptions.Default with { ThresholdRule = (ThresholdRule)9 }));
+    }
+
+    [Fact]
+    public void DefaultThreshold_IsARankFractionOnRankedMaps_AndTheBackbonesCosineOnPlainOnes()
+    {
+        Assert.Equal(GraphOptions.DefaultThreshold, new SimilaritySegmenter().DefaultThreshold(Backbone.ResNet18));
+        Assert.Equal(Backbone.ResNet18.DefaultThreshold, new SimilaritySegmenter(TestOptions.Plain).DefaultThreshold(Backbone.ResNet18));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ public sealed class NegativeSeedTests
     {
         // Arrange
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0 });
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = 0 });
 
         // Act
         SegmentationResult without = segmenter.Segment(f, [new PixelPoint(10, 10)], [], -1f);
@@ -42,7 +42,7 @@ public sealed class NegativeSeedTests
         var random = new Random(seed);
         PixelPoint[] positives = [new(random.Next(width), random.Next(height)), new(random.Next(width), random.Next(height))];
         PixelPoint[] negatives = [new(random.Next(width), random.Next(height)), new(random.Next(width), random.Next(height))];
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = sigma });
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = sigma });
 
         // Act
         SegmentationResult r = segmenter.Segment(f, positives, negatives, threshold);
@@ -71,7 +71,7 @@ public sealed class NegativeSeedTests
     public void Rethreshold_WithNegatives_KeepsThemOut_AndMatchesAFreshSegment()
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain);
         PixelPoint[] positives = [new(10, 10)], negatives = [new(80, 40)];
         SegmentationResult r = segmenter.Segment(f, positives, negatives, 0.9f);
 
@@ -88,7 +88,7 @@ public sealed class NegativeSeedTests
     public void Segment_NegativeOnThePositivesPatch_SelectsNothing()
     {
         // Equal similarity everywhere: no pixel is strictly closer to the positives.
-        SegmentationResult r = new SimilaritySegmenter().Segment(SimilaritySegmenterTests.TwoHalves(), [new PixelPoint(10, 10)], [new PixelPoint(12, 12)], -1f);
+        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain).Segment(SimilaritySegmenterTests.TwoHalves(), [new PixelPoint(10, 10)], [new PixelPoint(12, 12)], -1f);
 
         Assert.Equal(0, r.SelectedPixels);
         Assert.All(r.Similarity.ToArray(), v => Assert.Equal(SegmentationResult.Excluded, v));
@@ -98,7 +98,7 @@ public sealed class NegativeSeedTests
     public void Segment_NoNegatives_EqualsThePositiveOnlyOverload_AndReportsNone()
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain);
         SegmentationResult r = new(f);
         segmenter.Segment(f, [new PixelPoint(10, 10)], [new PixelPoint(80, 40)], 0.3f, r);
 
@@ -115,7 +115,7 @@ public sealed class NegativeSeedTests
     public void Segment_WithNegativesIntoReusedResult_AllocatesNothing()
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SeedCombine = SeedCombine.Mean });
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SeedCombine = SeedCombine.Mean });
         var result = new SegmentationResult(f);
         PixelPoint[] positives = [new(10, 10), new(30, 50)];
         PixelPoint[] negatives = [new(90, 60), new(70, 5)];
@@ -135,7 +135,7 @@ public sealed class NegativeSeedTests
     public void Segment_BadNegatives_Throw()
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => segmenter.Segment(f, [new PixelPoint(1, 1)], [new PixelPoint(0, 64)], 0.5f));
         var e = Assert.Throws<ArgumentException>(() => segmenter.Segment(f, [], [new PixelPoint(1, 1)], 0.5f));

@@ -14,7 +14,7 @@ public sealed class PipelinedClickTests
     public void Segment_OneSeed_EqualsSimilarityThenUpsample(int rows, int cols, int width, int height, double sigma)
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(rows * 31 + cols, rows, cols, 48, width, height);
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = sigma });
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = sigma });
         var seed = new PixelPoint(width / 3, height / 2);
         var pipelined = new SegmentationResult(f);
         var staged = new SegmentationResult(f);
@@ -41,7 +41,7 @@ public sealed class PipelinedClickTests
     public void FirstSliderMoveAfterTheFirstClick_AllocatesNothing()
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(2, 16, 16, 32, 256, 256);
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false });
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { ComputeSoftMask = false });
         var result = new SegmentationResult(f);
         segmenter.Segment(f, [new PixelPoint(40, 40)], 0.1f, result);
 
@@ -54,7 +54,7 @@ public sealed class PipelinedClickTests
     public void Rethreshold_AfterAStagedClickIntoAPipelinedResult_CoversTheWholeMap()
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(4, 20, 30, 32, 480, 320);
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain);
         var result = new SegmentationResult(f);
         segmenter.Segment(f, [new PixelPoint(100, 100)], 0.1f, result);                          // pipelined
         segmenter.Segment(f, [new PixelPoint(100, 100)], [new PixelPoint(400, 250)], 0.1f, result); // staged (negative seed)
@@ -71,7 +71,7 @@ public sealed class PipelinedClickTests
     {
         // Threads that find the workers busy run the whole pipeline alone: same answer either way.
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(9, 40, 60, 64, 960, 640);
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain);
         var expected = segmenter.Segment(f, new PixelPoint(500, 300), 0.05f);
 
         System.Threading.Tasks.Parallel.For(0, 8, _ =>

@@ -38,7 +38,7 @@ public sealed class SimilaritySegmenterTests
     [Fact]
     public void Segment_SeedInLeftHalf_SelectsTheLeftHalf()
     {
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0 });
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = 0 });
 
         SegmentationResult r = segmenter.Segment(TwoHalves(), new PixelPoint(10, 10), threshold: 0.5f);
 
@@ -52,7 +52,7 @@ public sealed class SimilaritySegmenterTests
     [Fact]
     public void Segment_TwoSeeds_MaxCombinesAndSelectsBothHalves()
     {
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain);
 
         SegmentationResult r = segmenter.Segment(TwoHalves(), [new PixelPoint(10, 10), new PixelPoint(90, 60)], threshold: 0.5f);
 
@@ -66,11 +66,11 @@ public sealed class SimilaritySegmenterTests
     public void Segment_MeanCombine_AveragesTheSeedSimilarities()
     {
         PatchFeatures f = TwoHalves();
-        var max = new SimilaritySegmenter().Segment(f, [new PixelPoint(10, 10), new PixelPoint(90, 60)], 0f);
-        var mean = new SimilaritySegmenter(SegmentationOptions.Default with { SeedCombine = SeedCombine.Mean })
+        var max = new SimilaritySegmenter(TestOptions.Plain).Segment(f, [new PixelPoint(10, 10), new PixelPoint(90, 60)], 0f);
+        var mean = new SimilaritySegmenter(TestOptions.Plain with { SeedCombine = SeedCombine.Mean })
             .Segment(f, [new PixelPoint(10, 10), new PixelPoint(90, 60)], 0f);
-        var a = new SimilaritySegmenter().Segment(f, new PixelPoint(10, 10), 0f);
-        var b = new SimilaritySegmenter().Segment(f, new PixelPoint(90, 60), 0f);
+        var a = new SimilaritySegmenter(TestOptions.Plain).Segment(f, new PixelPoint(10, 10), 0f);
+        var b = new SimilaritySegmenter(TestOptions.Plain).Segment(f, new PixelPoint(90, 60), 0f);
 
         for (int p = 0; p < f.PatchCount; p++)
         {
@@ -83,7 +83,7 @@ public sealed class SimilaritySegmenterTests
     public void Rethreshold_Higher_NeverGrowsTheMask_AndMatchesAFreshSegment()
     {
         PatchFeatures f = TwoHalves();
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain);
         SegmentationResult r = segmenter.Segment(f, new PixelPoint(10, 10), -1f);
         int previous = r.SelectedPixels;
 
@@ -99,7 +99,7 @@ public sealed class SimilaritySegmenterTests
     [Fact]
     public void Segment_ThresholdMinusOne_SelectsEverything()
     {
-        SegmentationResult r = new SimilaritySegmenter().Segment(TwoHalves(), new PixelPoint(10, 10), -1f);
+        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain).Segment(TwoHalves(), new PixelPoint(10, 10), -1f);
 
         Assert.Equal(96 * 64, r.SelectedPixels);
     }
@@ -107,7 +107,7 @@ public sealed class SimilaritySegmenterTests
     [Fact]
     public void SoftMask_IsOneInsideZeroFarOutside_AndBetweenAtTheEdge()
     {
-        SegmentationResult r = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0, FeatherSigma = 3 })
+        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = 0, FeatherSigma = 3 })
             .Segment(TwoHalves(), new PixelPoint(10, 10), 0.5f);
 
         Assert.True(r.HasSoftMask);
@@ -120,7 +120,7 @@ public sealed class SimilaritySegmenterTests
     [Fact]
     public void SoftMask_FeatherZero_EqualsTheBinaryMask()
     {
-        SegmentationResult r = new SimilaritySegmenter(SegmentationOptions.Default with { FeatherSigma = 0 })
+        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain with { FeatherSigma = 0 })
             .Segment(TwoHalves(), new PixelPoint(10, 10), 0.5f);
 
         Assert.Equal(r.Mask.ToArray().Select(b => b / 255f), r.SoftMask.ToArray());
@@ -129,7 +129,7 @@ public sealed class SimilaritySegmenterTests
     [Fact]
     public void SoftMask_Off_IsEmpty()
     {
-        SegmentationResult r = new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false })
+        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain with { ComputeSoftMask = false })
             .Segment(TwoHalves(), new PixelPoint(10, 10), 0.5f);
 
         Assert.False(r.HasSoftMask);
@@ -140,7 +140,7 @@ public sealed class SimilaritySegmenterTests
     public void Segment_IntoReusedResult_AllocatesNothing()
     {
         PatchFeatures f = TwoHalves();
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain);
         var result = new SegmentationResult(f);
         PixelPoint[] seeds = [new PixelPoint(10, 10)];
         PixelPoint[] other = [new PixelPoint(90, 60), new PixelPoint(5, 5)];
@@ -163,7 +163,7 @@ public sealed class SimilaritySegmenterTests
     [InlineData(float.PositiveInfinity)]
     public void Segment_ThresholdOutsideMinusOneToOne_Throws(float threshold)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter().Segment(TwoHalves(), new PixelPoint(1, 1), threshold));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(TwoHalves(), new PixelPoint(1, 1), threshold));
 
         Assert.Equal("threshold", e.ParamName);
     }
@@ -171,8 +171,8 @@ public sealed class SimilaritySegmenterTests
     [Fact]
     public void Segment_SeedOutsideImage_ThrowsBeforeAnyWork()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter().Segment(TwoHalves(), new PixelPoint(96, 0), 0.5f));
-        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter().Segment(TwoHalves(), ReadOnlySpan<PixelPoint>.Empty, 0.5f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(TwoHalves(), new PixelPoint(96, 0), 0.5f));
+        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(TwoHalves(), ReadOnlySpan<PixelPoint>.Empty, 0.5f));
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class SimilaritySegmenterTests
     {
         var other = PatchFeatures.FromVectors(new float[8], 1, 2, 4, 16, 32, 16, 32, 16, "test");
 
-        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter().Segment(TwoHalves(), [new PixelPoint(1, 1)], 0.5f, new SegmentationResult(other)));
+        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(TwoHalves(), [new PixelPoint(1, 1)], 0.5f, new SegmentationResult(other)));
     }
 
     [Theory]
@@ -189,7 +189,7 @@ public sealed class SimilaritySegmenterTests
     [InlineData(1e9)]
     public void Options_BadSigma_ThrowsNamingTheOption(double sigma)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = sigma }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(SegmentationOptions.Default with { FeatherSigma = sigma }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = sigma }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(TestOptions.Plain with { FeatherSigma = sigma }));
     }
 }

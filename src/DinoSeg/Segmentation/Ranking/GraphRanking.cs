@@ -15,6 +15,7 @@ internal sealed class GraphRanking : IRangeJob
     private const int ParallelNodes = 2048;
 
     private readonly float[] _b, _r, _p, _q;
+    private readonly List<int> _absorbing = [];
     private PatchGraph? _graph;
     private float _alpha;
 
@@ -28,6 +29,21 @@ internal sealed class GraphRanking : IRangeJob
 
     /// <summary>The right-hand side b; fill it before <see cref="Solve"/>.</summary>
     public Span<float> Input => _b;
+
+    /// <summary>
+    /// Makes the patches under <paramref name="seeds"/> absorbing for the next solves: held at 0, so nothing ranks
+    /// through them (the seeds of the other sign: a positive map never reaches across a negative seed, nor the reverse).
+    /// The list is reused: allocation-free once it has held as many seeds.
+    /// </summary>
+    public void SetAbsorbing(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds)
+    {
+        _absorbing.Clear();
+        foreach (PixelPoint seed in seeds)
+        {
+            var (row, col) = features.PatchAt(seed);
+            _absorbing.Add(row * features.Cols + col);
+        }
+    }
 
     /// <summary>
     /// Solves (I − α S) f = <see cref="Input"/> into <paramref name="f"/>, starting from f = b (ranking only adds to b:
@@ -51,6 +67,9 @@ internal sealed class GraphRanking : IRangeJob
     private int Iterate(Span<float> f, double tolerance, int maxIterations)
     {
         Span<float> b = _b, r = _r, p = _p, q = _q;
+        // Absorbing patches: their rows become the identity with b = 0, so f, r and p stay 0 there and the rest is the
+        // system of the graph with those nodes removed (still symmetric positive definite).
+        foreach (int node in _absorbing) b[node] = 0;
         b.CopyTo(f);
         b.CopyTo(p);
         Multiply(); // q = A b
@@ -77,12 +96,13 @@ internal sealed class GraphRanking : IRangeJob
         return iteration;
     }
 
-    /// <summary>q = (I − αS) p.</summary>
+    /// <summary>q = (I − αS) p, with identity rows at the absorbing patches (where p is 0).</summary>
     private void Multiply()
     {
         int n = _b.Length;
         if (n >= ParallelNodes) RangeWorkers.Shared.For(this, n, ParallelNodes / 2);
         else Run(0, n);
+        foreach (int node in _absorbing) _q[node] = 0;
     }
 
     /// <inheritdoc/>

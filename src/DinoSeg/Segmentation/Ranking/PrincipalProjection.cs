@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using DinoSeg.Kernels;
+using DinoSeg.Parallel;
 
 namespace DinoSeg;
 
@@ -13,63 +14,115 @@ internal static class PrincipalProjection
     private const int RandomSeed = 20240917;
 
     /// <summary>n rows of <paramref name="dim"/> values → n rows of <paramref name="target"/> values (target &lt; dim).</summary>
-    public static float[] Project(ReadOnlySpan<float> rows, int n, int dim, int target)
+    /// <remarks>Four products with the features (about 4 × n × dim × target multiply-adds), each split over the workers.</remarks>
+    public static float[] Project(ReadOnlyMemory<float> rows, int n, int dim, int target)
     {
         // The test matrix Ω and Z = Fᵀ Y are kept transposed (target rows of dim), so every product with F is a set of dot
         // products of F's rows with a few vectors: the blocked kernel of the neighbour search.
         float[] omegaT = GaussianMatrix(target, dim);
+        var job = new ProductJob(rows, n, dim);
 
         // Y = F Ω (n × target), then one power iteration Y = F (Fᵀ Y) to sharpen the spectrum.
         var y = new float[n * target];
-        MultiplyRows(rows, n, dim, omegaT, target, y);
+        job.MultiplyRows(omegaT, target, y);
         var zT = new float[target * dim];
-        SumWeightedRows(rows, n, dim, y, target, 1, target, zT); // zT row c = Σ_i y[i, c] · F row i
+        job.SumWeightedRows(y, target, 1, target, zT); // zT row c = Σ_i y[i, c] · F row i
         NormaliseRows(zT, target, dim); // keeps magnitudes near 1 so float32 holds them comfortably
-        MultiplyRows(rows, n, dim, zT, target, y);
+        job.MultiplyRows(zT, target, y);
 
-        // Q: an orthonormal basis of Y's columns (kept transposed, so each is contiguous); then B = Qᵀ F, whose rows span
-        // the row space F has along Q, i.e. (nearly) its top principal subspace. Orthonormal rows V of B are the basis.
+        // Q: an orthonormal basis of Y's columns (kept transposed, so each is contiguous); B = Qᵀ F, so F ≈ Q B. Gram–Schmidt
+        // on B's rows gives B = L V with V orthonormal, so F's coordinates in the basis V are (nearly) F Vᵀ ≈ Q B Vᵀ = Q L:
+        // small products (n × target², target² × dim) instead of a fifth pass over the features.
         float[] q = Transpose(y, n, target);
         int rank = Orthonormalise(q, n, target);
-        var basis = new float[target * dim]; // rows beyond the rank stay zero
-        SumWeightedRows(rows, n, dim, q, 1, n, rank, basis); // basis row c = Σ_i q[c, i] · F row i
+        var b = new float[target * dim]; // rows beyond the rank stay zero
+        job.SumWeightedRows(q, 1, n, rank, b); // B row c = Σ_i q[c, i] · F row i
+        float[] v = (float[])b.Clone();
+        Orthonormalise(v, dim, rank);
+        var l = new float[target * target];
+        for (int c = 0; c < rank; c++)
+        {
+            for (int k = 0; k < rank; k++) l[c * target + k] = TensorPrimitives.Dot(b.AsSpan(c * dim, dim), v.AsSpan(k * dim, dim));
+        }
 
-        Orthonormalise(basis, dim, rank);
+        // Coordinates, transposed: row k of (Q L)ᵀ = Σ_c L[c, k] · q row c.
+        var coordinatesT = new float[target * n];
+        for (int k = 0; k < rank; k++)
+        {
+            Span<float> destination = coordinatesT.AsSpan(k * n, n);
+            for (int c = 0; c < rank; c++) TensorPrimitives.MultiplyAdd(q.AsSpan(c * n, n), l[c * target + k], destination, destination);
+        }
 
-        // Coordinates in that basis: dot products within the subspace are kept exactly, the rest of each vector dropped.
-        var projected = new float[n * target];
-        MultiplyRows(rows, n, dim, basis, target, projected);
+        float[] projected = Transpose(coordinatesT, target, n);
         NormaliseRows(projected, n, target);
-
         return projected;
     }
 
-    /// <summary>destination (n × l) = rows (n × dim) · matrixᵀ, for <paramref name="matrixT"/> given as l rows of dim.</summary>
-    private static void MultiplyRows(ReadOnlySpan<float> rows, int n, int dim, float[] matrixT, int l, float[] destination)
+    /// <summary>The products of the features F (n rows of dim) with small matrices, split over the workers by output rows.</summary>
+    private sealed class ProductJob : IRangeJob
     {
-        // A block of 8 rows gives 8 rows of l dot products, which is exactly the block's part of destination.
-        for (int first = 0; first < n; first += BlockDot.Block)
-        {
-            int count = Math.Min(BlockDot.Block, n - first);
-            BlockDot.Compute(matrixT, rows.Slice(first * dim, count * dim), dim, destination.AsSpan(first * l, count * l));
-        }
-    }
+        private readonly ReadOnlyMemory<float> _rows;
+        private readonly int _n, _dim;
+        private float[] _matrix = [], _destination = [];
+        private int _l, _rowStride, _columnStride;
+        private bool _weighted;
 
-    /// <summary>
-    /// destination row c (of <paramref name="count"/>, each dim long) = Σ_i w(i, c) · rows[i], where w(i, c) is
-    /// weights[i × <paramref name="rowStride"/> + c × <paramref name="columnStride"/>] (so the weights may be stored either way round).
-    /// </summary>
-    private static void SumWeightedRows(ReadOnlySpan<float> rows, int n, int dim, float[] weights, int rowStride, int columnStride, int count,
-        float[] destination)
-    {
-        destination.AsSpan(0, count * dim).Clear();
-        for (int i = 0; i < n; i++)
+        public ProductJob(ReadOnlyMemory<float> rows, int n, int dim)
         {
-            ReadOnlySpan<float> row = rows.Slice(i * dim, dim);
-            for (int c = 0; c < count; c++)
+            _rows = rows;
+            _n = n;
+            _dim = dim;
+        }
+
+        /// <summary>destination (n × l) = F · matrixᵀ, for <paramref name="matrixT"/> given as l rows of dim.</summary>
+        public void MultiplyRows(float[] matrixT, int l, float[] destination)
+        {
+            (_matrix, _l, _destination, _weighted) = (matrixT, l, destination, false);
+            int blocks = (_n + BlockDot.Block - 1) / BlockDot.Block;
+            // A block costs 8 × l × dim multiply-adds; parts of ~1M keep the wake-ups negligible.
+            RangeWorkers.Shared.For(this, blocks, Math.Max(1, (1 << 20) / Math.Max(1, BlockDot.Block * l * _dim)));
+        }
+
+        /// <summary>
+        /// destination row c (of <paramref name="count"/>, each dim long) = Σ_i w(i, c) · F row i, where w(i, c) is
+        /// weights[i × <paramref name="rowStride"/> + c × <paramref name="columnStride"/>] (so the weights may be stored either way round).
+        /// </summary>
+        public void SumWeightedRows(float[] weights, int rowStride, int columnStride, int count, float[] destination)
+        {
+            (_matrix, _rowStride, _columnStride, _destination, _weighted) = (weights, rowStride, columnStride, destination, true);
+            destination.AsSpan(0, count * _dim).Clear();
+            // An output row costs n × dim multiply-adds.
+            RangeWorkers.Shared.For(this, count, Math.Max(1, (1 << 20) / Math.Max(1, _n * _dim)));
+        }
+
+        public void Run(int start, int end)
+        {
+            if (_weighted) SumRange(start, end);
+            else MultiplyRange(start, end);
+        }
+
+        private void MultiplyRange(int startBlock, int endBlock)
+        {
+            // A block of 8 rows gives 8 rows of l dot products, which is exactly the block's part of destination.
+            for (int block = startBlock; block < endBlock; block++)
             {
-                Span<float> target = destination.AsSpan(c * dim, dim);
-                TensorPrimitives.MultiplyAdd(row, weights[i * rowStride + c * columnStride], target, target);
+                int first = block * BlockDot.Block, count = Math.Min(BlockDot.Block, _n - first);
+                BlockDot.Compute(_matrix, _rows.Span.Slice(first * _dim, count * _dim), _dim, _destination.AsSpan(first * _l, count * _l));
+            }
+        }
+
+        private void SumRange(int startRow, int endRow)
+        {
+            int dim = _dim;
+            ReadOnlySpan<float> rows = _rows.Span;
+            for (int i = 0; i < _n; i++)
+            {
+                ReadOnlySpan<float> row = rows.Slice(i * dim, dim);
+                for (int c = startRow; c < endRow; c++)
+                {
+                    Span<float> target = _destination.AsSpan(c * dim, dim);
+                    TensorPrimitives.MultiplyAdd(row, _matrix[i * _rowStride + c * _columnStride], target, target);
+                }
             }
         }
     }
