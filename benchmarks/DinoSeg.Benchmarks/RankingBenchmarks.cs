@@ -18,6 +18,8 @@ namespace DinoSeg.Benchmarks;
 public class RankingBenchmarks
 {
     private static readonly PixelPoint[] OnTheCup = [new PixelPoint(420, 560)];
+    private readonly PixelPoint[] _moving = [new PixelPoint(420, 560)], _pair = [new PixelPoint(420, 560), default];
+    private int _click;
     private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { ComputeSoftMask = false, Propagation = Propagation.None });
     private readonly SimilaritySegmenter _ranked = new(SegmentationOptions.Default with { ComputeSoftMask = false, Propagation = Propagation.Graph });
     private OnnxFeatureExtractor _extractor = null!;
@@ -84,11 +86,23 @@ public class RankingBenchmarks
         return _plainResult.SelectedPixels;
     }
 
+    /// <summary>A new seed every call (a walk over the image), so each click solves: a result keeps the solves of recent seeds.</summary>
     [Benchmark]
     [BenchmarkCategory("Per click")]
     public int RankedClick64x64()
     {
-        _ranked.Segment(_wide, OnTheCup, 0.4f, _rankedResult);
+        _moving[0] = new PixelPoint((_click++ * 97) % 1024, (_click * 61) % 1024);
+        _ranked.Segment(_wide, _moving, 0.4f, _rankedResult);
+        return _rankedResult.SelectedPixels;
+    }
+
+    /// <summary>The protocol's next click: the previous seeds again plus one (the earlier seeds' solves are kept).</summary>
+    [Benchmark]
+    [BenchmarkCategory("Per click")]
+    public int RankedSecondClick64x64()
+    {
+        _pair[1] = new PixelPoint((_click++ * 97) % 1024, (_click * 61) % 1024);
+        _ranked.Segment(_wide, _pair, 0.4f, _rankedResult);
         return _rankedResult.SelectedPixels;
     }
 }

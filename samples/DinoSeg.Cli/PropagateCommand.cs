@@ -97,7 +97,7 @@ internal static class PropagateCommand
         var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false });
         var report = new List<object>(frames.Count);
         PatchFeatures? previous = null;
-        float firstThreshold = float.NaN;
+        float? firstThreshold = null; // set by the first frame
         byte[] previousMask = [];
         float[] previousLabels = [];
         var clock = Stopwatch.StartNew();

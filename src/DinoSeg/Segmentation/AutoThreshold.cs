@@ -98,7 +98,10 @@ public static class AutoThreshold
         return 1f;
     }
 
-    /// <summary>The threshold <paramref name="rule"/> gives for a segmented result (its maps and seeds).</summary>
+    /// <summary>
+    /// The threshold <paramref name="rule"/> gives for a segmented result (its maps and seeds), never above the map's value
+    /// at a positive seed (so the click selects its own pixel).
+    /// </summary>
     /// <exception cref="ArgumentException">The result holds no segmentation yet.</exception>
     public static float Compute(ThresholdRule rule, SegmentationResult result)
     {

@@ -51,7 +51,10 @@ public sealed partial class SimilaritySegmenter
     private void RankPositives(PatchGraph graph, PatchFeatures features, ReadOnlySpan<PixelPoint> positives, bool box, Span<float> map,
         SegmentationResult into)
     {
-        if (TryCombineIntoOneVector(features, positives, box, into))
+        // One seed takes the per-seed path below (its solve can be kept for the next click); a box alone or averaged
+        // seeds (SeedCombine.Mean) are one combined source.
+        bool oneSeed = positives.Length == 1 && !box;
+        if (!oneSeed && TryCombineIntoOneVector(features, positives, box, into))
         {
             into.ComputeScratchSimilarity(features);
             into.RankingScratch.CopyTo(map);
@@ -81,12 +84,21 @@ public sealed partial class SimilaritySegmenter
     }
 
     /// <summary>Ranks the similarity to <see cref="SegmentationResult.Vector"/>, scaled by its value at <paramref name="referencePatch"/> (its maximum when −1), into the max of <paramref name="combined"/>.</summary>
+    /// <remarks>A seed's finished map is kept by the result's ranking and reused while the graph, the solve settings and the absorbing patches stay the same.</remarks>
     private void RankSourceInto(PatchGraph graph, PatchFeatures features, int referencePatch, Span<float> combined, SegmentationResult into)
     {
         Span<float> map = into.RankingScratch;
-        into.ComputeScratchSimilarity(features);
-        into.RankingIterations += Solve(graph, map, into);
-        GraphRanking.Normalise(map, referencePatch < 0 ? float.NaN : map[referencePatch]);
+        GraphRanking ranking = into.Ranking;
+        GraphOptions o = Options.Graph;
+        float alpha = (float)o.Alpha;
+        if (referencePatch < 0 || !ranking.TryReuse(graph, alpha, o.Tolerance, o.MaxIterations, referencePatch, map))
+        {
+            into.ComputeScratchSimilarity(features);
+            into.RankingIterations += Solve(graph, map, into);
+            GraphRanking.Normalise(map, referencePatch < 0 ? float.NaN : map[referencePatch]);
+            if (referencePatch >= 0) ranking.Remember(graph, alpha, o.Tolerance, o.MaxIterations, referencePatch, map);
+        }
+
         TensorPrimitives.Max(combined, map, combined);
     }
 

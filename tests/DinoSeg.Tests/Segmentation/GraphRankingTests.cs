@@ -193,17 +193,18 @@ public sealed class GraphRankingTests
         segmenter.Prepare(f);
         PatchGraph graph = f.GetGraph(segmenter.Options.Graph);
         PixelPoint[] seeds = [new(30, 40)], twoSeeds = [new(30, 40), new(100, 60)], negatives = [new(250, 200), new(200, 20)];
-        segmenter.Segment(f, twoSeeds, negatives, 0.3f, result);
-        segmenter.Segment(f, seeds, [], 0.3f, result);
+        void Clicks()
+        {
+            segmenter.Segment(f, seeds, [], 0.3f, result);
+            segmenter.Segment(f, seeds, negatives, 0.3f, result);
+            segmenter.Segment(f, twoSeeds, negatives, null, result); // the default rule
+        }
+
+        Clicks(); // the result's buffers, the kept solves among them, grow once
 
         long allocated = SimilaritySegmenterTests.AllocatedBy(() =>
         {
-            for (int i = 0; i < 5; i++)
-            {
-                segmenter.Segment(f, seeds, [], 0.3f, result);
-                segmenter.Segment(f, seeds, negatives, 0.3f, result);
-                segmenter.Segment(f, twoSeeds, negatives, null, result); // the default rule
-            }
+            for (int i = 0; i < 5; i++) Clicks();
         });
 
         Assert.Equal(0, allocated);
@@ -249,6 +250,34 @@ public sealed class GraphRankingTests
         }
 
         Assert.Equal(expected, all.PatchSimilarity.ToArray());
+    }
+
+    [Fact]
+    public void RankedClick_ReusesTheSolvesOfEarlierClicks_AndEqualsAFreshResult()
+    {
+        PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(11, 12, 15, 24, 240, 192);
+        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 2 });
+        PixelPoint a = new(20, 30), b = new(200, 150), n = new(120, 20);
+        var session = new SegmentationResult(f);
+
+        // A session's clicks one after another: each reuses the seeds' solves of the click before where it can.
+        ranked.Segment(f, [a], [], 0.4f, session);
+        ranked.Segment(f, [a, b], [], 0.4f, session);
+        ranked.Segment(f, [a, b], [n], 0.4f, session);
+        ranked.Segment(f, [a, b], [n], 0.4f, session);
+        Assert.Equal(0, session.RankingIterations); // the same prompt again: every solve kept
+        SegmentationResult fresh = ranked.Segment(f, [a, b], [n], 0.4f);
+
+        Assert.True(fresh.RankingIterations > 0);
+        Assert.Equal(fresh.PatchSimilarity.ToArray(), session.PatchSimilarity.ToArray());
+        Assert.Equal(fresh.NegativePatchSimilarity.ToArray(), session.NegativePatchSimilarity.ToArray());
+        Assert.Equal(fresh.Mask.ToArray(), session.Mask.ToArray());
+
+        // Other solve settings are other solves.
+        var lessSpread = new SimilaritySegmenter(ranked.Options with { Graph = ranked.Options.Graph with { Alpha = 0.9 } });
+        lessSpread.Segment(f, [a, b], [n], 0.4f, session);
+        Assert.True(session.RankingIterations > 0);
+        Assert.Equal(lessSpread.Segment(f, [a, b], [n], 0.4f).PatchSimilarity.ToArray(), session.PatchSimilarity.ToArray());
     }
 
     [Theory]

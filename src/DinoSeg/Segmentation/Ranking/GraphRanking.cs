@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using DinoSeg.Parallel;
 
 namespace DinoSeg;
@@ -14,8 +15,15 @@ internal sealed class GraphRanking : IRangeJob
     // Below this many patches one thread multiplies faster than two (a product over 2,048 patches takes ~20 µs).
     private const int ParallelNodes = 2048;
 
+    // Solved maps kept for reuse: a click usually repeats the seeds of the one before, so their solves are looked up, not
+    // redone. Exact reuse only (same graph, solve settings, seed patch and absorbing patches), so a result never depends
+    // on the clicks before it.
+    private const int CacheSize = 8;
+
     private readonly float[] _b, _r, _p, _q;
     private readonly List<int> _absorbing = [];
+    private readonly CachedMap?[] _cache = new CachedMap?[CacheSize];
+    private long _uses;
     private PatchGraph? _graph;
     private float _alpha;
 
@@ -43,6 +51,38 @@ internal sealed class GraphRanking : IRangeJob
             var (row, col) = features.PatchAt(seed);
             _absorbing.Add(row * features.Cols + col);
         }
+    }
+
+    /// <summary>
+    /// Copies into <paramref name="map"/> the finished (solved and scaled) map of the seed on patch <paramref name="source"/>
+    /// if one was kept for this graph, these solve settings and the current absorbing patches; false otherwise.
+    /// </summary>
+    public bool TryReuse(PatchGraph graph, float alpha, double tolerance, int maxIterations, int source, Span<float> map)
+    {
+        foreach (CachedMap? entry in _cache)
+        {
+            if (entry is null || !entry.Matches(graph, alpha, tolerance, maxIterations, source, _absorbing)) continue;
+            entry.Map.AsSpan(0, map.Length).CopyTo(map);
+            entry.LastUse = ++_uses;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Keeps the finished map of the seed on patch <paramref name="source"/> (see <see cref="TryReuse"/>), replacing the least recently used.</summary>
+    public void Remember(PatchGraph graph, float alpha, double tolerance, int maxIterations, int source, ReadOnlySpan<float> map)
+    {
+        int slot = 0;
+        for (int i = 0; i < _cache.Length; i++)
+        {
+            if (_cache[i] is null) { slot = i; break; }
+            if (_cache[i]!.LastUse < _cache[slot]!.LastUse) slot = i;
+        }
+
+        CachedMap entry = _cache[slot] ??= new CachedMap();
+        entry.Set(graph, alpha, tolerance, maxIterations, source, _absorbing, map);
+        entry.LastUse = ++_uses;
     }
 
     /// <summary>
@@ -107,6 +147,35 @@ internal sealed class GraphRanking : IRangeJob
 
     /// <inheritdoc/>
     public void Run(int start, int end) => _graph!.MultiplyShifted(_p, _q, _alpha, start, end);
+
+    /// <summary>One kept map and what it was solved for; its arrays are reused when the slot is replaced (no allocation once grown).</summary>
+    private sealed class CachedMap
+    {
+        private PatchGraph? _graph;
+        private float _alpha;
+        private double _tolerance;
+        private int _maxIterations, _source;
+        private int[] _absorbing = [];
+        private int _absorbingCount;
+
+        public float[] Map { get; private set; } = [];
+
+        public long LastUse { get; set; }
+
+        public bool Matches(PatchGraph graph, float alpha, double tolerance, int maxIterations, int source, List<int> absorbing) =>
+            ReferenceEquals(graph, _graph) && alpha == _alpha && tolerance == _tolerance && maxIterations == _maxIterations
+            && source == _source && CollectionsMarshal.AsSpan(absorbing).SequenceEqual(_absorbing.AsSpan(0, _absorbingCount));
+
+        public void Set(PatchGraph graph, float alpha, double tolerance, int maxIterations, int source, List<int> absorbing, ReadOnlySpan<float> map)
+        {
+            (_graph, _alpha, _tolerance, _maxIterations, _source) = (graph, alpha, tolerance, maxIterations, source);
+            if (_absorbing.Length < absorbing.Count) _absorbing = new int[absorbing.Count];
+            absorbing.CopyTo(_absorbing);
+            _absorbingCount = absorbing.Count;
+            if (Map.Length < map.Length) Map = new float[map.Length];
+            map.CopyTo(Map);
+        }
+    }
 
     /// <summary>
     /// Scales a ranked map so its reference (the weakest seed patch, or the map's maximum without one) holds 1, and clamps
