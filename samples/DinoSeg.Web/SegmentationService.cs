@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -152,35 +151,33 @@ internal sealed class SegmentationService : IDisposable
         _ => OnnxFeatureExtractor.CreateDefault(extractorOptions),
     };
 
-    /// <summary>Reads only the header, for messages that name the file and the limit (the decoder checks again).</summary>
+    /// <summary>
+    /// Reads only the header, for messages that name the file and the limit (the decoder checks again). Uses the library's
+    /// decoders (no PNG text inflated, no frame after the first read); a damaged header is a 422, never a 500.
+    /// </summary>
     private void CheckHeader(MemoryStream stream, string name)
     {
-        IImageInfo? info;
+        ImageHeader? header;
         try
         {
-            info = Image.Identify(stream, out IImageFormat? _);
+            header = ImageDecoder.Identify(stream);
         }
-        catch (UnknownImageFormatException)
+        catch (DinoSegImageException e)
         {
-            info = null;
-        }
-        catch (ImageFormatException e)
-        {
-            throw new ApiException(StatusCodes.Status422UnprocessableEntity, $"“{name}” looks like an image but its header is damaged ({e.Message}).");
+            throw new ApiException(StatusCodes.Status422UnprocessableEntity, $"“{name}” looks like an image but its header is damaged ({e.Found}).");
         }
 
         stream.Position = 0;
-        if (info is null)
+        if (header is null)
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
                 $"“{name}” is not an image DinoSeg can read. Choose a {Formats} file.");
         }
 
-        long pixels = (long)info.Width * info.Height;
-        if (pixels > Options.MaxPixels)
+        if (header.Pixels > Options.MaxPixels)
         {
             throw new ApiException(StatusCodes.Status413PayloadTooLarge,
-                $"“{name}” is {info.Width} × {info.Height} = {Megapixels(pixels)} MP; this server accepts at most {Megapixels(Options.MaxPixels)} MP. Downscale it first.");
+                $"“{name}” is {header.Width} × {header.Height} = {Megapixels(header.Pixels)} MP; this server accepts at most {Megapixels(Options.MaxPixels)} MP. Downscale it first.");
         }
     }
 
