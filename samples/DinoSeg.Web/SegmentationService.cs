@@ -44,7 +44,8 @@ internal sealed class SegmentationService : IDisposable
         Full = new SimilaritySegmenter(clicks);
         InteractiveRefined = new SimilaritySegmenter(Interactive.Options with { Refinement = Refinement.GuidedFilter });
         FullRefined = new SimilaritySegmenter(Full.Options with { Refinement = Refinement.GuidedFilter });
-        Cache = new ImageCache(options.CacheImages, options.CacheBytes);
+        Cache = new ImageCache(options.CacheImages, options.CacheBytes, () => Budget!.InFlight);
+        Budget = new MemoryBudget(options.CacheBytes, () => Cache.Bytes, Cache.TrimTo, TimeSpan.FromSeconds(options.BudgetWaitSeconds));
         Samples = EmbeddedFiles.Load("samples/");
         Limits = new ImageLimits { MaxBytes = options.MaxUploadBytes, MaxPixels = options.MaxPixels };
     }
@@ -74,6 +75,12 @@ internal sealed class SegmentationService : IDisposable
 
     public ImageCache Cache { get; }
 
+    /// <summary>The one memory budget that the cache and every request's buffers share.</summary>
+    public MemoryBudget Budget { get; }
+
+    /// <summary>Bytes per pixel an upload needs while it is decoded and extracted (decoded image, pixel copy, PNG, decoder scratch).</summary>
+    public const long OpenBytesPerPixel = 16;
+
     /// <summary>
     /// The interactive or the full segmenter, or one like it with the prompt's region options (a small object, made per
     /// request only when those options are on).
@@ -100,11 +107,17 @@ internal sealed class SegmentationService : IDisposable
 
     /// <summary>The cached image for these file bytes, or decodes and extracts it (once, however many ask at once).</summary>
     /// <exception cref="ApiException">Too large, not an image, or undecodable; the message says which and what to do.</exception>
-    public Task<(ImageEntry Entry, bool Cached)> OpenAsync(byte[] file, string name)
+    public async Task<(ImageEntry Entry, bool Cached)> OpenAsync(byte[] file, string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(file);
         string id = Convert.ToHexStringLower(SHA256.HashData(file).AsSpan(0, 16));
-        return Cache.GetOrAddAsync(id, () => Create(id, file, name));
+        if (Cache.Find(id) is { } cached) return (cached, true);
+        if (file.Length > Options.MaxUploadBytes) throw TooManyBytes(name, file.Length, Options.MaxUploadBytes);
+        // The header says what decoding will cost: reserve it before any pixel exists.
+        long pixels;
+        using (var stream = new MemoryStream(file, writable: false)) pixels = CheckHeader(stream, name);
+        using MemoryBudget.Lease lease = await Budget.AcquireAsync(pixels * OpenBytesPerPixel, $"opening “{name}”", cancellationToken);
+        return await Cache.GetOrAddAsync(id, () => Create(id, file, name));
     }
 
     /// <summary>The cached image, or a 404 that tells the page to open it again.</summary>
@@ -116,7 +129,7 @@ internal sealed class SegmentationService : IDisposable
     {
         if (file.Length > Options.MaxUploadBytes) throw TooManyBytes(name, file.Length, Options.MaxUploadBytes);
         using var stream = new MemoryStream(file, writable: false);
-        CheckHeader(stream, name);
+        _ = CheckHeader(stream, name);
 
         Image<Rgb24> image;
         try
@@ -155,7 +168,7 @@ internal sealed class SegmentationService : IDisposable
     /// Reads only the header, for messages that name the file and the limit (the decoder checks again). Uses the library's
     /// decoders (no PNG text inflated, no frame after the first read); a damaged header is a 422, never a 500.
     /// </summary>
-    private void CheckHeader(MemoryStream stream, string name)
+    private long CheckHeader(MemoryStream stream, string name)
     {
         ImageHeader? header;
         try
@@ -179,6 +192,8 @@ internal sealed class SegmentationService : IDisposable
             throw new ApiException(StatusCodes.Status413PayloadTooLarge,
                 $"“{name}” is {header.Width} × {header.Height} = {Megapixels(header.Pixels)} MP; this server accepts at most {Megapixels(Options.MaxPixels)} MP. Downscale it first.");
         }
+
+        return header.Pixels;
     }
 
     /// <summary>The upload is over the byte limit; <paramref name="bytes"/> is its size, or null when only "more than the limit" is known.</summary>

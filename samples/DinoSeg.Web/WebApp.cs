@@ -159,6 +159,7 @@ internal static class WebApp
         context.Response.Clear(); // clears the headers too
         SecurityHeaders(context.Response);
         context.Response.StatusCode = status;
+        if (error is ApiException { RetryAfterSeconds: int retry }) context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return context.Response.WriteAsJsonAsync(new ErrorInfo(message));
     }
 }
