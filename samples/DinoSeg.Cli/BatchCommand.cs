@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading.Channels;
 using DinoSeg.Rendering;
@@ -116,10 +117,22 @@ internal static class BatchCommand
                         if (work.Error is null)
                         {
                             var clock = Stopwatch.StartNew();
-                            double area = Write(args, work, segmenter);
+                            try
+                            {
+                                double area = Write(args, work, segmenter);
+                                done.Add(work.Item.Image);
+                                progress.Report(work.Item.Image, $"done ({area:P1} selected)");
+                            }
+                            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                            {
+                                // One image's write failing (a name taken by a folder, a read-only folder) fails that image
+                                // alone; its result.json is gone, so a rerun redoes it.
+                                work.Error = $"cannot write outputs: {e.Message.ReplaceLineEndings(" ")}";
+                                failed.Add(new { image = work.Item.Image, error = work.Error });
+                                progress.Report(work.Item.Image, $"failed: {work.Error}");
+                            }
+
                             writeMs += clock.Elapsed.TotalMilliseconds;
-                            done.Add(work.Item.Image);
-                            progress.Report(work.Item.Image, $"done ({area:P1} selected)");
                         }
                         else
                         {
@@ -291,6 +304,10 @@ internal static class BatchCommand
     /// <summary>The image's own threshold, else --threshold; null for the library's rule (--threshold auto, the default).</summary>
     private static float? ThresholdFor(Arguments args, BatchItem item) => item.Threshold ?? args.Threshold?.Value;
 
+    /// <summary>
+    /// Whether result.json matches the request and every output it lists is there with the length and SHA-256 recorded
+    /// when it was written. Anything unreadable, foreign or odd (a null or unknown name, a missing field) means "redo".
+    /// </summary>
     private static bool IsComplete(Arguments args, BatchItem item)
     {
         string directory = Path.Combine(args.Output, item.Stem);
@@ -300,13 +317,44 @@ internal static class BatchCommand
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
             JsonElement root = doc.RootElement;
-            return root.GetProperty("request").GetRawText() == Request(args, item)
-                && root.GetProperty("outputs").EnumerateArray().All(o => File.Exists(Path.Combine(directory, o.GetString()!)));
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("request", out JsonElement request)
+                || request.GetRawText() != Request(args, item)
+                || !root.TryGetProperty("outputs", out JsonElement outputs) || outputs.ValueKind != JsonValueKind.Array
+                || outputs.GetArrayLength() == 0)
+            {
+                return false;
+            }
+
+            foreach (JsonElement output in outputs.EnumerateArray())
+            {
+                if (output.ValueKind != JsonValueKind.Object
+                    || !output.TryGetProperty("name", out JsonElement name) || name.ValueKind != JsonValueKind.String
+                    || !OutputNames.Contains(name.GetString()!)
+                    || !output.TryGetProperty("bytes", out JsonElement bytes) || !bytes.TryGetInt64(out long length)
+                    || !output.TryGetProperty("sha256", out JsonElement sha) || sha.ValueKind != JsonValueKind.String)
+                {
+                    return false;
+                }
+
+                var file = new FileInfo(Path.Combine(directory, name.GetString()!));
+                if (!file.Exists || file.Length != length || Sha256(file.FullName) != sha.GetString()) return false;
+            }
+
+            return true;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
         {
             return false; // unreadable or foreign: redo the image
         }
+    }
+
+    /// <summary>The only names result.json may list (anything else is foreign).</summary>
+    private static readonly HashSet<string> OutputNames = new([.. ViewWriter.FileNames, FeaturesFile], StringComparer.Ordinal);
+
+    private static string Sha256(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     /// <summary>Segments one image and writes its outputs, result.json last; returns the selected area fraction.</summary>
@@ -320,9 +368,13 @@ internal static class BatchCommand
             : segmenter.SegmentAuto(features, [.. work.Item.Seeds]);
         double segmentMs = clock.Elapsed.TotalMilliseconds;
         string directory = Path.Combine(args.Output, work.Item.Stem);
-        // Hidden temporary files left by a run that was killed mid-write: never read, safe to drop.
         if (Directory.Exists(directory))
         {
+            // The old record goes first: from here until the new one is written, the folder describes no request, so a run
+            // stopped part-way leaves outputs that a rerun redoes, never ones it takes for another request's.
+            File.Delete(Path.Combine(directory, ResultFile));
+            // Hidden temporary files left by a run that was killed mid-write: never read, safe to drop. The folder is the
+            // image's own (its name passed ImageFolder.OutputStem), so nothing outside --out is touched.
             foreach (string stale in Directory.EnumerateFiles(directory, ".*.tmp")) File.Delete(stale);
         }
 
@@ -356,7 +408,17 @@ internal static class BatchCommand
             json.WriteNumber("threshold", result.Threshold);
             json.WriteNumber("maskAreaFraction", Math.Round(result.AreaFraction, 6));
             json.WriteStartArray("outputs");
-            foreach (string name in outputs) json.WriteStringValue(name);
+            foreach (string name in outputs)
+            {
+                // What was written, as written: a rerun trusts an output only if it still has this length and hash.
+                string file = Path.Combine(directory, name);
+                json.WriteStartObject();
+                json.WriteString("name", name);
+                json.WriteNumber("bytes", new FileInfo(file).Length);
+                json.WriteString("sha256", Sha256(file));
+                json.WriteEndObject();
+            }
+
             json.WriteEndArray();
             json.WriteStartObject("timingsMs");
             json.WriteNumber("decode", Math.Round(work.DecodeMs, 2));

@@ -5,7 +5,8 @@ namespace DinoSeg.Cli;
 /// <summary>One image of a batch: its file name, seeds, optional threshold, and where in the seeds file it was named.</summary>
 internal sealed record BatchItem(string Image, IReadOnlyList<PixelPoint> Seeds, float? Threshold, string Where)
 {
-    public string Stem => Path.GetFileNameWithoutExtension(Image);
+    /// <summary>The output folder's name (<see cref="ImageFolder.OutputStem"/>: never empty, hidden, '.' or '..').</summary>
+    public string Stem => ImageFolder.OutputStem(Image);
 }
 
 /// <summary>

@@ -130,7 +130,7 @@ internal static class PropagateCommand
             }
 
             double maskMs = FeaturesCommand.Lap(frameClock);
-            string path = Path.Combine(output, Path.GetFileNameWithoutExtension(frame) + ".png");
+            string path = Path.Combine(output, ImageFolder.OutputStem(frame) + ".png");
             ImageFolder.SaveMask(previousMask, width, height, path);
             previous = features;
             report.Add(new { frame = Path.GetFileName(frame), mask = Path.GetFullPath(path), width, height, maskAreaFraction = Math.Round(area, 6), extractMs, maskMs });

@@ -50,6 +50,7 @@ internal static class SegmentCommand
         else segmenter.SegmentAuto(features, [.. args.Seeds], [.. args.Negatives], args.Box, args.Rule, result);
         double segmentMs = Lap(clock);
 
+        RemoveStaleTemporaries(args.OutputDirectory);
         IReadOnlyList<string> written = ViewWriter.SaveAll(image, result, args.OutputDirectory);
         double writeMs = Lap(clock);
 
@@ -127,5 +128,28 @@ internal static class SegmentCommand
         double ms = Math.Round(clock.Elapsed.TotalMilliseconds, 2);
         clock.Restart();
         return ms;
+    }
+
+    /// <summary>
+    /// Deletes the hidden temporary files (<c>.mask.png.GUID.tmp</c>, …) that a killed earlier run left beside the six views:
+    /// never read, and otherwise never cleaned. Only names of this command's own views are touched.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string directory)
+    {
+        if (!Directory.Exists(directory)) return;
+        foreach (string view in ViewWriter.FileNames)
+        {
+            foreach (string stale in Directory.EnumerateFiles(directory, $".{view}.*.tmp"))
+            {
+                try
+                {
+                    File.Delete(stale);
+                }
+                catch (IOException)
+                {
+                    // In use or gone already: harmless, it is hidden and never read.
+                }
+            }
+        }
     }
 }

@@ -18,6 +18,12 @@ namespace DinoSeg.Web;
 internal static class Api
 {
     private const int MaxSeeds = 64;
+
+    /// <summary>Largest JSON body a click may send (64 seeds and negatives, a box and options fit in a few KiB).</summary>
+    internal const int MaxJsonBytes = 64 * 1024;
+
+    /// <summary>Bytes per pixel of a rendered view beyond its result: the RGBA view and its PNG.</summary>
+    private const long RenderBytesPerPixel = 8;
     private const string DefaultSession = "api";
     private static readonly string[] Views = ["similarity", "mask", "soft-mask", "overlay", "cutout", "panel"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -56,12 +62,12 @@ internal static class Api
 
     private static int[] Rgb(Rgb24 c) => [c.R, c.G, c.B];
 
-    private static async Task<ImageInfo> OpenSample(string name, SegmentationService s)
+    private static async Task<ImageInfo> OpenSample(string name, SegmentationService s, HttpContext context)
     {
         // A name from the fixed table of bundled photos; anything else (paths included) is simply not found.
         byte[] file = s.Samples.Find(name)
             ?? throw new ApiException(StatusCodes.Status404NotFound, $"There is no sample called “{Clean(name)}”. Samples: {string.Join(", ", s.Samples.Names)}.");
-        var (entry, cached) = await s.OpenAsync(file, name);
+        var (entry, cached) = await s.OpenAsync(file, name, context.RequestAborted);
         return ImageInfo.Of(entry, cached);
     }
 
@@ -69,9 +75,25 @@ internal static class Api
     {
         string name = Clean(Uri.UnescapeDataString(context.Request.Headers["X-File-Name"].ToString()));
         if (name.Length == 0) name = "the upload";
-        byte[] file = await ReadBodyAsync(context, s.Options.MaxUploadBytes, name);
-        var (entry, cached) = await s.OpenAsync(file, name);
+        long max = s.Options.MaxUploadBytes;
+        if (context.Request.ContentLength is long declared && declared > max) throw SegmentationService.TooManyBytes(name, declared, max);
+        // The body (and its copy) count against the budget from the first byte read.
+        using MemoryBudget.Lease body = await s.Budget.AcquireAsync(2 * Math.Min(context.Request.ContentLength ?? max, max), $"the upload of “{name}”", context.RequestAborted);
+        byte[] file = await ReadBodyAsync(context, max, name);
+        var (entry, cached) = await s.OpenAsync(file, name, context.RequestAborted);
         return ImageInfo.Of(entry, cached);
+    }
+
+    /// <summary>
+    /// What a click allocates beyond the cached session: a new session's maps, and the first refined click's guide and
+    /// refinement buffers (these then belong to the cache, which the budget also counts).
+    /// </summary>
+    private static long ClickBytes(ImageEntry entry, string sessionId, bool refine)
+    {
+        ClickSession? existing = entry.FindSession(sessionId);
+        long pixels = (long)entry.Width * entry.Height, bytes = existing is null ? entry.SessionBytes : 0;
+        if (refine && existing?.Result.Guide is null) bytes += 5L * pixels * sizeof(float) + 3L * pixels * sizeof(float);
+        return bytes;
     }
 
     /// <summary>A click for API clients: segments into the session's result and answers with the numbers.</summary>
@@ -86,6 +108,8 @@ internal static class Api
     {
         ImageEntry entry = s.Find(id);
         var (sessionId, prompt, threshold) = await ReadClickAsync(context, entry);
+        // Admission first: a new session or a first refined click allocates image-sized buffers.
+        using MemoryBudget.Lease lease = await s.Budget.AcquireAsync(ClickBytes(entry, sessionId, prompt.Refine), "a click", context.RequestAborted);
         ClickSession session = SessionFor(s, entry, sessionId);
         SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: false);
         bool grew = false;
@@ -119,14 +143,21 @@ internal static class Api
     /// one byte per pixel (gzip-encoded for clients off this machine that accept it), with the numbers in headers. The
     /// page thresholds it itself on slider moves.
     /// </summary>
-    private static Task SimilarityMapOf(string id, HttpContext context, SegmentationService s) =>
-        ClickAsync(id, context, s, async (session, segmentMs) =>
+    private static async Task SimilarityMapOf(string id, HttpContext context, SegmentationService s)
+    {
+        ImageEntry known = s.Find(id);
+        bool gzip = ShouldGzip(context);
+        // The reply is copied out of the session (1 byte per pixel, counted against the budget) so that the session's gate
+        // is released before the bytes go out: a slow reader holds only its own copy, never the session.
+        using MemoryBudget.Lease copy = await s.Budget.AcquireAsync((long)known.Width * known.Height * (gzip ? 2 : 1), "a similarity map", context.RequestAborted);
+        HttpResponse response = context.Response;
+        var (buffer, length) = await ClickAsync(id, context, s, (session, segmentMs) =>
         {
             SegmentationResult result = session.Result;
-            bool gzip = ShouldGzip(context);
             var (body, levelsMs, compressMs) = session.EncodeMap(gzip);
+            byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, body.Length));
+            body.Span.CopyTo(rented);
 
-            HttpResponse response = context.Response;
             response.ContentType = "application/octet-stream";
             response.ContentLength = body.Length;
             response.Headers.CacheControl = "no-store";
@@ -142,10 +173,17 @@ internal static class Api
             response.Headers["X-DinoSeg-Box"] = JsonSerializer.Serialize(Corners(result.Box), Json);
             // What the page's Auto mode applies: the library's default rule on this click's map (one histogram).
             response.Headers["X-DinoSeg-Auto-Threshold"] = AutoThreshold.Compute(s.Full.Options.ThresholdRule, result).ToString("R", CultureInfo.InvariantCulture);
-            // Written while the gate is held: the next click of this session must not overwrite the map mid-send.
-            await response.Body.WriteAsync(body, context.RequestAborted);
-            return true;
+            return Task.FromResult((rented, body.Length));
         });
+        try
+        {
+            await response.Body.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>The slider path for API clients: re-thresholds the session's last click; nothing else is recomputed.</summary>
     private static async Task<SegmentInfo> Rethreshold(string id, HttpContext context, SegmentationService s)
@@ -175,14 +213,18 @@ internal static class Api
     /// link keeps working whatever the sessions do. Uses the full segmenter, soft mask included, refined when
     /// <c>refine=true</c> like the page's clicks.
     /// </summary>
-    private static IResult RenderView(string id, string view, string? seeds, string? negatives, string? box, bool? keepSeedRegions, int? minArea,
-        string? threshold, bool? refine, SegmentationService s)
+    private static async Task<IResult> RenderView(string id, string view, string? seeds, string? negatives, string? box, bool? keepSeedRegions, int? minArea,
+        string? threshold, bool? refine, SegmentationService s, HttpContext context)
     {
         ImageEntry entry = s.Find(id);
         if (!Views.Contains(view)) throw new ApiException(StatusCodes.Status404NotFound, $"Unknown view “{Clean(view)}”; views: {string.Join(", ", Views)}.");
         PixelRect? rect = box is null ? null : ParseBox(box.Split(','), entry);
         var prompt = new Prompt(ParsePoints(seeds, entry, "seeds", allowNone: rect is not null), ParsePoints(negatives, entry, "negatives", allowNone: true),
             rect, keepSeedRegions ?? false, Area(minArea), refine ?? false);
+        // A stateless render allocates a whole result, the view and its PNG: reserved before any of it exists.
+        long pixels = (long)entry.Width * entry.Height;
+        using MemoryBudget.Lease lease = await s.Budget.AcquireAsync(entry.SessionBytes + pixels * (RenderBytesPerPixel + (prompt.Refine ? 32 : 0)),
+            $"rendering the {view} view", context.RequestAborted);
         var result = new SegmentationResult(entry.Features);
         if (prompt.Refine)
         {
@@ -305,15 +347,30 @@ internal static class Api
 
     private static async Task<ClickRequest> ReadJsonAsync(HttpContext context)
     {
+        // Bounded before parsing: a 28 MB array of seeds must not be read, let alone deserialized.
+        const string tooLarge = "A click's JSON body is at most 64 KiB (at most 64 seeds and 64 negatives).";
+        if (context.Request.ContentLength > MaxJsonBytes) throw new ApiException(StatusCodes.Status413PayloadTooLarge, tooLarge);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(MaxJsonBytes + 1);
         try
         {
-            return await JsonSerializer.DeserializeAsync<ClickRequest>(context.Request.Body, Json, context.RequestAborted)
+            int length = 0, read;
+            while (length <= MaxJsonBytes && (read = await context.Request.Body.ReadAsync(buffer.AsMemory(length, MaxJsonBytes + 1 - length), context.RequestAborted)) > 0)
+            {
+                length += read;
+            }
+
+            if (length > MaxJsonBytes) throw new ApiException(StatusCodes.Status413PayloadTooLarge, tooLarge);
+            return JsonSerializer.Deserialize<ClickRequest>(buffer.AsSpan(0, length), Json)
                 ?? throw new ApiException(StatusCodes.Status400BadRequest, "The body must be a JSON object.");
         }
         catch (JsonException e)
         {
             throw new ApiException(StatusCodes.Status400BadRequest,
                 $"The body must be JSON like {{\"session\": \"tab-1\", \"seeds\": [[172, 115]], \"threshold\": 0.2}} ({e.Message}).");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

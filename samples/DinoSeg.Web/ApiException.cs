@@ -4,4 +4,7 @@ namespace DinoSeg.Web;
 internal sealed class ApiException(int status, string message) : Exception(message)
 {
     public int Status { get; } = status;
+
+    /// <summary>Seconds for a <c>Retry-After</c> header (503 from a full memory budget), or null.</summary>
+    public int? RetryAfterSeconds { get; init; }
 }

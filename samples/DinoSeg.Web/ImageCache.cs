@@ -15,8 +15,14 @@ internal sealed class ImageCache
     private readonly Dictionary<string, Task<ImageEntry>> _pending = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    public ImageCache(int maxImages, long maxBytes)
+    private readonly Func<long> _reserved;
+
+    /// <param name="maxImages">Most images kept.</param>
+    /// <param name="maxBytes">The memory budget; the cache keeps to what the requests in flight leave of it.</param>
+    /// <param name="reserved">Bytes reserved by requests in flight (<see cref="MemoryBudget.InFlight"/>), or null for none.</param>
+    public ImageCache(int maxImages, long maxBytes, Func<long>? reserved = null)
     {
+        _reserved = reserved ?? (() => 0);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxImages);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         _maxImages = maxImages;
@@ -120,11 +126,21 @@ internal sealed class ImageCache
         lock (_lock) EvictLocked(entry);
     }
 
-    private void EvictLocked(ImageEntry keep)
+    /// <summary>Evicts down to <paramref name="bytes"/> (and what the requests in flight leave), keeping the most recently used image.</summary>
+    public void TrimTo(long bytes)
     {
+        lock (_lock)
+        {
+            if (_order.Last is { } last) EvictLocked(last.Value, bytes);
+        }
+    }
+
+    private void EvictLocked(ImageEntry keep, long? target = null)
+    {
+        long limit = Math.Max(0, Math.Min(target ?? long.MaxValue, _maxBytes - _reserved()));
         long bytes = _order.Sum(e => e.Bytes);
         LinkedListNode<ImageEntry>? node = _order.First;
-        while (node is not null && (_entries.Count > _maxImages || bytes > _maxBytes))
+        while (node is not null && (_entries.Count > _maxImages || bytes > limit))
         {
             LinkedListNode<ImageEntry>? next = node.Next;
             if (!ReferenceEquals(node.Value, keep))
@@ -136,5 +152,8 @@ internal sealed class ImageCache
 
             node = next;
         }
+
+        // The image kept may itself be over (many sessions): drop its least recently used sessions, never the last one.
+        if (bytes > limit) keep.DropSessionsOver(limit - (bytes - keep.Bytes));
     }
 }

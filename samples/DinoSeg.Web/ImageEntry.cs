@@ -120,6 +120,25 @@ internal sealed class ImageEntry
     }
 
     /// <summary>The client's session if it exists.</summary>
+    /// <summary>Drops least recently used sessions (keeping the newest) until this image holds at most <paramref name="limit"/> bytes.</summary>
+    public void DropSessionsOver(long limit)
+    {
+        long guide = Volatile.Read(ref _guide) is null ? 0 : GuideBytes;
+        lock (_lock)
+        {
+            long bytes = BaseBytes + guide + _sessions.Values.Sum(session => session.Bytes(_sessionBytes));
+            while (bytes > limit && _sessions.Count > 1 && _sessionOrder.First is { } oldest)
+            {
+                bytes -= _sessions[oldest.Value].Bytes(_sessionBytes);
+                _sessions.Remove(oldest.Value);
+                _sessionOrder.RemoveFirst();
+            }
+        }
+    }
+
+    /// <summary>Bytes a new session of this image allocates (its result's maps and the map levels).</summary>
+    public long SessionBytes => _sessionBytes;
+
     public ClickSession? FindSession(string sessionId)
     {
         lock (_lock) return _sessions.GetValueOrDefault(sessionId);

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -45,7 +44,8 @@ internal sealed class SegmentationService : IDisposable
         Full = new SimilaritySegmenter(clicks);
         InteractiveRefined = new SimilaritySegmenter(Interactive.Options with { Refinement = Refinement.GuidedFilter });
         FullRefined = new SimilaritySegmenter(Full.Options with { Refinement = Refinement.GuidedFilter });
-        Cache = new ImageCache(options.CacheImages, options.CacheBytes);
+        Cache = new ImageCache(options.CacheImages, options.CacheBytes, () => Budget!.InFlight);
+        Budget = new MemoryBudget(options.CacheBytes, () => Cache.Bytes, Cache.TrimTo, TimeSpan.FromSeconds(options.BudgetWaitSeconds));
         Samples = EmbeddedFiles.Load("samples/");
         Limits = new ImageLimits { MaxBytes = options.MaxUploadBytes, MaxPixels = options.MaxPixels };
     }
@@ -75,6 +75,12 @@ internal sealed class SegmentationService : IDisposable
 
     public ImageCache Cache { get; }
 
+    /// <summary>The one memory budget that the cache and every request's buffers share.</summary>
+    public MemoryBudget Budget { get; }
+
+    /// <summary>Bytes per pixel an upload needs while it is decoded and extracted (decoded image, pixel copy, PNG, decoder scratch).</summary>
+    public const long OpenBytesPerPixel = 16;
+
     /// <summary>
     /// The interactive or the full segmenter, or one like it with the prompt's region options (a small object, made per
     /// request only when those options are on).
@@ -101,11 +107,17 @@ internal sealed class SegmentationService : IDisposable
 
     /// <summary>The cached image for these file bytes, or decodes and extracts it (once, however many ask at once).</summary>
     /// <exception cref="ApiException">Too large, not an image, or undecodable; the message says which and what to do.</exception>
-    public Task<(ImageEntry Entry, bool Cached)> OpenAsync(byte[] file, string name)
+    public async Task<(ImageEntry Entry, bool Cached)> OpenAsync(byte[] file, string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(file);
         string id = Convert.ToHexStringLower(SHA256.HashData(file).AsSpan(0, 16));
-        return Cache.GetOrAddAsync(id, () => Create(id, file, name));
+        if (Cache.Find(id) is { } cached) return (cached, true);
+        if (file.Length > Options.MaxUploadBytes) throw TooManyBytes(name, file.Length, Options.MaxUploadBytes);
+        // The header says what decoding will cost: reserve it before any pixel exists.
+        long pixels;
+        using (var stream = new MemoryStream(file, writable: false)) pixels = CheckHeader(stream, name);
+        using MemoryBudget.Lease lease = await Budget.AcquireAsync(pixels * OpenBytesPerPixel, $"opening “{name}”", cancellationToken);
+        return await Cache.GetOrAddAsync(id, () => Create(id, file, name));
     }
 
     /// <summary>The cached image, or a 404 that tells the page to open it again.</summary>
@@ -117,7 +129,7 @@ internal sealed class SegmentationService : IDisposable
     {
         if (file.Length > Options.MaxUploadBytes) throw TooManyBytes(name, file.Length, Options.MaxUploadBytes);
         using var stream = new MemoryStream(file, writable: false);
-        CheckHeader(stream, name);
+        _ = CheckHeader(stream, name);
 
         Image<Rgb24> image;
         try
@@ -152,36 +164,36 @@ internal sealed class SegmentationService : IDisposable
         _ => OnnxFeatureExtractor.CreateDefault(extractorOptions),
     };
 
-    /// <summary>Reads only the header, for messages that name the file and the limit (the decoder checks again).</summary>
-    private void CheckHeader(MemoryStream stream, string name)
+    /// <summary>
+    /// Reads only the header, for messages that name the file and the limit (the decoder checks again). Uses the library's
+    /// decoders (no PNG text inflated, no frame after the first read); a damaged header is a 422, never a 500.
+    /// </summary>
+    private long CheckHeader(MemoryStream stream, string name)
     {
-        IImageInfo? info;
+        ImageHeader? header;
         try
         {
-            info = Image.Identify(stream, out IImageFormat? _);
+            header = ImageDecoder.Identify(stream);
         }
-        catch (UnknownImageFormatException)
+        catch (DinoSegImageException e)
         {
-            info = null;
-        }
-        catch (ImageFormatException e)
-        {
-            throw new ApiException(StatusCodes.Status422UnprocessableEntity, $"“{name}” looks like an image but its header is damaged ({e.Message}).");
+            throw new ApiException(StatusCodes.Status422UnprocessableEntity, $"“{name}” looks like an image but its header is damaged ({e.Found}).");
         }
 
         stream.Position = 0;
-        if (info is null)
+        if (header is null)
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
                 $"“{name}” is not an image DinoSeg can read. Choose a {Formats} file.");
         }
 
-        long pixels = (long)info.Width * info.Height;
-        if (pixels > Options.MaxPixels)
+        if (header.Pixels > Options.MaxPixels)
         {
             throw new ApiException(StatusCodes.Status413PayloadTooLarge,
-                $"“{name}” is {info.Width} × {info.Height} = {Megapixels(pixels)} MP; this server accepts at most {Megapixels(Options.MaxPixels)} MP. Downscale it first.");
+                $"“{name}” is {header.Width} × {header.Height} = {Megapixels(header.Pixels)} MP; this server accepts at most {Megapixels(Options.MaxPixels)} MP. Downscale it first.");
         }
+
+        return header.Pixels;
     }
 
     /// <summary>The upload is over the byte limit; <paramref name="bytes"/> is its size, or null when only "more than the limit" is known.</summary>

@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace DinoSeg.Web;
 
 /// <summary>Builds the web sample: Kestrel on loopback unless told otherwise, the page, and the API.</summary>
@@ -33,6 +35,9 @@ internal static class WebApp
         options ??= builder.Configuration.GetSection("DinoSeg").Get<WebOptions>() ?? new WebOptions();
         options.Validate();
         builder.Services.AddSingleton(_ => new SegmentationService(options));
+        // A query or route value that does not bind (?threshold=abc) throws, so it gets the JSON error body like any other 400.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        bool loopbackOnly = LoopbackOnly(builder.Configuration);
 
         WebApplication app = builder.Build();
         // Load the backbone now, not on the first request, so a bad model fails at start-up.
@@ -41,9 +46,10 @@ internal static class WebApp
         ILogger logger = app.Logger;
         app.Use(async (context, next) =>
         {
-            context.Response.Headers.XContentTypeOptions = "nosniff";
+            SecurityHeaders(context.Response);
             try
             {
+                RefuseForeignRequest(context, loopbackOnly);
                 await next(context);
             }
             catch (Exception e) when (!context.Response.HasStarted)
@@ -55,6 +61,61 @@ internal static class WebApp
         Api.Map(app);
         return app;
     }
+
+    /// <summary>
+    /// Headers on every response, errors included (<see cref="WriteError"/> puts them back after clearing the response): no
+    /// content sniffing, and a policy that lets the page load only its own scripts, styles and images and never be framed.
+    /// </summary>
+    private static void SecurityHeaders(HttpResponse response)
+    {
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.XFrameOptions = "DENY";
+        response.Headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+            "img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+    }
+
+    /// <summary>
+    /// Refuses requests that another web page made the visitor's browser send: a POST (or any other unsafe method) whose
+    /// Origin is not this server, or that the browser marks cross-site; and, while the server listens on loopback only, a
+    /// Host that is not a loopback name (a DNS-rebinding page reaching 127.0.0.1 under its own name).
+    /// </summary>
+    /// <exception cref="ApiException">403 (421 for a foreign Host).</exception>
+    private static void RefuseForeignRequest(HttpContext context, bool loopbackOnly)
+    {
+        HttpRequest request = context.Request;
+        if (loopbackOnly && !IsLoopbackName(request.Host.Host))
+        {
+            throw new ApiException(StatusCodes.Status421MisdirectedRequest,
+                $"This server answers only to localhost, 127.0.0.1 and [::1], not to “{request.Host.Host}”.");
+        }
+
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)) return;
+        if (string.Equals(request.Headers["Sec-Fetch-Site"], "cross-site", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiException(StatusCodes.Status403Forbidden, "Cross-site requests are refused: use the page this server serves.");
+        }
+
+        string? origin = request.Headers.Origin;
+        if (origin is null) return; // not sent by a browser's cross-origin request (curl, scripts, same-origin forms)
+        bool same = Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri)
+            && string.Equals(uri.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+        if (!same) throw new ApiException(StatusCodes.Status403Forbidden, $"Requests from other origins (“{origin}”) are refused: use the page this server serves.");
+    }
+
+    /// <summary>Whether every address the server listens on is a loopback one (the default, 127.0.0.1).</summary>
+    private static bool LoopbackOnly(IConfiguration configuration)
+    {
+        if (configuration.GetSection("Kestrel:Endpoints").Exists()) return false;
+        string urls = AddressConfigured(configuration) ? configuration["urls"]! : WebOptions.DefaultUrl;
+        return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .All(url => Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) && IsLoopbackName(uri.Host));
+    }
+
+    private static bool IsLoopbackName(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address) && IPAddress.IsLoopback(address));
 
     /// <summary>Whether the configuration names where to listen (then it is used as given).</summary>
     public static bool AddressConfigured(IConfiguration configuration) =>
@@ -95,8 +156,10 @@ internal static class WebApp
             _ => (StatusCodes.Status500InternalServerError, $"Unexpected {error.GetType().Name}: {error.Message}"),
         };
         if (status >= 500) logger.LogError(error, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
-        context.Response.Clear();
+        context.Response.Clear(); // clears the headers too
+        SecurityHeaders(context.Response);
         context.Response.StatusCode = status;
+        if (error is ApiException { RetryAfterSeconds: int retry }) context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return context.Response.WriteAsJsonAsync(new ErrorInfo(message));
     }
 }

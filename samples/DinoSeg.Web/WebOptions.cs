@@ -23,11 +23,18 @@ internal sealed record WebOptions
     /// <summary>Most images whose features stay cached. Default 16.</summary>
     public int CacheImages { get; init; } = 16;
 
-    /// <summary>Most bytes the cache holds: pixels, features and click sessions of every cached image. Default 1 GiB.</summary>
+    /// <summary>
+    /// The server's one memory budget: the cache (pixels, features and click sessions of every cached image) plus the
+    /// buffers of every request in flight (uploads, new sessions, renders, similarity maps being sent), which reserve
+    /// their share before allocating (<see cref="MemoryBudget"/>). Default 1 GiB.
+    /// </summary>
     public long CacheBytes { get; init; } = 1L << 30;
 
     /// <summary>Click sessions (browser tabs, API clients) kept per image, least recently used dropped first. Default 4.</summary>
     public int SessionsPerImage { get; init; } = 4;
+
+    /// <summary>How long a request waits for room in the memory budget before a 503 with Retry-After. Default 15 s.</summary>
+    public int BudgetWaitSeconds { get; init; } = 15;
 
     /// <summary><c>default</c> (the embedded ResNet18), <c>dinov3</c> or <c>dinov2</c>; the last two need <see cref="Model"/>.</summary>
     public string Backbone { get; init; } = "default";
@@ -86,6 +93,7 @@ internal sealed record WebOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CacheImages);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CacheBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SessionsPerImage);
+        ArgumentOutOfRangeException.ThrowIfNegative(BudgetWaitSeconds);
         if (Backbone is not ("default" or "dinov3" or "dinov2"))
         {
             throw new ArgumentException($"DinoSeg:Backbone must be default, dinov3 or dinov2; found '{Backbone}'.", nameof(Backbone));

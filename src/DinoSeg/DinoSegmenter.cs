@@ -14,13 +14,13 @@ namespace DinoSeg;
 /// </summary>
 /// <remarks>
 /// Thread-safe when its extractor is (the built-in <see cref="OnnxFeatureExtractor"/> is): any number of threads may extract
-/// and segment at once. <see cref="Dispose"/> must not race with calls in flight; after it every call throws
-/// <see cref="ObjectDisposedException"/>.
+/// and segment at once. <see cref="Dispose"/> may race with calls in flight: it waits for the extractions in flight, and
+/// every call that starts after it began throws <see cref="ObjectDisposedException"/>.
 /// </remarks>
 public sealed class DinoSegmenter : IDisposable
 {
     private readonly bool _ownsExtractor;
-    private int _disposed;
+    private readonly InFlightGate _gate = new();
 
     /// <summary>Wraps an extractor.</summary>
     /// <param name="extractor">The backbone runner.</param>
@@ -82,6 +82,7 @@ public sealed class DinoSegmenter : IDisposable
     {
         ThrowIfDisposed();
         using Image<Rgb24> image = ImageDecoder.Load(imagePath, limits);
+        using InFlightGate.Scope inFlight = _gate.Enter(this);
         return Extractor.Extract(image, cancellationToken);
     }
 
@@ -89,7 +90,7 @@ public sealed class DinoSegmenter : IDisposable
     public PatchFeatures Extract(Image<Rgb24> image, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
-        ThrowIfDisposed();
+        using InFlightGate.Scope inFlight = _gate.Enter(this);
         return Extractor.Extract(image, cancellationToken);
     }
 
@@ -98,7 +99,7 @@ public sealed class DinoSegmenter : IDisposable
     public SegmentationResult Segment(Image<Rgb24> image, PixelPoint seed, float threshold)
     {
         ArgumentNullException.ThrowIfNull(image);
-        ThrowIfDisposed();
+        using InFlightGate.Scope inFlight = _gate.Enter(this); // Dispose waits for the whole call
         Kernels.Threshold.Validate(threshold);
         ThrowIfOutside(image, seed);
         return Segmenter.Segment(Extractor.Extract(image), seed, threshold);
@@ -139,7 +140,7 @@ public sealed class DinoSegmenter : IDisposable
     public SegmentationResult Segment(Image<Rgb24> image, PixelPoint seed)
     {
         ArgumentNullException.ThrowIfNull(image);
-        ThrowIfDisposed();
+        using InFlightGate.Scope inFlight = _gate.Enter(this); // Dispose waits for the whole call
         ThrowIfOutside(image, seed);
         return Segmenter.Segment(Extractor.Extract(image), seed);
     }
@@ -162,11 +163,14 @@ public sealed class DinoSegmenter : IDisposable
         return Segmenter.Segment(features, seed);
     }
 
-    /// <summary>Disposes the extractor if this object owns it. Safe to call more than once.</summary>
+    /// <summary>
+    /// Disposes the extractor if this object owns it, after the extractions in flight have finished (later calls throw
+    /// <see cref="ObjectDisposedException"/>). Safe to call more than once and from any thread.
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsExtractor) Extractor.Dispose();
+        if (_gate.Close() && _ownsExtractor) Extractor.Dispose();
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_gate.IsClosed, this);
 }

@@ -106,6 +106,73 @@ public sealed class BatchCommandTests : IDisposable
     }
 
     [Fact]
+    public void Batch_ImageWhoseStemIsDotDot_IsRefusedAndNothingOutsideOutIsTouched()
+    {
+        // "...png" has the stem "..": its outputs would land in the parent of --out, whose ".*.tmp" files the clean-up deletes.
+        File.Copy(Path.Combine(Images, "coffee.png"), Path.Combine(Images, "...png"));
+        string decoy = Path.Combine(_dir, ".keep.tmp");
+        File.WriteAllText(decoy, "not the batch's");
+
+        var r = CliProcess.Run("batch", Images, "--seeds", Seeds("...png,10,10\ncoffee.png,290,150\n"), "--out", Out, "--json");
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("'...png' would write its outputs under '..'", r.StdErr);
+        Assert.True(File.Exists(decoy));
+        Assert.False(File.Exists(Path.Combine(_dir, "mask.png")));
+        Assert.False(File.Exists(Path.Combine(_dir, "result.json")));
+    }
+
+    [Fact]
+    public void Batch_OutputReplacedWithoutANewResult_IsRedoneNotSkipped()
+    {
+        // A run for another request replaced chelsea's mask and was stopped before its result.json: the old record
+        // still matches this request, but it no longer describes the file beside it.
+        string seeds = Seeds(AllSeeds);
+        Summary(CliProcess.Run("batch", Images, "--seeds", seeds, "--out", Out, "--json"));
+        string mask = Path.Combine(Out, "chelsea", "mask.png");
+        byte[] ours = File.ReadAllBytes(mask);
+        File.Copy(Path.Combine(Out, "coffee", "mask.png"), mask, overwrite: true);
+
+        JsonElement again = Summary(CliProcess.Run("batch", Images, "--seeds", seeds, "--out", Out, "--json"));
+
+        Assert.Equal(["chelsea.png"], Names(again, "done"));
+        Assert.Equal(ours, File.ReadAllBytes(mask));
+    }
+
+    [Theory]
+    [InlineData("""{"request": null, "outputs": [null]}""")]
+    [InlineData("""{"outputs": [null]}""")]
+    [InlineData("""{"outputs": ["../../etc/passwd"]}""")]
+    [InlineData("""[1, 2]""")]
+    [InlineData("""not json""")]
+    public void Batch_DamagedResultFile_RedoesThatImageOnly(string damaged)
+    {
+        string seeds = Seeds(AllSeeds);
+        Summary(CliProcess.Run("batch", Images, "--seeds", seeds, "--out", Out, "--json"));
+        File.WriteAllText(Path.Combine(Out, "rocket", "result.json"), damaged);
+
+        JsonElement again = Summary(CliProcess.Run("batch", Images, "--seeds", seeds, "--out", Out, "--json"));
+
+        Assert.Equal(["rocket.jpg"], Names(again, "done"));
+        Assert.Equal(["astronaut.jpg", "chelsea.png", "coffee.png"], Names(again, "skipped"));
+    }
+
+    [Fact]
+    public void Batch_OneImageFailingToWrite_ExitsSevenAndWritesTheOthers()
+    {
+        Directory.CreateDirectory(Path.Combine(Out, "chelsea", "mask.png")); // a folder where the mask should go
+
+        var r = CliProcess.Run("batch", Images, "--seeds", Seeds(AllSeeds), "--out", Out, "--json");
+
+        Assert.Equal(7, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.Equal(["astronaut.jpg", "coffee.png", "rocket.jpg"], Names(doc.RootElement, "done"));
+        Assert.Equal(["chelsea.png"], Names(doc.RootElement, "failed"));
+        Assert.Contains("cannot write outputs", doc.RootElement.GetProperty("failed")[0].GetProperty("error").GetString());
+        Assert.False(File.Exists(Path.Combine(Out, "chelsea", "result.json")));
+    }
+
+    [Fact]
     public void Batch_Shards_PartitionTheImagesExactly()
     {
         string seeds = Seeds(AllSeeds);

@@ -40,4 +40,23 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.Equal("keep me", File.ReadAllText(output));
         Assert.Equal(["taken"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public void Segment_TemporariesLeftByAKilledRun_AreRemovedAndOtherFilesKept()
+    {
+        // A run killed between encoding and renaming leaves hidden ".VIEW.GUID.tmp" files (up to six per kill).
+        string output = Path.Combine(_dir, "out");
+        Directory.CreateDirectory(output);
+        string[] stale = [.. new[] { "mask.png", "panel.png", "soft-mask.png" }.Select(v => Path.Combine(output, $".{v}.{Guid.NewGuid():N}.tmp"))];
+        foreach (string path in stale) File.WriteAllText(path, "left by a kill");
+        string foreign = Path.Combine(output, ".notes.txt.tmp");
+        File.WriteAllText(foreign, "not ours");
+
+        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--out", output);
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.All(stale, path => Assert.False(File.Exists(path), path));
+        Assert.True(File.Exists(foreign));
+        Assert.Equal(7, Directory.GetFiles(output).Length); // six views and the foreign file
+    }
 }

@@ -455,6 +455,104 @@ public sealed class ApiTests(WebFixture web)
     }
 
     [Fact]
+    public async Task JsonError_KeepsNosniffAndTheContentSecurityPolicy()
+    {
+        using HttpResponseMessage response = await Http.GetAsync("/api/images/0123456789abcdef0123456789abcdef");
+
+        await AssertErrorAsync(response, HttpStatusCode.NotFound, "no longer in the server's cache");
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+    }
+
+    [Fact]
+    public async Task Page_HasAContentSecurityPolicyThatForbidsFraming()
+    {
+        using HttpResponseMessage response = await Http.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        string policy = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("default-src 'self'", policy);
+        Assert.Contains("script-src 'self'", policy);
+        Assert.Contains("frame-ancestors 'none'", policy);
+    }
+
+    [Theory]
+    [InlineData("http://evil.example", null)]
+    [InlineData("null", null)]
+    [InlineData(null, "cross-site")]
+    public async Task Post_FromAnotherOrigin_Is403(string? origin, string? fetchSite)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/samples/chelsea.png");
+        if (origin is not null) request.Headers.Add("Origin", origin);
+        if (fetchSite is not null) request.Headers.Add("Sec-Fetch-Site", fetchSite);
+
+        using HttpResponseMessage response = await Http.SendAsync(request);
+
+        await AssertErrorAsync(response, HttpStatusCode.Forbidden, "refused");
+    }
+
+    [Fact]
+    public async Task Post_FromThisServersOwnOrigin_IsServed()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/samples/chelsea.png");
+        request.Headers.Add("Origin", Http.BaseAddress!.GetLeftPart(UriPartial.Authority));
+
+        using HttpResponseMessage response = await Http.SendAsync(request);
+
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Request_WithAForeignHostWhileOnLoopback_Is421()
+    {
+        // A DNS-rebinding page reaches 127.0.0.1 under its own name.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/info");
+        request.Headers.Host = "rebind.evil.example";
+
+        using HttpResponseMessage response = await Http.SendAsync(request);
+
+        await AssertErrorAsync(response, HttpStatusCode.MisdirectedRequest, "answers only to localhost");
+    }
+
+    [Fact]
+    public async Task QueryThatDoesNotBind_Is400WithAJsonBody()
+    {
+        string id = await OpenSampleAsync("chelsea.png");
+
+        using HttpResponseMessage response = await Http.GetAsync($"/api/images/{id}/views/mask.png?seeds=10,10&threshold=abc");
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "threshold");
+    }
+
+    [Fact]
+    public async Task Upload_HeaderThatMakesTheDecoderThrow_Is422Not500()
+    {
+        // A TIFF whose first IFD lies past the end of the file: ImageSharp's identify throws an undocumented exception.
+        byte[] tiff = [(byte)'I', (byte)'I', 42, 0, 0xFF, 0xFF, 0, 0, 0, 0];
+        using var content = new ByteArrayContent(tiff);
+        content.Headers.Add("X-File-Name", "bad.tif");
+
+        using HttpResponseMessage response = await Http.PostAsync("/api/images", content);
+
+        Assert.NotEqual(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.True((int)response.StatusCode is 415 or 422, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
+    public async Task Upload_PngTextBomb_IsAcceptedWithoutInflatingTheText()
+    {
+        using var content = new ByteArrayContent(HostileFiles.PngTextBomb(8, 64L << 20));
+        content.Headers.Add("X-File-Name", "bomb.png");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        using HttpResponseMessage response = await Http.PostAsync("/api/images", content);
+
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed} (inflating 512 MiB of text took 42 s)");
+    }
+
+    [Fact]
     public async Task Upload_OverThePixelLimit_Is413BeforeDecoding()
     {
         // A valid PNG header declaring 100000 x 100000 pixels and nothing else: refused from the header alone.

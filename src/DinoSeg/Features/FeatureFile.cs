@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
 using System.Text;
 
 namespace DinoSeg;
@@ -20,6 +21,22 @@ public sealed record FeatureExpectations
 
     /// <summary>The size of the image the features must describe, e.g. the image the caller has just decoded.</summary>
     public (int Width, int Height)? ImageSize { get; init; }
+
+    /// <summary>
+    /// Most pixels the described image may have (every full-resolution map of a segmentation is one float per pixel).
+    /// Null: <see cref="ImageLimits.MaxPixels"/> of <see cref="ImageLimits.Default"/>, 100 megapixels, the largest image
+    /// the decoder accepts by default.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to zero or less.</exception>
+    public long? MaxImagePixels
+    {
+        get;
+        init
+        {
+            if (value is { } v) ArgumentOutOfRangeException.ThrowIfNegativeOrZero(v, nameof(MaxImagePixels));
+            field = value;
+        }
+    }
 }
 
 /// <summary>
@@ -92,7 +109,7 @@ public static class FeatureFile
         if (!File.Exists(path)) throw new FileNotFoundException($"No feature file at '{path}'.", path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         string name = Path.GetFileName(path);
-        PatchFeatures features = Read(stream, name);
+        PatchFeatures features = Read(stream, name, expect);
         if (stream.Position != stream.Length)
         {
             throw new DinoSegFeatureFileException("the file to end after its checksum",
@@ -109,7 +126,7 @@ public static class FeatureFile
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead) throw new ArgumentException("The stream must be readable.", nameof(stream));
-        PatchFeatures features = Read(stream, "stream");
+        PatchFeatures features = Read(stream, "stream", expect);
         Check(features, expect, "stream");
         return features;
     }
@@ -169,7 +186,7 @@ public static class FeatureFile
         stream.Write(checksum);
     }
 
-    private static PatchFeatures Read(Stream stream, string name)
+    private static PatchFeatures Read(Stream stream, string name, FeatureExpectations? expect)
     {
         var hash = new XxHash64();
         Span<byte> h = stackalloc byte[FixedHeaderLength];
@@ -203,6 +220,13 @@ public static class FeatureFile
             throw Corrupt(name, $"working size {workingWidth}x{workingHeight} that is not the grid {cols}x{rows} times patch {patch}");
         }
 
+        long maxPixels = expect?.MaxImagePixels ?? ImageLimits.Default.MaxPixels;
+        if ((long)imageWidth * imageHeight > maxPixels)
+        {
+            // Checked here: the first Segment would allocate several maps of this many floats.
+            throw Corrupt(name, $"an image size of {imageWidth}x{imageHeight}, over the {maxPixels} pixels allowed (FeatureExpectations.MaxImagePixels)");
+        }
+
         long count = (long)rows * cols * dim;
         if (count > MaxValues) throw Corrupt(name, $"{count} values ({rows}x{cols}x{dim}), more than the {MaxValues} allowed");
 
@@ -213,6 +237,7 @@ public static class FeatureFile
         ReadAll(stream, nameBytes, name, "its backbone name");
         hash.Append(nameBytes);
         string backbone = Encoding.UTF8.GetString(nameBytes);
+        if (backbone.Any(char.IsControl)) throw Corrupt(name, "a backbone name with control characters (it would be printed as is)");
 
         var values = new float[count];
         Span<byte> bytes = MemoryMarshal.AsBytes(values.AsSpan());
@@ -235,6 +260,13 @@ public static class FeatureFile
 
         int bad = PatchFeatures.FirstNonFinite(values);
         if (bad >= 0) throw Corrupt(name, $"a non-finite value {values[bad]} at patch {bad / dim}");
+        for (int p = 0; p < rows * cols; p++)
+        {
+            // Saved features are unit vectors (or zero, for a patch with nothing to say): the cosines rely on it.
+            float norm = TensorPrimitives.Norm(values.AsSpan(p * dim, dim));
+            if (norm != 0 && MathF.Abs(norm - 1) > 1e-3f) throw Corrupt(name, $"a vector of length {norm} at patch {p} (features are unit vectors)");
+        }
+
         return PatchFeatures.Restore(values, rows, cols, dim, patch, imageWidth, imageHeight, backbone);
     }
 

@@ -1,7 +1,17 @@
 using System.Collections.Concurrent;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Pbm;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Tga;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.Metadata;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -11,6 +21,11 @@ namespace DinoSeg;
 /// Decodes images for DinoSeg: reads the header first and refuses images over <see cref="ImageLimits"/> before decoding,
 /// applies EXIF orientation, and keeps the first frame of animated images. Formats: PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM.
 /// </summary>
+/// <remarks>
+/// Only the first frame or page of a GIF, TIFF or animated WebP is ever decoded (the others are skipped unread), and PNG
+/// text chunks (tEXt, zTXt, iTXt) are never inflated, so neither a file of many huge frames nor a compressed-text bomb
+/// costs more than the first frame does.
+/// </remarks>
 /// <remarks>
 /// Stateless and thread-safe. Damaged files of any kind come out as <see cref="DinoSegImageException"/> (never as a decoder's
 /// internal exception): see docs/reliability.md for the hostile cases and fuzzing behind that claim.
@@ -53,12 +68,12 @@ public static class ImageDecoder
         try
         {
             Configuration configuration = ConfigurationFor(limits.BufferLimitMegabytes);
-            IImageInfo? info = Image.Identify(configuration, stream, out IImageFormat? format);
-            if (info is null || format is null) throw new DinoSegImageException("an image", $"{name} in no supported image format", Fix);
-            long pixels = (long)info.Width * info.Height;
-            if (info.Width <= 0 || info.Height <= 0 || pixels > limits.MaxPixels)
+            if (HeaderOf(configuration, stream, start) is not { } header) throw new DinoSegImageException("an image", $"{name} in no supported image format", Fix);
+            IImageFormat format = header.Format;
+            long pixels = (long)header.Width * header.Height;
+            if (header.Width <= 0 || header.Height <= 0 || pixels > limits.MaxPixels)
             {
-                throw new DinoSegImageException($"at most {limits.MaxPixels} pixels", $"a {format.Name} of {info.Width}x{info.Height} ({pixels} pixels) in {name}",
+                throw new DinoSegImageException($"at most {limits.MaxPixels} pixels", $"a {format.Name} of {header.Width}x{header.Height} ({pixels} pixels) in {name}",
                     "downscale the image first or raise ImageLimits.MaxPixels");
             }
 
@@ -73,11 +88,15 @@ public static class ImageDecoder
             }
 
             stream.Position = start;
-            var image = Image.Load<Rgb24>(configuration, stream);
+            // GIF and TIFF decoders are configured to decode frame 0 only; animated WebP (which ImageSharp 2.1 refuses) is
+            // cut down to its first frame here.
+            var image = header.Animated
+                ? WebpFirstFrame.Decode(configuration, stream, start, header.Width, header.Height)
+                : Image.Load<Rgb24>(configuration, stream);
             try
             {
-                // Multi-frame images (GIF, TIFF, WebP): keep the first frame only.
                 while (image.Frames.Count > 1) image.Frames.RemoveFrame(image.Frames.Count - 1);
+                if (format.Name == "PNG" && PngExif(stream, start) is { } exif) image.Metadata.ExifProfile = exif;
                 image.Mutate(x => x.AutoOrient());
                 return image;
             }
@@ -117,15 +136,91 @@ public static class ImageDecoder
     }
 
     /// <summary>
+    /// Reads the header of an image without decoding it: its format and size (the first frame's, or a GIF's logical screen,
+    /// or an animated WebP's canvas). Null when the bytes are in no supported format. The stream stays open and is left
+    /// where it was. Uses the same decoders as <see cref="Load(Stream, ImageLimits?)"/>: PNG text chunks are not inflated
+    /// and frames after the first are not read.
+    /// </summary>
+    /// <exception cref="DinoSegImageException">The format is recognised but its header is damaged.</exception>
+    public static ImageHeader? Identify(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek) throw new ArgumentException("The stream must be seekable.", nameof(stream));
+        long start = stream.Position;
+        try
+        {
+            return HeaderOf(ConfigurationFor(ImageLimits.Default.BufferLimitMegabytes), stream, start) is { } header
+                ? new ImageHeader(header.Format.Name, header.Width, header.Height)
+                : null;
+        }
+        catch (UnknownImageFormatException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is ImageFormatException or NotSupportedException || IsDecoderFault(e) || OverAllocationLimit(e))
+        {
+            throw new DinoSegImageException("a readable image header", $"a damaged header ({e.GetType().Name}: {e.Message})", Fix, e);
+        }
+        finally
+        {
+            stream.Position = start;
+        }
+    }
+
+    /// <summary>
+    /// The format and size from the header; for an animated WebP (which ImageSharp 2.1 cannot even identify) the canvas
+    /// size from its VP8X chunk. Null for an unknown format.
+    /// </summary>
+    private static (IImageFormat Format, int Width, int Height, bool Animated)? HeaderOf(Configuration configuration, Stream stream, long start)
+    {
+        if (WebpFirstFrame.Canvas(stream, start) is var (canvasWidth, canvasHeight)) return (WebpFormat.Instance, canvasWidth, canvasHeight, true);
+        IImageInfo? info = Image.Identify(configuration, stream, out IImageFormat? format);
+        return info is null || format is null ? null : (format, info.Width, info.Height, false);
+    }
+
+    /// <summary>
     /// One ImageSharp configuration per allocation limit (few distinct limits exist in practice), each with its own pooled
-    /// allocator capped at that limit; otherwise the defaults, so every built-in format stays registered.
+    /// allocator capped at that limit and its own decoders: every built-in format, with GIF and TIFF decoding their first
+    /// frame only and PNG skipping its metadata chunks (so zTXt and iTXt are never inflated; eXIf is read by
+    /// <see cref="PngExif"/>).
     /// </summary>
     private static Configuration ConfigurationFor(int limitMegabytes) => Configurations.GetOrAdd(limitMegabytes, static limit =>
     {
-        Configuration configuration = Configuration.Default.Clone();
+        // A configuration of its own (Configuration.Default.Clone() would share, and so change, the global decoders).
+        var configuration = new Configuration(new PngConfigurationModule(), new JpegConfigurationModule(), new GifConfigurationModule(),
+            new BmpConfigurationModule(), new PbmConfigurationModule(), new TgaConfigurationModule(), new TiffConfigurationModule(),
+            new WebpConfigurationModule());
         configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = limit });
+        configuration.ImageFormatsManager.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
+        configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First, IgnoreMetadata = true });
+        configuration.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
         return configuration;
     });
+
+    /// <summary>
+    /// The PNG's eXIf chunk (for its orientation), which the decoder skips along with the text chunks; null when it has none.
+    /// Walks the chunk headers only; at most one chunk's data (bounded by the file's length) is read.
+    /// </summary>
+    private static ExifProfile? PngExif(Stream stream, long start)
+    {
+        Span<byte> chunk = stackalloc byte[8];
+        stream.Position = start + 8;
+        while (stream.Read(chunk) == 8)
+        {
+            long length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(chunk);
+            if (length > stream.Length - stream.Position || chunk[4..].SequenceEqual("IEND"u8)) return null;
+            if (chunk[4..].SequenceEqual("eXIf"u8))
+            {
+                var data = new byte[length];
+                stream.ReadExactly(data);
+                return new ExifProfile(data);
+            }
+
+            stream.Position += length + 4;
+        }
+
+        return null;
+    }
 
     private static bool OverAllocationLimit(Exception? e)
     {

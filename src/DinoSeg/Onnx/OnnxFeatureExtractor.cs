@@ -17,8 +17,8 @@ namespace DinoSeg;
 /// Thread-safe: concurrent <see cref="Extract"/> calls share the ONNX Runtime session (two for the embedded model when a
 /// block reads layer 4), which supports that, and give bit-for-bit the results of sequential calls. Owns the sessions:
 /// dispose the extractor to release native memory.
-/// <see cref="Dispose"/> is idempotent but must not race with calls in flight; later <see cref="Extract"/> calls throw
-/// <see cref="ObjectDisposedException"/>.
+/// <see cref="Dispose"/> is idempotent and may race with calls in flight: it waits for them to finish before freeing the
+/// sessions, and calls that start after it began throw <see cref="ObjectDisposedException"/>.
 /// </remarks>
 public sealed class OnnxFeatureExtractor : IFeatureExtractor
 {
@@ -43,7 +43,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private readonly int _fixedHeight;
     private readonly int _longSide;
     private readonly ILogger _logger;
-    private int _disposed;
+    private readonly InFlightGate _gate = new();
 
     private OnnxFeatureExtractor(InferenceSession session, InferenceSession? tail, Backbone backbone, ExtractorOptions options, ExecutionDevice device,
         string reason)
@@ -263,8 +263,9 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     public PatchFeatures Extract(Image<Rgb24> image, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
+        // Dispose waits for this scope, so the sessions outlive every run and every read of their outputs.
+        using InFlightGate.Scope inFlight = _gate.Enter(this);
 
         long started = Stopwatch.GetTimestamp();
         var (width, height) = WorkingSizeFor(image.Width, image.Height);
@@ -518,7 +519,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <summary>Releases the ONNX Runtime sessions. Safe to call more than once.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (!_gate.Close()) return; // waits for the calls in flight
         _tail?.Dispose();
         _session.Dispose();
     }

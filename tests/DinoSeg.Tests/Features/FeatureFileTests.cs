@@ -165,6 +165,59 @@ public sealed class FeatureFileTests : IDisposable
         Assert.Contains("working size", Assert.Throws<DinoSegFeatureFileException>(() => FeatureFile.Load(new MemoryStream(working))).Found);
     }
 
+    /// <summary>A version-1 feature file written by hand, with a valid checksum, so the loader's later checks are what refuse it.</summary>
+    private static byte[] Craft(int rows, int cols, int dim, int imageWidth, int imageHeight, string backbone, float[] values)
+    {
+        byte[] name = System.Text.Encoding.UTF8.GetBytes(backbone);
+        var file = new byte[46 + name.Length + 4 * values.Length + 8];
+        ReadOnlySpan<byte> magic = [0x89, (byte)'D', (byte)'S', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A];
+        magic.CopyTo(file);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(8), 1);
+        int[] header = [rows, cols, dim, 16, cols * 16, rows * 16, imageWidth, imageHeight];
+        for (int i = 0; i < header.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(12 + 4 * i), header[i]);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(44), (ushort)name.Length);
+        name.CopyTo(file, 46);
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(file.AsSpan(46 + name.Length));
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(file.Length - 8), System.IO.Hashing.XxHash64.HashToUInt64(file.AsSpan(0, file.Length - 8)));
+        return file;
+    }
+
+    [Fact]
+    public void Load_OneByOneGridClaimingA46340SquaredImage_IsRefusedBeforeAnySegment()
+    {
+        byte[] file = Craft(1, 1, 2, 46340, 46340, "test-bb", [1f, 0f]);
+
+        var e = Assert.Throws<DinoSegFeatureFileException>(() => FeatureFile.Load(new MemoryStream(file)));
+
+        Assert.Contains("46340x46340", e.Found);
+        Assert.Equal(46340, FeatureFile.Load(new MemoryStream(file), new FeatureExpectations { MaxImagePixels = 46340L * 46340 }).ImageWidth);
+        Assert.Equal(16, FeatureFile.Load(new MemoryStream(Craft(1, 1, 2, 16, 16, "test-bb", [1f, 0f]))).ImageWidth);
+    }
+
+    [Theory]
+    [InlineData(2f, 0f)]
+    [InlineData(0.5f, 0.5f)]
+    public void Load_NonUnitVectors_AreRefused(float x, float y)
+    {
+        byte[] file = Craft(1, 2, 2, 32, 16, "test-bb", [1f, 0f, x, y]);
+
+        var e = Assert.Throws<DinoSegFeatureFileException>(() => FeatureFile.Load(new MemoryStream(file)));
+
+        Assert.Contains("at patch 1 (features are unit vectors)", e.Found);
+        Assert.Equal(2, FeatureFile.Load(new MemoryStream(Craft(1, 2, 2, 32, 16, "test-bb", [1f, 0f, 0f, 0f]))).Cols); // zero stays allowed
+    }
+
+    [Fact]
+    public void Load_BackboneNameWithTerminalEscapes_IsRefused()
+    {
+        byte[] file = Craft(1, 1, 2, 16, 16, "evil\u001b]0;pwned\u0007", [0f, 1f]);
+
+        var e = Assert.Throws<DinoSegFeatureFileException>(() => FeatureFile.Load(new MemoryStream(file)));
+
+        Assert.Contains("control characters", e.Found);
+        Assert.False(e.Message.Contains('\u001b', StringComparison.Ordinal), "the message carries the escape");
+    }
+
     [Fact]
     public void Load_PathWithTrailingBytes_Refuses()
     {

@@ -115,6 +115,8 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
+            // The web upload path: the header check first (SegmentationService.CheckHeader), then the decode.
+            if (ImageDecoder.Identify(stream) is { } header && header.Pixels > Limits.MaxPixels) return "over pixel limit";
             using Image<Rgb24> image = ImageDecoder.Load(stream, Limits);
             return image.Width > 0 && image.Height > 0 ? "decoded" : "decoded empty";
         }
