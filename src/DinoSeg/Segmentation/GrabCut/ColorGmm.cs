@@ -14,6 +14,11 @@ internal sealed class ColorGmm
     private readonly double[] _mean = new double[3 * Components];
     private readonly double[] _inverse = new double[9 * Components];
     private readonly double[] _halfLogDet = new double[Components];
+    private readonly double[] _terms = new double[Components];
+    // Per component, for the hot loops: log-density constant (−∞ when empty), ½ log det, mean, and the 6 distinct entries
+    // of the symmetric inverse covariance.
+    private const int Packed = 11;
+    private readonly double[] _packed = new double[Packed * Components];
     private readonly double[] _logNorm = new double[Components]; // log(weight) − ½ log det: the log-density's constant
 
     // Learning sums (integers: exact and order-independent for pixel colours).
@@ -79,6 +84,7 @@ internal sealed class ColorGmm
             {
                 _weight[k] = 0;
                 _logNorm[k] = double.NegativeInfinity;
+                _packed[Packed * k] = double.NegativeInfinity;
                 continue;
             }
 
@@ -116,6 +122,9 @@ internal sealed class ColorGmm
             m[8] = (c[0] * c[4] - c[1] * c[3]) / det;
             _halfLogDet[k] = 0.5 * Math.Log(det);
             _logNorm[k] = Math.Log(_weight[k]) - _halfLogDet[k];
+            Span<double> q = _packed.AsSpan(Packed * k, Packed);
+            (q[0], q[1], q[2], q[3], q[4]) = (_logNorm[k], _halfLogDet[k], mr, mg, mb);
+            (q[5], q[6], q[7], q[8], q[9], q[10]) = (m[0], m[1], m[2], m[4], m[5], m[8]);
         }
 
         return true;
@@ -124,12 +133,14 @@ internal sealed class ColorGmm
     /// <summary>The component most likely to have produced the colour (OpenCV's <c>whichComponent</c>, without the weight).</summary>
     public int MostLikely(double r, double g, double b)
     {
+        ReadOnlySpan<double> p = _packed;
         int best = 0;
         double bestValue = double.NegativeInfinity;
         for (int k = 0; k < Components; k++)
         {
-            if (_weight[k] <= 0) continue;
-            double value = -_halfLogDet[k] - 0.5 * Mahalanobis(k, r, g, b);
+            ReadOnlySpan<double> q = p.Slice(Packed * k, Packed);
+            if (double.IsNegativeInfinity(q[0])) continue;
+            double value = -q[1] - 0.5 * Mahalanobis(q, r, g, b);
             if (value > bestValue)
             {
                 bestValue = value;
@@ -141,26 +152,36 @@ internal sealed class ColorGmm
     }
 
     /// <summary>−log of the mixture density at the colour (OpenCV's data term), by log-sum-exp so far colours stay finite.</summary>
+    /// <remarks>Uses an instance buffer: one model serves one thread at a time (each solver owns its models).</remarks>
     public double NegativeLog(double r, double g, double b)
     {
-        Span<double> terms = stackalloc double[Components];
+        ReadOnlySpan<double> p = _packed;
+        Span<double> terms = _terms;
         double max = double.NegativeInfinity;
         for (int k = 0; k < Components; k++)
         {
-            terms[k] = _weight[k] > 0 ? _logNorm[k] - 0.5 * Mahalanobis(k, r, g, b) : double.NegativeInfinity;
-            max = Math.Max(max, terms[k]);
+            ReadOnlySpan<double> q = p.Slice(Packed * k, Packed);
+            double t = double.IsNegativeInfinity(q[0]) ? double.NegativeInfinity : q[0] - 0.5 * Mahalanobis(q, r, g, b);
+            terms[k] = t;
+            if (t > max) max = t;
         }
 
+        // Terms below e^−40 of the largest cannot change the sum (≥ 1) in double precision: skip their exp.
         double sum = 0;
-        for (int k = 0; k < Components; k++) sum += Math.Exp(terms[k] - max);
+        for (int k = 0; k < Components; k++)
+        {
+            double d = terms[k] - max;
+            if (d > -40) sum += Math.Exp(d);
+        }
+
         return -(max + Math.Log(sum));
     }
 
-    private double Mahalanobis(int k, double r, double g, double b)
+    /// <summary>(c − μ)ᵀ Σ⁻¹ (c − μ) with the packed mean and symmetric inverse.</summary>
+    private static double Mahalanobis(ReadOnlySpan<double> q, double r, double g, double b)
     {
-        double dr = r - _mean[3 * k], dg = g - _mean[3 * k + 1], db = b - _mean[3 * k + 2];
-        ReadOnlySpan<double> m = _inverse.AsSpan(9 * k, 9);
-        return dr * (dr * m[0] + dg * m[3] + db * m[6]) + dg * (dr * m[1] + dg * m[4] + db * m[7]) + db * (dr * m[2] + dg * m[5] + db * m[8]);
+        double dr = r - q[2], dg = g - q[3], db = b - q[4];
+        return dr * dr * q[5] + dg * dg * q[8] + db * db * q[10] + 2 * (dr * dg * q[6] + dr * db * q[7] + dg * db * q[9]);
     }
 
     private static double Determinant(ReadOnlySpan<double> c) =>

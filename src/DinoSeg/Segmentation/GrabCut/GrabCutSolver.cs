@@ -297,7 +297,8 @@ internal sealed class GrabCutSolver
             double sum = 0;
             for (int i = 0; i < samples; i++) sum += _sampleWeight[i] * NearestDistance(i, k);
             if (!(sum > 0)) break; // every sample sits on a centre
-            Centre(k++, Pick(sum, useDistance: true, k, ref state));
+            int next = Pick(sum, useDistance: true, k, ref state); // before k moves on: only the centres chosen so far count
+            Centre(k++, next);
         }
 
         Span<double> sums = stackalloc double[4 * K];

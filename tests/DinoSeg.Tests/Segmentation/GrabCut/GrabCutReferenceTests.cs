@@ -45,6 +45,25 @@ public sealed class GrabCutReferenceTests
         Assert.True(iou > before, $"{name}: IoU with OpenCV {iou:0.0000} is not above the coarse mask's {before:0.0000}");
     }
 
+    [Fact]
+    public void Run_ReusedSolver_GivesAFreshSolversLabels()
+    {
+        using var image = Image.Load<Rgb24>(Path.Combine(AppContext.BaseDirectory, "EvalSet", "photos", "coffee.png"));
+        RefinementGuide guide = RefinementGuide.FromImage(image);
+        byte[] trimap = LoadGrey(Reference("coffee", "trimap")).Select(v => (byte)(v / 85)).ToArray();
+        byte[] other = LoadGrey(Reference("chelsea-cat", "trimap")).Select(v => (byte)(v / 85)).ToArray();
+        using var otherImage = Image.Load<Rgb24>(Path.Combine(AppContext.BaseDirectory, "EvalSet", "photos", "chelsea-cat.png"));
+        RefinementGuide otherGuide = RefinementGuide.FromImage(otherImage);
+
+        byte[] fresh = trimap.ToArray(), reused = trimap.ToArray();
+        new GrabCutSolver().Run(guide.Rgb, image.Width, image.Height, guide.Beta, fresh, 2);
+        var solver = new GrabCutSolver();
+        solver.Run(otherGuide.Rgb, otherImage.Width, otherImage.Height, otherGuide.Beta, other, 2);
+        solver.Run(guide.Rgb, image.Width, image.Height, guide.Beta, reused, 2);
+
+        Assert.Equal(fresh, reused);
+    }
+
     [Theory]
     [InlineData("coffee")]
     [InlineData("astronaut-person")]
