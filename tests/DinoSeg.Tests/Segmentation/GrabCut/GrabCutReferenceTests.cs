@@ -11,7 +11,7 @@ namespace DinoSeg.Tests.Segmentation.GrabCut;
 /// </summary>
 public sealed class GrabCutReferenceTests
 {
-    /// <summary>The least IoU with OpenCV's result accepted; measured 0.9990, 0.9997 and 1.0000 (astronaut, coffee, chelsea).</summary>
+    /// <summary>The least IoU with OpenCV's result accepted; measured 0.9984, 0.9986 and 0.9997 (astronaut, coffee, chelsea).</summary>
     private const double MinIoU = 0.995;
 
     private static byte[] LoadGrey(string path)
