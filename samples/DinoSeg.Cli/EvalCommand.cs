@@ -10,7 +10,7 @@ internal static class EvalCommand
 {
     public const string Usage = """
         usage: dinoseg eval DIR [--threshold T|auto] [--rule R] [--sigma PX]
-                       [--refine none|guided] [--refine-radius PX] [--refine-eps E] [--scales S1,S2,...]
+                       [--refine none|guided|grabcut] [--refine-radius PX] [--refine-eps E] [--scales S1,S2,...]
                        [--propagation none|graph] [--graph-k K] [--graph-tau T] [--graph-alpha A]
                        [--keep-seed-regions] [--min-area PX]
                        [--backbone default|resnet18-l3|dinov3|dinov2] [--long-side PX] [--model PATH.onnx]
@@ -25,7 +25,8 @@ internal static class EvalCommand
           --rule R            rule for auto: ranked-otsu (default: Otsu held within [0.3, 0.5] on ranked maps),
                               otsu, patch-otsu, seed-median
           --sigma PX          Gaussian σ on the similarity map before the threshold (default 4)
-          --refine M          none (default) or guided (guided filter with the image as guide)
+          --refine M          none (default), guided (guided filter with the image as guide) or grabcut (GrabCut
+                              in a band around the mask edge)
           --refine-radius PX  guided-filter radius (default 16); --refine-eps E: its ε (default 0.001)
           --scales S1,S2      extract at several long sides and fuse (e.g. 512,768); default: one scale
           --propagation P     graph (default): rank the similarity over the image's patch graph; none: plain cosine
@@ -85,13 +86,8 @@ internal static class EvalCommand
         model = model.Validated();
         ThresholdRule thresholdRule = ParseRule(rule);
         if (rule is not null && thresholdText is not (null or "auto")) throw new UsageException("--rule only applies with --threshold auto");
-        Refinement refinement = refine switch
-        {
-            null or "none" => Refinement.None,
-            "guided" => Refinement.GuidedFilter,
-            _ => throw new UsageException($"--refine must be none or guided, not '{refine}'"),
-        };
-        if (refinement == Refinement.None && (radius is not null || eps is not null)) throw new UsageException("--refine-radius and --refine-eps need --refine guided");
+        Refinement refinement = SegmentArguments.ParseRefinement(refine);
+        if (refinement != Refinement.GuidedFilter && (radius is not null || eps is not null)) throw new UsageException("--refine-radius and --refine-eps need --refine guided");
         int[] scales = scalesText is null ? [] : ParseScales(scalesText);
         Propagation propagationMode = propagation is null ? SegmentationOptions.Default.Propagation : ParsePropagation(propagation);
         if (propagationMode != Propagation.Graph && (neighbours is not null || tau is not null || alpha is not null))
@@ -139,15 +135,15 @@ internal static class EvalCommand
                 threshold = threshold is null ? "auto" : (object)threshold.Value,
                 rule = threshold is null ? RuleName(thresholdRule) : null,
                 similaritySigma = options.SimilaritySigma,
-                refinement = refinement == Refinement.None ? "none" : "guided",
+                refinement = SegmentArguments.RefinementName(refinement),
                 propagation = propagationMode == Propagation.Graph ? "graph" : "none",
                 keepSeedRegions = options.KeepSeedRegionsOnly,
                 minRegionArea = options.MinRegionArea,
                 graphNeighbours = propagationMode == Propagation.Graph ? options.Graph.Neighbours : (int?)null,
                 graphTemperature = propagationMode == Propagation.Graph ? options.Graph.Temperature : (double?)null,
                 graphAlpha = propagationMode == Propagation.Graph ? options.Graph.Alpha : (double?)null,
-                refineRadius = refinement == Refinement.None ? (int?)null : options.RefineRadius,
-                refineEpsilon = refinement == Refinement.None ? (double?)null : options.RefineEpsilon,
+                refineRadius = refinement != Refinement.GuidedFilter ? (int?)null : options.RefineRadius,
+                refineEpsilon = refinement != Refinement.GuidedFilter ? (double?)null : options.RefineEpsilon,
                 maxClicks = protocol.MaxClicks,
                 images = report.Images.Select(s => new
                 {
@@ -187,7 +183,7 @@ internal static class EvalCommand
         else
         {
             stdout.WriteLine($"{dir}: {items.Count} images, {extractor.Backbone.Name}{(scales.Length > 0 ? " at " + string.Join('+', scales) : "")}, " +
-                $"threshold {thresholdLabel}, σ {options.SimilaritySigma}, refine {(refinement == Refinement.None ? "none" : $"guided r{options.RefineRadius} ε{options.RefineEpsilon}")}, " +
+                $"threshold {thresholdLabel}, σ {options.SimilaritySigma}, refine {(refinement == Refinement.GuidedFilter ? $"guided r{options.RefineRadius} ε{options.RefineEpsilon}" : SegmentArguments.RefinementName(refinement))}, " +
                 $"propagation {(propagationMode == Propagation.Graph ? $"graph k{options.Graph.Neighbours} τ{options.Graph.Temperature} α{options.Graph.Alpha}" : "none")}");
             stdout.WriteLine($"{"image",-40} {"1-click IoU",11} {"threshold",9} {"NoC@85",6} {"NoC@90",6}");
             foreach (ImageScore s in report.Images)

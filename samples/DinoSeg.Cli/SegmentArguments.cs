@@ -27,7 +27,7 @@ internal sealed record SegmentArguments
 
     public ThresholdRule Rule { get; init; } = SegmentationOptions.Default.ThresholdRule;
 
-    public bool Refine { get; init; }
+    public Refinement Refinement { get; init; }
 
     /// <summary>--propagation: how the seed similarity becomes the thresholded map (null: the library's default).</summary>
     public Propagation? Propagation { get; init; }
@@ -53,7 +53,7 @@ internal sealed record SegmentArguments
     public const string Usage = """
         usage: dinoseg segment IMAGE (--seed X,Y [--seed X,Y ...] | --box X0,Y0,X1,Y1) [--negative X,Y ...]
                        [--box-margin F] [--keep-seed-regions] [--min-area PX] [--threshold T|auto]
-                       [--rule R] [--refine none|guided] [--propagation graph|none] [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
+                       [--rule R] [--refine none|guided|grabcut] [--propagation graph|none] [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
                        --out DIR [--json]
 
         Segments IMAGE from the prompt (seed pixels, negative seeds, a box) and writes mask.png, soft-mask.png,
@@ -73,7 +73,8 @@ internal sealed record SegmentArguments
                               propagation) a fixed T is a fraction of the seed's rank, 0.3 to 0.5 being useful
           --rule R            rule for auto: ranked-otsu (default: Otsu held within [0.3, 0.5] on ranked maps),
                               otsu, patch-otsu, seed-median
-          --refine M          none (default) or guided: guided filter with the image as guide, so mask edges follow
+          --refine M          none (default), guided or grabcut: guided filter with the image as guide, or GrabCut
+                              (colour models and a graph cut in a band around the mask edge), so mask edges follow
                               image edges instead of the 16-px patch grid
           --propagation P     graph (default): rank the similarity over the image's patch graph, so one click
                               selects the whole region rather than the parts like the seed patch; none: plain
@@ -146,11 +147,8 @@ internal sealed record SegmentArguments
                     rule = Once(rule, arg, Value(args, ref i));
                     break;
                 case "--refine":
-                    refine = Once(refine, arg, Value(args, ref i) switch
-                    {
-                        var m when m is "none" or "guided" => m,
-                        var other => throw new UsageException($"--refine must be none or guided, not '{other}'"),
-                    });
+                    refine = Once(refine, arg, Value(args, ref i));
+                    ParseRefinement(refine);
                     break;
                 case "--propagation":
                     propagation = Once(propagation, arg, ParsePropagation(Value(args, ref i)));
@@ -204,7 +202,7 @@ internal sealed record SegmentArguments
         return new SegmentArguments
         {
             ImagePath = image, Seeds = seeds, Negatives = negatives, Box = box, BoxMargin = boxMargin, KeepSeedRegions = keepSeedRegions,
-            MinArea = minArea ?? 0, Threshold = threshold, AutoThreshold = auto, Rule = EvalCommand.ParseRule(rule), Refine = refine == "guided",
+            MinArea = minArea ?? 0, Threshold = threshold, AutoThreshold = auto, Rule = EvalCommand.ParseRule(rule), Refinement = ParseRefinement(refine),
             Propagation = propagation,
             Sigma = sigma, Scales = scales ?? [], Backbone = backbone,
             ModelPath = model, Device = device, OutputDirectory = output, Json = json,
@@ -243,4 +241,21 @@ internal sealed record SegmentArguments
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s >= 0 && s <= Kernels.AxisWeights.MaxSigma) return s;
         throw new UsageException($"{option} expects σ in [0, {Kernels.AxisWeights.MaxSigma}] pixels, not '{text}'");
     }
+
+    /// <summary>--refine: none (or absent), guided or grabcut.</summary>
+    public static Refinement ParseRefinement(string? value) => value switch
+    {
+        null or "none" => Refinement.None,
+        "guided" => Refinement.GuidedFilter,
+        "grabcut" => Refinement.GrabCut,
+        _ => throw new UsageException($"--refine must be none, guided or grabcut, not '{value}'"),
+    };
+
+    /// <summary>The --refine name of a refinement, as printed in text and JSON.</summary>
+    public static string RefinementName(Refinement refinement) => refinement switch
+    {
+        Refinement.GuidedFilter => "guided",
+        Refinement.GrabCut => "grabcut",
+        _ => "none",
+    };
 }

@@ -41,10 +41,10 @@ internal static class SegmentCommand
         };
         if (args.Sigma is { } sigma) options = options with { SimilaritySigma = sigma };
         if (args.BoxMargin is { } margin) options = options with { BoxMargin = margin };
-        if (args.Refine) options = options with { Refinement = Refinement.GuidedFilter };
+        options = options with { Refinement = args.Refinement };
         if (args.Propagation is { } propagation) options = options with { Propagation = propagation };
         var segmenter = new SimilaritySegmenter(options);
-        var result = new SegmentationResult(features) { Guide = args.Refine ? RefinementGuide.FromImage(image) : null };
+        var result = new SegmentationResult(features) { Guide = args.Refinement != Refinement.None ? RefinementGuide.FromImage(image) : null };
         // No --threshold means auto: on the evaluation set it beats every backbone default (docs/quality.md).
         if (args.Threshold is { } fixedThreshold) segmenter.Segment(features, [.. args.Seeds], [.. args.Negatives], args.Box, fixedThreshold, result);
         else segmenter.SegmentAuto(features, [.. args.Seeds], [.. args.Negatives], args.Box, args.Rule, result);
@@ -75,7 +75,7 @@ internal static class SegmentCommand
                 minRegionArea = options.MinRegionArea,
                 threshold = result.Threshold,
                 thresholdRule = result.AutoRule is { } rule ? EvalCommand.RuleName(rule) : null,
-                refinement = args.Refine ? "guided" : "none",
+                refinement = SegmentArguments.RefinementName(args.Refinement),
                 propagation = options.Propagation == Propagation.Graph ? "graph" : "none",
                 similaritySigma = options.SimilaritySigma,
                 scales = args.Scales,

@@ -55,7 +55,7 @@ internal static class Api
         SegmentationOptions refined = s.FullRefined.Options;
         return new ServerInfo(s.Extractor.Backbone.Name, s.Device.ToString().ToLowerInvariant(), s.Extractor.Backbone.PatchSize,
             s.DefaultThreshold, s.Full.Options.SimilaritySigma, s.Full.Options.FeatherSigma, NegativeSeeds: true, BoxPrompt: true,
-            s.Full.Options.BoxMargin, Refinement: true, refined.RefineRadius, refined.RefineEpsilon, s.ScaleSides,
+            s.Full.Options.BoxMargin, Refinement: true, refined.RefineRadius, refined.RefineEpsilon, s.Options.Refine, s.ScaleSides,
             s.Full.Options.Propagation == Propagation.Graph ? "graph" : "none", s.Options.MaxUploadBytes, s.Options.MaxPixels, [style.Color.R, style.Color.G, style.Color.B], style.Opacity,
             Rgb(style.SeedColor), Rgb(style.NegativeSeedColor), Rgb(style.BoxColor), viridis, SimilarityMap.LevelColours(), s.Samples.Names);
     }

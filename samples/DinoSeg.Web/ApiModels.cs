@@ -36,8 +36,8 @@ internal sealed record SegmentInfo(float Threshold, int SelectedPixels, double A
 internal sealed record ErrorInfo(string Error);
 
 /// <summary>
-/// What the page needs to know once: backbone, defaults, limits, colours. <c>Refinement</c>: clicks may ask for guided-filter
-/// edge refinement (with this radius and ε); <c>Scales</c>: the fused working long sides, empty for one scale; <c>Propagation</c>: "none", or "graph" when
+/// What the page needs to know once: backbone, defaults, limits, colours. <c>Refinement</c>: clicks may ask for edge
+/// refinement, <c>RefineMethod</c> "guided" (guided filter, with this radius and ε) or "grabcut"; <c>Scales</c>: the fused working long sides, empty for one scale; <c>Propagation</c>: "none", or "graph" when
 /// every click is ranked over the image's patch graph.
 /// </summary>
 internal sealed record ServerInfo(
@@ -53,6 +53,7 @@ internal sealed record ServerInfo(
     bool Refinement,
     int RefineRadius,
     double RefineEpsilon,
+    string RefineMethod,
     int[] Scales,
     string Propagation,
     long MaxUploadBytes,

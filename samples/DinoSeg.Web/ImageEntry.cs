@@ -71,8 +71,8 @@ internal sealed class ImageEntry
         }
     }
 
-    /// <summary>The guide and its statistics for one radius: grey levels, window mean and variance, as floats.</summary>
-    private long GuideBytes => 3L * Width * Height * sizeof(float);
+    /// <summary>The guide and its statistics for one radius: grey levels, window mean and variance, as floats; and the RGB bytes.</summary>
+    private long GuideBytes => 3L * Width * Height * sizeof(float) + 3L * Width * Height;
 
     /// <summary>
     /// The image as guide for edge refinement, made on the first refined click (most clicks never need it) and then

@@ -42,8 +42,8 @@ internal sealed class SegmentationService : IDisposable
         SegmentationOptions clicks = SegmentationOptions.Default with { Propagation = options.PropagationMode() };
         Interactive = new SimilaritySegmenter(clicks with { ComputeSoftMask = false });
         Full = new SimilaritySegmenter(clicks);
-        InteractiveRefined = new SimilaritySegmenter(Interactive.Options with { Refinement = Refinement.GuidedFilter });
-        FullRefined = new SimilaritySegmenter(Full.Options with { Refinement = Refinement.GuidedFilter });
+        InteractiveRefined = new SimilaritySegmenter(Interactive.Options with { Refinement = options.RefinementMode() });
+        FullRefined = new SimilaritySegmenter(Full.Options with { Refinement = options.RefinementMode() });
         Cache = new ImageCache(options.CacheImages, options.CacheBytes, () => Budget!.InFlight);
         Budget = new MemoryBudget(options.CacheBytes, () => Cache.Bytes, Cache.TrimTo, TimeSpan.FromSeconds(options.BudgetWaitSeconds));
         Samples = EmbeddedFiles.Load("samples/");
@@ -67,10 +67,10 @@ internal sealed class SegmentationService : IDisposable
     /// <summary>The same with the feathered soft mask, for rendered views.</summary>
     public SimilaritySegmenter Full { get; }
 
-    /// <summary><see cref="Interactive"/> with guided-filter refinement (the "Refine edges" option).</summary>
+    /// <summary><see cref="Interactive"/> with refinement (the "Refine edges" option; guided filter unless DinoSeg:Refine=grabcut).</summary>
     public SimilaritySegmenter InteractiveRefined { get; }
 
-    /// <summary><see cref="Full"/> with guided-filter refinement.</summary>
+    /// <summary><see cref="Full"/> with the same refinement.</summary>
     public SimilaritySegmenter FullRefined { get; }
 
     public ImageCache Cache { get; }

@@ -67,6 +67,20 @@ internal sealed record WebOptions
         _ => throw new ArgumentException($"DinoSeg:Propagation must be none or graph; found '{Propagation}'.", nameof(Propagation)),
     };
 
+    /// <summary>
+    /// What the page's "Refine" option applies: "guided" (the default: <see cref="DinoSeg.Refinement.GuidedFilter"/> on the
+    /// map) or "grabcut" (<see cref="DinoSeg.Refinement.GrabCut"/> on the mask).
+    /// </summary>
+    public string Refine { get; init; } = "guided";
+
+    /// <summary><see cref="Refine"/> as the library's option.</summary>
+    public Refinement RefinementMode() => Refine switch
+    {
+        "guided" => DinoSeg.Refinement.GuidedFilter,
+        "grabcut" => DinoSeg.Refinement.GrabCut,
+        _ => throw new ArgumentException($"DinoSeg:Refine must be guided or grabcut; found '{Refine}'.", nameof(Refine)),
+    };
+
     /// <summary>The long sides of <see cref="Scales"/>; empty for one scale.</summary>
     /// <exception cref="ArgumentException">Not two or more integers in [16, 4096].</exception>
     public int[] ScaleSides()
@@ -106,5 +120,6 @@ internal sealed record WebOptions
 
         _ = ScaleSides();
         _ = PropagationMode();
+        _ = RefinementMode();
     }
 }

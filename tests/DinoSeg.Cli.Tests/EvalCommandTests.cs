@@ -58,6 +58,18 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Eval_GrabCut_RefinesAndSaysSo()
+    {
+        var r = CliProcess.Run("eval", _dir, "--threshold", "0.1", "--refine", "grabcut", "--max-clicks", "2", "--device", "cpu", "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.Equal("grabcut", doc.RootElement.GetProperty("refinement").GetString());
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("refineRadius").ValueKind);
+        Assert.All(doc.RootElement.GetProperty("images").EnumerateArray(), i => Assert.InRange(i.GetProperty("firstClickIoU").GetDouble(), 0, 1));
+    }
+
+    [Fact]
     public void Eval_GroupsAndGraphPropagation_ReportedPerGroupInJson()
     {
         // Subfolders are groups: move each pair into one.
@@ -121,6 +133,7 @@ public sealed class EvalCommandTests : IDisposable
         { ["eval", "{dir}", "--scales", "512"], 2, "two or more" },
         { ["eval", "{dir}", "--refine-radius", "4"], 2, "need --refine guided" },
         { ["eval", "{dir}", "--refine", "crf"], 2, "--refine must be" },
+        { ["eval", "{dir}", "--refine", "grabcut", "--refine-radius", "4"], 2, "need --refine guided" },
         { ["eval", "{dir}", "--max-clicks", "0"], 2, "--max-clicks" },
         { ["eval", "{dir}", "--backbone", "dinov3"], 2, "needs --model" },
         { ["eval", "{dir}", "--backbone", "resnet18-l3", "--model", "x.onnx"], 2, "is embedded" },

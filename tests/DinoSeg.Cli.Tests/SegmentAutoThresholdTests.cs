@@ -31,6 +31,19 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     }
 
     [Fact]
+    public void Segment_GrabCut_WritesTheMaskAndReportsIt()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--refine", "grabcut", "--device", "cpu",
+            "--out", Out, "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.Equal("grabcut", doc.RootElement.GetProperty("refinement").GetString());
+        Assert.InRange(doc.RootElement.GetProperty("maskAreaFraction").GetDouble(), 0.001, 0.999);
+        Assert.True(File.Exists(Path.Combine(Out, "mask.png")));
+    }
+
+    [Fact]
     public void Segment_AutoWithRule_AndFixedThreshold_ReportWhatTheyUsed()
     {
         var auto = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--threshold", "auto", "--rule", "patch-otsu",

@@ -186,6 +186,7 @@ public sealed class ApiTests(WebFixture web)
         Assert.Equal(SegmentationOptions.Default.RefineRadius, info.RootElement.GetProperty("refineRadius").GetInt32());
         Assert.Equal(0, info.RootElement.GetProperty("scales").GetArrayLength());
         Assert.Equal("graph", info.RootElement.GetProperty("propagation").GetString()); // the library's default
+        Assert.Equal("guided", info.RootElement.GetProperty("refineMethod").GetString());
 
         var click = new { session = "api-refine", seeds = new[] { new[] { 172, 115 } }, threshold = 0.45, refine = true };
         using JsonDocument refined = await PostJsonAsync($"/api/images/{id}/segment", click);

@@ -89,6 +89,15 @@ public sealed class MultiScaleTests
         Assert.Contains("DinoSeg:Propagation", e.Message);
     }
 
+    [Fact]
+    public void Refine_UnknownOrGrabCut_IsRefusedOrMapped()
+    {
+        ArgumentException e = Assert.Throws<ArgumentException>("Refine", new WebOptions { Refine = "crf" }.Validate);
+        Assert.Contains("DinoSeg:Refine", e.Message);
+        Assert.Equal(Refinement.GrabCut, new WebOptions { Refine = "grabcut" }.RefinementMode());
+        Assert.Equal(Refinement.GuidedFilter, new WebOptions().RefinementMode());
+    }
+
     [Theory]
     [InlineData("512")]
     [InlineData("512,x")]

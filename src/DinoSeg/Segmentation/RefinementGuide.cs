@@ -6,19 +6,23 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace DinoSeg;
 
 /// <summary>
-/// The image as guide for <see cref="Refinement.GuidedFilter"/>: grey levels in [0, 1] at the original size, plus the guide's
-/// window mean and variance for the radius in use (computed on first use of a radius, then reused by every click).
+/// The image as guide for refinement at the original size: grey levels in [0, 1] and the guide's window mean and variance
+/// for the radius in use (computed on first use of a radius, then reused by every click) for
+/// <see cref="Refinement.GuidedFilter"/>; the RGB bytes and their contrast scale β for <see cref="Refinement.GrabCut"/>.
 /// Prepare one per image, next to its features, and attach it to each result with <see cref="SegmentationResult.Guide"/>.
 /// </summary>
-/// <remarks>Immutable apart from its statistics cache, which is swapped atomically: safe to share between threads.</remarks>
+/// <remarks>Immutable apart from its caches, which are written atomically: safe to share between threads.</remarks>
 public sealed class RefinementGuide
 {
     private readonly float[] _grey;
+    private readonly byte[]? _rgb;
     private Statistics? _statistics;
+    private double _beta = double.NaN;
 
-    private RefinementGuide(float[] grey, int width, int height)
+    private RefinementGuide(float[] grey, byte[]? rgb, int width, int height)
     {
         _grey = grey;
+        _rgb = rgb;
         Width = width;
         Height = height;
     }
@@ -32,32 +36,43 @@ public sealed class RefinementGuide
     /// <summary>Grey levels (ITU-R BT.601 luma) in [0, 1], row-major.</summary>
     public ReadOnlySpan<float> Grey => _grey;
 
+    /// <summary>The image's colours, 3 bytes (R, G, B) per pixel, row-major; empty for a guide made from grey levels.</summary>
+    public ReadOnlySpan<byte> Rgb => _rgb;
+
+    /// <summary>Whether the guide holds the image's colours (<see cref="Refinement.GrabCut"/> needs them).</summary>
+    public bool HasColor => _rgb is not null;
+
     /// <summary>Makes the guide of a decoded image (the same image the features were extracted from).</summary>
     public static RefinementGuide FromImage(Image<Rgb24> image)
     {
         ArgumentNullException.ThrowIfNull(image);
         var grey = new float[image.Width * image.Height];
+        var rgb = new byte[3 * image.Width * image.Height];
         int width = image.Width;
         image.ProcessPixelRows(rows =>
         {
             for (int y = 0; y < rows.Height; y++)
             {
                 ReadOnlySpan<byte> row = MemoryMarshal.AsBytes(rows.GetRowSpan(y));
+                row.CopyTo(rgb.AsSpan(3 * y * width, 3 * width));
                 Span<float> g = grey.AsSpan(y * width, width);
                 for (int x = 0; x < width; x++) g[x] = (0.299f * row[3 * x] + 0.587f * row[3 * x + 1] + 0.114f * row[3 * x + 2]) / 255f;
             }
         });
-        return new RefinementGuide(grey, image.Width, image.Height);
+        return new RefinementGuide(grey, rgb, image.Width, image.Height);
     }
 
-    /// <summary>Makes a guide from grey levels (any range; ε is in its squared units), e.g. for tests or non-RGB sources.</summary>
+    /// <summary>
+    /// Makes a guide from grey levels (any range; ε is in its squared units), e.g. for tests or non-RGB sources. It holds no
+    /// colours, so <see cref="Refinement.GrabCut"/> cannot use it.
+    /// </summary>
     /// <exception cref="ArgumentException">The values are not width × height long.</exception>
     public static RefinementGuide FromGrey(ReadOnlySpan<float> grey, int width, int height)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         if (grey.Length != width * height) throw new ArgumentException($"Expected {width * height} grey values, found {grey.Length}.", nameof(grey));
-        return new RefinementGuide(grey.ToArray(), width, height);
+        return new RefinementGuide(grey.ToArray(), null, width, height);
     }
 
     /// <summary>mean(I) and var(I) over the (2r + 1)² window; computed once per radius (the last radius is cached).</summary>
@@ -71,6 +86,22 @@ public sealed class RefinementGuide
         GuidedFilter.GuideStatistics(_grey, Width, Height, radius, mean, variance, new float[2 * n + Width]);
         Volatile.Write(ref _statistics, new Statistics(radius, mean, variance));
         return (mean, variance);
+    }
+
+    /// <summary>GrabCut's contrast scale β = 1 / (2·mean‖Δcolour‖²) over the image's neighbour pairs; computed once.</summary>
+    internal double Beta
+    {
+        get
+        {
+            double beta = Volatile.Read(ref _beta);
+            if (double.IsNaN(beta))
+            {
+                beta = GrabCut.GrabCutSolver.Beta(_rgb, Width, Height); // racing threads compute the same value
+                Volatile.Write(ref _beta, beta);
+            }
+
+            return beta;
+        }
     }
 
     private sealed record Statistics(int Radius, float[] Mean, float[] Variance);

@@ -10,7 +10,7 @@ public enum SeedCombine
     Mean,
 }
 
-/// <summary>Edge-aware refinement of the similarity map (see <see cref="SegmentationOptions.Refinement"/>).</summary>
+/// <summary>Edge-aware refinement of the similarity map or of the mask (see <see cref="SegmentationOptions.Refinement"/>).</summary>
 public enum Refinement
 {
     /// <summary>None: mask edges follow the upsampled, smoothed patch grid.</summary>
@@ -21,6 +21,13 @@ public enum Refinement
     /// so mask edges snap to image edges. Needs <see cref="SegmentationResult.Guide"/>.
     /// </summary>
     GuidedFilter,
+
+    /// <summary>
+    /// GrabCut on the thresholded mask (colour models of the object and its surroundings, then a graph cut along image
+    /// edges), restricted to a band around the mask's edge; seeds keep their labels. Changes the mask, not the map. Needs
+    /// <see cref="SegmentationResult.Guide"/> made from the image's colours (<see cref="RefinementGuide.FromImage"/>).
+    /// </summary>
+    GrabCut,
 }
 
 /// <summary>

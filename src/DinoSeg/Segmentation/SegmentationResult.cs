@@ -152,7 +152,8 @@ public sealed partial class SegmentationResult
 
     /// <summary>
     /// With a box prompt, the box grown by <see cref="SegmentationOptions.BoxMargin"/> and clipped to the image: no pixel
-    /// outside it is selected. Null without a box.
+    /// outside it is selected, except by <see cref="Refinement.GrabCut"/>, whose undecided band around the mask may cross it
+    /// (so an object reaching past the limit is not cut off along a straight line). Null without a box.
     /// </summary>
     public PixelRect? BoxLimit { get; private set; }
 

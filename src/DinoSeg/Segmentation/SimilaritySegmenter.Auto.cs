@@ -21,10 +21,11 @@ public sealed partial class SimilaritySegmenter
         // A range check, not Enum.IsDefined: that one may allocate (its per-type cache), and this is the per-click path.
         if ((uint)rule > (uint)AutoThreshold.LastRule) throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule.");
         // The map does not depend on the threshold: build it with any, then apply the one the rule reads off it.
-        Segment(features, positives, negatives, box, 1f, into);
+        SegmentMap(features, positives, negatives, box, 1f, into);
         float threshold = AutoThreshold.Compute(rule, into);
         into.ApplyThreshold(threshold);
         into.AutoRule = rule;
+        RefineMask(into);
         into.FilterRegions(Options);
         into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }

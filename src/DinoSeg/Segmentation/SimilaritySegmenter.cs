@@ -131,6 +131,16 @@ public sealed partial class SimilaritySegmenter
     public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
         float threshold, SegmentationResult into)
     {
+        SegmentMap(features, positives, negatives, box, threshold, into);
+        RefineMask(into);
+        into.FilterRegions(Options);
+        into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
+    }
+
+    /// <summary>Everything up to the thresholded (and map-refined) mask; the callers finish with the mask steps.</summary>
+    private void SegmentMap(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
+        float threshold, SegmentationResult into)
+    {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(into);
         Threshold.Validate(threshold);
@@ -171,8 +181,6 @@ public sealed partial class SimilaritySegmenter
 
         Refine(into, threshold);
         into.AutoRule = null;
-        into.FilterRegions(Options);
-        into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }
 
     /// <summary>
@@ -193,6 +201,7 @@ public sealed partial class SimilaritySegmenter
         if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
         result.ApplyThreshold(threshold);
         result.AutoRule = null;
+        RefineMask(result);
         result.FilterRegions(Options);
         result.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
     }

@@ -1,0 +1,452 @@
+namespace DinoSeg.GrabCut;
+
+/// <summary>
+/// GrabCut (Rother, Kolmogorov and Blake 2004) as OpenCV's <c>cv::grabCut</c> with a mask init: foreground and background
+/// colour GMMs learnt from a trimap, a graph cut with OpenCV's data terms (−log of the other model's density) and 8-neighbour
+/// contrast terms γ·exp(−β‖Δ‖²) (γ/√2 on diagonals, β = 1 / (2·mean‖Δ‖²) over the image), repeated with the models
+/// relearnt from the new labels. Unlike OpenCV, the graph holds only the undecided pixels: a sure pixel never changes
+/// label (OpenCV ties it to its terminal with 8γ + 1, more than all its edges together), so its edges become terminal
+/// weights of its undecided neighbours and the cut is the same.
+/// </summary>
+/// <remarks>
+/// The sure pixels enter the colour models through 32-level-per-channel colour bins (exact sums; one component choice per
+/// bin, at the bin's mean colour), so a learning round costs the bins and the band, not the image. Sequential and in a
+/// fixed order: bit-identical whatever the thread count. Buffers grow to the largest image and band seen, then stay.
+/// </remarks>
+internal sealed class GrabCutSolver
+{
+    /// <summary>OpenCV's trimap codes (GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD).</summary>
+    public const byte Background = 0, Foreground = 1, ProbablyBackground = 2, ProbablyForeground = 3;
+
+    /// <summary>OpenCV's contrast weight γ.</summary>
+    public const double Gamma = 50;
+
+    private const int Bins = 1 << 15; // 5 bits per channel
+    private const int KMeansIterations = 10;
+
+    private readonly ColorGmm _foregroundModel = new(), _backgroundModel = new();
+    private readonly ColorBin[] _foregroundBins = new ColorBin[Bins], _backgroundBins = new ColorBin[Bins];
+    private int[] _foregroundTouched = new int[64], _backgroundTouched = new int[64];
+    private int _foregroundTouchedCount, _backgroundTouchedCount;
+    private byte[] _foregroundBinComponent = [], _backgroundBinComponent = [];
+    private int[] _nodeOf = [];          // per pixel: its graph node, or −1 for a sure pixel
+    private int[] _band = [];            // per node: its pixel
+    private double[] _toForeground = []; // per node: weight of its edges to sure-foreground neighbours
+    private double[] _toBackground = [];
+    private byte[] _component = [];      // per node: its GMM component
+    private int[] _edgeFrom = [], _edgeTo = [];
+    private double[] _edgeWeight = [];
+    private double[] _sampleColor = [], _sampleWeight = [], _centres = new double[3 * ColorGmm.Components];
+    private byte[] _sampleLabel = [];
+    private readonly MaxFlow _flow = new();
+
+    /// <summary>Nodes (undecided pixels) of the last run.</summary>
+    public int BandPixels { get; private set; }
+
+    /// <summary>Rounds the last run took (it stops early when no label changes).</summary>
+    public int Iterations { get; private set; }
+
+    /// <summary>OpenCV's β: 1 / (2·mean‖Δcolour‖²) over all left, up-left, up and up-right neighbour pairs; 0 on a flat image.</summary>
+    public static double Beta(ReadOnlySpan<byte> rgb, int width, int height)
+    {
+        if (rgb.Length < 3 * width * height) throw new ArgumentException($"Expected {3 * width * height} colour bytes, found {rgb.Length}.", nameof(rgb));
+        long sum = 0; // squared differences of bytes: exact in integers
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                int p = 3 * (y * width + x);
+                if (x > 0) sum += Squared(rgb, p, p - 3);
+                if (y > 0)
+                {
+                    int up = p - 3 * width;
+                    if (x > 0) sum += Squared(rgb, p, up - 3);
+                    sum += Squared(rgb, p, up);
+                    if (x < width - 1) sum += Squared(rgb, p, up + 3);
+                }
+            }
+        }
+
+        if (sum == 0) return 0;
+        double pairs = 4.0 * width * height - 3.0 * width - 3.0 * height + 2.0;
+        return 1.0 / (2.0 * sum / pairs);
+    }
+
+    /// <summary>
+    /// Labels the undecided pixels of <paramref name="trimap"/> (<see cref="ProbablyForeground"/> or
+    /// <see cref="ProbablyBackground"/>) by up to <paramref name="maxIterations"/> rounds of GrabCut; sure pixels stay.
+    /// </summary>
+    /// <param name="rgb">The image, 3 bytes per pixel, row-major.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="height">Image height.</param>
+    /// <param name="beta">The image's <see cref="Beta"/>.</param>
+    /// <param name="trimap">OpenCV codes per pixel; the undecided ones are rewritten.</param>
+    /// <param name="maxIterations">Rounds at most (OpenCV's iterCount).</param>
+    /// <param name="stopWhenStable">Stop after a round that changed no label (otherwise run all rounds, like OpenCV).</param>
+    /// <returns>False (trimap untouched) when there is nothing to decide or one model has no pixel to learn from.</returns>
+    public bool Run(ReadOnlySpan<byte> rgb, int width, int height, double beta, Span<byte> trimap, int maxIterations, bool stopWhenStable = true)
+    {
+        int n = width * height;
+        if (rgb.Length < 3 * n) throw new ArgumentException($"Expected {3 * n} colour bytes, found {rgb.Length}.", nameof(rgb));
+        if (trimap.Length < n) throw new ArgumentException($"Expected {n} trimap values, found {trimap.Length}.", nameof(trimap));
+        ArgumentOutOfRangeException.ThrowIfNegative(maxIterations);
+        BandPixels = 0;
+        Iterations = 0;
+        if (!CollectBand(rgb, trimap, n, out long foregroundSamples, out long backgroundSamples) || foregroundSamples == 0 || backgroundSamples == 0) return false;
+
+        int nodes = BandPixels;
+        int edges = ContrastLinks(rgb, width, height, beta, trimap);
+        InitialModel(rgb, trimap, foreground: true);
+        InitialModel(rgb, trimap, foreground: false);
+        EnsureCapacity(ref _foregroundBinComponent, _foregroundTouchedCount);
+        EnsureCapacity(ref _backgroundBinComponent, _backgroundTouchedCount);
+
+        for (int round = 0; round < maxIterations; round++)
+        {
+            Iterations = round + 1;
+            AssignAndLearn(rgb, trimap);
+            _flow.Reset(nodes, edges);
+            for (int node = 0; node < nodes; node++)
+            {
+                int c = 3 * _band[node];
+                double r = rgb[c], g = rgb[c + 1], b = rgb[c + 2];
+                _flow.AddTerminalWeights(node, _toForeground[node] + _backgroundModel.NegativeLog(r, g, b), _toBackground[node] + _foregroundModel.NegativeLog(r, g, b));
+            }
+
+            for (int e = 0; e < edges; e++) _flow.AddEdges(_edgeFrom[e], _edgeTo[e], _edgeWeight[e], _edgeWeight[e]);
+            _flow.Solve();
+            int changed = 0;
+            for (int node = 0; node < nodes; node++)
+            {
+                byte label = _flow.InSourceSegment(node) ? ProbablyForeground : ProbablyBackground;
+                ref byte t = ref trimap[_band[node]];
+                if (t != label) changed++;
+                t = label;
+            }
+
+            if (changed == 0 && stopWhenStable) break;
+        }
+
+        return true;
+    }
+
+    /// <summary>Numbers the undecided pixels and puts every sure pixel into its model's colour bins.</summary>
+    private bool CollectBand(ReadOnlySpan<byte> rgb, ReadOnlySpan<byte> trimap, int n, out long foregroundSamples, out long backgroundSamples)
+    {
+        foregroundSamples = backgroundSamples = 0;
+        ClearBins(_foregroundBins, _foregroundTouched, ref _foregroundTouchedCount);
+        ClearBins(_backgroundBins, _backgroundTouched, ref _backgroundTouchedCount);
+        EnsureCapacity(ref _nodeOf, n);
+        int nodes = 0;
+        for (int p = 0; p < n; p++)
+        {
+            byte t = trimap[p];
+            int c = 3 * p;
+            switch (t)
+            {
+                case Foreground:
+                    AddToBin(_foregroundBins, ref _foregroundTouched, ref _foregroundTouchedCount, rgb[c], rgb[c + 1], rgb[c + 2]);
+                    foregroundSamples++;
+                    _nodeOf[p] = -1;
+                    break;
+                case Background:
+                    AddToBin(_backgroundBins, ref _backgroundTouched, ref _backgroundTouchedCount, rgb[c], rgb[c + 1], rgb[c + 2]);
+                    backgroundSamples++;
+                    _nodeOf[p] = -1;
+                    break;
+                case ProbablyForeground or ProbablyBackground:
+                    if (t == ProbablyForeground) foregroundSamples++;
+                    else backgroundSamples++;
+                    if (nodes == _band.Length) Array.Resize(ref _band, Math.Max(1024, nodes * 2));
+                    _band[nodes] = p;
+                    _nodeOf[p] = nodes++;
+                    break;
+                default:
+                    throw new ArgumentException($"Trimap values are 0–3 (OpenCV's GC_* codes), found {t} at pixel {p}.", nameof(trimap));
+            }
+        }
+
+        BandPixels = nodes;
+        return nodes > 0;
+    }
+
+    /// <summary>
+    /// Per node, the contrast weights to its sure neighbours as terminal weights, and the edges to undecided neighbours
+    /// that come before it in raster order (left, up-left, up, up-right: OpenCV's order), each pair once.
+    /// </summary>
+    private int ContrastLinks(ReadOnlySpan<byte> rgb, int width, int height, double beta, ReadOnlySpan<byte> trimap)
+    {
+        int nodes = BandPixels;
+        EnsureCapacity(ref _toForeground, nodes);
+        EnsureCapacity(ref _toBackground, nodes);
+        EnsureCapacity(ref _component, nodes);
+        EnsureCapacity(ref _edgeFrom, 4 * nodes);
+        EnsureCapacity(ref _edgeTo, 4 * nodes);
+        EnsureCapacity(ref _edgeWeight, 4 * nodes);
+        double diagonal = Gamma / Math.Sqrt(2.0);
+        int edges = 0;
+        for (int node = 0; node < nodes; node++)
+        {
+            int p = _band[node], y = p / width, x = p - y * width;
+            double toForeground = 0, toBackground = 0;
+            for (int dy = -1; dy <= 1; dy++)
+            {
+                int qy = y + dy;
+                if ((uint)qy >= (uint)height) continue;
+                for (int dx = -1; dx <= 1; dx++)
+                {
+                    int qx = x + dx;
+                    if ((dx == 0 && dy == 0) || (uint)qx >= (uint)width) continue;
+                    int q = qy * width + qx;
+                    if (_nodeOf[q] >= 0) continue; // an undecided neighbour: an edge, added by the later pixel of the pair
+                    double w = (dx != 0 && dy != 0 ? diagonal : Gamma) * Math.Exp(-beta * Squared(rgb, 3 * p, 3 * q));
+                    if (trimap[q] == Foreground) toForeground += w;
+                    else toBackground += w;
+                }
+            }
+
+            // The earlier undecided neighbours, in OpenCV's order, so adjacency lists are built as there.
+            edges = AddEdgeTo(rgb, width, height, beta, node, p, x - 1, y, Gamma, edges);
+            edges = AddEdgeTo(rgb, width, height, beta, node, p, x - 1, y - 1, diagonal, edges);
+            edges = AddEdgeTo(rgb, width, height, beta, node, p, x, y - 1, Gamma, edges);
+            edges = AddEdgeTo(rgb, width, height, beta, node, p, x + 1, y - 1, diagonal, edges);
+            _toForeground[node] = toForeground;
+            _toBackground[node] = toBackground;
+        }
+
+        return edges;
+    }
+
+    private int AddEdgeTo(ReadOnlySpan<byte> rgb, int width, int height, double beta, int node, int p, int qx, int qy, double scale, int edges)
+    {
+        if ((uint)qx >= (uint)width || (uint)qy >= (uint)height) return edges;
+        int q = qy * width + qx, other = _nodeOf[q];
+        if (other < 0) return edges;
+        _edgeFrom[edges] = node;
+        _edgeTo[edges] = other;
+        _edgeWeight[edges] = scale * Math.Exp(-beta * Squared(rgb, 3 * p, 3 * q));
+        return edges + 1;
+    }
+
+    /// <summary>
+    /// The first models: k-means (k-means++ seeding with a fixed seed, 10 Lloyd rounds, as OpenCV's init) over the model's
+    /// colour bins (weighted by their counts) and its undecided pixels, then one learning pass with those clusters.
+    /// </summary>
+    private void InitialModel(ReadOnlySpan<byte> rgb, ReadOnlySpan<byte> trimap, bool foreground)
+    {
+        ColorBin[] bins = foreground ? _foregroundBins : _backgroundBins;
+        int[] touched = foreground ? _foregroundTouched : _backgroundTouched;
+        int binCount = foreground ? _foregroundTouchedCount : _backgroundTouchedCount;
+        byte label = foreground ? ProbablyForeground : ProbablyBackground;
+        int samples = binCount;
+        for (int node = 0; node < BandPixels; node++) if (trimap[_band[node]] == label) samples++;
+        EnsureCapacity(ref _sampleColor, 3 * samples);
+        EnsureCapacity(ref _sampleWeight, samples);
+        EnsureCapacity(ref _sampleLabel, samples);
+        int s = 0;
+        for (int i = 0; i < binCount; i++, s++)
+        {
+            ref ColorBin bin = ref bins[touched[i]];
+            double inv = 1.0 / bin.Count;
+            _sampleColor[3 * s] = bin.R * inv;
+            _sampleColor[3 * s + 1] = bin.G * inv;
+            _sampleColor[3 * s + 2] = bin.B * inv;
+            _sampleWeight[s] = bin.Count;
+        }
+
+        for (int node = 0; node < BandPixels; node++)
+        {
+            int p = _band[node];
+            if (trimap[p] != label) continue;
+            _sampleColor[3 * s] = rgb[3 * p];
+            _sampleColor[3 * s + 1] = rgb[3 * p + 1];
+            _sampleColor[3 * s + 2] = rgb[3 * p + 2];
+            _sampleWeight[s++] = 1;
+        }
+
+        KMeans(samples, foreground ? 0x9E3779B97F4A7C15UL : 0xD1B54A32D192ED03UL);
+        ColorGmm model = foreground ? _foregroundModel : _backgroundModel;
+        model.BeginLearning();
+        for (int i = 0; i < binCount; i++) model.Add(_sampleLabel[i], bins[touched[i]]);
+        s = binCount;
+        for (int node = 0; node < BandPixels; node++)
+        {
+            int p = _band[node];
+            if (trimap[p] != label) continue;
+            model.Add(_sampleLabel[s++], rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]);
+        }
+
+        model.EndLearning();
+    }
+
+    /// <summary>Weighted k-means into <see cref="_sampleLabel"/>; fewer clusters when the samples hold fewer distinct colours.</summary>
+    private void KMeans(int samples, ulong seed)
+    {
+        const int K = ColorGmm.Components;
+        Span<double> centres = _centres;
+        ulong state = seed;
+        double total = 0;
+        for (int i = 0; i < samples; i++) total += _sampleWeight[i];
+
+        // k-means++: the first centre by weight, each next one by weight × squared distance to the nearest centre.
+        int k = 0;
+        int first = Pick(total, useDistance: false, 0, ref state);
+        Centre(k++, first);
+        while (k < K)
+        {
+            double sum = 0;
+            for (int i = 0; i < samples; i++) sum += _sampleWeight[i] * NearestDistance(i, k);
+            if (!(sum > 0)) break; // every sample sits on a centre
+            int next = Pick(sum, useDistance: true, k, ref state); // before k moves on: only the centres chosen so far count
+            Centre(k++, next);
+        }
+
+        Span<double> sums = stackalloc double[4 * K];
+        for (int round = 0; round <= KMeansIterations; round++)
+        {
+            for (int i = 0; i < samples; i++) _sampleLabel[i] = (byte)Nearest(i, k);
+            if (round == KMeansIterations) break;
+            sums.Clear();
+            for (int i = 0; i < samples; i++)
+            {
+                int c = _sampleLabel[i];
+                double w = _sampleWeight[i];
+                sums[4 * c] += w * _sampleColor[3 * i];
+                sums[4 * c + 1] += w * _sampleColor[3 * i + 1];
+                sums[4 * c + 2] += w * _sampleColor[3 * i + 2];
+                sums[4 * c + 3] += w;
+            }
+
+            for (int c = 0; c < k; c++)
+            {
+                if (sums[4 * c + 3] == 0) continue; // an empty cluster keeps its centre
+                for (int ch = 0; ch < 3; ch++) centres[3 * c + ch] = sums[4 * c + ch] / sums[4 * c + 3];
+            }
+        }
+
+        int Pick(double mass, bool useDistance, int centresSoFar, ref ulong rng)
+        {
+            double target = NextUnit(ref rng) * mass, acc = 0;
+            for (int i = 0; i < samples; i++)
+            {
+                acc += _sampleWeight[i] * (useDistance ? NearestDistance(i, centresSoFar) : 1);
+                if (acc > target) return i;
+            }
+
+            return samples - 1;
+        }
+
+        void Centre(int c, int sample)
+        {
+            for (int ch = 0; ch < 3; ch++) _centres[3 * c + ch] = _sampleColor[3 * sample + ch];
+        }
+    }
+
+    private double NearestDistance(int sample, int centres)
+    {
+        double best = double.PositiveInfinity;
+        for (int c = 0; c < centres; c++) best = Math.Min(best, Distance(sample, c));
+        return best;
+    }
+
+    private int Nearest(int sample, int centres)
+    {
+        int best = 0;
+        double bestDistance = double.PositiveInfinity;
+        for (int c = 0; c < centres; c++)
+        {
+            double d = Distance(sample, c);
+            if (d < bestDistance)
+            {
+                bestDistance = d;
+                best = c;
+            }
+        }
+
+        return best;
+    }
+
+    private double Distance(int sample, int c)
+    {
+        double dr = _sampleColor[3 * sample] - _centres[3 * c], dg = _sampleColor[3 * sample + 1] - _centres[3 * c + 1], db = _sampleColor[3 * sample + 2] - _centres[3 * c + 2];
+        return dr * dr + dg * dg + db * db;
+    }
+
+    /// <summary>One GrabCut round's model update: each pixel (each bin of sure pixels) to its likeliest component, then relearn.</summary>
+    private void AssignAndLearn(ReadOnlySpan<byte> rgb, ReadOnlySpan<byte> trimap)
+    {
+        AssignBins(_foregroundModel, _foregroundBins, _foregroundTouched, _foregroundTouchedCount, _foregroundBinComponent);
+        AssignBins(_backgroundModel, _backgroundBins, _backgroundTouched, _backgroundTouchedCount, _backgroundBinComponent);
+        for (int node = 0; node < BandPixels; node++)
+        {
+            int c = 3 * _band[node];
+            ColorGmm model = trimap[_band[node]] == ProbablyForeground ? _foregroundModel : _backgroundModel;
+            _component[node] = (byte)model.MostLikely(rgb[c], rgb[c + 1], rgb[c + 2]);
+        }
+
+        _foregroundModel.BeginLearning();
+        _backgroundModel.BeginLearning();
+        for (int i = 0; i < _foregroundTouchedCount; i++) _foregroundModel.Add(_foregroundBinComponent[i], _foregroundBins[_foregroundTouched[i]]);
+        for (int i = 0; i < _backgroundTouchedCount; i++) _backgroundModel.Add(_backgroundBinComponent[i], _backgroundBins[_backgroundTouched[i]]);
+        for (int node = 0; node < BandPixels; node++)
+        {
+            int c = 3 * _band[node];
+            ColorGmm model = trimap[_band[node]] == ProbablyForeground ? _foregroundModel : _backgroundModel;
+            model.Add(_component[node], rgb[c], rgb[c + 1], rgb[c + 2]);
+        }
+
+        // A model left without samples (every undecided pixel went to the other side, and it has no sure pixel) keeps its
+        // previous parameters.
+        _foregroundModel.EndLearning();
+        _backgroundModel.EndLearning();
+    }
+
+    private static void AssignBins(ColorGmm model, ColorBin[] bins, int[] touched, int count, byte[] components)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ref ColorBin bin = ref bins[touched[i]];
+            double inv = 1.0 / bin.Count;
+            components[i] = (byte)model.MostLikely(bin.R * inv, bin.G * inv, bin.B * inv);
+        }
+    }
+
+    private static void AddToBin(ColorBin[] bins, ref int[] touched, ref int count, int r, int g, int b)
+    {
+        int index = ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3);
+        ref ColorBin bin = ref bins[index];
+        if (bin.Count == 0)
+        {
+            if (count == touched.Length) Array.Resize(ref touched, Math.Min(Bins, touched.Length * 2));
+            touched[count++] = index;
+        }
+
+        bin.Add(r, g, b);
+    }
+
+    private static void ClearBins(ColorBin[] bins, int[] touched, ref int count)
+    {
+        for (int i = 0; i < count; i++) bins[touched[i]] = default;
+        count = 0;
+    }
+
+    private static int Squared(ReadOnlySpan<byte> rgb, int a, int b)
+    {
+        int dr = rgb[a] - rgb[b], dg = rgb[a + 1] - rgb[b + 1], db = rgb[a + 2] - rgb[b + 2];
+        return dr * dr + dg * dg + db * db;
+    }
+
+    /// <summary>xorshift64*: a fixed, allocation-free sequence, so the init is the same on every run.</summary>
+    private static double NextUnit(ref ulong state)
+    {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        return ((state * 0x2545F4914F6CDD1DUL) >> 11) * (1.0 / (1UL << 53));
+    }
+
+    private static void EnsureCapacity<T>(ref T[] array, int length)
+    {
+        if (array.Length < length) array = new T[Math.Max(length, array.Length + array.Length / 2)];
+    }
+}
