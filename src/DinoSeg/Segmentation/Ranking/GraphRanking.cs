@@ -61,6 +61,7 @@ internal sealed class GraphRanking : IRangeJob
     {
         foreach (CachedMap? entry in _cache)
         {
+            // An empty slot has no graph: it matches nothing.
             if (entry is null || !entry.Matches(graph, alpha, tolerance, maxIterations, source, _absorbing)) continue;
             entry.Map.AsSpan(0, map.Length).CopyTo(map);
             entry.LastUse = ++_uses;
@@ -73,14 +74,19 @@ internal sealed class GraphRanking : IRangeJob
     /// <summary>Keeps the finished map of the seed on patch <paramref name="source"/> (see <see cref="TryReuse"/>), replacing the least recently used.</summary>
     public void Remember(PatchGraph graph, float alpha, double tolerance, int maxIterations, int source, ReadOnlySpan<float> map)
     {
-        int slot = 0;
-        for (int i = 0; i < _cache.Length; i++)
+        // Every slot at once, on the first ranked click, like the result's other buffers: later clicks allocate nothing.
+        if (_cache[0] is null)
         {
-            if (_cache[i] is null) { slot = i; break; }
+            for (int i = 0; i < _cache.Length; i++) _cache[i] = new CachedMap(_b.Length);
+        }
+
+        int slot = 0;
+        for (int i = 1; i < _cache.Length; i++)
+        {
             if (_cache[i]!.LastUse < _cache[slot]!.LastUse) slot = i;
         }
 
-        CachedMap entry = _cache[slot] ??= new CachedMap();
+        CachedMap entry = _cache[slot]!;
         entry.Set(graph, alpha, tolerance, maxIterations, source, _absorbing, map);
         entry.LastUse = ++_uses;
     }
@@ -148,8 +154,8 @@ internal sealed class GraphRanking : IRangeJob
     /// <inheritdoc/>
     public void Run(int start, int end) => _graph!.MultiplyShifted(_p, _q, _alpha, start, end);
 
-    /// <summary>One kept map and what it was solved for; its arrays are reused when the slot is replaced (no allocation once grown).</summary>
-    private sealed class CachedMap
+    /// <summary>One kept map and what it was solved for; its arrays are reused when the slot is replaced.</summary>
+    private sealed class CachedMap(int nodes)
     {
         private PatchGraph? _graph;
         private float _alpha;
@@ -158,7 +164,7 @@ internal sealed class GraphRanking : IRangeJob
         private int[] _absorbing = [];
         private int _absorbingCount;
 
-        public float[] Map { get; private set; } = [];
+        public float[] Map { get; } = new float[nodes];
 
         public long LastUse { get; set; }
 
@@ -172,7 +178,6 @@ internal sealed class GraphRanking : IRangeJob
             if (_absorbing.Length < absorbing.Count) _absorbing = new int[absorbing.Count];
             absorbing.CopyTo(_absorbing);
             _absorbingCount = absorbing.Count;
-            if (Map.Length < map.Length) Map = new float[map.Length];
             map.CopyTo(Map);
         }
     }
