@@ -107,51 +107,43 @@ public static class AutoThreshold
     {
         ArgumentNullException.ThrowIfNull(result);
         if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
+        var (seedMean, weakestSeed) = SeedLevels(result);
         float t = rule switch
         {
             ThresholdRule.PatchOtsu => Otsu(result.PatchSimilarity),
             ThresholdRule.Otsu => Otsu(result.Similarity),
             ThresholdRule.RankedOtsu when result.Propagation == Propagation.Graph => Math.Clamp(Otsu(result.Similarity), RankedLow, RankedHigh),
             ThresholdRule.RankedOtsu => Otsu(result.Similarity),
-            ThresholdRule.SeedMedianMidpoint => 0.5f * (SeedLevel(result) + Median(result.Similarity)),
+            ThresholdRule.SeedMedianMidpoint => 0.5f * (seedMean + Median(result.Similarity)),
             _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule."),
         };
 
         // Whatever the rule says, a click selects its own pixel: the threshold never rises above the weakest positive seed.
-        return Math.Clamp(MathF.Min(t, WeakestSeed(result)), -1f, 1f);
+        return Math.Clamp(MathF.Min(t, weakestSeed), -1f, 1f);
     }
 
-    /// <summary>The lowest map value at a positive seed that is not excluded (1 when there is none, e.g. a box alone).</summary>
-    private static float WeakestSeed(SegmentationResult result)
-    {
-        ReadOnlySpan<float> map = result.Similarity;
-        float weakest = 1f;
-        IReadOnlyList<PixelPoint> seeds = result.Seeds;
-        for (int i = 0; i < seeds.Count; i++) // indexing, not foreach: no boxed enumerator on the per-click path
-        {
-            float v = map[seeds[i].Y * result.Width + seeds[i].X];
-            if (v >= -1f) weakest = MathF.Min(weakest, v);
-        }
-
-        return weakest;
-    }
-
-    private static float SeedLevel(SegmentationResult result)
+    /// <summary>
+    /// The mean and the lowest map value at the positive seeds that are not excluded (a positive seed a negative one
+    /// overrules); both 1 when there is none (e.g. a box alone).
+    /// </summary>
+    private static (float Mean, float Weakest) SeedLevels(SegmentationResult result)
     {
         ReadOnlySpan<float> map = result.Similarity;
         double sum = 0;
         int n = 0;
+        float weakest = 1f;
         IReadOnlyList<PixelPoint> seeds = result.Seeds;
         for (int i = 0; i < seeds.Count; i++) // indexing, not foreach: no boxed enumerator on the per-click path
         {
             PixelPoint seed = seeds[i];
             float v = map[seed.Y * result.Width + seed.X];
-            if (v < -1f) continue; // a positive seed a negative one overrules
+            if (v < -1f) continue;
             sum += v;
             n++;
+            weakest = MathF.Min(weakest, v);
         }
 
-        return n == 0 ? 1f : (float)(sum / n);
+        return (n == 0 ? 1f : (float)(sum / n), weakest);
     }
 
     private static long Fill(ReadOnlySpan<float> values, Span<int> histogram)

@@ -25,9 +25,7 @@ public sealed partial class SimilaritySegmenter
         float threshold = AutoThreshold.Compute(rule, into);
         into.ApplyThreshold(threshold);
         into.AutoRule = rule;
-        RefineMask(into);
-        into.FilterRegions(Options);
-        into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
+        FinishMask(into);
     }
 
     /// <summary>Segments from positive and negative seeds with an automatic threshold into an existing result.</summary>

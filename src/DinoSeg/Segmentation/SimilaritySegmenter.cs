@@ -132,6 +132,12 @@ public sealed partial class SimilaritySegmenter
         float threshold, SegmentationResult into)
     {
         SegmentMap(features, positives, negatives, box, threshold, into);
+        FinishMask(into);
+    }
+
+    /// <summary>The steps after every threshold (a click's, the rule's, the slider's): mask refinement, region options, soft mask.</summary>
+    private void FinishMask(SegmentationResult into)
+    {
         RefineMask(into);
         into.FilterRegions(Options);
         into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
@@ -201,9 +207,7 @@ public sealed partial class SimilaritySegmenter
         if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
         result.ApplyThreshold(threshold);
         result.AutoRule = null;
-        RefineMask(result);
-        result.FilterRegions(Options);
-        result.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
+        FinishMask(result);
     }
 
     /// <summary>s⁺ per patch: the seeds and the box prototype (in <see cref="SegmentationResult.BoxVector"/>) combined.</summary>
