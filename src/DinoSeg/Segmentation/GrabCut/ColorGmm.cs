@@ -14,7 +14,6 @@ internal sealed class ColorGmm
     private readonly double[] _mean = new double[3 * Components];
     private readonly double[] _inverse = new double[9 * Components];
     private readonly double[] _halfLogDet = new double[Components];
-    private readonly double[] _terms = new double[Components];
     // Per component, for the hot loops: log-density constant (−∞ when empty), ½ log det, mean, and the 6 distinct entries
     // of the symmetric inverse covariance.
     private const int Packed = 11;
@@ -152,11 +151,11 @@ internal sealed class ColorGmm
     }
 
     /// <summary>−log of the mixture density at the colour (OpenCV's data term), by log-sum-exp so far colours stay finite.</summary>
-    /// <remarks>Uses an instance buffer: one model serves one thread at a time (each solver owns its models).</remarks>
+    /// <remarks>Reads the model only, so the solver's workers call it at once on different pixels.</remarks>
     public double NegativeLog(double r, double g, double b)
     {
         ReadOnlySpan<double> p = _packed;
-        Span<double> terms = _terms;
+        Span<double> terms = stackalloc double[Components];
         double max = double.NegativeInfinity;
         for (int k = 0; k < Components; k++)
         {

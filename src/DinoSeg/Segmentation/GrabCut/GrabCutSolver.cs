@@ -1,3 +1,5 @@
+using DinoSeg.Parallel;
+
 namespace DinoSeg.GrabCut;
 
 /// <summary>
@@ -33,12 +35,23 @@ internal sealed class GrabCutSolver
     private int[] _band = [];            // per node: its pixel
     private double[] _toForeground = []; // per node: weight of its edges to sure-foreground neighbours
     private double[] _toBackground = [];
+    private double[] _sourceWeight = [], _sinkWeight = []; // per node: the terminal weights the flow holds now
+    private double[] _newSourceWeight = [], _newSinkWeight = []; // per node: this round's terminal weights
+    private byte[] _bandRgb = [];        // per node: its colour, so the workers need no span of the image
+    private byte[] _bandLabel = [];      // per node: its trimap code now (a copy the workers can read)
+    private readonly BandJobs _jobs;
     private byte[] _component = [];      // per node: its GMM component
     private int[] _edgeFrom = [], _edgeTo = [];
     private double[] _edgeWeight = [];
     private double[] _sampleColor = [], _sampleWeight = [], _centres = new double[3 * ColorGmm.Components];
     private byte[] _sampleLabel = [];
     private readonly MaxFlow _flow = new();
+
+    /// <summary>A solver with its own buffers; its per-pixel stages run on <see cref="RangeWorkers.Shared"/>.</summary>
+    public GrabCutSolver() => _jobs = new BandJobs(this);
+
+    /// <summary>Runs the per-pixel stages on the calling thread alone (for tests: the split must not change the result).</summary>
+    internal bool Sequential { get; init; }
 
     /// <summary>Nodes (undecided pixels) of the last run.</summary>
     public int BandPixels { get; private set; }
@@ -105,15 +118,25 @@ internal sealed class GrabCutSolver
         {
             Iterations = round + 1;
             AssignAndLearn(rgb, trimap);
-            _flow.Reset(nodes, edges);
-            for (int node = 0; node < nodes; node++)
+            if (round == 0)
             {
-                int c = 3 * _band[node];
-                double r = rgb[c], g = rgb[c + 1], b = rgb[c + 2];
-                _flow.AddTerminalWeights(node, _toForeground[node] + _backgroundModel.NegativeLog(r, g, b), _toBackground[node] + _foregroundModel.NegativeLog(r, g, b));
+                _flow.Reset(nodes, edges);
+                for (int e = 0; e < edges; e++) _flow.AddEdges(_edgeFrom[e], _edgeTo[e], _edgeWeight[e], _edgeWeight[e]);
             }
 
-            for (int e = 0; e < edges; e++) _flow.AddEdges(_edgeFrom[e], _edgeTo[e], _edgeWeight[e], _edgeWeight[e]);
+            // Only the data terms change between rounds (the band and its contrast edges are fixed by the trimap), so later
+            // rounds keep the previous round's flow and add the change of each node's terminal weights: a maximum flow
+            // from there is a maximum flow of the new graph (Kohli and Torr's dynamic graph cuts, without reusing the
+            // search trees), and most of it is already pushed.
+            _jobs.Dispatch(BandJobs.Stage.DataTerms, nodes);
+            for (int node = 0; node < nodes; node++)
+            {
+                double source = _newSourceWeight[node], sink = _newSinkWeight[node];
+                if (round == 0) _flow.AddTerminalWeights(node, source, sink);
+                else _flow.AddTerminalWeights(node, source - _sourceWeight[node], sink - _sinkWeight[node]);
+                _sourceWeight[node] = source;
+                _sinkWeight[node] = sink;
+            }
             _flow.Solve();
             int changed = 0;
             for (int node = 0; node < nodes; node++)
@@ -122,6 +145,7 @@ internal sealed class GrabCutSolver
                 ref byte t = ref trimap[_band[node]];
                 if (t != label) changed++;
                 t = label;
+                _bandLabel[node] = label;
             }
 
             if (changed == 0 && stopWhenStable) break;
@@ -157,8 +181,18 @@ internal sealed class GrabCutSolver
                 case ProbablyForeground or ProbablyBackground:
                     if (t == ProbablyForeground) foregroundSamples++;
                     else backgroundSamples++;
-                    if (nodes == _band.Length) Array.Resize(ref _band, Math.Max(1024, nodes * 2));
+                    if (nodes == _band.Length)
+                    {
+                        Array.Resize(ref _band, Math.Max(1024, nodes * 2));
+                        Array.Resize(ref _bandRgb, 3 * _band.Length);
+                        Array.Resize(ref _bandLabel, _band.Length);
+                    }
+
                     _band[nodes] = p;
+                    _bandRgb[3 * nodes] = rgb[c];
+                    _bandRgb[3 * nodes + 1] = rgb[c + 1];
+                    _bandRgb[3 * nodes + 2] = rgb[c + 2];
+                    _bandLabel[nodes] = t;
                     _nodeOf[p] = nodes++;
                     break;
                 default:
@@ -179,6 +213,10 @@ internal sealed class GrabCutSolver
         int nodes = BandPixels;
         EnsureCapacity(ref _toForeground, nodes);
         EnsureCapacity(ref _toBackground, nodes);
+        EnsureCapacity(ref _sourceWeight, nodes);
+        EnsureCapacity(ref _sinkWeight, nodes);
+        EnsureCapacity(ref _newSourceWeight, nodes);
+        EnsureCapacity(ref _newSinkWeight, nodes);
         EnsureCapacity(ref _component, nodes);
         EnsureCapacity(ref _edgeFrom, 4 * nodes);
         EnsureCapacity(ref _edgeTo, 4 * nodes);
@@ -304,7 +342,8 @@ internal sealed class GrabCutSolver
         Span<double> sums = stackalloc double[4 * K];
         for (int round = 0; round <= KMeansIterations; round++)
         {
-            for (int i = 0; i < samples; i++) _sampleLabel[i] = (byte)Nearest(i, k);
+            _jobs.Centres = k;
+            _jobs.Dispatch(BandJobs.Stage.NearestCentres, samples);
             if (round == KMeansIterations) break;
             sums.Clear();
             for (int i = 0; i < samples; i++)
@@ -377,12 +416,7 @@ internal sealed class GrabCutSolver
     {
         AssignBins(_foregroundModel, _foregroundBins, _foregroundTouched, _foregroundTouchedCount, _foregroundBinComponent);
         AssignBins(_backgroundModel, _backgroundBins, _backgroundTouched, _backgroundTouchedCount, _backgroundBinComponent);
-        for (int node = 0; node < BandPixels; node++)
-        {
-            int c = 3 * _band[node];
-            ColorGmm model = trimap[_band[node]] == ProbablyForeground ? _foregroundModel : _backgroundModel;
-            _component[node] = (byte)model.MostLikely(rgb[c], rgb[c + 1], rgb[c + 2]);
-        }
+        _jobs.Dispatch(BandJobs.Stage.Components, BandPixels);
 
         _foregroundModel.BeginLearning();
         _backgroundModel.BeginLearning();
@@ -448,5 +482,57 @@ internal sealed class GrabCutSolver
     private static void EnsureCapacity<T>(ref T[] array, int length)
     {
         if (array.Length < length) array = new T[Math.Max(length, array.Length + array.Length / 2)];
+    }
+
+    /// <summary>
+    /// The per-pixel stages, split over the workers: each index is computed alone from read-only models and written to its
+    /// own slot, so the result is the same whatever the split. Sums stay sequential in the solver (their order is fixed).
+    /// </summary>
+    private sealed class BandJobs(GrabCutSolver solver) : IRangeJob
+    {
+        public enum Stage { DataTerms, Components, NearestCentres }
+
+        // Below this many pixels a part costs less than waking a worker.
+        private const int MinPerPart = 2048;
+
+        private Stage _stage;
+
+        /// <summary>Centres chosen so far, for <see cref="Stage.NearestCentres"/>.</summary>
+        public int Centres { get; set; }
+
+        public void Dispatch(Stage stage, int count)
+        {
+            _stage = stage;
+            if (solver.Sequential) Run(0, count);
+            else RangeWorkers.Shared.For(this, count, MinPerPart);
+        }
+
+        public void Run(int start, int end)
+        {
+            byte[] rgb = solver._bandRgb;
+            switch (_stage)
+            {
+                case Stage.DataTerms:
+                    for (int node = start; node < end; node++)
+                    {
+                        double r = rgb[3 * node], g = rgb[3 * node + 1], b = rgb[3 * node + 2];
+                        solver._newSourceWeight[node] = solver._toForeground[node] + solver._backgroundModel.NegativeLog(r, g, b);
+                        solver._newSinkWeight[node] = solver._toBackground[node] + solver._foregroundModel.NegativeLog(r, g, b);
+                    }
+
+                    break;
+                case Stage.Components:
+                    for (int node = start; node < end; node++)
+                    {
+                        ColorGmm model = solver._bandLabel[node] == ProbablyForeground ? solver._foregroundModel : solver._backgroundModel;
+                        solver._component[node] = (byte)model.MostLikely(rgb[3 * node], rgb[3 * node + 1], rgb[3 * node + 2]);
+                    }
+
+                    break;
+                case Stage.NearestCentres:
+                    for (int i = start; i < end; i++) solver._sampleLabel[i] = (byte)solver.Nearest(i, Centres);
+                    break;
+            }
+        }
     }
 }

@@ -94,6 +94,11 @@ internal sealed class MaxFlow
     public bool InSourceSegment(int i) => _node[i].Parent == 0 || _node[i].Tree == 0;
 
     /// <summary>Computes the maximum flow (equal to the minimum cut's capacity) and the cut.</summary>
+    /// <remarks>
+    /// May be called again after <see cref="AddTerminalWeights"/> changed some nodes' terminal weights (by the difference,
+    /// negative or not): it continues from the flow already pushed, which stays feasible because only the difference of a
+    /// node's two terminal capacities matters to the cut, and returns the new graph's maximum flow.
+    /// </remarks>
     public double Solve()
     {
         int n = _nodes, nil = n; // node n is the queue's sentinel

@@ -64,6 +64,22 @@ public sealed class GrabCutReferenceTests
         Assert.Equal(fresh, reused);
     }
 
+    [Fact]
+    public void Run_SplitOverWorkersOrNot_GivesTheSameLabels()
+    {
+        // The data terms, component choices and k-means labels run on the workers; each pixel is computed alone, so the
+        // split must not change a bit (on a one-core machine both runs are sequential and the check is trivially true).
+        using var image = Image.Load<Rgb24>(Path.Combine(AppContext.BaseDirectory, "EvalSet", "photos", "coffee.png"));
+        RefinementGuide guide = RefinementGuide.FromImage(image);
+        byte[] trimap = LoadGrey(Reference("coffee", "trimap")).Select(v => (byte)(v / 85)).ToArray();
+        byte[] split = trimap.ToArray(), alone = trimap.ToArray();
+
+        new GrabCutSolver().Run(guide.Rgb, image.Width, image.Height, guide.Beta, split, 5, stopWhenStable: false);
+        new GrabCutSolver { Sequential = true }.Run(guide.Rgb, image.Width, image.Height, guide.Beta, alone, 5, stopWhenStable: false);
+
+        Assert.Equal(alone, split);
+    }
+
     [Theory]
     [InlineData("coffee")]
     [InlineData("astronaut-person")]

@@ -122,6 +122,35 @@ public sealed class MaxFlowTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Solve_AfterTerminalWeightsChange_ContinuesToTheNewGraphsMinimumCut(bool integral)
+    {
+        // GrabCut's later rounds keep the flow and add the change of each node's terminal weights (often negative).
+        var random = new Random(7);
+        var flow = new MaxFlow();
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int nodes = random.Next(2, 40);
+            Graph first = RandomGraph(random, nodes, random.Next(0, 4 * nodes), integral);
+            Solve(flow, first);
+            Graph changed = first;
+            for (int round = 0; round < 3; round++)
+            {
+                Graph next = RandomGraph(random, nodes, 0, integral) with { Edges = first.Edges };
+                for (int i = 0; i < nodes; i++) flow.AddTerminalWeights(i, next.Source[i] - changed.Source[i], next.Sink[i] - changed.Sink[i]);
+                double value = flow.Solve(), expected = EdmondsKarp(next);
+
+                double tolerance = 1e-9 * Math.Max(1, Math.Abs(expected));
+                Assert.True(Math.Abs(value - expected) <= tolerance, $"trial {trial} round {round}: flow {value}, Edmonds–Karp {expected}");
+                double cut = CutCapacity(flow, next);
+                Assert.True(Math.Abs(cut - expected) <= tolerance, $"trial {trial} round {round}: cut {cut}, flow {expected}");
+                changed = next;
+            }
+        }
+    }
+
     [Fact]
     public void Solve_GridWithStrongTerminals_SeparatesAlongTheWeakColumn()
     {
