@@ -25,6 +25,18 @@ internal static partial class Readme
         return block.Groups[1].Value;
     }
 
+    /// <summary>The README's first <c>```language</c> block that contains <paramref name="marker"/>.</summary>
+    public static string Block(string repositoryRoot, string language, string marker)
+    {
+        string readme = File.ReadAllText(Path.Combine(repositoryRoot, "README.md"));
+        foreach (Match block in Regex.Matches(readme, $"```{Regex.Escape(language)}\\n(.*?)```", RegexOptions.Singleline))
+        {
+            if (block.Groups[1].Value.Contains(marker, StringComparison.Ordinal)) return block.Groups[1].Value;
+        }
+
+        throw new InvalidOperationException($"README.md has no ```{language} block containing '{marker}'.");
+    }
+
     [GeneratedRegex("```csharp\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex FirstCSharpBlock();
 }
