@@ -13,7 +13,7 @@ internal sealed record ModelArguments
                               layer 3 alone, as before), dinov3 or dinov2 (need --model)
           --long-side PX      working long side in [16, 4096] (default: the backbone's, 512 for the embedded one)
           --model PATH.onnx   exported backbone (see docs/models.md)
-          --device D          auto (CUDA if usable, else CPU), cpu, or cuda (fails if CUDA is unusable)
+          --device D          auto (CUDA if usable, else CPU), cpu, or cuda (fails if CUDA is unusable; the dinoseg tool ships the CPU runtime only)
         """;
 
     public string Backbone { get; init; } = "default";

@@ -72,7 +72,7 @@ catch (Exception e) when (Environment.GetEnvironmentVariable("DINOSEG_DEBUG") !=
         FileNotFoundException f => (ExitCodes.Usage, $"file not found: {f.FileName}"),
         DinoSegImageException => (ExitCodes.BadImage, e.Message),
         DinoSegModelException => (ExitCodes.BadModel, e.Message),
-        DinoSegDeviceException => (ExitCodes.NoDevice, e.Message),
+        DinoSegDeviceException d => (ExitCodes.NoDevice, DeviceMessage.For(d)),
         DinoSegFeatureFileException => (ExitCodes.BadFeatures, e.Message),
         UnauthorizedAccessException or IOException => (ExitCodes.Unexpected, $"cannot write output: {e.Message}"),
         _ => (ExitCodes.Unexpected, $"unexpected {e.GetType().Name}: {e.Message} (rerun with DINOSEG_DEBUG=1 for details)"),

@@ -84,7 +84,7 @@ internal sealed record SegmentArguments
                               per side; see docs/quality.md); default: the backbone's one working size
           --backbone NAME     default (embedded ResNet18, no download), dinov3 or dinov2 (need --model)
           --model PATH.onnx   exported backbone (see docs/models.md)
-          --device D          auto (CUDA if usable, else CPU), cpu, or cuda (fails if CUDA is unusable)
+          --device D          auto (CUDA if usable, else CPU), cpu, or cuda (fails if CUDA is unusable; the dinoseg tool ships the CPU runtime only)
           --features F        features saved by 'dinoseg features' for this image: skips the backbone (a dinov3/dinov2
                               --backbone, if given, must match the file; --model is then not needed)
           --out DIR           output folder (created if missing)

@@ -17,7 +17,7 @@ namespace DinoSeg;
 /// and segment at once. <see cref="Dispose"/> may race with calls in flight: it waits for the extractions in flight, and
 /// every call that starts after it began throws <see cref="ObjectDisposedException"/>.
 /// </remarks>
-public sealed class DinoSegmenter : IDisposable
+public sealed partial class DinoSegmenter : IDisposable
 {
     private readonly bool _ownsExtractor;
     private readonly InFlightGate _gate = new();

@@ -4,9 +4,10 @@ using DinoSeg.Tests.Shared;
 namespace DinoSeg.Package.Tests;
 
 /// <summary>
-/// Packs DinoSeg, DinoSeg.Gpu and the DinoSeg.Cli tool once per test run into a temporary folder feed, with a version no
-/// other run uses, so NuGet's package cache can never hand back an older build. Removes the feed, and the cache entries of
-/// that version, afterwards.
+/// Packs DinoSeg, DinoSeg.Gpu and the DinoSeg.Cli tool once per test run into a temporary folder feed, as the README's
+/// install section tells a user to: <c>dotnet pack … -p:Version=0.1.0-local.N</c>, with a version no other run uses, so
+/// NuGet's package cache can never hand back an older build. Removes the feed, and the cache entries of that version,
+/// afterwards.
 /// </summary>
 public sealed class LocalFeed : IDisposable
 {
@@ -15,7 +16,8 @@ public sealed class LocalFeed : IDisposable
         Root = Readme.RepositoryRoot();
         Work = Directory.CreateTempSubdirectory("dinoseg-package-tests-").FullName;
         Folder = Path.Combine(Work, "feed");
-        Version = string.Create(CultureInfo.InvariantCulture, $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}");
+        // The README's form, 0.1.0-local.<n>: a timestamp (and this process, for two runs in one second) makes n unique.
+        Version = string.Create(CultureInfo.InvariantCulture, $"0.1.0-local.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}");
         try
         {
             // Release builds in artifacts of their own: never racing the solution's Debug build that other tests run from.
@@ -43,6 +45,25 @@ public sealed class LocalFeed : IDisposable
     /// <summary>The version all three packages carry in this run.</summary>
     public string Version { get; }
 
+    /// <summary>NuGet's global package cache on this machine.</summary>
+    public static string Cache => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+        ? configured
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    /// <summary>
+    /// The README's nuget.config for an app that installs from the local feed: its ```xml block, with the placeholder folder
+    /// replaced by this run's feed.
+    /// </summary>
+    public string NuGetConfig()
+    {
+        string config = Readme.Block(Root, "xml", "dinoseg-local");
+        Assert.Contains(ReadmeFeedPlaceholder, config);
+        return config.Replace(ReadmeFeedPlaceholder, Folder, StringComparison.Ordinal);
+    }
+
+    /// <summary>The folder the README's nuget.config snippet names as the local feed.</summary>
+    public const string ReadmeFeedPlaceholder = "/path/to/dinoseg-feed";
+
     /// <summary>A fresh, empty folder under <see cref="Work"/>.</summary>
     public string NewFolder(string name) => Directory.CreateDirectory(Path.Combine(Work, name)).FullName;
 
@@ -53,9 +74,7 @@ public sealed class LocalFeed : IDisposable
     public void Dispose()
     {
         Directory.Delete(Work, recursive: true);
-        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string cache = Cache;
         foreach (string id in (string[])["dinoseg", "dinoseg.gpu", "dinoseg.cli"])
         {
             string entry = Path.Combine(cache, id, Version);

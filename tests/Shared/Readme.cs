@@ -5,15 +5,15 @@ namespace DinoSeg.Tests.Shared;
 /// <summary>The repository's README as the tests read it: its quickstart is code that must run as written.</summary>
 internal static partial class Readme
 {
-    /// <summary>The folder holding DinoSeg.slnx, found upwards from the test assembly.</summary>
+    /// <summary>The folder holding DinoSeg.sln, found upwards from the test assembly.</summary>
     public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "DinoSeg.slnx"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "DinoSeg.sln"))) return dir.FullName;
         }
 
-        throw new InvalidOperationException("DinoSeg.slnx not found above the test directory.");
+        throw new InvalidOperationException("DinoSeg.sln not found above the test directory.");
     }
 
     /// <summary>The README's first <c>```csharp</c> block: a complete Program.cs that segments "photo.jpg" into "mask.png".</summary>
@@ -23,6 +23,18 @@ internal static partial class Readme
         Match block = FirstCSharpBlock().Match(readme);
         if (!block.Success) throw new InvalidOperationException("README.md has no ```csharp block.");
         return block.Groups[1].Value;
+    }
+
+    /// <summary>The README's first <c>```language</c> block that contains <paramref name="marker"/>.</summary>
+    public static string Block(string repositoryRoot, string language, string marker)
+    {
+        string readme = File.ReadAllText(Path.Combine(repositoryRoot, "README.md"));
+        foreach (Match block in Regex.Matches(readme, $"```{Regex.Escape(language)}\\n(.*?)```", RegexOptions.Singleline))
+        {
+            if (block.Groups[1].Value.Contains(marker, StringComparison.Ordinal)) return block.Groups[1].Value;
+        }
+
+        throw new InvalidOperationException($"README.md has no ```{language} block containing '{marker}'.");
     }
 
     [GeneratedRegex("```csharp\\n(.*?)```", RegexOptions.Singleline)]

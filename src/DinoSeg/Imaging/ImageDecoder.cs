@@ -47,9 +47,19 @@ public static class ImageDecoder
         return Load(stream, limits, Path.GetFileName(path));
     }
 
-    /// <summary>Decodes an image from a seekable stream; the stream stays open.</summary>
+    /// <summary>
+    /// Decodes an image from a stream; the stream stays open. A stream that cannot seek (an HTTP request body, a pipe) is
+    /// first read into memory, at most <see cref="ImageLimits.MaxBytes"/> of it: a longer one is refused while it is read,
+    /// before any pixel is allocated, and the header checks then run on the copy as on any seekable stream.
+    /// </summary>
     /// <exception cref="DinoSegImageException">Not a supported image, truncated or corrupt, or over the limits.</exception>
-    public static Image<Rgb24> Load(Stream stream, ImageLimits? limits = null) => Load(stream, limits, "stream");
+    public static Image<Rgb24> Load(Stream stream, ImageLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream.CanSeek) return Load(stream, limits, "stream");
+        using MemoryStream copy = BoundedCopy.ReadAll(stream, limits ?? ImageLimits.Default);
+        return Load(copy, limits, "stream");
+    }
 
     private static Image<Rgb24> Load(Stream stream, ImageLimits? limits, string name)
     {

@@ -8,6 +8,12 @@ internal sealed class DeviceSelector
     internal const string CudaProvider = "CUDAExecutionProvider";
     internal const string CudaNeeds = "ONNX Runtime 1.31 with CUDA needs an NVIDIA driver, CUDA 13.x (libcudart.so.13, libcublas.so.13) and cuDNN 9.x on the library path";
 
+    /// <summary>What the CPU package's ONNX Runtime lacks, as <see cref="DinoSegException.Found"/> says it.</summary>
+    internal const string NoCudaProvider = "this ONNX Runtime build has no CUDA execution provider (the CPU package, DinoSeg, is installed)";
+
+    /// <summary>The device reason of the CPU package under <see cref="ExecutionDevice.Auto"/>: the CPU by design, not a fallback.</summary>
+    internal const string CpuPackageReason = "CPU package: no CUDA provider in this ONNX Runtime build (DinoSeg.Gpu has one)";
+
     private readonly Func<IReadOnlyCollection<string>> _availableProviders;
     private readonly Action<SessionOptions, int> _appendCuda;
 
@@ -29,35 +35,35 @@ internal sealed class DeviceSelector
     {
         if (requested == ExecutionDevice.Cpu) return (ExecutionDevice.Cpu, "CPU requested");
 
-        string problem;
         if (!HasCudaProvider())
         {
-            problem = "this ONNX Runtime build has no CUDA execution provider (the CPU package is installed)";
+            // The CPU package: running on the CPU is what it does, not a fallback from something that failed.
             if (requested == ExecutionDevice.Cuda)
             {
-                throw new DinoSegDeviceException("the CUDA execution provider", problem,
+                throw new DinoSegDeviceException("the CUDA execution provider", NoCudaProvider,
                     "install the DinoSeg.Gpu package instead of DinoSeg (exactly one of them), or use ExecutionDevice.Auto or Cpu");
             }
-        }
-        else
-        {
-            try
-            {
-                _appendCuda(options, deviceId);
-                return (ExecutionDevice.Cuda, $"CUDA device {deviceId}");
-            }
-            catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
-            {
-                problem = $"the CUDA provider could not load: {e.Message.Trim()}";
-                if (requested == ExecutionDevice.Cuda)
-                {
-                    throw new DinoSegDeviceException("a usable CUDA device", problem,
-                        $"{CudaNeeds}; check nvidia-smi and LD_LIBRARY_PATH, or use ExecutionDevice.Auto or Cpu", e);
-                }
-            }
+
+            return (ExecutionDevice.Cpu, CpuPackageReason);
         }
 
-        return (ExecutionDevice.Cpu, $"fell back to CPU: {problem}");
+        try
+        {
+            _appendCuda(options, deviceId);
+            return (ExecutionDevice.Cuda, $"CUDA device {deviceId}");
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            // The CUDA package on a machine where CUDA does not work: a real fallback, and the reason says what failed.
+            string problem = $"the CUDA provider could not load: {e.Message.Trim()}";
+            if (requested == ExecutionDevice.Cuda)
+            {
+                throw new DinoSegDeviceException("a usable CUDA device", problem,
+                    $"{CudaNeeds}; check nvidia-smi and LD_LIBRARY_PATH, or use ExecutionDevice.Auto or Cpu", e);
+            }
+
+            return (ExecutionDevice.Cpu, $"fell back to CPU: {problem}");
+        }
     }
 
     private static void AppendCuda(SessionOptions options, int deviceId)

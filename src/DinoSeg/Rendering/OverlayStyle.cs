@@ -3,7 +3,7 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace DinoSeg.Rendering;
 
 /// <summary>
-/// How <see cref="Renderer.Overlay"/> draws the mask and the seeds. Immutable; change with <c>with</c>:
+/// How <see cref="Renderer.Overlay(SixLabors.ImageSharp.Image{Rgb24}, SegmentationResult, OverlayStyle?)"/> draws the mask and the seeds. Immutable; change with <c>with</c>:
 /// <c>OverlayStyle.Default with { Opacity = 0.35f }</c>.
 /// </summary>
 /// <remarks>Immutable and thread-safe; <see cref="Opacity"/> is checked when set.</remarks>

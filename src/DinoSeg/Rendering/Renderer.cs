@@ -16,7 +16,7 @@ namespace DinoSeg.Rendering;
 /// Every method returns a new image that the caller owns and must dispose. Stateless: thread-safe for distinct results, and
 /// for one result as long as no thread segments into it (or reads its soft mask for the first time) meanwhile.
 /// </remarks>
-public static class Renderer
+public static partial class Renderer
 {
     /// <summary>Default largest view height in <see cref="Panel"/>; smaller images keep their own height.</summary>
     public const int DefaultPanelViewHeight = 360;

@@ -12,7 +12,7 @@ namespace DinoSeg.Rendering;
 /// Stateless and thread-safe for distinct destination files. Temporary files are named <c>.NAME.GUID.tmp</c> beside the
 /// destination (same directory, so the rename never crosses file systems).
 /// </remarks>
-public static class ViewWriter
+public static partial class ViewWriter
 {
     /// <summary>The binary mask, 8-bit greyscale 0/255.</summary>
     public const string MaskFile = "mask.png";

@@ -80,8 +80,8 @@ public sealed class AddDinoSegTests
 
         var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<DinoSegmenter>());
 
-        Assert.Contains(e.Failures, f => f.StartsWith("DinoSeg: Extractor:", StringComparison.Ordinal) && f.Contains("LongSide", StringComparison.Ordinal));
-        Assert.Contains(e.Failures, f => f.StartsWith("DinoSeg: Segmentation:", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.StartsWith("DinoSeg: Extractor.LongSide: ", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.StartsWith("DinoSeg: Segmentation.FeatherSigma: ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -100,10 +100,10 @@ public sealed class AddDinoSegTests
         Assert.Equal("DinoSeg.OnnxFeatureExtractor", loaded.Category);
         Assert.Equal(LogLevel.Information, loaded.Level);
         Assert.Contains("resnet18-layers23.onnx", loaded.Message, StringComparison.Ordinal);
-        Assert.Contains("device Cpu: fell back to CPU: this ONNX Runtime build has no CUDA execution provider", loaded.Message, StringComparison.Ordinal);
+        Assert.Contains("device Cpu: CPU package: no CUDA provider in this ONNX Runtime build", loaded.Message, StringComparison.Ordinal);
         LogRecord fallback = Assert.Single(loggers.Records, r => r.EventId.Id == 2);
         Assert.Equal(LogLevel.Information, fallback.Level);
-        Assert.Contains("Device Auto requested; fell back to CPU: this ONNX Runtime build has no CUDA execution provider", fallback.Message, StringComparison.Ordinal);
+        Assert.Contains("Device Auto requested; CPU package: no CUDA provider", fallback.Message, StringComparison.Ordinal);
         LogRecord extracted = Assert.Single(loggers.Records, r => r.EventId.Id == 3);
         Assert.Equal(LogLevel.Debug, extracted.Level);
         Assert.Contains("of a 64x48 image", extracted.Message, StringComparison.Ordinal);

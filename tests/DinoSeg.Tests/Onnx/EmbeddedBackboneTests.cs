@@ -157,12 +157,12 @@ public sealed class EmbeddedBackboneTests
     }
 
     [Fact]
-    public void CreateDefault_OnCpuPackage_AutoFallsBackToCpuAndSaysWhy()
+    public void CreateDefault_OnCpuPackage_AutoRunsOnCpuAndSaysItIsTheCpuPackage()
     {
         using var extractor = OnnxFeatureExtractor.CreateDefault();
 
         Assert.Equal(ExecutionDevice.Cpu, extractor.Device);
-        Assert.Contains("no CUDA execution provider", extractor.DeviceReason);
+        Assert.StartsWith("CPU package: no CUDA provider", extractor.DeviceReason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,13 +26,13 @@ internal static class Golden
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "DinoSeg.sln")) || File.Exists(Path.Combine(dir.FullName, "DinoSeg.slnx")))
+            if (File.Exists(Path.Combine(dir.FullName, "DinoSeg.sln")))
             {
                 return dir.FullName;
             }
         }
 
-        throw new DirectoryNotFoundException($"No DinoSeg.sln or DinoSeg.slnx above {AppContext.BaseDirectory}.");
+        throw new DirectoryNotFoundException($"No DinoSeg.sln above {AppContext.BaseDirectory}.");
     }
 
     public static void AssertMatches(Image<Rgb24> actual, string name)
