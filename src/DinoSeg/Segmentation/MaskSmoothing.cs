@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
 namespace DinoSeg;
 
 /// <summary>
@@ -28,20 +31,23 @@ internal sealed class MaskSmoothing
         if (_source.Length < n) _source = new byte[n];
         if (_columns.Length < width) _columns = new int[width];
         Span<byte> source = _source.AsSpan(0, n);
-        mask.CopyTo(source);
+        // The mask as 0/1, so sums and the tie rule are plain integer arithmetic.
+        TensorPrimitives.Min(mask, (byte)1, source);
         Span<int> columns = _columns.AsSpan(0, width);
         columns.Clear();
         // Column sums over the window rows [y − r, y + r] ∩ [0, height): start with rows [0, r] for y = 0.
-        for (int y = 0; y <= Math.Min(radius, height - 1); y++) AddRow(columns, source.Slice(y * width, width), 1);
+        for (int y = 0; y <= Math.Min(radius, height - 1); y++) AddRow(columns, source.Slice(y * width, width));
 
+        // Columns [lo, hi) have the whole window inside the row: no clipping, both ends of the sum move.
+        int lo = Math.Min(radius + 1, width), hi = Math.Max(lo, width - radius);
         int selected = 0;
         changed = 0;
         for (int y = 0; y < height; y++)
         {
             if (y > 0)
             {
-                if (y + radius < height) AddRow(columns, source.Slice((y + radius) * width, width), 1);
-                if (y - radius - 1 >= 0) AddRow(columns, source.Slice((y - radius - 1) * width, width), -1);
+                if (y + radius < height) AddRow(columns, source.Slice((y + radius) * width, width));
+                if (y - radius - 1 >= 0) SubtractRow(columns, source.Slice((y - radius - 1) * width, width));
             }
 
             int rowsIn = Math.Min(height - 1, y + radius) - Math.Max(0, y - radius) + 1;
@@ -49,28 +55,48 @@ internal sealed class MaskSmoothing
             for (int x = 0; x <= Math.Min(radius, width - 1); x++) sum += columns[x];
             ReadOnlySpan<byte> before = source.Slice(y * width, width);
             Span<byte> after = mask.Slice(y * width, width);
-            for (int x = 0; x < width; x++)
+            for (int x = 0; x < lo; x++)
             {
-                if (x > 0)
-                {
-                    if (x + radius < width) sum += columns[x + radius];
-                    if (x - radius - 1 >= 0) sum -= columns[x - radius - 1];
-                }
+                if (x > 0 && x + radius < width) sum += columns[x + radius];
+                Decide(x, sum, rowsIn * (Math.Min(width - 1, x + radius) + 1), before, after, ref selected, ref changed);
+            }
 
-                int window = rowsIn * (Math.Min(width - 1, x + radius) - Math.Max(0, x - radius) + 1);
-                bool was = before[x] != 0;
-                bool on = 2 * sum > window || (2 * sum == window && was);
-                after[x] = on ? (byte)255 : (byte)0;
-                selected += on ? 1 : 0;
-                changed += on != was ? 1 : 0;
+            int full = rowsIn * (2 * radius + 1);
+            for (int x = lo; x < hi; x++)
+            {
+                sum += columns[x + radius] - columns[x - radius - 1];
+                Decide(x, sum, full, before, after, ref selected, ref changed);
+            }
+
+            for (int x = hi; x < width; x++)
+            {
+                if (x > 0 && x + radius < width) sum += columns[x + radius];
+                if (x - radius - 1 >= 0) sum -= columns[x - radius - 1];
+                Decide(x, sum, rowsIn * (width - Math.Max(0, x - radius)), before, after, ref selected, ref changed);
             }
         }
 
         return selected;
     }
 
-    private static void AddRow(Span<int> columns, ReadOnlySpan<byte> row, int sign)
+    /// <summary>On when 2·sum &gt; window, or on a tie when the pixel was on: 2·sum + was &gt; window (branch-free).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Decide(int x, int sum, int window, ReadOnlySpan<byte> before, Span<byte> after, ref int selected, ref int changed)
     {
-        for (int x = 0; x < columns.Length; x++) columns[x] += row[x] != 0 ? sign : 0;
+        int was = before[x];
+        int on = (window - 2 * sum - was) >>> 31;
+        after[x] = (byte)-on;
+        selected += on;
+        changed += on ^ was;
+    }
+
+    private static void AddRow(Span<int> columns, ReadOnlySpan<byte> row)
+    {
+        for (int x = 0; x < columns.Length; x++) columns[x] += row[x];
+    }
+
+    private static void SubtractRow(Span<int> columns, ReadOnlySpan<byte> row)
+    {
+        for (int x = 0; x < columns.Length; x++) columns[x] -= row[x];
     }
 }
