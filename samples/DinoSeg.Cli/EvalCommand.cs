@@ -12,7 +12,7 @@ internal static class EvalCommand
         usage: dinoseg eval DIR [--threshold T|auto] [--rule R] [--sigma PX]
                        [--refine none|guided|grabcut] [--refine-radius PX] [--refine-eps E] [--scales S1,S2,...]
                        [--propagation none|graph] [--graph-k K] [--graph-tau T] [--graph-alpha A]
-                       [--keep-seed-regions] [--min-area PX]
+                       [--keep-seed-regions] [--min-area PX] [--fill-holes PX] [--smooth R]
                        [--backbone default|resnet18-l3|dinov3|dinov2] [--long-side PX] [--model PATH.onnx]
                        [--device auto|cpu|cuda] [--max-clicks N] [--json]
 
@@ -34,6 +34,7 @@ internal static class EvalCommand
                               --graph-alpha A: how far ranking spreads, in [0, 0.9999] (0.99)
           --keep-seed-regions keep only the connected regions that hold a positive click
           --min-area PX       remove regions smaller than PX pixels (regions holding a positive click stay)
+          --fill-holes PX     fill holes of up to PX pixels; --smooth R: majority filter of radius R on the mask
           --backbone, --model, --device   as for dinoseg segment; --backbone resnet18-l3: the embedded model's layer 3
                               alone (as before layers 2 and 4 were fused)
           --long-side PX      working long side in [16, 4096] (default: the backbone's; not with --scales)
@@ -51,7 +52,7 @@ internal static class EvalCommand
     {
         string? dir = null, rule = null, refine = null, thresholdText = null, scalesText = null, propagation = null;
         double? sigma = null, eps = null, tau = null, alpha = null;
-        int? radius = null, maxClicks = null, neighbours = null, minArea = null;
+        int? radius = null, maxClicks = null, neighbours = null, minArea = null, fillHoles = null, smooth = null;
         var model = new ModelArguments();
         bool json = false, keepSeedRegions = false;
         for (int i = 0; i < args.Count; i++)
@@ -75,6 +76,8 @@ internal static class EvalCommand
                 case "--json": json = true; break;
                 case "--keep-seed-regions": keepSeedRegions = true; break;
                 case "--min-area": minArea = Once(minArea, arg, ParseInt(arg, Value(args, ref i), 0, int.MaxValue)); break;
+                case "--fill-holes": fillHoles = Once(fillHoles, arg, SegmentArguments.ParseFillHoles(Value(args, ref i))); break;
+                case "--smooth": smooth = Once(smooth, arg, SegmentArguments.ParseSmooth(Value(args, ref i))); break;
                 default:
                     if (arg.StartsWith('-') && arg.Length > 1) throw new UsageException($"unknown option '{arg}' (see dinoseg eval --help)");
                     dir = dir is null ? arg : throw new UsageException($"one DIR expected, found '{dir}' and '{arg}'");
@@ -113,6 +116,8 @@ internal static class EvalCommand
             Propagation = propagationMode,
             KeepSeedRegionsOnly = keepSeedRegions,
             MinRegionArea = minArea ?? defaults.MinRegionArea,
+            FillHolesArea = fillHoles ?? defaults.FillHolesArea,
+            SmoothRadius = smooth ?? defaults.SmoothRadius,
             Graph = defaults.Graph with
             {
                 Neighbours = neighbours ?? defaults.Graph.Neighbours,
@@ -139,6 +144,8 @@ internal static class EvalCommand
                 propagation = propagationMode == Propagation.Graph ? "graph" : "none",
                 keepSeedRegions = options.KeepSeedRegionsOnly,
                 minRegionArea = options.MinRegionArea,
+                fillHolesArea = options.FillHolesArea,
+                smoothRadius = options.SmoothRadius,
                 graphNeighbours = propagationMode == Propagation.Graph ? options.Graph.Neighbours : (int?)null,
                 graphTemperature = propagationMode == Propagation.Graph ? options.Graph.Temperature : (double?)null,
                 graphAlpha = propagationMode == Propagation.Graph ? options.Graph.Alpha : (double?)null,

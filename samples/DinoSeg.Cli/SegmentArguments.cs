@@ -20,6 +20,20 @@ internal sealed record SegmentArguments
 
     public int MinArea { get; init; }
 
+    /// <summary>--fill-holes: holes of up to this many pixels are filled (0: off).</summary>
+    public int FillHoles { get; init; }
+
+    /// <summary>--smooth: majority-filter radius for the mask outline (0: off).</summary>
+    public int Smooth { get; init; }
+
+    /// <summary>--format: what to write (default: the PNG views only).</summary>
+    public OutputFormats Formats { get; init; } = OutputFormats.Png;
+
+    /// <summary>--polygon-tolerance: Douglas–Peucker tolerance of the polygon, SVG and YOLO outputs, in pixels.</summary>
+    public double PolygonTolerance { get; init; } = DefaultPolygonTolerance;
+
+    public const double DefaultPolygonTolerance = 1;
+
     public float? Threshold { get; init; }
 
     /// <summary>--threshold auto: the rule picks the threshold per click.</summary>
@@ -52,12 +66,13 @@ internal sealed record SegmentArguments
 
     public const string Usage = """
         usage: dinoseg segment IMAGE (--seed X,Y [--seed X,Y ...] | --box X0,Y0,X1,Y1) [--negative X,Y ...]
-                       [--box-margin F] [--keep-seed-regions] [--min-area PX] [--threshold T|auto]
+                       [--box-margin F] [--keep-seed-regions] [--min-area PX] [--fill-holes PX] [--smooth R]
+                       [--threshold T|auto]
                        [--rule R] [--refine none|guided|grabcut] [--propagation graph|none] [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
-                       --out DIR [--json]
+                       [--format png|rle|coco|polygons|svg|yolo|all] [--polygon-tolerance PX] --out DIR [--json]
 
         Segments IMAGE from the prompt (seed pixels, negative seeds, a box) and writes mask.png, soft-mask.png,
-        similarity.png, overlay.png, cutout.png and panel.png into DIR.
+        similarity.png, overlay.png, cutout.png and panel.png into DIR (and the --format exports).
 
           IMAGE               PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM file
           --seed X,Y          seed pixel of the original image (repeat for several; similarities combine by max)
@@ -68,6 +83,8 @@ internal sealed record SegmentArguments
           --box-margin F      that margin, as a fraction of the box's width and height (default 0.1)
           --keep-seed-regions keep only the connected regions (8-connected) that hold a seed or overlap the box
           --min-area PX       remove regions smaller than PX pixels (regions holding a seed or overlapping the box stay)
+          --fill-holes PX     fill holes of up to PX pixels (not those touching the image border or holding a negative)
+          --smooth R          smooth the mask outline with a majority filter of radius R pixels (0: off)
           --threshold T|auto  threshold in [-1, 1], or auto (the default): chosen per click from the map by --rule
                               (measured on the evaluation set: see docs/quality.md); on a ranked map (the default
                               propagation) a fixed T is a fraction of the seed's rank, 0.3 to 0.5 being useful
@@ -87,6 +104,11 @@ internal sealed record SegmentArguments
           --device D          auto (CUDA if usable, else CPU), cpu, or cuda (fails if CUDA is unusable; the dinoseg tool ships the CPU runtime only)
           --features F        features saved by 'dinoseg features' for this image: skips the backbone (a dinov3/dinov2
                               --backbone, if given, must match the file; --model is then not needed)
+          --format F          what to write, comma-separated or repeated (default png): png (the six views above),
+                              rle (mask.rle.json: COCO RLE, uncompressed counts), coco (coco.json: a COCO instances file,
+                              compressed RLE), polygons (mask.geojson: outer rings and holes), svg (mask.svg), yolo
+                              (mask.yolo.txt: YOLO-seg lines, class 0), all (every one); see docs/exports.md
+          --polygon-tolerance PX  simplification of polygons, svg and yolo (Douglas-Peucker, default 1; 0: exact)
           --out DIR           output folder (created if missing)
           --json              print one JSON object with sizes, device, threshold, area and timings on stdout
 
@@ -94,6 +116,7 @@ internal sealed record SegmentArguments
           dinoseg segment samples/images/chelsea.png --seed 172,115 --out out
           dinoseg segment samples/images/chelsea.png --seed 172,115 --negative 318,137 --keep-seed-regions --out out
           dinoseg segment samples/images/coffee.png --box 205,95,370,195 --min-area 200 --out out
+          dinoseg segment samples/images/chelsea.png --seed 172,115 --fill-holes 500 --format png,coco,yolo --out out
           dinoseg segment photo.jpg --seed 320,240 --backbone dinov3 --model dinov3_vitl16.onnx --threshold 0.4 --out out --json
         """;
 
@@ -108,7 +131,9 @@ internal sealed record SegmentArguments
         var negatives = new List<PixelPoint>();
         PixelRect? box = null;
         double? boxMargin = null;
-        int? minArea = null;
+        int? minArea = null, fillHoles = null, smooth = null;
+        double? tolerance = null;
+        OutputFormats? formats = null;
         bool keepSeedRegions = false;
         float? threshold = null;
         double? sigma = null;
@@ -136,6 +161,18 @@ internal sealed record SegmentArguments
                     break;
                 case "--min-area":
                     minArea = Once(minArea, arg, ParseArea(Value(args, ref i)));
+                    break;
+                case "--fill-holes":
+                    fillHoles = Once(fillHoles, arg, ParseFillHoles(Value(args, ref i)));
+                    break;
+                case "--smooth":
+                    smooth = Once(smooth, arg, ParseSmooth(Value(args, ref i)));
+                    break;
+                case "--format":
+                    formats = (formats ?? OutputFormats.None) | ParseFormats(Value(args, ref i));
+                    break;
+                case "--polygon-tolerance":
+                    tolerance = Once(tolerance, arg, ParseTolerance(Value(args, ref i)));
                     break;
                 case "--threshold":
                     if (threshold is not null || auto) throw new UsageException("--threshold given twice");
@@ -195,6 +232,11 @@ internal sealed record SegmentArguments
         if (boxMargin is not null && box is null) throw new UsageException("--box-margin needs --box");
         if (output is null) throw new UsageException("missing --out DIR: where to write the PNGs");
         if (rule is not null && threshold is not null) throw new UsageException("--rule only applies with --threshold auto");
+        if (tolerance is not null && ((formats ?? OutputFormats.Png) & (OutputFormats.Polygons | OutputFormats.Svg | OutputFormats.Yolo)) == 0)
+        {
+            throw new UsageException("--polygon-tolerance needs --format polygons, svg, yolo or all");
+        }
+
         backbone ??= "default";
         if (backbone == "default" && model is not null) throw new UsageException("--model needs --backbone dinov3 or dinov2 (the default backbone is embedded)");
         if (scales is not null && features is not null) throw new UsageException("--scales cannot be used with --features (the file holds features of one extraction)");
@@ -202,7 +244,8 @@ internal sealed record SegmentArguments
         return new SegmentArguments
         {
             ImagePath = image, Seeds = seeds, Negatives = negatives, Box = box, BoxMargin = boxMargin, KeepSeedRegions = keepSeedRegions,
-            MinArea = minArea ?? 0, Threshold = threshold, AutoThreshold = auto, Rule = EvalCommand.ParseRule(rule), Refinement = ParseRefinement(refine),
+            MinArea = minArea ?? 0, FillHoles = fillHoles ?? 0, Smooth = smooth ?? 0,
+            Formats = formats ?? OutputFormats.Png, PolygonTolerance = tolerance ?? DefaultPolygonTolerance, Threshold = threshold, AutoThreshold = auto, Rule = EvalCommand.ParseRule(rule), Refinement = ParseRefinement(refine),
             Propagation = propagation,
             Sigma = sigma, Scales = scales ?? [], Backbone = backbone,
             ModelPath = model, Device = device, OutputDirectory = output, Json = json,
@@ -235,6 +278,48 @@ internal sealed record SegmentArguments
         throw new UsageException($"--min-area expects a whole number of pixels (0 or more), not '{text}'");
     }
 
+    /// <summary>--fill-holes: a hole area in pixels, 0 or more.</summary>
+    internal static int ParseFillHoles(string text)
+    {
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int a)) return a;
+        throw new UsageException($"--fill-holes expects the largest hole to fill in whole pixels (0 or more), not '{text}'");
+    }
+
+    /// <summary>--smooth: a majority-filter radius in pixels.</summary>
+    internal static int ParseSmooth(string text)
+    {
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int r) && r <= SegmentationOptions.MaxSmoothRadius) return r;
+        throw new UsageException($"--smooth expects a radius in whole pixels in [0, {SegmentationOptions.MaxSmoothRadius}], not '{text}'");
+    }
+
+    private static double ParseTolerance(string text)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double t) && t >= 0 && t <= 1000) return t;
+        throw new UsageException($"--polygon-tolerance expects pixels in [0, 1000], not '{text}'");
+    }
+
+    /// <summary>--format: one or more comma-separated names.</summary>
+    private static OutputFormats ParseFormats(string text)
+    {
+        var formats = OutputFormats.None;
+        foreach (string name in text.Split(','))
+        {
+            formats |= name switch
+            {
+                "png" => OutputFormats.Png,
+                "rle" => OutputFormats.Rle,
+                "coco" => OutputFormats.Coco,
+                "polygons" => OutputFormats.Polygons,
+                "svg" => OutputFormats.Svg,
+                "yolo" => OutputFormats.Yolo,
+                "all" => OutputFormats.All,
+                _ => throw new UsageException($"--format takes png, rle, coco, polygons, svg, yolo or all (comma-separated), not '{name}'"),
+            };
+        }
+
+        return formats;
+    }
+
     /// <summary>A σ in image pixels, as both <c>segment</c> and <c>bench</c> take it.</summary>
     internal static double ParseSigma(string option, string text)
     {
@@ -258,4 +343,31 @@ internal sealed record SegmentArguments
         Refinement.GrabCut => "grabcut",
         _ => "none",
     };
+}
+
+/// <summary>The outputs of <c>dinoseg segment --format</c>.</summary>
+[Flags]
+internal enum OutputFormats
+{
+    None = 0,
+
+    /// <summary>The six PNG views (the default).</summary>
+    Png = 1,
+
+    /// <summary>mask.rle.json: COCO RLE with uncompressed counts.</summary>
+    Rle = 2,
+
+    /// <summary>coco.json: a COCO instances document, compressed RLE.</summary>
+    Coco = 4,
+
+    /// <summary>mask.geojson: the polygons with holes.</summary>
+    Polygons = 8,
+
+    /// <summary>mask.svg: the polygons as an SVG path.</summary>
+    Svg = 16,
+
+    /// <summary>mask.yolo.txt: YOLO segmentation lines.</summary>
+    Yolo = 32,
+
+    All = Png | Rle | Coco | Polygons | Svg | Yolo,
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using DinoSeg.Masks;
 using DinoSeg.Rendering;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -38,6 +39,8 @@ internal static class SegmentCommand
         {
             KeepSeedRegionsOnly = args.KeepSeedRegions,
             MinRegionArea = args.MinArea,
+            FillHolesArea = args.FillHoles,
+            SmoothRadius = args.Smooth,
         };
         if (args.Sigma is { } sigma) options = options with { SimilaritySigma = sigma };
         if (args.BoxMargin is { } margin) options = options with { BoxMargin = margin };
@@ -51,7 +54,9 @@ internal static class SegmentCommand
         double segmentMs = Lap(clock);
 
         RemoveStaleTemporaries(args.OutputDirectory);
-        IReadOnlyList<string> written = ViewWriter.SaveAll(image, result, args.OutputDirectory);
+        var written = new List<string>();
+        if (args.Formats.HasFlag(OutputFormats.Png)) written.AddRange(ViewWriter.SaveAll(image, result, args.OutputDirectory));
+        written.AddRange(WriteExports(args, result));
         double writeMs = Lap(clock);
 
         if (args.Json)
@@ -73,6 +78,8 @@ internal static class SegmentCommand
                 boxMargin = result.Box is null ? (double?)null : options.BoxMargin,
                 keepSeedRegions = options.KeepSeedRegionsOnly,
                 minRegionArea = options.MinRegionArea,
+                fillHolesArea = options.FillHolesArea,
+                smoothRadius = options.SmoothRadius,
                 threshold = result.Threshold,
                 thresholdRule = result.AutoRule is { } rule ? EvalCommand.RuleName(rule) : null,
                 refinement = SegmentArguments.RefinementName(args.Refinement),
@@ -99,6 +106,40 @@ internal static class SegmentCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>The export files that <c>--format</c> asks for, in the order of <see cref="ExportFileNames"/>.</summary>
+    public static IReadOnlyList<string> ExportFileNames { get; } = ["mask.rle.json", "coco.json", "mask.geojson", "mask.svg", "mask.yolo.txt"];
+
+    /// <summary>Writes the non-PNG formats, each atomically; returns their full paths.</summary>
+    private static List<string> WriteExports(SegmentArguments args, SegmentationResult result)
+    {
+        var written = new List<string>();
+        string root = Path.GetFullPath(args.OutputDirectory);
+        void Write(string name, string text)
+        {
+            string path = Path.Combine(root, name);
+            AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(text)));
+            written.Add(path);
+        }
+
+        OutputFormats formats = args.Formats;
+        if ((formats & (OutputFormats.Rle | OutputFormats.Coco)) != 0)
+        {
+            CocoRle rle = CocoRle.Encode(result);
+            if (formats.HasFlag(OutputFormats.Rle)) Write(ExportFileNames[0], rle.ToJson(compressed: false));
+            if (formats.HasFlag(OutputFormats.Coco)) Write(ExportFileNames[1], rle.ToCocoDocument(Path.GetFileName(args.ImagePath)));
+        }
+
+        if ((formats & (OutputFormats.Polygons | OutputFormats.Svg | OutputFormats.Yolo)) != 0)
+        {
+            IReadOnlyList<MaskPolygon> polygons = MaskContours.Trace(result, args.PolygonTolerance);
+            if (formats.HasFlag(OutputFormats.Polygons)) Write(ExportFileNames[2], PolygonFormats.ToGeoJson(polygons, result.Width, result.Height));
+            if (formats.HasFlag(OutputFormats.Svg)) Write(ExportFileNames[3], PolygonFormats.ToSvg(polygons, result.Width, result.Height));
+            if (formats.HasFlag(OutputFormats.Yolo)) Write(ExportFileNames[4], PolygonFormats.ToYoloLines(polygons, result.Width, result.Height));
+        }
+
+        return written;
+    }
+
     private static void CheckInside(string option, IEnumerable<PixelPoint> points, Image<Rgb24> image)
     {
         foreach (PixelPoint p in points)
@@ -120,6 +161,8 @@ internal static class SegmentCommand
         if (args.Box is PixelRect box) parts.Add($"box {box}");
         if (args.KeepSeedRegions) parts.Add("seed regions only");
         if (args.MinArea > 1) parts.Add($"regions of at least {args.MinArea} px");
+        if (args.FillHoles > 0) parts.Add($"holes up to {args.FillHoles} px filled");
+        if (args.Smooth > 0) parts.Add($"outline smoothed (radius {args.Smooth} px)");
         return string.Join(", ", parts);
     }
 
@@ -137,7 +180,7 @@ internal static class SegmentCommand
     private static void RemoveStaleTemporaries(string directory)
     {
         if (!Directory.Exists(directory)) return;
-        foreach (string view in ViewWriter.FileNames)
+        foreach (string view in ViewWriter.FileNames.Concat(ExportFileNames))
         {
             foreach (string stale in Directory.EnumerateFiles(directory, $".{view}.*.tmp"))
             {

@@ -4,6 +4,8 @@ namespace DinoSeg;
 /// The region options applied to a thresholded mask: labels its 8-connected regions (a pixel touches the 8 around it,
 /// diagonals included, so a one-pixel diagonal line is one region), then clears the regions that hold no positive seed
 /// and/or are smaller than an area. Regions holding a positive seed or overlapping the box prompt are always kept.
+/// Also fills holes: the 4-connected regions of off pixels that do not touch the image border (the dual of 8-connected
+/// regions, so a ring closed only at a diagonal still encloses its hole).
 /// </summary>
 /// <remarks>
 /// Labels horizontal runs rather than pixels: each row's runs are found with vectorised byte searches, joined to the
@@ -26,16 +28,8 @@ internal sealed class RegionFilter
     /// <param name="minArea">Drop other regions of fewer pixels than this.</param>
     public int Apply(Span<byte> mask, int width, int height, List<PixelPoint> seeds, PixelRect? box, bool seedRegionsOnly, int minArea)
     {
-        int runs = Label(mask, width, height);
-        _area.AsSpan(0, runs).Clear();
-        _keep.AsSpan(0, runs).Clear();
-        for (int i = 0; i < runs; i++)
-        {
-            // Roots are the lowest index of their tree, so every parent before i already points at its root.
-            int root = _parent[_parent[i]];
-            _parent[i] = root;
-            _area[root] += _end[i] - _start[i];
-        }
+        int runs = Label(mask, width, height, background: false);
+        FlattenAndMeasure(runs);
 
         foreach (PixelPoint seed in seeds)
         {
@@ -69,8 +63,92 @@ internal sealed class RegionFilter
         return cleared;
     }
 
-    /// <summary>Finds the runs of every row and unions those that touch (8-connected); returns the run count.</summary>
-    private int Label(ReadOnlySpan<byte> mask, int width, int height)
+    /// <summary>
+    /// Fills the holes of at most <paramref name="maxArea"/> pixels: 4-connected regions of off pixels that touch neither the
+    /// image border nor a negative seed (a hole the user marked as not-object stays open). Returns how many pixels it set.
+    /// </summary>
+    /// <param name="mask">Row-major mask, 0 = off, anything else = on; filled pixels become 255.</param>
+    /// <param name="width">Row length.</param>
+    /// <param name="height">Rows.</param>
+    /// <param name="negatives">Negative seeds: the holes holding one stay open.</param>
+    /// <param name="maxArea">The largest hole filled, in pixels (0 fills nothing).</param>
+    public int FillHoles(Span<byte> mask, int width, int height, List<PixelPoint> negatives, int maxArea)
+    {
+        if (maxArea <= 0) return 0;
+        int runs = Label(mask, width, height, background: true);
+        FlattenAndMeasure(runs);
+        // _keep marks the off regions that are not holes to fill: those touching the border or holding a negative seed.
+        for (int i = 0; i < runs; i++)
+        {
+            if (_start[i] == 0 || _end[i] == width) _keep[_parent[i]] = true;
+        }
+
+        for (int i = _rowFirst[0]; i < _rowFirst[1]; i++) _keep[_parent[i]] = true;
+        for (int i = _rowFirst[height - 1]; i < _rowFirst[height]; i++) _keep[_parent[i]] = true;
+        foreach (PixelPoint seed in negatives)
+        {
+            int run = RunAt(seed.X, seed.Y);
+            if (run >= 0) _keep[_parent[run]] = true;
+        }
+
+        int filled = 0;
+        for (int y = 1; y < height - 1; y++)
+        {
+            for (int i = _rowFirst[y]; i < _rowFirst[y + 1]; i++)
+            {
+                int root = _parent[i];
+                if (_keep[root] || _area[root] > maxArea) continue;
+                mask.Slice(y * width + _start[i], _end[i] - _start[i]).Fill(255);
+                filled += _end[i] - _start[i];
+            }
+        }
+
+        return filled;
+    }
+
+    /// <summary>
+    /// Labels the 8-connected regions of on pixels into <paramref name="labels"/> (row-major, -1 for off pixels, regions
+    /// numbered 0, 1, … in the order their first pixel appears row by row); returns the region count.
+    /// </summary>
+    public int LabelRegions(ReadOnlySpan<byte> mask, int width, int height, Span<int> labels)
+    {
+        int runs = Label(mask, width, height, background: false);
+        FlattenAndMeasure(runs);
+        labels.Fill(-1);
+        int regions = 0;
+        // _area is reused as the root → region number map (a root is its tree's lowest run, so it is numbered before use).
+        for (int y = 0; y < height; y++)
+        {
+            for (int i = _rowFirst[y]; i < _rowFirst[y + 1]; i++)
+            {
+                int root = _parent[i];
+                if (root == i) _area[i] = regions++;
+                labels.Slice(y * width + _start[i], _end[i] - _start[i]).Fill(_area[root]);
+            }
+        }
+
+        return regions;
+    }
+
+    /// <summary>Points every run at its root and sums each root's area; clears the keep flags.</summary>
+    private void FlattenAndMeasure(int runs)
+    {
+        _area.AsSpan(0, runs).Clear();
+        _keep.AsSpan(0, runs).Clear();
+        for (int i = 0; i < runs; i++)
+        {
+            // Roots are the lowest index of their tree, so every parent before i already points at its root.
+            int root = _parent[_parent[i]];
+            _parent[i] = root;
+            _area[root] += _end[i] - _start[i];
+        }
+    }
+
+    /// <summary>
+    /// Finds the runs of every row and unions those that touch; returns the run count. On pixels (<paramref name="background"/>
+    /// false) are 8-connected, off pixels (true) 4-connected.
+    /// </summary>
+    private int Label(ReadOnlySpan<byte> mask, int width, int height, bool background)
     {
         if (_rowFirst.Length < height + 1) _rowFirst = new int[height + 1];
         int count = 0;
@@ -81,10 +159,10 @@ internal sealed class RegionFilter
             int x = 0;
             while (x < width)
             {
-                int on = row[x..].IndexOfAnyExcept((byte)0);
+                int on = background ? row[x..].IndexOf((byte)0) : row[x..].IndexOfAnyExcept((byte)0);
                 if (on < 0) break;
                 int start = x + on;
-                int off = row[start..].IndexOf((byte)0);
+                int off = background ? row[start..].IndexOfAnyExcept((byte)0) : row[start..].IndexOf((byte)0);
                 int end = off < 0 ? width : start + off;
                 if (count == _start.Length) Grow();
                 (_start[count], _end[count], _parent[count]) = (start, end, count);
@@ -93,12 +171,14 @@ internal sealed class RegionFilter
             }
 
             if (y == 0) continue;
-            // Runs [ps, pe) above and [s, e) here touch, diagonals included, when ps ≤ e and pe ≥ s.
+            // Runs [ps, pe) above and [s, e) here touch, diagonals included, when ps ≤ e and pe ≥ s; without diagonals
+            // when ps < e and pe > s.
+            int touch = background ? 0 : 1;
             int above = _rowFirst[y - 1], aboveEnd = _rowFirst[y];
             for (int c = aboveEnd; c < count; c++)
             {
-                while (above < aboveEnd && _end[above] < _start[c]) above++;
-                for (int q = above; q < aboveEnd && _start[q] <= _end[c]; q++) Union(q, c);
+                while (above < aboveEnd && _end[above] + touch <= _start[c]) above++;
+                for (int q = above; q < aboveEnd && _start[q] < _end[c] + touch; q++) Union(q, c);
             }
         }
 

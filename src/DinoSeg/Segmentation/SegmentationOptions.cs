@@ -77,6 +77,9 @@ public sealed record SegmentationOptions
     /// <summary>Whether either region option is on, i.e. the mask needs its connected regions labelled.</summary>
     internal bool FiltersRegions => KeepSeedRegionsOnly || MinRegionArea > 1;
 
+    /// <summary>Whether any clean-up step (outline smoothing, region options, hole filling) runs after the threshold.</summary>
+    internal bool CleansMask => FiltersRegions || FillHolesArea > 0 || SmoothRadius > 0;
+
     /// <summary>
     /// How the patch similarity becomes the map that is upsampled and thresholded: as it is, or ranked over the image's
     /// patch graph (<see cref="Propagation.Graph"/>, with <see cref="Graph"/>'s settings), which selects whole regions
@@ -114,6 +117,26 @@ public sealed record SegmentationOptions
     /// </summary>
     public double RefineEpsilon { get; init; } = 0.001;
 
+    /// <summary>
+    /// Fill holes of up to this many pixels in the thresholded mask: regions of unselected pixels (4-connected, the dual of
+    /// the 8-connected regions) that touch neither the image border nor a negative seed. Applied after every threshold, the
+    /// slider's included, after <see cref="SmoothRadius"/> and the region options. 0 turns it off. Default 0: neutral on the
+    /// default pipeline; after <see cref="Refinement.GuidedFilter"/>, 5000 saved about half a click at NoC@85 and NoC@90 on
+    /// the evaluation set's photos (docs/exports.md).
+    /// </summary>
+    public int FillHolesArea { get; init; }
+
+    /// <summary>
+    /// Radius, in pixels, of a majority filter that smooths the thresholded mask's outline: a pixel is selected when more
+    /// than half of the (2r + 1)² square around it is, so specks, notches and staircase edges narrower than about r go.
+    /// Applied after every threshold, the slider's included, before the region options and hole filling; its cost does not
+    /// grow with r. 0 turns it off. Default 0: no gain on the evaluation set (docs/exports.md).
+    /// </summary>
+    public int SmoothRadius { get; init; }
+
+    /// <summary>The largest <see cref="SmoothRadius"/>.</summary>
+    public const int MaxSmoothRadius = 256;
+
     /// <summary>The defaults.</summary>
     public static SegmentationOptions Default { get; } = new();
 
@@ -131,6 +154,12 @@ public sealed record SegmentationOptions
 
         if (!(BoxMargin >= 0 && BoxMargin <= 10)) throw new ArgumentOutOfRangeException(nameof(BoxMargin), BoxMargin, "The margin is a fraction of the box size in [0, 10].");
         if (MinRegionArea < 0) throw new ArgumentOutOfRangeException(nameof(MinRegionArea), MinRegionArea, "The area is a pixel count: 0 or more.");
+        if (FillHolesArea < 0) throw new ArgumentOutOfRangeException(nameof(FillHolesArea), FillHolesArea, "The area is a pixel count: 0 (off) or more.");
+        if (SmoothRadius is < 0 or > MaxSmoothRadius)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SmoothRadius), SmoothRadius, $"The radius must be in [0, {MaxSmoothRadius}] pixels (0 is off).");
+        }
+
         if (!Enum.IsDefined(Refinement)) throw new ArgumentOutOfRangeException(nameof(Refinement), Refinement, "Unknown refinement.");
         if (RefineRadius is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(RefineRadius), RefineRadius, "The radius must be in [1, 256] pixels.");
         if (!(RefineEpsilon > 0 && RefineEpsilon <= 1)) throw new ArgumentOutOfRangeException(nameof(RefineEpsilon), RefineEpsilon, "ε must be in (0, 1].");

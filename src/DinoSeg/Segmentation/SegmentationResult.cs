@@ -44,6 +44,7 @@ public sealed partial class SegmentationResult
     private bool _maskIsPlain;   // the mask is exactly map ≥ Threshold (no region was removed from it)
     private readonly Jobs _jobs;
     private RegionFilter? _regions;
+    private MaskSmoothing? _smoothing;
 
     /// <summary>Creates an empty result sized for <paramref name="features"/>; fill it with <see cref="SimilaritySegmenter"/>.</summary>
     public SegmentationResult(PatchFeatures features)
@@ -101,8 +102,10 @@ public sealed partial class SegmentationResult
     public ReadOnlySpan<float> Similarity => _similarity;
 
     /// <summary>
-    /// Binary mask at image size: 255 where <see cref="Similarity"/> ≥ <see cref="Threshold"/>, else 0, less the regions that
-    /// <see cref="SegmentationOptions.KeepSeedRegionsOnly"/> and <see cref="SegmentationOptions.MinRegionArea"/> remove.
+    /// Binary mask at image size: 255 where <see cref="Similarity"/> ≥ <see cref="Threshold"/>, else 0, then cleaned up:
+    /// smoothed (<see cref="SegmentationOptions.SmoothRadius"/>), less the regions that
+    /// <see cref="SegmentationOptions.KeepSeedRegionsOnly"/> and <see cref="SegmentationOptions.MinRegionArea"/> remove, with
+    /// the holes <see cref="SegmentationOptions.FillHolesArea"/> fills.
     /// </summary>
     public ReadOnlySpan<byte> Mask => _mask;
 
@@ -308,14 +311,35 @@ public sealed partial class SegmentationResult
             : null;
     }
 
-    /// <summary>Applies the region options to the thresholded mask (after <see cref="Upsample"/> or <see cref="ApplyThreshold"/>).</summary>
+    /// <summary>
+    /// Applies the clean-up options to the thresholded mask (after <see cref="Upsample"/> or <see cref="ApplyThreshold"/>):
+    /// outline smoothing, then the region options (which then judge the smoothed regions), then hole filling (last, so
+    /// holes left by removed islands are filled too).
+    /// </summary>
     internal void FilterRegions(SegmentationOptions options)
     {
-        if (!options.FiltersRegions) return;
-        _regions ??= new RegionFilter();
-        int removed = _regions.Apply(_mask, Width, Height, _seeds, Box, options.KeepSeedRegionsOnly, options.MinRegionArea);
-        _selected -= removed;
-        if (removed > 0) _maskIsPlain = false;
+        if (!options.CleansMask) return;
+        if (options.SmoothRadius > 0)
+        {
+            _smoothing ??= new MaskSmoothing();
+            _selected = _smoothing.Apply(_mask, Width, Height, options.SmoothRadius, out int changed);
+            if (changed > 0) _maskIsPlain = false;
+        }
+
+        if (options.FiltersRegions || options.FillHolesArea > 0) _regions ??= new RegionFilter();
+        if (options.FiltersRegions)
+        {
+            int removed = _regions!.Apply(_mask, Width, Height, _seeds, Box, options.KeepSeedRegionsOnly, options.MinRegionArea);
+            _selected -= removed;
+            if (removed > 0) _maskIsPlain = false;
+        }
+
+        if (options.FillHolesArea > 0)
+        {
+            int filled = _regions!.FillHoles(_mask, Width, Height, _negativeSeeds, options.FillHolesArea);
+            _selected += filled;
+            if (filled > 0) _maskIsPlain = false;
+        }
     }
 
     /// <summary>Records how the soft mask is to be made; it is computed when first read.</summary>
