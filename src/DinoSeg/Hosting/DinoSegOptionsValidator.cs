@@ -77,6 +77,8 @@ internal sealed class DinoSegOptionsValidator : IValidateOptions<DinoSegOptions>
             (nameof(SegmentationOptions.SeedCombine), static (to, from) => to with { SeedCombine = from.SeedCombine }),
             (nameof(SegmentationOptions.BoxMargin), static (to, from) => to with { BoxMargin = from.BoxMargin }),
             (nameof(SegmentationOptions.MinRegionArea), static (to, from) => to with { MinRegionArea = from.MinRegionArea }),
+            (nameof(SegmentationOptions.FillHolesArea), static (to, from) => to with { FillHolesArea = from.FillHolesArea }),
+            (nameof(SegmentationOptions.SmoothRadius), static (to, from) => to with { SmoothRadius = from.SmoothRadius }),
             (nameof(SegmentationOptions.Propagation), static (to, from) => to with { Propagation = from.Propagation }),
             (nameof(SegmentationOptions.ThresholdRule), static (to, from) => to with { ThresholdRule = from.ThresholdRule }),
             (nameof(SegmentationOptions.Refinement), static (to, from) => to with { Refinement = from.Refinement }),

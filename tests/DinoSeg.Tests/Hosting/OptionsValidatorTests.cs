@@ -21,6 +21,8 @@ public sealed class OptionsValidatorTests
                 FeatherSigma = double.NaN,
                 BoxMargin = 11,
                 MinRegionArea = -3,
+                FillHolesArea = -1,
+                SmoothRadius = 1000,
                 RefineRadius = 0,
                 RefineEpsilon = 0,
                 Graph = GraphOptions.Default with { Neighbours = 0, Alpha = 2, MaxIterations = 0 },
@@ -37,7 +39,8 @@ public sealed class OptionsValidatorTests
             "DinoSeg: Extractor.LongSide: ", "DinoSeg: Extractor.IntraOpThreads: ", "DinoSeg: Extractor.CudaDeviceId: ",
             "DinoSeg: Extractor.OptimizedModelPath: ",
             "DinoSeg: Segmentation.SimilaritySigma: ", "DinoSeg: Segmentation.FeatherSigma: ", "DinoSeg: Segmentation.BoxMargin: ",
-            "DinoSeg: Segmentation.MinRegionArea: ", "DinoSeg: Segmentation.RefineRadius: ", "DinoSeg: Segmentation.RefineEpsilon: ",
+            "DinoSeg: Segmentation.MinRegionArea: ", "DinoSeg: Segmentation.FillHolesArea: ", "DinoSeg: Segmentation.SmoothRadius: ",
+            "DinoSeg: Segmentation.RefineRadius: ", "DinoSeg: Segmentation.RefineEpsilon: ",
             "DinoSeg: Segmentation.Graph.Neighbours: ", "DinoSeg: Segmentation.Graph.Alpha: ", "DinoSeg: Segmentation.Graph.MaxIterations: ",
         ];
         foreach (string start in expected) Assert.Contains(result.Failures!, f => f.StartsWith(start, StringComparison.Ordinal));
