@@ -23,7 +23,8 @@ internal static class EvalCommand
 
           --threshold T|auto  fixed threshold in [-1, 1], or auto (the default): chosen per click by --rule
           --rule R            rule for auto: ranked-otsu (default: Otsu held within [0.3, 0.5] on ranked maps),
-                              otsu, patch-otsu, seed-median
+                              otsu, patch-otsu, seed-median, stable (the ladder threshold whose finished mask,
+                      refinement included, changes least: 10 mask finishes per click)
           --sigma PX          Gaussian σ on the similarity map before the threshold (default 4)
           --refine M          none (default), guided (guided filter with the image as guide) or grabcut (GrabCut
                               in a band around the mask edge)
@@ -225,7 +226,8 @@ internal static class EvalCommand
         "otsu" => ThresholdRule.Otsu,
         "patch-otsu" => ThresholdRule.PatchOtsu,
         "seed-median" => ThresholdRule.SeedMedianMidpoint,
-        _ => throw new UsageException($"--rule must be ranked-otsu, otsu, patch-otsu or seed-median, not '{text}'"),
+        "stable" => ThresholdRule.StableMask,
+        _ => throw new UsageException($"--rule must be ranked-otsu, otsu, patch-otsu, seed-median or stable, not '{text}'"),
     };
 
     internal static string RuleName(ThresholdRule rule) => rule switch
@@ -233,6 +235,7 @@ internal static class EvalCommand
         ThresholdRule.RankedOtsu => "ranked-otsu",
         ThresholdRule.PatchOtsu => "patch-otsu",
         ThresholdRule.Otsu => "otsu",
+        ThresholdRule.StableMask => "stable",
         _ => "seed-median",
     };
 

@@ -89,7 +89,8 @@ internal sealed record SegmentArguments
                               (measured on the evaluation set: see docs/quality.md); on a ranked map (the default
                               propagation) a fixed T is a fraction of the seed's rank, 0.3 to 0.5 being useful
           --rule R            rule for auto: ranked-otsu (default: Otsu held within [0.3, 0.5] on ranked maps),
-                              otsu, patch-otsu, seed-median
+                              otsu, patch-otsu, seed-median, stable (the ladder threshold whose finished mask,
+                      refinement included, changes least: 10 mask finishes per click)
           --refine M          none (default), guided or grabcut: guided filter with the image as guide, or GrabCut
                               (colour models and a graph cut in a band around the mask edge), so mask edges follow
                               image edges instead of the 16-px patch grid

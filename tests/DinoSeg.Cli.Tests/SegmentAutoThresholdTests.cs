@@ -62,6 +62,20 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     }
 
     [Fact]
+    public void Segment_StableRuleWithGrabCut_UsesALadderThresholdAndSaysSo()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--rule", "stable", "--refine", "grabcut",
+            "--device", "cpu", "--out", Out, "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.Equal("stable", doc.RootElement.GetProperty("thresholdRule").GetString());
+        double threshold = doc.RootElement.GetProperty("threshold").GetDouble();
+        double step = Math.Round((threshold - 0.2) / 0.05); // the ranked ladder: 0.2, 0.25, ..., 0.6 (or the weakest seed's value)
+        Assert.True(Math.Abs(threshold - (0.2 + 0.05 * step)) < 1e-5 && step is >= 0 and <= 8, $"threshold {threshold} is not on the ladder");
+    }
+
+    [Fact]
     public void Segment_Text_SaysTheThresholdWasAutomatic()
     {
         var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--threshold", "auto", "--device", "cpu", "--out", Out);

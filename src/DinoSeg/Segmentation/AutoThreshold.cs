@@ -26,6 +26,18 @@ public enum ThresholdRule
     /// in docs/quality.md.
     /// </summary>
     RankedOtsu,
+
+    /// <summary>
+    /// The threshold of a ladder whose finished mask (after <see cref="SegmentationOptions.Refinement"/> and the clean-up
+    /// options) changes least against the masks at its neighbouring thresholds: a plateau of the whole pipeline's answer,
+    /// not of the map alone. The ladder is <see cref="AutoThreshold.StableLadder"/> values evenly over [0.2, 0.6] on ranked
+    /// maps, and from the map's median to the weakest positive seed on plain maps; never above the weakest positive seed.
+    /// Costs one mask finish per ladder value plus one (with <see cref="Refinement.GrabCut"/>: ten GrabCut runs per click),
+    /// so it suits one-shot segmentation rather than an interactive click. Only <see cref="SimilaritySegmenter.SegmentAuto(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, ThresholdRule, SegmentationResult)"/>
+    /// and the overloads that use the options' rule can apply it (<see cref="AutoThreshold.Compute"/> cannot: it reads
+    /// one map, not the pipeline).
+    /// </summary>
+    StableMask,
 }
 
 /// <summary>
@@ -45,7 +57,13 @@ public static class AutoThreshold
     public const float RankedHigh = 0.5f;
 
     /// <summary>The last rule, for range checks that must not allocate (Enum.IsDefined may).</summary>
-    internal const ThresholdRule LastRule = ThresholdRule.RankedOtsu;
+    internal const ThresholdRule LastRule = ThresholdRule.StableMask;
+
+    /// <summary>Thresholds <see cref="ThresholdRule.StableMask"/> tries.</summary>
+    public const int StableLadder = 9;
+
+    /// <summary>The ladder's ends on ranked maps: 0.1 beyond <see cref="ThresholdRule.RankedOtsu"/>'s band on each side.</summary>
+    internal const float StableLow = 0.2f, StableHigh = 0.6f;
 
     /// <summary>
     /// Otsu's threshold: the bin edge that maximises the between-class variance of the values below and at-or-above it.
@@ -115,11 +133,30 @@ public static class AutoThreshold
             ThresholdRule.RankedOtsu when result.Propagation == Propagation.Graph => Math.Clamp(Otsu(result.Similarity), RankedLow, RankedHigh),
             ThresholdRule.RankedOtsu => Otsu(result.Similarity),
             ThresholdRule.SeedMedianMidpoint => 0.5f * (seedMean + Median(result.Similarity)),
+            ThresholdRule.StableMask => throw new ArgumentException(
+                "ThresholdRule.StableMask compares the finished masks at several thresholds, which needs the segmenter: use SimilaritySegmenter.SegmentAuto.", nameof(rule)),
             _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule."),
         };
 
         // Whatever the rule says, a click selects its own pixel: the threshold never rises above the weakest positive seed.
         return Math.Clamp(MathF.Min(t, weakestSeed), -1f, 1f);
+    }
+
+    /// <summary>
+    /// The ends of <see cref="ThresholdRule.StableMask"/>'s ladder for a segmented result, and the weakest positive seed's
+    /// value, above which no ladder threshold goes.
+    /// </summary>
+    internal static (float Low, float High, float Weakest) StableRange(SegmentationResult result)
+    {
+        var (_, weakest) = SeedLevels(result);
+        return result.Propagation == Propagation.Graph ? (StableLow, StableHigh, weakest) : (Median(result.Similarity), weakest, weakest);
+    }
+
+    /// <summary>The <paramref name="index"/>-th of <see cref="StableLadder"/> rising thresholds over a <see cref="StableRange"/>.</summary>
+    internal static float StableStep((float Low, float High, float Weakest) range, int index)
+    {
+        float t = range.Low + (range.High - range.Low) * index / (StableLadder - 1);
+        return Math.Clamp(MathF.Min(t, range.Weakest), -1f, 1f);
     }
 
     /// <summary>

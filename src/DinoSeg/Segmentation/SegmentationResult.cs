@@ -198,6 +198,11 @@ public sealed partial class SegmentationResult
     /// </summary>
     internal Span<float> RankingScratch => _patchMargin;
 
+    /// <summary>A second mask, for rules that compare the masks of two thresholds (made on first use, then reused).</summary>
+    internal Span<byte> PreviousMaskBuffer => _previousMask.Length == _mask.Length ? _previousMask : _previousMask = new byte[_mask.Length];
+
+    private byte[] _previousMask = [];
+
     private void ComputeSimilarityInto(PatchFeatures features, float[] target, bool max)
     {
         _jobs.Features = features;

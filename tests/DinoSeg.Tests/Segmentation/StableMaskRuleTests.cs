@@ -1,0 +1,104 @@
+using DinoSeg.Evaluation;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Tests.Segmentation;
+
+/// <summary><see cref="ThresholdRule.StableMask"/>: the ladder threshold whose finished mask changes least.</summary>
+public sealed class StableMaskRuleTests
+{
+    private const int Patches = 8, Size = 128;
+
+    /// <summary>A graded object (patch columns fade from object to background, rows add noise) over a two-colour image.</summary>
+    private static (PatchFeatures Features, RefinementGuide Guide) GradedScene()
+    {
+        float[] fade = [1f, 0.95f, 0.85f, 0.6f, 0.45f, 0.3f, 0.1f, 0f];
+        var random = new Random(11);
+        var raw = new float[Patches * Patches * 3];
+        for (int p = 0; p < Patches * Patches; p++)
+        {
+            float objectness = Math.Clamp(fade[p % Patches] + (float)(random.NextDouble() - 0.5) * 0.2f, 0, 1);
+            raw[3 * p] = objectness;
+            raw[3 * p + 1] = 1 - objectness;
+            raw[3 * p + 2] = (float)random.NextDouble() * 0.3f;
+        }
+
+        using var image = new Image<Rgb24>(Size, Size);
+        for (int y = 0; y < Size; y++)
+        {
+            for (int x = 0; x < Size; x++)
+            {
+                int noise = random.Next(-25, 26);
+                image[x, y] = x < 60 ? new Rgb24((byte)(190 + noise), 70, 60) : new Rgb24(50, (byte)(100 + noise), 180);
+            }
+        }
+
+        return (PatchFeatures.FromVectors(raw, Patches, Patches, 3, 16, Size, Size, Size, Size, "test"), RefinementGuide.FromImage(image));
+    }
+
+    /// <summary>The rule written out directly: a fresh fixed-threshold click per ladder value, scored by its neighbours' IoU.</summary>
+    private static float ReferenceThreshold(SimilaritySegmenter segmenter, PatchFeatures features, RefinementGuide guide, PixelPoint[] seeds)
+    {
+        var probe = new SegmentationResult(features) { Guide = guide };
+        segmenter.Segment(features, seeds, 0.5f, probe);
+        float weakest = seeds.Min(s => probe.Similarity[s.Y * Size + s.X]);
+        float[] ladder = [.. Enumerable.Range(0, 9).Select(i => Math.Min(0.2f + 0.4f * i / 8, weakest))];
+        var masks = ladder.Select(t =>
+        {
+            var r = new SegmentationResult(features) { Guide = guide };
+            segmenter.Segment(features, seeds, t, r);
+            return r.Mask.ToArray();
+        }).ToArray();
+        Assert.True(masks.Select(m => m.Count(v => v != 0)).Distinct().Count() > 2, "the scene must make the ladder matter");
+        double[] step = [.. Enumerable.Range(0, 8).Select(i => MaskMetrics.IoU(masks[i], masks[i + 1]))];
+        double[] score = [.. Enumerable.Range(0, 9).Select(i => i == 0 ? 2 * step[0] : i == 8 ? 2 * step[7] : step[i - 1] + step[i])];
+        return ladder[Array.IndexOf(score, score.Max())]; // the first maximum: ties go to the lower threshold
+    }
+
+    [Theory]
+    [InlineData(Refinement.None)]
+    [InlineData(Refinement.GrabCut)]
+    public void SegmentAuto_StableMask_PicksTheLadderValueWhoseMaskChangesLeast(Refinement refinement)
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = refinement, ComputeSoftMask = false });
+        PixelPoint[] seeds = [new(12, 60)];
+        float expected = ReferenceThreshold(segmenter, features, guide, seeds);
+        var result = new SegmentationResult(features) { Guide = guide };
+
+        segmenter.SegmentAuto(features, seeds, [], ThresholdRule.StableMask, result);
+
+        Assert.Equal(expected, result.Threshold, 5);
+        Assert.Equal(ThresholdRule.StableMask, result.AutoRule);
+        var atThreshold = new SegmentationResult(features) { Guide = guide };
+        segmenter.Segment(features, seeds, result.Threshold, atThreshold);
+        Assert.Equal(atThreshold.Mask.ToArray(), result.Mask.ToArray());
+        Assert.Equal(255, result.Mask[60 * Size + 12]);
+    }
+
+    [Fact]
+    public void SegmentAuto_StableMaskWithAReusedResult_AllocatesNothing()
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.GrabCut, ComputeSoftMask = false });
+        var result = new SegmentationResult(features) { Guide = guide };
+        PixelPoint[] positives = [new(12, 60)], negatives = [new(120, 60)];
+        segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.StableMask, result);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.StableMask, result);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Compute_StableMask_ThrowsNamingTheSegmenter()
+    {
+        var (features, _) = GradedScene();
+        SegmentationResult result = new SimilaritySegmenter().Segment(features, new PixelPoint(12, 60), 0.5f);
+
+        var error = Assert.Throws<ArgumentException>("rule", () => AutoThreshold.Compute(ThresholdRule.StableMask, result));
+        Assert.Contains("SegmentAuto", error.Message, StringComparison.Ordinal);
+    }
+}
