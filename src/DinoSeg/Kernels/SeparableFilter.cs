@@ -73,10 +73,12 @@ public static class SeparableFilter
 
     /// <summary>
     /// Output rows [first, end) of the across-rows pass; source rows are <paramref name="stride"/> apart (padding keeps rows
-    /// that are a multiple of 4 KiB apart from colliding in the cache), destination rows are packed.
+    /// that are a multiple of 4 KiB apart from colliding in the cache), destination rows are packed. <paramref name="source"/>
+    /// may hold only the rows from <paramref name="sourceOrigin"/> on (a band of a larger image).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ApplyAcrossRows(ReadOnlySpan<float> source, int stride, int width, AxisWeights weights, int first, int end, Span<float> destination)
+    internal static void ApplyAcrossRows(ReadOnlySpan<float> source, int stride, int width, AxisWeights weights, int first, int end, Span<float> destination,
+        int sourceOrigin = 0)
     {
         int taps = weights.Taps;
         ReadOnlySpan<int> starts = weights.Starts;
@@ -84,7 +86,7 @@ public static class SeparableFilter
         for (int o = first; o < end; o++)
         {
             Span<float> dst = destination.Slice(o * width, width);
-            int start = starts[o];
+            int start = starts[o] - sourceOrigin;
             TensorPrimitives.Multiply(source.Slice(start * stride, width), w[o * taps], dst);
             for (int t = 1; t < taps; t++)
             {

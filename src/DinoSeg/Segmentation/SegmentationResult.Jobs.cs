@@ -1,3 +1,4 @@
+using System.Buffers;
 using DinoSeg.Kernels;
 using DinoSeg.Parallel;
 
@@ -8,6 +9,9 @@ public sealed partial class SegmentationResult
     /// <summary>The per-click stages as range jobs over this result's buffers, made once per result (no allocation per click).</summary>
     private sealed class Jobs(SegmentationResult r)
     {
+        /// <summary>Rows per band of the feather: the band's buffer (these rows plus the kernel's reach) stays in cache.</summary>
+        private const int FeatherBandRows = 32;
+
         public PatchFeatures? Features { get; set; }
 
         public bool MaxInto { get; set; }
@@ -103,22 +107,68 @@ public sealed partial class SegmentationResult
             TakeBounds(r, start, end);
         });
 
-        public IRangeJob MaskToSoft { get; } = new Job(r, static (r, start, end) => ToUnit(r._mask, r._softMask, start * r.Width, end * r.Width));
+        public IRangeJob MaskToSoft { get; } = new Job(r, static (r, start, end) =>
+            ToUnit(r._mask.AsSpan(start * r.Width, (end - start) * r.Width), r._softMask.AsSpan(start * r.Width)));
 
-        public IRangeJob FeatherAcrossRows { get; } = new Job(r, static (r, start, end) =>
-            SeparableFilter.ApplyAcrossRows(r._softMask, r.Width, r.Width, r._featherRows!, start, end, r._featherScratch));
+        /// <summary>Binary mask → feathered soft mask over output rows [start, end), <see cref="FeatherBandRows"/> rows at a time.</summary>
+        public IRangeJob Feather { get; } = new Job(r, static (r, start, end) => FeatherRows(r, start, end));
 
-        public IRangeJob FeatherAlongRows { get; } = new Job(r, static (r, start, end) =>
-            GaussianBlur.AlongRows(r._featherScratch, r._featherKernel, r.Width, start, end, r._softMask));
+        /// <summary>
+        /// Each band's source rows are turned into 0/1 floats in a small pooled buffer, blurred across rows straight into the
+        /// soft mask, then along each row through a one-row copy. No image-sized scratch: at 16 megapixels a full-size one
+        /// was 64 MiB per result. The arithmetic is that of the two full-image passes, so the values are the same bit for bit.
+        /// </summary>
+        private static void FeatherRows(SegmentationResult r, int start, int end)
+        {
+            AxisWeights weights = r._featherRows!;
+            ReadOnlySpan<int> starts = weights.Starts;
+            int width = r.Width;
+            float[] unit = [];
+            float[] row = ArrayPool<float>.Shared.Rent(width);
+            try
+            {
+                for (int first = start; first < end; first += FeatherBandRows)
+                {
+                    int last = Math.Min(first + FeatherBandRows, end);
+                    int low = int.MaxValue, high = 0;
+                    for (int o = first; o < last; o++)
+                    {
+                        low = Math.Min(low, starts[o]);
+                        high = Math.Max(high, starts[o] + weights.Taps);
+                    }
+
+                    int needed = (high - low) * width;
+                    if (unit.Length < needed)
+                    {
+                        if (unit.Length > 0) ArrayPool<float>.Shared.Return(unit);
+                        unit = ArrayPool<float>.Shared.Rent(needed);
+                    }
+
+                    ToUnit(r._mask.AsSpan(low * width, needed), unit);
+                    SeparableFilter.ApplyAcrossRows(unit.AsSpan(0, needed), width, width, weights, first, last, r._softMask, sourceOrigin: low);
+                    for (int y = first; y < last; y++)
+                    {
+                        Span<float> soft = r._softMask.AsSpan(y * width, width);
+                        soft.CopyTo(row);
+                        GaussianBlur.AlongRows(row.AsSpan(0, width), r._featherKernel, width, 0, 1, soft);
+                    }
+                }
+            }
+            finally
+            {
+                if (unit.Length > 0) ArrayPool<float>.Shared.Return(unit);
+                ArrayPool<float>.Shared.Return(row);
+            }
+        }
 
         private static void TakeBounds(SegmentationResult r, int start, int end)
         {
             for (int y = start; y < end; y++) Kernels.Threshold.Bounds(r._similarity.AsSpan(y * r.Width, r.Width), r.RowBounds(y));
         }
 
-        private static void ToUnit(byte[] mask, float[] unit, int from, int to)
+        private static void ToUnit(ReadOnlySpan<byte> mask, Span<float> unit)
         {
-            for (int i = from; i < to; i++) unit[i] = mask[i] == 0 ? 0f : 1f;
+            for (int i = 0; i < mask.Length; i++) unit[i] = mask[i] == 0 ? 0f : 1f;
         }
     }
 

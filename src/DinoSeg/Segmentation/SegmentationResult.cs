@@ -28,7 +28,6 @@ public sealed partial class SegmentationResult
     private readonly List<PixelPoint> _negativeSeeds = new(4);
     private readonly int _stride;
     private float[] _horizontal = [];
-    private float[] _featherScratch = [];
     private float[] _margin = [];
     private GraphRanking? _ranking;
     private AxisWeights? _upRows, _upCols, _featherRows;
@@ -364,13 +363,7 @@ public sealed partial class SegmentationResult
     {
         RangeWorkers workers = RangeWorkers.Shared;
         int minRows = Math.Max(1, 32768 / Width);
-        workers.For(_jobs.MaskToSoft, Height, minRows);
-        if (_featherKernel.Length > 1)
-        {
-            if (_featherScratch.Length == 0) _featherScratch = new float[Width * Height];
-            workers.For(_jobs.FeatherAcrossRows, Height, minRows); // soft mask (0/1) → vertical blur in the scratch
-            workers.For(_jobs.FeatherAlongRows, Height, minRows);  // scratch → horizontal blur in the soft mask
-        }
+        workers.For(_featherKernel.Length > 1 ? _jobs.Feather : _jobs.MaskToSoft, Height, minRows);
 
         _softMaskStale = false;
     }

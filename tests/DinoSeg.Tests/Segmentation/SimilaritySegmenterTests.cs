@@ -1,3 +1,4 @@
+using DinoSeg.Kernels;
 namespace DinoSeg.Tests.Segmentation;
 
 public sealed class SimilaritySegmenterTests
@@ -124,6 +125,32 @@ public sealed class SimilaritySegmenterTests
             .Segment(TwoHalves(), new PixelPoint(10, 10), 0.5f);
 
         Assert.Equal(r.Mask.ToArray().Select(b => b / 255f), r.SoftMask.ToArray());
+    }
+
+    [Theory]
+    [InlineData(2.0)]
+    [InlineData(9.0)] // a reach of 36 rows: wider than one band of the feather
+    public void SoftMask_OnATallImage_IsTheTwoPassBlurOfTheMask_BitForBit(double featherSigma)
+    {
+        // Arrange: random features on a 21 x 13 grid stretched over 203 x 331 pixels, so the mask has many ragged edges.
+        var random = new Random(17);
+        const int rows = 21, cols = 13, dim = 8, width = 203, height = 331;
+        var raw = new float[rows * cols * dim];
+        for (int i = 0; i < raw.Length; i++) raw[i] = (float)(random.NextDouble() * 2 - 1);
+        PatchFeatures features = PatchFeatures.FromVectors(raw, rows, cols, dim, 16, cols * 16, rows * 16, width, height, "random");
+
+        // Act
+        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain with { FeatherSigma = featherSigma })
+            .Segment(features, new PixelPoint(100, 160), 0.1f);
+
+        // Assert: the feather works in bands of rows; the whole-image two-pass blur of the same 0/1 mask gives the same bits.
+        float[] unit = Array.ConvertAll(r.Mask.ToArray(), b => b == 0 ? 0f : 1f);
+        float[] kernel = Array.ConvertAll(AxisWeights.GaussianKernel(featherSigma), w => (float)w);
+        var scratch = new float[GaussianBlur.ScratchLength(height, width, featherSigma)];
+        var expected = new float[width * height];
+        GaussianBlur.Apply(unit, AxisWeights.Gaussian(height, featherSigma), kernel, width, scratch, expected);
+        Assert.InRange(r.SelectedPixels, width * height / 10, width * height * 9 / 10);
+        Assert.Equal(expected, r.SoftMask.ToArray());
     }
 
     [Fact]
