@@ -34,6 +34,8 @@ internal static class WebApp
 
         options ??= builder.Configuration.GetSection("DinoSeg").Get<WebOptions>() ?? new WebOptions();
         options.Validate();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.HeadersTimeoutSeconds));
+        var requestTimeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds);
         builder.Services.AddSingleton(_ => new SegmentationService(options));
         // A query or route value that does not bind (?threshold=abc) throws, so it gets the JSON error body like any other 400.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -47,10 +49,19 @@ internal static class WebApp
         app.Use(async (context, next) =>
         {
             SecurityHeaders(context.Response);
+            // Past the deadline the connection is aborted: whatever the request holds (a reply nobody reads, an upload
+            // that stalled) is released, and its pending read or write fails.
+            using var deadline = new CancellationTokenSource(requestTimeout);
+            using CancellationTokenRegistration abort = deadline.Token.Register(static c => ((HttpContext)c!).Abort(), context);
             try
             {
                 RefuseForeignRequest(context, loopbackOnly);
                 await next(context);
+            }
+            catch (Exception) when (deadline.IsCancellationRequested)
+            {
+                logger.LogWarning("{Method} {Path} was aborted after {Seconds} s (DinoSeg:RequestTimeoutSeconds): the client did not send or take its data",
+                    context.Request.Method, context.Request.Path, options.RequestTimeoutSeconds);
             }
             catch (Exception e) when (!context.Response.HasStarted)
             {

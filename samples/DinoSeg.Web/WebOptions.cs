@@ -36,6 +36,16 @@ internal sealed record WebOptions
     /// <summary>How long a request waits for room in the memory budget before a 503 with Retry-After. Default 15 s.</summary>
     public int BudgetWaitSeconds { get; init; } = 15;
 
+    /// <summary>
+    /// Longest a request may take, from its headers to the last byte of its reply, in seconds; past it the connection is
+    /// aborted and the request's buffers are freed. Kestrel's minimum data rates do not cover a client that stops reading a
+    /// large reply: once the socket buffers have taken a few MB, its average rate stays above 240 B/s for hours. Default 120.
+    /// </summary>
+    public int RequestTimeoutSeconds { get; init; } = 120;
+
+    /// <summary>Longest the request line and headers may take to arrive, in seconds (Kestrel's own default is 30). Default 10.</summary>
+    public int HeadersTimeoutSeconds { get; init; } = 10;
+
     /// <summary><c>default</c> (the embedded ResNet18), <c>dinov3</c> or <c>dinov2</c>; the last two need <see cref="Model"/>.</summary>
     public string Backbone { get; init; } = "default";
 
@@ -108,6 +118,8 @@ internal sealed record WebOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CacheBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SessionsPerImage);
         ArgumentOutOfRangeException.ThrowIfNegative(BudgetWaitSeconds);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RequestTimeoutSeconds);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(HeadersTimeoutSeconds);
         if (Backbone is not ("default" or "dinov3" or "dinov2"))
         {
             throw new ArgumentException($"DinoSeg:Backbone must be default, dinov3 or dinov2; found '{Backbone}'.", nameof(Backbone));
