@@ -21,6 +21,9 @@ internal sealed class ClickSession
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
+    /// <summary>When the session was last found or made (<see cref="Environment.TickCount64"/>); written under its image's lock.</summary>
+    public long LastUsedMs { get; set; } = Environment.TickCount64;
+
     public SegmentationResult Result { get; }
 
     /// <summary>The segmenter of the last click (its region options apply to later threshold changes too).</summary>

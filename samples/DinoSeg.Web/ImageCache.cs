@@ -126,6 +126,14 @@ internal sealed class ImageCache
         lock (_lock) EvictLocked(entry);
     }
 
+    /// <summary>Drops every image's sessions not used for <paramref name="idle"/>; returns how many.</summary>
+    public int ExpireSessions(TimeSpan idle)
+    {
+        ImageEntry[] entries;
+        lock (_lock) entries = [.. _order];
+        return entries.Sum(entry => entry.DropSessionsIdleFor((long)idle.TotalMilliseconds));
+    }
+
     /// <summary>Evicts down to <paramref name="bytes"/> (and what the requests in flight leave), keeping the most recently used image.</summary>
     public void TrimTo(long bytes)
     {

@@ -103,6 +103,7 @@ internal sealed class ImageEntry
             {
                 _sessionOrder.Remove(sessionId);
                 _sessionOrder.AddLast(sessionId);
+                existing.LastUsedMs = Environment.TickCount64;
                 return (existing, false);
             }
 
@@ -141,6 +142,39 @@ internal sealed class ImageEntry
 
     public ClickSession? FindSession(string sessionId)
     {
-        lock (_lock) return _sessions.GetValueOrDefault(sessionId);
+        lock (_lock)
+        {
+            ClickSession? session = _sessions.GetValueOrDefault(sessionId);
+            session?.LastUsedMs = Environment.TickCount64;
+            return session;
+        }
+    }
+
+    /// <summary>
+    /// Drops the sessions not used for <paramref name="idleMs"/> (a request still running on one keeps its object; the
+    /// client's next request finds no session and clicks again).
+    /// </summary>
+    /// <returns>How many were dropped.</returns>
+    public int DropSessionsIdleFor(long idleMs)
+    {
+        long cutoff = Environment.TickCount64 - idleMs;
+        lock (_lock)
+        {
+            int dropped = 0;
+            for (LinkedListNode<string>? node = _sessionOrder.First; node is not null;)
+            {
+                LinkedListNode<string>? next = node.Next;
+                if (_sessions[node.Value].LastUsedMs <= cutoff)
+                {
+                    _sessions.Remove(node.Value);
+                    _sessionOrder.Remove(node);
+                    dropped++;
+                }
+
+                node = next;
+            }
+
+            return dropped;
+        }
     }
 }

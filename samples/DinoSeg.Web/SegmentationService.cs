@@ -48,7 +48,15 @@ internal sealed class SegmentationService : IDisposable
         Budget = new MemoryBudget(options.CacheBytes, () => Cache.Bytes, Cache.TrimTo, TimeSpan.FromSeconds(options.BudgetWaitSeconds));
         Samples = EmbeddedFiles.Load("samples/");
         Limits = new ImageLimits { MaxBytes = options.MaxUploadBytes, MaxPixels = options.MaxPixels };
+        var idle = TimeSpan.FromSeconds(options.SessionIdleSeconds);
+        var sweep = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, TimeSpan.TicksPerSecond / 4, TimeSpan.TicksPerMinute));
+        _sessionSweep = new Timer(static state => ((SegmentationService)state!).ExpireSessions(), this, sweep, sweep);
     }
+
+    private readonly Timer _sessionSweep;
+
+    /// <summary>Drops the sessions idle for <see cref="WebOptions.SessionIdleSeconds"/> (the timer calls it; tests may too).</summary>
+    public int ExpireSessions() => Cache.ExpireSessions(TimeSpan.FromSeconds(Options.SessionIdleSeconds));
 
     public WebOptions Options { get; }
 
@@ -206,5 +214,9 @@ internal sealed class SegmentationService : IDisposable
     private static string Mebibytes(long bytes) =>
         string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB ({bytes:N0} bytes)");
 
-    public void Dispose() => Extractor.Dispose();
+    public void Dispose()
+    {
+        _sessionSweep.Dispose();
+        Extractor.Dispose();
+    }
 }

@@ -33,6 +33,12 @@ internal sealed record WebOptions
     /// <summary>Click sessions (browser tabs, API clients) kept per image, least recently used dropped first. Default 4.</summary>
     public int SessionsPerImage { get; init; } = 4;
 
+    /// <summary>
+    /// A click session unused for this many seconds is dropped with its buffers (the client's next click makes a new one).
+    /// Checked every quarter of it, at most every minute. Default 1800 (30 minutes).
+    /// </summary>
+    public int SessionIdleSeconds { get; init; } = 1800;
+
     /// <summary>How long a request waits for room in the memory budget before a 503 with Retry-After. Default 15 s.</summary>
     public int BudgetWaitSeconds { get; init; } = 15;
 
@@ -117,6 +123,7 @@ internal sealed record WebOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CacheImages);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CacheBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SessionsPerImage);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SessionIdleSeconds);
         ArgumentOutOfRangeException.ThrowIfNegative(BudgetWaitSeconds);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RequestTimeoutSeconds);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(HeadersTimeoutSeconds);
