@@ -2,33 +2,43 @@ using System.Diagnostics;
 
 namespace DinoSeg.Cli.Tests;
 
-/// <summary>Runs the real <c>dinoseg</c> program (DinoSeg.Cli.dll next to the tests) as a child process.</summary>
+/// <summary>Runs the real <c>dinoseg</c> program (DinoSeg.Cli.dll next to the tests), or any other program, as a child process.</summary>
 internal static class CliProcess
 {
     public sealed record Outcome(int ExitCode, string StdOut, string StdErr);
 
     public static string Image(string name) => Path.Combine(AppContext.BaseDirectory, "Images", name);
 
-    public static Outcome Run(params string[] args)
+    /// <summary>The built CLI, started as <c>dotnet exec DinoSeg.Cli.dll …</c>.</summary>
+    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "DinoSeg.Cli.dll");
+
+    public static Outcome Run(params string[] args) => Program("dotnet", ["exec", CliDll, .. args], TimeSpan.FromMinutes(2));
+
+    /// <summary>Runs <paramref name="file"/> to completion; <paramref name="environment"/> adds to (or, with a null value,
+    /// removes from) the inherited environment. A hang past <paramref name="timeout"/> is killed and reported.</summary>
+    public static Outcome Program(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DinoSeg.Cli.dll"));
         foreach (string arg in args) start.ArgumentList.Add(arg);
         start.Environment.Remove("DINOSEG_DEBUG");
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
 
         using var process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dinoseg {string.Join(' ', args)} did not finish in 2 minutes");
+            throw new TimeoutException($"{file} {string.Join(' ', start.ArgumentList)} did not finish in {timeout.TotalSeconds:0} s");
         }
 
         return new Outcome(process.ExitCode, stdout.Result, stderr.Result);
