@@ -12,6 +12,19 @@ internal static class CliProcess
     /// <summary>The built CLI, started as <c>dotnet exec DinoSeg.Cli.dll …</c>.</summary>
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "DinoSeg.Cli.dll");
 
+    /// <summary>
+    /// Writes a <c>dinoseg</c> launcher for the built CLI into <paramref name="folder"/> (created) and returns that folder,
+    /// for scripts that call <c>dinoseg</c> from PATH as they would where the dotnet tool is installed.
+    /// </summary>
+    public static string WriteLauncher(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        string launcher = Path.Combine(folder, "dinoseg");
+        File.WriteAllText(launcher, $"#!/bin/sh\nexec dotnet exec '{CliDll}' \"$@\"\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return folder;
+    }
+
     public static Outcome Run(params string[] args) => Program("dotnet", ["exec", CliDll, .. args], TimeSpan.FromMinutes(2));
 
     /// <summary>Runs <paramref name="file"/> to completion; <paramref name="environment"/> adds to (or, with a null value,

@@ -134,10 +134,7 @@ public sealed class SlurmArrayTests(SlurmArrayTests.Fixture fixture, ITestOutput
                 Images = [.. Photos.Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
 
                 // The tasks find `dinoseg` on PATH, as on a real cluster where the dotnet tool is installed.
-                _bin = Directory.CreateDirectory(Path.Combine(Slurm.Folder, "bin")).FullName;
-                string dinoseg = Path.Combine(_bin, "dinoseg");
-                File.WriteAllText(dinoseg, $"#!/bin/sh\nexec dotnet exec '{CliProcess.CliDll}' \"$@\"\n");
-                File.SetUnixFileMode(dinoseg, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                _bin = CliProcess.WriteLauncher(Path.Combine(Slurm.Folder, "bin"));
 
                 LocalOutput = Path.Combine(Slurm.Folder, "out-local");
                 CliProcess.Outcome local = CliProcess.Run("batch", _photos, "--seeds", _seeds, "--out", LocalOutput, "--json");
