@@ -185,7 +185,7 @@ internal sealed class SlurmCluster : IDisposable
         WaitFor(() => Command("/usr/bin/sinfo", ["--noheader", "--nodes", Node, "--format", "%t"]).StdOut.Trim() == "idle", timeout, $"node {Node} to be idle in sinfo");
 
     /// <summary>Polls <paramref name="done"/> until it holds; fails naming <paramref name="what"/> with the logs, or when a daemon died.</summary>
-    public void WaitFor(Func<bool> done, TimeSpan timeout, string what)
+    public void WaitFor(Func<bool> done, TimeSpan timeout, string what, TimeSpan? pollInterval = null)
     {
         var clock = Stopwatch.StartNew();
         while (!done())
@@ -193,7 +193,7 @@ internal sealed class SlurmCluster : IDisposable
             Process? dead = _daemons.FirstOrDefault(d => d.HasExited);
             if (dead is not null) throw new InvalidOperationException($"Slurm test cluster: a daemon exited ({dead.ExitCode}) while waiting for {what}\n{Logs()}");
             if (clock.Elapsed > timeout) throw new TimeoutException($"Slurm test cluster: waited {timeout.TotalSeconds:0} s for {what}\n{Logs()}");
-            Thread.Sleep(200);
+            Thread.Sleep(pollInterval ?? TimeSpan.FromMilliseconds(200));
         }
     }
 
