@@ -72,8 +72,24 @@ internal sealed class SlurmCluster : IDisposable
     /// <summary>Runs a Slurm client command (sbatch, scancel, scontrol, sinfo) against this cluster's configuration.</summary>
     public CliProcess.Outcome Command(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
-        var env = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["SLURM_CONF"] = ConfigFile };
-        return CliProcess.Program(program, args, timeout ?? CommandTimeout, env);
+        return CliProcess.Program(program, args, timeout ?? CommandTimeout, ClientEnvironment(environment));
+    }
+
+    /// <summary>
+    /// This cluster's SLURM_CONF, and none of the SLURM_* or SBATCH_* variables of a Slurm job the test run itself may be
+    /// in: sbatch reads those as options (SBATCH_PARTITION …) and would submit into that job's world.
+    /// </summary>
+    private Dictionary<string, string?> ClientEnvironment(IReadOnlyDictionary<string, string?>? extra)
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (string name in Environment.GetEnvironmentVariables().Keys.Cast<string>())
+        {
+            if (name.StartsWith("SLURM_", StringComparison.Ordinal) || name.StartsWith("SBATCH_", StringComparison.Ordinal)) env[name] = null;
+        }
+
+        foreach ((string name, string? value) in extra ?? new Dictionary<string, string?>()) env[name] = value;
+        env["SLURM_CONF"] = ConfigFile;
+        return env;
     }
 
     /// <summary>Like <see cref="Command"/>, and fails with the daemons' logs when the exit code is not 0.</summary>
@@ -121,12 +137,13 @@ internal sealed class SlurmCluster : IDisposable
 
         // Memory is not a consumable here (CR_CPU, no cgroups); the node just has to admit the jobs' --mem requests.
         long memoryMb = MemoryMegabytes() / 2;
+        int[] ports = FreePorts(2);
         string[] lines =
         [
             "ClusterName=dinosegtest",
             $"SlurmctldHost={Node}(127.0.0.1)",
-            $"SlurmctldPort={FreePort()}",
-            $"SlurmdPort={FreePort()}",
+            $"SlurmctldPort={ports[0]}",
+            $"SlurmdPort={ports[1]}",
             "SlurmUser=root",
             "SlurmdUser=root",
             "AuthType=auth/munge",
@@ -171,7 +188,12 @@ internal sealed class SlurmCluster : IDisposable
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in args) start.ArgumentList.Add(arg);
-        start.Environment["SLURM_CONF"] = ConfigFile;
+        foreach ((string variable, string? value) in ClientEnvironment(null))
+        {
+            if (value is null) start.Environment.Remove(variable);
+            else start.Environment[variable] = value;
+        }
+
         var process = Process.Start(start)!;
         _daemons.Add(process);
         string name = Path.GetFileName(program);
@@ -230,12 +252,26 @@ internal sealed class SlurmCluster : IDisposable
         Directory.Delete(Folder, recursive: true);
     }
 
-    private static int FreePort()
+    private static int[] FreePorts(int count)
     {
-        // Port 0 asks the kernel for a free one; released at once for the daemon to bind (a race only with another taker).
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // Port 0 asks the kernel for a free one; all are held until all are chosen, so they differ, then released for
+        // the daemons to bind (which they do on every address, hence Any).
+        var listeners = new List<TcpListener>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Any, 0);
+                listeners.Add(listener);
+                listener.Start();
+            }
+
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (TcpListener listener in listeners) listener.Dispose();
+        }
     }
 
     private static long MemoryMegabytes()
