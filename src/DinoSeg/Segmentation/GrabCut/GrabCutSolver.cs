@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using DinoSeg.Parallel;
 
 namespace DinoSeg.GrabCut;
@@ -128,7 +129,7 @@ internal sealed class GrabCutSolver
             // rounds keep the previous round's flow and add the change of each node's terminal weights: a maximum flow
             // from there is a maximum flow of the new graph (Kohli and Torr's dynamic graph cuts, without reusing the
             // search trees), and most of it is already pushed.
-            _jobs.Dispatch(BandJobs.Stage.DataTerms, nodes);
+            _jobs.Dispatch(BandJobs.Stage.DataTerms, (nodes + BandJobs.DataTermLanes - 1) / BandJobs.DataTermLanes);
             for (int node = 0; node < nodes; node++)
             {
                 double source = _newSourceWeight[node], sink = _newSinkWeight[node];
@@ -495,10 +496,37 @@ internal sealed class GrabCutSolver
         // Below this many pixels a part costs less than waking a worker.
         private const int MinPerPart = 2048;
 
+        /// <summary>Nodes per data-term call (the lanes of a <see cref="Vector256{T}"/> of doubles).</summary>
+        public const int DataTermLanes = 4;
+
         private Stage _stage;
 
         /// <summary>Centres chosen so far, for <see cref="Stage.NearestCentres"/>.</summary>
         public int Centres { get; set; }
+
+        /// <summary>
+        /// Data terms of nodes 4·group … 4·group + 3 in one vector call per model; lanes past the last node repeat it and are
+        /// not written. Groups, not nodes, are split among the workers, so every node is computed the same way whatever the split.
+        /// </summary>
+        private void DataTerms(byte[] rgb, int group)
+        {
+            int first = DataTermLanes * group, count = Math.Min(DataTermLanes, solver.BandPixels - first);
+            Span<double> r = stackalloc double[DataTermLanes], g = stackalloc double[DataTermLanes], b = stackalloc double[DataTermLanes];
+            for (int lane = 0; lane < DataTermLanes; lane++)
+            {
+                int node = first + Math.Min(lane, count - 1);
+                (r[lane], g[lane], b[lane]) = (rgb[3 * node], rgb[3 * node + 1], rgb[3 * node + 2]);
+            }
+
+            Vector256<double> vr = Vector256.Create<double>(r), vg = Vector256.Create<double>(g), vb = Vector256.Create<double>(b);
+            Vector256<double> background = solver._backgroundModel.NegativeLog(vr, vg, vb), foreground = solver._foregroundModel.NegativeLog(vr, vg, vb);
+            for (int lane = 0; lane < count; lane++)
+            {
+                int node = first + lane;
+                solver._newSourceWeight[node] = solver._toForeground[node] + background.GetElement(lane);
+                solver._newSinkWeight[node] = solver._toBackground[node] + foreground.GetElement(lane);
+            }
+        }
 
         public void Dispatch(Stage stage, int count)
         {
@@ -513,13 +541,7 @@ internal sealed class GrabCutSolver
             switch (_stage)
             {
                 case Stage.DataTerms:
-                    for (int node = start; node < end; node++)
-                    {
-                        double r = rgb[3 * node], g = rgb[3 * node + 1], b = rgb[3 * node + 2];
-                        solver._newSourceWeight[node] = solver._toForeground[node] + solver._backgroundModel.NegativeLog(r, g, b);
-                        solver._newSinkWeight[node] = solver._toBackground[node] + solver._foregroundModel.NegativeLog(r, g, b);
-                    }
-
+                    for (int group = start; group < end; group++) DataTerms(rgb, group);
                     break;
                 case Stage.Components:
                     for (int node = start; node < end; node++)
