@@ -161,6 +161,7 @@ internal static class EvalCommand
                     height = s.Height,
                     firstClickIoU = Math.Round(s.FirstClickIoU, 4),
                     firstClickThreshold = Math.Round(s.FirstClickThreshold, 4),
+                    firstClickBoundaryF = Math.Round(s.FirstClickBoundaryF, 4),
                     noc85 = s.NoC85,
                     noc90 = s.NoC90,
                     finalIoU = Math.Round(s.FinalIoU, 4),
@@ -172,6 +173,7 @@ internal static class EvalCommand
                     name = g.Name,
                     count = g.Report.Images.Count,
                     firstClickIoU = Math.Round(g.Report.MeanFirstClickIoU, 4),
+                    firstClickBoundaryF = Math.Round(g.Report.MeanFirstClickBoundaryF, 4),
                     secondClickIoU = Math.Round(g.Report.MeanIoUAfter(2), 4),
                     thirdClickIoU = Math.Round(g.Report.MeanIoUAfter(3), 4),
                     noc85 = Math.Round(g.Report.MeanNoC85, 3),
@@ -181,6 +183,7 @@ internal static class EvalCommand
                 mean = new
                 {
                     firstClickIoU = Math.Round(report.MeanFirstClickIoU, 4),
+                    firstClickBoundaryF = Math.Round(report.MeanFirstClickBoundaryF, 4),
                     noc85 = Math.Round(report.MeanNoC85, 3),
                     noc90 = Math.Round(report.MeanNoC90, 3),
                     failuresAt90 = report.FailuresAt90,
@@ -193,11 +196,11 @@ internal static class EvalCommand
             stdout.WriteLine($"{dir}: {items.Count} images, {extractor.Backbone.Name}{(scales.Length > 0 ? " at " + string.Join('+', scales) : "")}, " +
                 $"threshold {thresholdLabel}, σ {options.SimilaritySigma}, refine {(refinement == Refinement.GuidedFilter ? $"guided r{options.RefineRadius} ε{options.RefineEpsilon}" : SegmentArguments.RefinementName(refinement))}, " +
                 $"propagation {(propagationMode == Propagation.Graph ? $"graph k{options.Graph.Neighbours} τ{options.Graph.Temperature} α{options.Graph.Alpha}" : "none")}");
-            stdout.WriteLine($"{"image",-40} {"1-click IoU",11} {"threshold",9} {"NoC@85",6} {"NoC@90",6}");
+            stdout.WriteLine($"{"image",-40} {"1-click IoU",11} {"threshold",9} {"NoC@85",6} {"NoC@90",6} {"1-click BF",10}");
             foreach (ImageScore s in report.Images)
             {
                 string name = s.Group.Length == 0 ? s.Name : $"{s.Group}/{s.Name}";
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-40} {s.FirstClickIoU,11:0.000} {s.FirstClickThreshold,9:0.###} {s.NoC85,6} {s.NoC90,6}"));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-40} {s.FirstClickIoU,11:0.000} {s.FirstClickThreshold,9:0.###} {s.NoC85,6} {s.NoC90,6} {s.FirstClickBoundaryF,10:0.000}"));
             }
 
             IReadOnlyList<GroupReport> groups = report.Groups;
@@ -208,12 +211,12 @@ internal static class EvalCommand
                     EvaluationReport r = g.Report;
                     string label = $"mean {(g.Name.Length == 0 ? "(top)" : g.Name)} ({r.Images.Count})";
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{label,-40} {r.MeanFirstClickIoU,11:0.000} {"",9} {r.MeanNoC85,6:0.00} {r.MeanNoC90,6:0.00}   (IoU after 2 clicks {r.MeanIoUAfter(2):0.000}, 3 clicks {r.MeanIoUAfter(3):0.000}; {r.FailuresAt90} never reach 0.90)"));
+                        $"{label,-40} {r.MeanFirstClickIoU,11:0.000} {"",9} {r.MeanNoC85,6:0.00} {r.MeanNoC90,6:0.00} {r.MeanFirstClickBoundaryF,10:0.000}   (IoU after 2 clicks {r.MeanIoUAfter(2):0.000}, 3 clicks {r.MeanIoUAfter(3):0.000}; {r.FailuresAt90} never reach 0.90)"));
                 }
             }
 
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"mean",-40} {report.MeanFirstClickIoU,11:0.000} {"",9} {report.MeanNoC85,6:0.00} {report.MeanNoC90,6:0.00}   ({report.FailuresAt90} of {report.Images.Count} never reach 0.90 in {protocol.MaxClicks} clicks)"));
+                $"{"mean",-40} {report.MeanFirstClickIoU,11:0.000} {"",9} {report.MeanNoC85,6:0.00} {report.MeanNoC90,6:0.00} {report.MeanFirstClickBoundaryF,10:0.000}   ({report.FailuresAt90} of {report.Images.Count} never reach 0.90 in {protocol.MaxClicks} clicks)"));
         }
 
         return ExitCodes.Ok;

@@ -19,6 +19,12 @@ public sealed record ImageScore(string Name, int Width, int Height, double First
 
     /// <summary>IoU after each click, in order (the first is <see cref="FirstClickIoU"/>).</summary>
     public IReadOnlyList<double> IoUs { get; init; } = [];
+
+    /// <summary>
+    /// How well the first click's mask outline follows the true one: <see cref="MaskMetrics.BoundaryF"/> at DAVIS's
+    /// tolerance (<see cref="MaskMetrics.BoundaryTolerance"/>); NaN when not measured.
+    /// </summary>
+    public double FirstClickBoundaryF { get; init; } = double.NaN;
 }
 
 /// <summary>The means of one group of a report.</summary>
@@ -35,6 +41,9 @@ public sealed record EvaluationReport(IReadOnlyList<ImageScore> Images, int MaxC
 {
     /// <summary>Mean one-click IoU.</summary>
     public double MeanFirstClickIoU => Images.Average(s => s.FirstClickIoU);
+
+    /// <summary>Mean first-click boundary F-measure (<see cref="ImageScore.FirstClickBoundaryF"/>).</summary>
+    public double MeanFirstClickBoundaryF => Images.Average(s => s.FirstClickBoundaryF);
 
     /// <summary>Mean NoC@85.</summary>
     public double MeanNoC85 => Images.Average(s => s.NoC85);
@@ -83,13 +92,14 @@ public sealed class Evaluator(IFeatureExtractor extractor, SimilaritySegmenter s
         byte[] truth = item.LoadMask(image.Width, image.Height);
         PatchFeatures features = extractor.Extract(image);
         RefinementGuide? guide = segmenter.Options.Refinement == Refinement.None ? null : RefinementGuide.FromImage(image);
-        var model = new FirstClickRecorder(new SimilarityClickModel(segmenter, features, threshold, rule, guide));
+        var model = new FirstClickRecorder(new SimilarityClickModel(segmenter, features, threshold, rule, guide), truth, image.Width, image.Height);
         ClickTrace trace = _protocol.Run(model, truth, image.Width, image.Height);
         return new ImageScore(item.Name, image.Width, image.Height, trace.FirstClickIoU, model.FirstThreshold,
             trace.ClicksToReach(0.85), trace.ClicksToReach(0.90), trace.FinalIoU, trace.Clicks)
         {
             Group = item.Group,
             IoUs = trace.IoUs,
+            FirstClickBoundaryF = model.FirstBoundaryF,
         };
     }
 
@@ -100,14 +110,22 @@ public sealed class Evaluator(IFeatureExtractor extractor, SimilaritySegmenter s
         return new EvaluationReport([.. items.Select(Evaluate)], _protocol.MaxClicks);
     }
 
-    private sealed class FirstClickRecorder(SimilarityClickModel inner) : IClickModel
+    /// <summary>The first click's threshold and boundary F-measure, then the model's masks unchanged.</summary>
+    private sealed class FirstClickRecorder(SimilarityClickModel inner, byte[] truth, int width, int height) : IClickModel
     {
         public float FirstThreshold { get; private set; } = float.NaN;
+
+        public double FirstBoundaryF { get; private set; } = double.NaN;
 
         public ReadOnlySpan<byte> Segment(ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives)
         {
             ReadOnlySpan<byte> mask = inner.Segment(positives, negatives);
-            if (float.IsNaN(FirstThreshold)) FirstThreshold = inner.Result.Threshold;
+            if (float.IsNaN(FirstThreshold))
+            {
+                FirstThreshold = inner.Result.Threshold;
+                FirstBoundaryF = MaskMetrics.BoundaryF(mask, truth, width, height, MaskMetrics.BoundaryTolerance(width, height));
+            }
+
             return mask;
         }
     }
