@@ -30,9 +30,9 @@ internal static class EvalCommand
           --refine M          none (default), guided (guided filter with the image as guide), grabcut (GrabCut
                               in a band around the mask edge) or crf (fully-connected CRF on a 256-px working grid)
           --refine-radius PX  guided-filter radius (default 16); --refine-eps E: its ε (default 0.001)
-          --crf-temperature T the CRF unary's T: P(object) = logistic((s - threshold) / T) (default 0.05)
+          --crf-temperature T the CRF unary's T: P(object) = logistic((s - threshold) / T) (default 0.1)
           --crf-bilateral W,SPATIAL,COLOR   the CRF's bilateral kernel: weight, σ in working-grid pixels, σ in colour
-                              levels (default 3,20,13); --crf-smooth W,SPATIAL: its Gaussian kernel (default 1,1)
+                              levels (default 5,40,8); --crf-smooth W,SPATIAL: its Gaussian kernel (default 1,1)
           --scales S1,S2      extract at several long sides and fuse (e.g. 512,768); default: one scale
           --propagation P     graph (default): rank the similarity over the image's patch graph; none: plain cosine
           --graph-k K         graph neighbours per patch (default 10); --graph-tau T: edge temperature (0.2);

@@ -18,21 +18,22 @@ public sealed record CrfOptions
     /// <summary>
     /// T of the unary: a pixel's prior probability of being the object is logistic((s − t) / T), s its value in the
     /// similarity map and t the click's threshold, so the threshold is the even-odds point and T how sure a given distance
-    /// from it is. Default 0.05 (on ranked maps, a tenth of the seed's rank past the threshold gives odds of e² ≈ 7:1).
+    /// from it is. Default 0.1 (on ranked maps, a tenth of the seed's rank past the threshold gives odds of e ≈ 2.7:1);
+    /// chosen with the kernels below from a few runs on the evaluation set (docs/quality.md).
     /// </summary>
-    public double Temperature { get; init; } = 0.05;
+    public double Temperature { get; init; } = 0.1;
 
     /// <summary>
     /// w₁, the bilateral kernel's weight, in units of the unary's log-odds: a pixel whose similar-coloured surroundings are all
-    /// object gains w₁ log-odds towards the object, one with none loses w₁. Default 3.
+    /// object gains w₁ log-odds towards the object, one with none loses w₁. Default 5.
     /// </summary>
-    public double BilateralWeight { get; init; } = 3;
+    public double BilateralWeight { get; init; } = 5;
 
-    /// <summary>θα, the bilateral kernel's spatial σ in working-grid pixels. Default 20 (about 8 % of the long side).</summary>
-    public double BilateralSpatial { get; init; } = 20;
+    /// <summary>θα, the bilateral kernel's spatial σ in working-grid pixels. Default 40 (about 16 % of the long side).</summary>
+    public double BilateralSpatial { get; init; } = 40;
 
-    /// <summary>θβ, the bilateral kernel's colour σ in 8-bit levels per channel. Default 13.</summary>
-    public double BilateralColor { get; init; } = 13;
+    /// <summary>θβ, the bilateral kernel's colour σ in 8-bit levels per channel. Default 8.</summary>
+    public double BilateralColor { get; init; } = 8;
 
     /// <summary>w₂, the Gaussian (smoothness) kernel's weight, in log-odds like <see cref="BilateralWeight"/>. Default 1.</summary>
     public double SmoothnessWeight { get; init; } = 1;
