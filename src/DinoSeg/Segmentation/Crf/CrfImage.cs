@@ -7,9 +7,9 @@ namespace DinoSeg.Crf;
 /// value into a kernel-weighted mean.
 /// </summary>
 /// <remarks>
-/// A grid rather than the full image: at a long side of 256 a lattice holds tens of thousands of vertices and a mean-field
-/// iteration costs well under a millisecond of work per thread, whatever the photo's size, while the 16-pixel patches the
-/// unary comes from are still 4 or more grid cells wide at 1024 pixels. The decision is then made at full size from the
+/// A grid rather than the full image: at a long side of 256 the lattice holds some ten thousand vertices (13 519 for a
+/// 1224 x 816 photo) and the iterations cost the same whatever the photo's size, while the 16-pixel patches the unary
+/// comes from are still 4 or more grid cells wide at 1024 pixels. The decision is then made at full size from the
 /// upsampled probabilities.
 /// </remarks>
 internal sealed class CrfImage
