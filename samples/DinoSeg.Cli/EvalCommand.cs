@@ -10,7 +10,8 @@ internal static class EvalCommand
 {
     public const string Usage = """
         usage: dinoseg eval DIR [--threshold T|auto] [--rule R] [--sigma PX]
-                       [--refine none|guided|grabcut] [--refine-radius PX] [--refine-eps E] [--scales S1,S2,...]
+                       [--refine none|guided|grabcut|crf] [--refine-radius PX] [--refine-eps E]
+                       [--crf-temperature T] [--crf-bilateral W,SPATIAL,COLOR] [--crf-smooth W,SPATIAL] [--scales S1,S2,...]
                        [--propagation none|graph] [--graph-k K] [--graph-tau T] [--graph-alpha A]
                        [--keep-seed-regions] [--min-area PX] [--fill-holes PX] [--smooth R]
                        [--backbone default|resnet18-l3|dinov3|dinov2] [--long-side PX] [--model PATH.onnx]
@@ -26,9 +27,12 @@ internal static class EvalCommand
                               otsu, patch-otsu, seed-median, stable (the ladder threshold whose finished mask,
                       refinement included, changes least: 10 mask finishes per click)
           --sigma PX          Gaussian σ on the similarity map before the threshold (default 4)
-          --refine M          none (default), guided (guided filter with the image as guide) or grabcut (GrabCut
-                              in a band around the mask edge)
+          --refine M          none (default), guided (guided filter with the image as guide), grabcut (GrabCut
+                              in a band around the mask edge) or crf (fully-connected CRF on a 256-px working grid)
           --refine-radius PX  guided-filter radius (default 16); --refine-eps E: its ε (default 0.001)
+          --crf-temperature T the CRF unary's T: P(object) = logistic((s - threshold) / T) (default 0.1)
+          --crf-bilateral W,SPATIAL,COLOR   the CRF's bilateral kernel: weight, σ in working-grid pixels, σ in colour
+                              levels (default 5,40,8); --crf-smooth W,SPATIAL: its Gaussian kernel (default 1,1)
           --scales S1,S2      extract at several long sides and fuse (e.g. 512,768); default: one scale
           --propagation P     graph (default): rank the similarity over the image's patch graph; none: plain cosine
           --graph-k K         graph neighbours per patch (default 10); --graph-tau T: edge temperature (0.2);
@@ -53,6 +57,8 @@ internal static class EvalCommand
     {
         string? dir = null, rule = null, refine = null, thresholdText = null, scalesText = null, propagation = null;
         double? sigma = null, eps = null, tau = null, alpha = null;
+        double[]? crfBilateral = null, crfSmooth = null;
+        double? crfTemperature = null;
         int? radius = null, maxClicks = null, neighbours = null, minArea = null, fillHoles = null, smooth = null;
         var model = new ModelArguments();
         bool json = false, keepSeedRegions = false;
@@ -68,6 +74,9 @@ internal static class EvalCommand
                 case "--refine": refine = Once(refine, arg, Value(args, ref i)); break;
                 case "--refine-radius": radius = Once(radius, arg, ParseInt(arg, Value(args, ref i), 1, 256)); break;
                 case "--refine-eps": eps = Once(eps, arg, ParseDouble(arg, Value(args, ref i), 1e-6, 1)); break;
+                case "--crf-temperature": crfTemperature = Once(crfTemperature, arg, ParseDouble(arg, Value(args, ref i), 1e-3, 1)); break;
+                case "--crf-bilateral": crfBilateral = Once(crfBilateral, arg, ParseNumbers(arg, Value(args, ref i), "W,SPATIAL,COLOR", [(0, 100), (1, CrfOptions.WorkingLongSide), (1, 255)])); break;
+                case "--crf-smooth": crfSmooth = Once(crfSmooth, arg, ParseNumbers(arg, Value(args, ref i), "W,SPATIAL", [(0, 100), (0.25, 16)])); break;
                 case "--scales": scalesText = Once(scalesText, arg, Value(args, ref i)); break;
                 case "--propagation": propagation = Once(propagation, arg, Value(args, ref i)); break;
                 case "--graph-k": neighbours = Once(neighbours, arg, ParseInt(arg, Value(args, ref i), 1, 64)); break;
@@ -92,6 +101,11 @@ internal static class EvalCommand
         if (rule is not null && thresholdText is not (null or "auto")) throw new UsageException("--rule only applies with --threshold auto");
         Refinement refinement = SegmentArguments.ParseRefinement(refine);
         if (refinement != Refinement.GuidedFilter && (radius is not null || eps is not null)) throw new UsageException("--refine-radius and --refine-eps need --refine guided");
+        if (refinement != Refinement.DenseCrf && (crfTemperature is not null || crfBilateral is not null || crfSmooth is not null))
+        {
+            throw new UsageException("--crf-temperature, --crf-bilateral and --crf-smooth need --refine crf");
+        }
+
         int[] scales = scalesText is null ? [] : ParseScales(scalesText);
         Propagation propagationMode = propagation is null ? SegmentationOptions.Default.Propagation : ParsePropagation(propagation);
         if (propagationMode != Propagation.Graph && (neighbours is not null || tau is not null || alpha is not null))
@@ -125,6 +139,15 @@ internal static class EvalCommand
                 Temperature = tau ?? defaults.Graph.Temperature,
                 Alpha = alpha ?? defaults.Graph.Alpha,
             },
+            Crf = defaults.Crf with
+            {
+                Temperature = crfTemperature ?? defaults.Crf.Temperature,
+                BilateralWeight = crfBilateral?[0] ?? defaults.Crf.BilateralWeight,
+                BilateralSpatial = crfBilateral?[1] ?? defaults.Crf.BilateralSpatial,
+                BilateralColor = crfBilateral?[2] ?? defaults.Crf.BilateralColor,
+                SmoothnessWeight = crfSmooth?[0] ?? defaults.Crf.SmoothnessWeight,
+                SmoothnessSpatial = crfSmooth?[1] ?? defaults.Crf.SmoothnessSpatial,
+            },
             ComputeSoftMask = false,
         };
         var protocol = new ClickProtocol(maxClicks ?? ClickProtocol.DefaultMaxClicks);
@@ -152,6 +175,16 @@ internal static class EvalCommand
                 graphAlpha = propagationMode == Propagation.Graph ? options.Graph.Alpha : (double?)null,
                 refineRadius = refinement != Refinement.GuidedFilter ? (int?)null : options.RefineRadius,
                 refineEpsilon = refinement != Refinement.GuidedFilter ? (double?)null : options.RefineEpsilon,
+                crf = refinement != Refinement.DenseCrf ? null : new
+                {
+                    temperature = options.Crf.Temperature,
+                    bilateralWeight = options.Crf.BilateralWeight,
+                    bilateralSpatial = options.Crf.BilateralSpatial,
+                    bilateralColor = options.Crf.BilateralColor,
+                    smoothnessWeight = options.Crf.SmoothnessWeight,
+                    smoothnessSpatial = options.Crf.SmoothnessSpatial,
+                    iterations = options.Crf.Iterations,
+                },
                 maxClicks = protocol.MaxClicks,
                 images = report.Images.Select(s => new
                 {
@@ -194,7 +227,7 @@ internal static class EvalCommand
         else
         {
             stdout.WriteLine($"{dir}: {items.Count} images, {extractor.Backbone.Name}{(scales.Length > 0 ? " at " + string.Join('+', scales) : "")}, " +
-                $"threshold {thresholdLabel}, σ {options.SimilaritySigma}, refine {(refinement == Refinement.GuidedFilter ? $"guided r{options.RefineRadius} ε{options.RefineEpsilon}" : SegmentArguments.RefinementName(refinement))}, " +
+                $"threshold {thresholdLabel}, σ {options.SimilaritySigma}, refine {RefineLabel(refinement, options)}, " +
                 $"propagation {(propagationMode == Propagation.Graph ? $"graph k{options.Graph.Neighbours} τ{options.Graph.Temperature} α{options.Graph.Alpha}" : "none")}");
             stdout.WriteLine($"{"image",-40} {"1-click IoU",11} {"threshold",9} {"NoC@85",6} {"NoC@90",6} {"1-click BF",10}");
             foreach (ImageScore s in report.Images)
@@ -246,4 +279,23 @@ internal static class EvalCommand
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
             ? v
             : throw new UsageException($"{option} expects a number in [{min}, {max}], not '{text}'");
+
+    /// <summary>Comma-separated numbers, one per (min, max) range, as --crf-bilateral and --crf-smooth take them.</summary>
+    private static double[] ParseNumbers(string option, string text, string shape, (double Min, double Max)[] ranges)
+    {
+        string[] parts = text.Split(',');
+        if (parts.Length != ranges.Length) throw new UsageException($"{option} expects {shape}, not '{text}'");
+        var values = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++) values[i] = ParseDouble(option, parts[i], ranges[i].Min, ranges[i].Max);
+        return values;
+    }
+
+    /// <summary>The refinement and its settings, as the text report's header prints them.</summary>
+    private static string RefineLabel(Refinement refinement, SegmentationOptions o) => refinement switch
+    {
+        Refinement.GuidedFilter => $"guided r{o.RefineRadius} ε{o.RefineEpsilon}",
+        Refinement.DenseCrf => string.Create(CultureInfo.InvariantCulture,
+            $"crf T{o.Crf.Temperature} bilateral {o.Crf.BilateralWeight},{o.Crf.BilateralSpatial},{o.Crf.BilateralColor} smooth {o.Crf.SmoothnessWeight},{o.Crf.SmoothnessSpatial}"),
+        _ => SegmentArguments.RefinementName(refinement),
+    };
 }

@@ -68,7 +68,7 @@ internal sealed record SegmentArguments
         usage: dinoseg segment IMAGE (--seed X,Y [--seed X,Y ...] | --box X0,Y0,X1,Y1) [--negative X,Y ...]
                        [--box-margin F] [--keep-seed-regions] [--min-area PX] [--fill-holes PX] [--smooth R]
                        [--threshold T|auto]
-                       [--rule R] [--refine none|guided|grabcut] [--propagation graph|none] [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
+                       [--rule R] [--refine none|guided|grabcut|crf] [--propagation graph|none] [--sigma PX] [--backbone default|dinov3|dinov2] [--model PATH.onnx] [--device auto|cpu|cuda]
                        [--format png|rle|coco|polygons|svg|yolo|all] [--polygon-tolerance PX] --out DIR [--json]
 
         Segments IMAGE from the prompt (seed pixels, negative seeds, a box) and writes mask.png, soft-mask.png,
@@ -91,9 +91,10 @@ internal sealed record SegmentArguments
           --rule R            rule for auto: ranked-otsu (default: Otsu held within [0.3, 0.5] on ranked maps),
                               otsu, patch-otsu, seed-median, stable (the ladder threshold whose finished mask,
                       refinement included, changes least: 10 mask finishes per click)
-          --refine M          none (default), guided or grabcut: guided filter with the image as guide, or GrabCut
-                              (colour models and a graph cut in a band around the mask edge), so mask edges follow
-                              image edges instead of the 16-px patch grid
+          --refine M          none (default), guided, grabcut or crf: guided filter with the image as guide, GrabCut
+                              (colour models and a graph cut in a band around the mask edge), or a fully-connected
+                              CRF (mean field with colour and position kernels on a 256-px working grid), so mask
+                              edges follow image edges instead of the 16-px patch grid
           --propagation P     graph (default): rank the similarity over the image's patch graph, so one click
                               selects the whole region rather than the parts like the seed patch; none: plain
                               cosine similarity (a fixed T is then a cosine)
@@ -328,13 +329,14 @@ internal sealed record SegmentArguments
         throw new UsageException($"{option} expects σ in [0, {Kernels.AxisWeights.MaxSigma}] pixels, not '{text}'");
     }
 
-    /// <summary>--refine: none (or absent), guided or grabcut.</summary>
+    /// <summary>--refine: none (or absent), guided, grabcut or crf.</summary>
     public static Refinement ParseRefinement(string? value) => value switch
     {
         null or "none" => Refinement.None,
         "guided" => Refinement.GuidedFilter,
         "grabcut" => Refinement.GrabCut,
-        _ => throw new UsageException($"--refine must be none, guided or grabcut, not '{value}'"),
+        "crf" => Refinement.DenseCrf,
+        _ => throw new UsageException($"--refine must be none, guided, grabcut or crf, not '{value}'"),
     };
 
     /// <summary>The --refine name of a refinement, as printed in text and JSON.</summary>
@@ -342,6 +344,7 @@ internal sealed record SegmentArguments
     {
         Refinement.GuidedFilter => "guided",
         Refinement.GrabCut => "grabcut",
+        Refinement.DenseCrf => "crf",
         _ => "none",
     };
 }

@@ -37,7 +37,7 @@ internal sealed record ErrorInfo(string Error);
 
 /// <summary>
 /// What the page needs to know once: backbone, defaults, limits, colours. <c>Refinement</c>: clicks may ask for edge
-/// refinement, <c>RefineMethod</c> "guided" (guided filter, with this radius and ε) or "grabcut"; <c>Scales</c>: the fused working long sides, empty for one scale; <c>Propagation</c>: "none", or "graph" when
+/// refinement, <c>RefineMethod</c> "guided" (guided filter, with this radius and ε) , "grabcut" or "crf"; <c>Scales</c>: the fused working long sides, empty for one scale; <c>Propagation</c>: "none", or "graph" when
 /// every click is ranked over the image's patch graph.
 /// </summary>
 internal sealed record ServerInfo(

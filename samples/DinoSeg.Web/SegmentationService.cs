@@ -75,7 +75,7 @@ internal sealed class SegmentationService : IDisposable
     /// <summary>The same with the feathered soft mask, for rendered views.</summary>
     public SimilaritySegmenter Full { get; }
 
-    /// <summary><see cref="Interactive"/> with refinement (the "Refine edges" option; guided filter unless DinoSeg:Refine=grabcut).</summary>
+    /// <summary><see cref="Interactive"/> with refinement (the "Refine edges" option; guided filter unless DinoSeg:Refine is grabcut or crf).</summary>
     public SimilaritySegmenter InteractiveRefined { get; }
 
     /// <summary><see cref="Full"/> with the same refinement.</summary>

@@ -85,7 +85,8 @@ internal sealed record WebOptions
 
     /// <summary>
     /// What the page's "Refine" option applies: "guided" (the default: <see cref="DinoSeg.Refinement.GuidedFilter"/> on the
-    /// map) or "grabcut" (<see cref="DinoSeg.Refinement.GrabCut"/> on the mask).
+    /// map), "grabcut" (<see cref="DinoSeg.Refinement.GrabCut"/> on the mask) or "crf" (<see cref="DinoSeg.Refinement.DenseCrf"/>
+    /// on the mask).
     /// </summary>
     public string Refine { get; init; } = "guided";
 
@@ -94,7 +95,8 @@ internal sealed record WebOptions
     {
         "guided" => DinoSeg.Refinement.GuidedFilter,
         "grabcut" => DinoSeg.Refinement.GrabCut,
-        _ => throw new ArgumentException($"DinoSeg:Refine must be guided or grabcut; found '{Refine}'.", nameof(Refine)),
+        "crf" => DinoSeg.Refinement.DenseCrf,
+        _ => throw new ArgumentException($"DinoSeg:Refine must be guided, grabcut or crf; found '{Refine}'.", nameof(Refine)),
     };
 
     /// <summary>The long sides of <see cref="Scales"/>; empty for one scale.</summary>

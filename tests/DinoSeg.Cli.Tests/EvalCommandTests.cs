@@ -70,6 +70,24 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Eval_Crf_RefinesAndReportsItsSettings()
+    {
+        var r = CliProcess.Run("eval", _dir, "--threshold", "0.1", "--refine", "crf", "--crf-temperature", "0.1", "--crf-bilateral", "4,30,15",
+            "--max-clicks", "2", "--device", "cpu", "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.Equal("crf", doc.RootElement.GetProperty("refinement").GetString());
+        JsonElement crf = doc.RootElement.GetProperty("crf");
+        Assert.Equal(0.1, crf.GetProperty("temperature").GetDouble());
+        Assert.Equal(4, crf.GetProperty("bilateralWeight").GetDouble());
+        Assert.Equal(30, crf.GetProperty("bilateralSpatial").GetDouble());
+        Assert.Equal(15, crf.GetProperty("bilateralColor").GetDouble());
+        Assert.Equal(CrfOptions.Default.SmoothnessWeight, crf.GetProperty("smoothnessWeight").GetDouble());
+        Assert.All(doc.RootElement.GetProperty("images").EnumerateArray(), i => Assert.InRange(i.GetProperty("firstClickIoU").GetDouble(), 0, 1));
+    }
+
+    [Fact]
     public void Eval_GroupsAndGraphPropagation_ReportedPerGroupInJson()
     {
         // Subfolders are groups: move each pair into one.
@@ -132,7 +150,10 @@ public sealed class EvalCommandTests : IDisposable
         { ["eval", "{dir}", "--threshold", "2"], 2, "[-1, 1]" },
         { ["eval", "{dir}", "--scales", "512"], 2, "two or more" },
         { ["eval", "{dir}", "--refine-radius", "4"], 2, "need --refine guided" },
-        { ["eval", "{dir}", "--refine", "crf"], 2, "--refine must be" },
+        { ["eval", "{dir}", "--refine", "lattice"], 2, "--refine must be" },
+        { ["eval", "{dir}", "--crf-bilateral", "3,20,13"], 2, "need --refine crf" },
+        { ["eval", "{dir}", "--refine", "crf", "--crf-bilateral", "3,20"], 2, "--crf-bilateral expects W,SPATIAL,COLOR" },
+        { ["eval", "{dir}", "--refine", "crf", "--crf-smooth", "1,100"], 2, "--crf-smooth expects a number in [0.25, 16]" },
         { ["eval", "{dir}", "--refine", "grabcut", "--refine-radius", "4"], 2, "need --refine guided" },
         { ["eval", "{dir}", "--max-clicks", "0"], 2, "--max-clicks" },
         { ["eval", "{dir}", "--backbone", "dinov3"], 2, "needs --model" },

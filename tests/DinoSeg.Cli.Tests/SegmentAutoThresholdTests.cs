@@ -44,6 +44,20 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     }
 
     [Fact]
+    public void Segment_Crf_WritesTheMaskAndReportsIt()
+    {
+        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--refine", "crf", "--device", "cpu",
+            "--out", Out, "--json");
+
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.Equal("crf", doc.RootElement.GetProperty("refinement").GetString());
+        Assert.InRange(doc.RootElement.GetProperty("maskAreaFraction").GetDouble(), 0.001, 0.999);
+        using var mask = Image.Load<L8>(Path.Combine(Out, "mask.png"));
+        Assert.Equal(255, mask[290, 150].PackedValue); // the seed keeps its label
+    }
+
+    [Fact]
     public void Segment_AutoWithRule_AndFixedThreshold_ReportWhatTheyUsed()
     {
         var auto = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--threshold", "auto", "--rule", "patch-otsu",

@@ -166,7 +166,7 @@ public sealed class SegmentCommandTests : IDisposable
         { "threshold NaN", ["segment", "{photo}", "--seed", "1,1", "--threshold", "NaN", "--out", "{out}"], 2, "[-1, 1]" },
         { "rule with a fixed threshold", ["segment", "{photo}", "--seed", "1,1", "--threshold", "0.2", "--rule", "otsu", "--out", "{out}"], 2, "--rule only applies" },
         { "unknown rule", ["segment", "{photo}", "--seed", "1,1", "--threshold", "auto", "--rule", "best", "--out", "{out}"], 2, "--rule must be" },
-        { "unknown refinement", ["segment", "{photo}", "--seed", "1,1", "--refine", "crf", "--out", "{out}"], 2, "--refine must be" },
+        { "unknown refinement", ["segment", "{photo}", "--seed", "1,1", "--refine", "lattice", "--out", "{out}"], 2, "--refine must be" },
         { "unknown propagation", ["segment", "{photo}", "--seed", "1,1", "--propagation", "walk", "--out", "{out}"], 2, "--propagation must be" },
         { "threshold twice", ["segment", "{photo}", "--seed", "1,1", "--threshold", "auto", "--threshold", "0.2", "--out", "{out}"], 2, "--threshold given twice" },
         { "threshold too big", ["segment", "{photo}", "--seed", "1,1", "--threshold", "1.5", "--out", "{out}"], 2, "[-1, 1]" },

@@ -90,11 +90,12 @@ public sealed class MultiScaleTests
     }
 
     [Fact]
-    public void Refine_UnknownOrGrabCut_IsRefusedOrMapped()
+    public void Refine_UnknownGrabCutOrCrf_IsRefusedOrMapped()
     {
-        ArgumentException e = Assert.Throws<ArgumentException>("Refine", new WebOptions { Refine = "crf" }.Validate);
+        ArgumentException e = Assert.Throws<ArgumentException>("Refine", new WebOptions { Refine = "lattice" }.Validate);
         Assert.Contains("DinoSeg:Refine", e.Message);
         Assert.Equal(Refinement.GrabCut, new WebOptions { Refine = "grabcut" }.RefinementMode());
+        Assert.Equal(Refinement.DenseCrf, new WebOptions { Refine = "crf" }.RefinementMode());
         Assert.Equal(Refinement.GuidedFilter, new WebOptions().RefinementMode());
     }
 

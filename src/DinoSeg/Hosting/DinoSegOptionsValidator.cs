@@ -55,7 +55,7 @@ internal sealed class DinoSegOptionsValidator : IValidateOptions<DinoSegOptions>
 
     private static void CheckSegmentation(List<string> problems, SegmentationOptions o)
     {
-        // The ranking options are a record of their own: checked property by property too, then left out of the outer pass.
+        // The ranking and CRF options are records of their own: checked property by property too, then left out of the outer pass.
         if (o.Graph is { } graph)
         {
             Check(problems, "Segmentation.Graph", graph, GraphOptions.Default, static x => x.Validate(),
@@ -71,7 +71,23 @@ internal sealed class DinoSegOptionsValidator : IValidateOptions<DinoSegOptions>
             problems.Add("DinoSeg: Segmentation.Graph must not be null (GraphOptions.Default for the defaults).");
         }
 
-        Check(problems, "Segmentation", o with { Graph = GraphOptions.Default }, SegmentationOptions.Default, static x => x.Validate(),
+        if (o.Crf is { } crf)
+        {
+            Check(problems, "Segmentation.Crf", crf, CrfOptions.Default, static x => x.Validate(),
+                (nameof(CrfOptions.Temperature), static (to, from) => to with { Temperature = from.Temperature }),
+                (nameof(CrfOptions.BilateralWeight), static (to, from) => to with { BilateralWeight = from.BilateralWeight }),
+                (nameof(CrfOptions.BilateralSpatial), static (to, from) => to with { BilateralSpatial = from.BilateralSpatial }),
+                (nameof(CrfOptions.BilateralColor), static (to, from) => to with { BilateralColor = from.BilateralColor }),
+                (nameof(CrfOptions.SmoothnessWeight), static (to, from) => to with { SmoothnessWeight = from.SmoothnessWeight }),
+                (nameof(CrfOptions.SmoothnessSpatial), static (to, from) => to with { SmoothnessSpatial = from.SmoothnessSpatial }),
+                (nameof(CrfOptions.Iterations), static (to, from) => to with { Iterations = from.Iterations }));
+        }
+        else
+        {
+            problems.Add("DinoSeg: Segmentation.Crf must not be null (CrfOptions.Default for the defaults).");
+        }
+
+        Check(problems, "Segmentation", o with { Graph = GraphOptions.Default, Crf = CrfOptions.Default }, SegmentationOptions.Default, static x => x.Validate(),
             (nameof(SegmentationOptions.SimilaritySigma), static (to, from) => to with { SimilaritySigma = from.SimilaritySigma }),
             (nameof(SegmentationOptions.FeatherSigma), static (to, from) => to with { FeatherSigma = from.FeatherSigma }),
             (nameof(SegmentationOptions.SeedCombine), static (to, from) => to with { SeedCombine = from.SeedCombine }),

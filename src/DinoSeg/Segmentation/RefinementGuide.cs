@@ -8,7 +8,8 @@ namespace DinoSeg;
 /// <summary>
 /// The image as guide for refinement at the original size: grey levels in [0, 1] and the guide's window mean and variance
 /// for the radius in use (computed on first use of a radius, then reused by every click) for
-/// <see cref="Refinement.GuidedFilter"/>; the RGB bytes and their contrast scale β for <see cref="Refinement.GrabCut"/>.
+/// <see cref="Refinement.GuidedFilter"/>; the RGB bytes and their contrast scale β for <see cref="Refinement.GrabCut"/>; the
+/// working grid and lattice of <see cref="Refinement.DenseCrf"/>.
 /// Prepare one per image, next to its features, and attach it to each result with <see cref="SegmentationResult.Guide"/>.
 /// </summary>
 /// <remarks>Immutable apart from its caches, which are written atomically: safe to share between threads.</remarks>
@@ -17,6 +18,7 @@ public sealed class RefinementGuide
     private readonly float[] _grey;
     private readonly byte[]? _rgb;
     private Statistics? _statistics;
+    private Crf.CrfImage? _crf;
     private double _beta = double.NaN;
 
     private RefinementGuide(float[] grey, byte[]? rgb, int width, int height)
@@ -39,7 +41,7 @@ public sealed class RefinementGuide
     /// <summary>The image's colours, 3 bytes (R, G, B) per pixel, row-major; empty for a guide made from grey levels.</summary>
     public ReadOnlySpan<byte> Rgb => _rgb;
 
-    /// <summary>Whether the guide holds the image's colours (<see cref="Refinement.GrabCut"/> needs them).</summary>
+    /// <summary>Whether the guide holds the image's colours (<see cref="Refinement.GrabCut"/> and <see cref="Refinement.DenseCrf"/> need them).</summary>
     public bool HasColor => _rgb is not null;
 
     /// <summary>Makes the guide of a decoded image (the same image the features were extracted from).</summary>
@@ -64,7 +66,7 @@ public sealed class RefinementGuide
 
     /// <summary>
     /// Makes a guide from grey levels (any range; ε is in its squared units), e.g. for tests or non-RGB sources. It holds no
-    /// colours, so <see cref="Refinement.GrabCut"/> cannot use it.
+    /// colours, so <see cref="Refinement.GrabCut"/> and <see cref="Refinement.DenseCrf"/> cannot use it.
     /// </summary>
     /// <exception cref="ArgumentException">The values are not width × height long.</exception>
     public static RefinementGuide FromGrey(ReadOnlySpan<float> grey, int width, int height)
@@ -102,6 +104,20 @@ public sealed class RefinementGuide
 
             return beta;
         }
+    }
+
+    /// <summary>
+    /// The working grid and lattice of <see cref="Refinement.DenseCrf"/> for the bilateral widths θα and θβ; built once per
+    /// pair (the last pair is cached) and shared by every click.
+    /// </summary>
+    internal Crf.CrfImage CrfImageFor(double spatial, double color)
+    {
+        Crf.CrfImage? cached = Volatile.Read(ref _crf);
+        if (cached is not null && cached.Spatial == spatial && cached.Color == color) return cached;
+        if (_rgb is null) throw new InvalidOperationException("The CRF needs the image's colours: make the guide with FromImage.");
+        Crf.CrfImage built = Crf.CrfImage.Build(_rgb, Width, Height, spatial, color); // racing threads build equal lattices
+        Volatile.Write(ref _crf, built);
+        return built;
     }
 
     private sealed record Statistics(int Radius, float[] Mean, float[] Variance);

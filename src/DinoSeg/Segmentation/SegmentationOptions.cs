@@ -28,6 +28,15 @@ public enum Refinement
     /// <see cref="SegmentationResult.Guide"/> made from the image's colours (<see cref="RefinementGuide.FromImage"/>).
     /// </summary>
     GrabCut,
+
+    /// <summary>
+    /// A fully-connected CRF on the thresholded map (Krähenbühl and Koltun's mean field with a bilateral and a Gaussian
+    /// kernel, <see cref="SegmentationOptions.Crf"/>): the unary is the map's distance from the threshold, so pixels join
+    /// or leave the object with their similar-coloured surroundings. Runs on a working grid of at most 256 pixels a side and
+    /// is decided at full size; seeds keep their labels and excluded pixels stay excluded. Changes the mask, not the map.
+    /// Needs <see cref="SegmentationResult.Guide"/> made from the image's colours (<see cref="RefinementGuide.FromImage"/>).
+    /// </summary>
+    DenseCrf,
 }
 
 /// <summary>
@@ -117,6 +126,9 @@ public sealed record SegmentationOptions
     /// </summary>
     public double RefineEpsilon { get; init; } = 0.001;
 
+    /// <summary>The CRF's unary, kernels and iterations, used when <see cref="Refinement"/> is <see cref="Refinement.DenseCrf"/>.</summary>
+    public CrfOptions Crf { get; init; } = CrfOptions.Default;
+
     /// <summary>
     /// Fill holes of up to this many pixels in the thresholded mask: regions of unselected pixels (4-connected, the dual of
     /// the 8-connected regions) that touch neither the image border nor a negative seed. Applied after every threshold, the
@@ -167,6 +179,8 @@ public sealed record SegmentationOptions
         if (!Enum.IsDefined(Propagation)) throw new ArgumentOutOfRangeException(nameof(Propagation), Propagation, "Unknown propagation.");
         ArgumentNullException.ThrowIfNull(Graph, nameof(Graph));
         Graph.Validate();
+        ArgumentNullException.ThrowIfNull(Crf, nameof(Crf));
+        Crf.Validate();
         if (!Enum.IsDefined(SeedCombine)) throw new ArgumentOutOfRangeException(nameof(SeedCombine), SeedCombine, "Unknown seed combination.");
     }
 }

@@ -14,10 +14,10 @@ public sealed partial class SimilaritySegmenter
                 "Refinement needs the image: set result.Guide = RefinementGuide.FromImage(image) once per image.", nameof(into));
         }
 
-        if (Options.Refinement == Refinement.GrabCut && !into.Guide!.HasColor)
+        if (Options.Refinement is Refinement.GrabCut or Refinement.DenseCrf && !into.Guide!.HasColor)
         {
             throw new ArgumentException(
-                "GrabCut needs the image's colours: make the guide with RefinementGuide.FromImage(image), not FromGrey.", nameof(into));
+                $"{Options.Refinement} needs the image's colours: make the guide with RefinementGuide.FromImage(image), not FromGrey.", nameof(into));
         }
     }
 
@@ -29,10 +29,13 @@ public sealed partial class SimilaritySegmenter
         into.ApplyThreshold(threshold);
     }
 
-    /// <summary>Refinement of the thresholded mask itself (GrabCut): after every final threshold, the slider's included.</summary>
+    /// <summary>
+    /// Refinement of the thresholded mask itself (GrabCut, the CRF): after every final threshold, the slider's included, so
+    /// a slider move costs one more run of it.
+    /// </summary>
     private void RefineMask(SegmentationResult into)
     {
-        if (Options.Refinement != Refinement.GrabCut) return;
-        into.RefineMaskByGrabCut(into.Guide!, GrabCutIterations);
+        if (Options.Refinement == Refinement.GrabCut) into.RefineMaskByGrabCut(into.Guide!, GrabCutIterations);
+        else if (Options.Refinement == Refinement.DenseCrf) into.RefineMaskByCrf(into.Guide!, Options.Crf);
     }
 }

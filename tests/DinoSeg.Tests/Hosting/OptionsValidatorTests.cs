@@ -26,6 +26,7 @@ public sealed class OptionsValidatorTests
                 RefineRadius = 0,
                 RefineEpsilon = 0,
                 Graph = GraphOptions.Default with { Neighbours = 0, Alpha = 2, MaxIterations = 0 },
+                Crf = CrfOptions.Default with { Temperature = 0, BilateralSpatial = 0.5, BilateralColor = 300, SmoothnessWeight = -1, Iterations = 0 },
             },
         };
 
@@ -42,6 +43,8 @@ public sealed class OptionsValidatorTests
             "DinoSeg: Segmentation.MinRegionArea: ", "DinoSeg: Segmentation.FillHolesArea: ", "DinoSeg: Segmentation.SmoothRadius: ",
             "DinoSeg: Segmentation.RefineRadius: ", "DinoSeg: Segmentation.RefineEpsilon: ",
             "DinoSeg: Segmentation.Graph.Neighbours: ", "DinoSeg: Segmentation.Graph.Alpha: ", "DinoSeg: Segmentation.Graph.MaxIterations: ",
+            "DinoSeg: Segmentation.Crf.Temperature: ", "DinoSeg: Segmentation.Crf.BilateralSpatial: ", "DinoSeg: Segmentation.Crf.BilateralColor: ",
+            "DinoSeg: Segmentation.Crf.SmoothnessWeight: ", "DinoSeg: Segmentation.Crf.Iterations: ",
         ];
         foreach (string start in expected) Assert.Contains(result.Failures!, f => f.StartsWith(start, StringComparison.Ordinal));
         Assert.Equal(expected.Length, result.Failures!.Count()); // each once, nothing invented
