@@ -13,10 +13,11 @@ internal static class DeviceMessage
         ? $"--device cuda: CUDA could not be used: {e.Found}; it needs an NVIDIA driver, CUDA 13.x and cuDNN 9.x on the library path " +
           "(check nvidia-smi and LD_LIBRARY_PATH), or run with --device auto (falls back to the CPU) or --device cpu"
         : "--device cuda: this dinoseg runs on the CPU build of ONNX Runtime, which has no CUDA provider (the dinoseg tool " +
-          "package ships the CPU runtime only); run with --device auto or --device cpu, or, for CUDA, use the DinoSeg.Gpu " +
-          "library package from your own application (README, 'CPU or GPU')";
+          $"package ships the CPU runtime only); run with --device auto or --device cpu, or, for CUDA, set {OnnxRuntimeLibrary.Variable} " +
+          "to the libonnxruntime.so of ONNX Runtime's GPU build (README, 'CPU or GPU')";
 
-    // The tool references the library's CPU flavour; a build from source with -p:DinoSegFlavor=Gpu has the CUDA provider.
+    // The tool references the library's CPU flavour; DINOSEG_ONNXRUNTIME (or a build from source with -p:DinoSegFlavor=Gpu)
+    // gives it the CUDA provider.
     private static bool HasCudaProvider()
     {
         try

@@ -24,6 +24,7 @@ if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
 
 try
 {
+    OnnxRuntimeLibrary.Apply(); // DINOSEG_ONNXRUNTIME: another ONNX Runtime build, such as the GPU one, before any ORT call
     string[] rest = args[1..];
     switch (args[0])
     {
@@ -73,6 +74,7 @@ catch (Exception e) when (Environment.GetEnvironmentVariable("DINOSEG_DEBUG") !=
         DinoSegImageException => (ExitCodes.BadImage, e.Message),
         DinoSegModelException => (ExitCodes.BadModel, e.Message),
         DinoSegDeviceException d => (ExitCodes.NoDevice, DeviceMessage.For(d)),
+        OnnxRuntimeLibraryException => (ExitCodes.NoDevice, e.Message),
         DinoSegFeatureFileException => (ExitCodes.BadFeatures, e.Message),
         UnauthorizedAccessException or IOException => (ExitCodes.Unexpected, $"cannot write output: {e.Message}"),
         _ => (ExitCodes.Unexpected, $"unexpected {e.GetType().Name}: {e.Message} (rerun with DINOSEG_DEBUG=1 for details)"),

@@ -71,6 +71,7 @@ internal static class SegmentCommand
                 backbone = features.Backbone,
                 device,
                 deviceReason = onnx?.DeviceReason ?? $"features loaded from {args.FeaturesPath}",
+                onnxRuntime = OnnxRuntimeLibrary.Description,
                 seeds = args.Seeds.Select(s => new[] { s.X, s.Y }),
                 negatives = args.Negatives.Select(s => new[] { s.X, s.Y }),
                 box = Corners(result.Box),
