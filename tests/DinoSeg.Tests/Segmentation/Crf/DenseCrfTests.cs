@@ -168,43 +168,13 @@ public sealed class DenseCrfTests
         Assert.Equal(sequential.Probabilities.ToArray(), parallel.Probabilities.ToArray());
     }
 
-    /// <summary>The guided-filter tests' 8 x 8 patches over a 128 x 128 image, object x &lt; 56, with a matching colour image.</summary>
-    private static (PatchFeatures Features, RefinementGuide Guide, byte[] Truth) OffGridEdge()
-    {
-        const int patches = 8, size = 128, edge = 56;
-        var raw = new float[patches * patches * 2];
-        for (int p = 0; p < patches * patches; p++)
-        {
-            int col = p % patches;
-            float objectness = col < 3 ? 1 : col == 3 ? 0.5f : 0;
-            raw[2 * p] = objectness;
-            raw[2 * p + 1] = 1 - objectness;
-        }
-
-        var random = new Random(3);
-        var truth = new byte[size * size];
-        using var image = new Image<Rgb24>(size, size);
-        for (int y = 0; y < size; y++)
-        {
-            for (int x = 0; x < size; x++)
-            {
-                bool inside = x < edge;
-                int noise = random.Next(-20, 21);
-                image[x, y] = inside ? new Rgb24((byte)(200 + noise), (byte)(60 + noise), 50) : new Rgb24(40, (byte)(90 + noise), (byte)(190 + noise));
-                truth[y * size + x] = inside ? (byte)255 : (byte)0;
-            }
-        }
-
-        var features = PatchFeatures.FromVectors(raw, patches, patches, 2, 16, size, size, size, size, "test");
-        return (features, RefinementGuide.FromImage(image), truth);
-    }
 
     private static SimilaritySegmenter Crf() => new(SegmentationOptions.Default with { Refinement = Refinement.DenseCrf, Crf = Pinned, ComputeSoftMask = false });
 
     [Fact]
     public void DenseCrf_OffGridEdge_MovesTheMaskEdgeOntoTheColourEdge()
     {
-        var (features, guide, truth) = OffGridEdge();
+        var (features, guide, truth) = RefinementScenes.OffGridEdge();
         SegmentationResult plain = new SimilaritySegmenter().Segment(features, new PixelPoint(10, 60), 0.5f);
         var refined = new SegmentationResult(features) { Guide = guide };
 
@@ -218,7 +188,7 @@ public sealed class DenseCrfTests
     [Fact]
     public void DenseCrf_GreyGuide_ThrowsBeforeAnyWork()
     {
-        var (features, _, _) = OffGridEdge();
+        var (features, _, _) = RefinementScenes.OffGridEdge();
         var result = new SegmentationResult(features) { Guide = RefinementGuide.FromGrey(new float[128 * 128], 128, 128) };
 
         Assert.Throws<ArgumentException>("into", () => Crf().Segment(features, [new PixelPoint(10, 60)], 0.5f, result));
@@ -228,7 +198,7 @@ public sealed class DenseCrfTests
     [Fact]
     public void DenseCrf_SliderAutoThresholdAndBox_RefineTheFinalMaskLikeAFreshClick()
     {
-        var (features, guide, _) = OffGridEdge();
+        var (features, guide, _) = RefinementScenes.OffGridEdge();
         SimilaritySegmenter segmenter = Crf();
         PixelPoint[] seeds = [new(10, 60)];
         var slid = new SegmentationResult(features) { Guide = guide };
@@ -254,7 +224,7 @@ public sealed class DenseCrfTests
     [Fact]
     public void DenseCrf_ReusedResult_AllocatesNothing()
     {
-        var (features, guide, _) = OffGridEdge();
+        var (features, guide, _) = RefinementScenes.OffGridEdge();
         SimilaritySegmenter segmenter = Crf();
         var result = new SegmentationResult(features) { Guide = guide };
         PixelPoint[] positives = [new(10, 60)], negatives = [new(120, 60)];
@@ -273,7 +243,7 @@ public sealed class DenseCrfTests
     [Fact]
     public void DenseCrf_ConcurrentClicksSharingOneGuide_AreBitIdenticalToASequentialClick()
     {
-        var (features, guide, _) = OffGridEdge();
+        var (features, guide, _) = RefinementScenes.OffGridEdge();
         SimilaritySegmenter segmenter = Crf();
         PixelPoint[] seeds = [new(10, 60)];
         using Image<Rgb24> copy = Image.LoadPixelData<Rgb24>(guide.Rgb, guide.Width, guide.Height);

@@ -6,47 +6,15 @@ namespace DinoSeg.Tests.Segmentation.GrabCut;
 
 public sealed class GrabCutRefinementTests
 {
-    private const int Patches = 8, Size = 128, Edge = 56;
+    private const int Size = RefinementScenes.Size;
 
-    /// <summary>
-    /// 8 x 8 patches over a 128 x 128 image whose object is x &lt; 56 (patch column 3, 48..63, is the mixture a backbone gives),
-    /// as in the guided-filter tests; the image is a noisy red object on a noisy blue background, edge exactly at x = 56.
-    /// </summary>
-    private static (PatchFeatures Features, RefinementGuide Guide, byte[] Truth) OffGridEdge()
-    {
-        var raw = new float[Patches * Patches * 2];
-        for (int p = 0; p < Patches * Patches; p++)
-        {
-            int col = p % Patches;
-            float objectness = col < 3 ? 1 : col == 3 ? 0.5f : 0;
-            raw[2 * p] = objectness;
-            raw[2 * p + 1] = 1 - objectness;
-        }
-
-        var random = new Random(3);
-        var truth = new byte[Size * Size];
-        using var image = new Image<Rgb24>(Size, Size);
-        for (int y = 0; y < Size; y++)
-        {
-            for (int x = 0; x < Size; x++)
-            {
-                bool inside = x < Edge;
-                int noise = random.Next(-20, 21);
-                image[x, y] = inside ? new Rgb24((byte)(200 + noise), (byte)(60 + noise), 50) : new Rgb24(40, (byte)(90 + noise), (byte)(190 + noise));
-                truth[y * Size + x] = inside ? (byte)255 : (byte)0;
-            }
-        }
-
-        var features = PatchFeatures.FromVectors(raw, Patches, Patches, 2, 16, Size, Size, Size, Size, "test");
-        return (features, RefinementGuide.FromImage(image), truth);
-    }
 
     private static SimilaritySegmenter GrabCut() => new(SegmentationOptions.Default with { Refinement = Refinement.GrabCut, ComputeSoftMask = false });
 
     [Fact]
     public void GrabCut_OffGridEdge_MovesTheMaskEdgeOntoTheColourEdge()
     {
-        var (features, guide, truth) = OffGridEdge();
+        var (features, guide, truth) = RefinementScenes.OffGridEdge();
         SegmentationResult plain = new SimilaritySegmenter().Segment(features, new PixelPoint(10, 60), 0.5f);
         var refined = new SegmentationResult(features) { Guide = guide };
 
@@ -62,7 +30,7 @@ public sealed class GrabCutRefinementTests
     [Fact]
     public void GrabCut_GreyGuide_ThrowsBeforeAnyWork()
     {
-        var (features, _, _) = OffGridEdge();
+        var (features, _, _) = RefinementScenes.OffGridEdge();
         var result = new SegmentationResult(features) { Guide = RefinementGuide.FromGrey(new float[Size * Size], Size, Size) };
 
         Assert.Throws<ArgumentException>("into", () => GrabCut().Segment(features, [new PixelPoint(10, 60)], 0.5f, result));
@@ -72,7 +40,7 @@ public sealed class GrabCutRefinementTests
     [Fact]
     public void GrabCut_SliderAndAutoThreshold_RefineTheFinalMaskLikeAFreshClick()
     {
-        var (features, guide, _) = OffGridEdge();
+        var (features, guide, _) = RefinementScenes.OffGridEdge();
         SimilaritySegmenter segmenter = GrabCut();
         PixelPoint[] seeds = [new(10, 60)];
         var slid = new SegmentationResult(features) { Guide = guide };
@@ -93,7 +61,7 @@ public sealed class GrabCutRefinementTests
     [Fact]
     public void GrabCut_Seeds_KeepTheirLabels()
     {
-        var (features, guide, _) = OffGridEdge();
+        var (features, guide, _) = RefinementScenes.OffGridEdge();
         var result = new SegmentationResult(features) { Guide = guide };
         PixelPoint positive = new(10, 60), outside = new(100, 20), negative = new(20, 100);
 
@@ -107,7 +75,7 @@ public sealed class GrabCutRefinementTests
     [Fact]
     public void GrabCut_ReusedResult_AllocatesNothing()
     {
-        var (features, guide, _) = OffGridEdge();
+        var (features, guide, _) = RefinementScenes.OffGridEdge();
         SimilaritySegmenter segmenter = GrabCut();
         var result = new SegmentationResult(features) { Guide = guide };
         PixelPoint[] positives = [new(10, 60)], negatives = [new(120, 60)];
@@ -126,7 +94,7 @@ public sealed class GrabCutRefinementTests
     [Fact]
     public void GrabCut_ConcurrentClicksSharingOneGuide_AreBitIdenticalToASequentialClick()
     {
-        var (features, guide, _) = OffGridEdge();
+        var (features, guide, _) = RefinementScenes.OffGridEdge();
         SimilaritySegmenter segmenter = GrabCut();
         PixelPoint[] seeds = [new(10, 60)];
         var sequential = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(ImageOf(guide)) };

@@ -1,0 +1,43 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DinoSeg.Tests.Segmentation;
+
+/// <summary>Small synthetic images with known truth for the edge refinements' tests (GrabCut, the dense CRF).</summary>
+internal static class RefinementScenes
+{
+    public const int Patches = 8, Size = 128, Edge = 56;
+
+    /// <summary>
+    /// 8 x 8 patches over a 128 x 128 image whose object is x &lt; 56 (patch column 3, 48..63, is the mixture a backbone gives),
+    /// as in the guided-filter tests; the image is a noisy red object on a noisy blue background, edge exactly at x = 56.
+    /// </summary>
+    public static (PatchFeatures Features, RefinementGuide Guide, byte[] Truth) OffGridEdge()
+    {
+        var raw = new float[Patches * Patches * 2];
+        for (int p = 0; p < Patches * Patches; p++)
+        {
+            int col = p % Patches;
+            float objectness = col < 3 ? 1 : col == 3 ? 0.5f : 0;
+            raw[2 * p] = objectness;
+            raw[2 * p + 1] = 1 - objectness;
+        }
+
+        var random = new Random(3);
+        var truth = new byte[Size * Size];
+        using var image = new Image<Rgb24>(Size, Size);
+        for (int y = 0; y < Size; y++)
+        {
+            for (int x = 0; x < Size; x++)
+            {
+                bool inside = x < Edge;
+                int noise = random.Next(-20, 21);
+                image[x, y] = inside ? new Rgb24((byte)(200 + noise), (byte)(60 + noise), 50) : new Rgb24(40, (byte)(90 + noise), (byte)(190 + noise));
+                truth[y * Size + x] = inside ? (byte)255 : (byte)0;
+            }
+        }
+
+        var features = PatchFeatures.FromVectors(raw, Patches, Patches, 2, 16, Size, Size, Size, Size, "test");
+        return (features, RefinementGuide.FromImage(image), truth);
+    }
+}
