@@ -5,6 +5,8 @@ using System.Net;
 using System.Text.Json;
 using DinoSeg.Rendering;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -71,17 +73,89 @@ internal static class Api
         return ImageInfo.Of(entry, cached);
     }
 
+    /// <summary>
+    /// An upload: the file's bytes as the raw body (the page's way; <c>X-File-Name</c> names it), or the first file part
+    /// of a <c>multipart/form-data</c> body (<c>curl -F file=@photo.jpg</c>, an HTML form), named by its filename.
+    /// </summary>
     private static async Task<ImageInfo> Upload(HttpContext context, SegmentationService s)
     {
         string name = Clean(Uri.UnescapeDataString(context.Request.Headers["X-File-Name"].ToString()));
-        if (name.Length == 0) name = "the upload";
         long max = s.Options.MaxUploadBytes;
-        if (context.Request.ContentLength is long declared && declared > max) throw SegmentationService.TooManyBytes(name, declared, max);
+        string? boundary = MultipartBoundary(context.Request.ContentType);
+        // A form's body is the file plus its part headers and boundaries: allow those a little room beyond the file limit.
+        long bodyLimit = boundary is null ? max : max + MaxMultipartOverhead;
+        if (context.Request.ContentLength is long declared && declared > bodyLimit) throw SegmentationService.TooManyBytes(name.Length == 0 ? "the upload" : name, declared, max);
         // The body (and its copy) count against the budget from the first byte read.
-        using MemoryBudget.Lease body = await s.Budget.AcquireAsync(2 * Math.Min(context.Request.ContentLength ?? max, max), $"the upload of “{name}”", context.RequestAborted);
-        byte[] file = await ReadBodyAsync(context, max, name);
+        using MemoryBudget.Lease body = await s.Budget.AcquireAsync(2 * Math.Min(context.Request.ContentLength ?? bodyLimit, bodyLimit),
+            $"the upload of “{(name.Length == 0 ? "the upload" : name)}”", context.RequestAborted);
+        byte[] file;
+        if (boundary is null)
+        {
+            if (name.Length == 0) name = "the upload";
+            file = await ReadBodyAsync(context, max, name);
+        }
+        else
+        {
+            (file, string partName) = await ReadFilePartAsync(context, boundary, max);
+            if (name.Length == 0) name = partName;
+        }
+
         var (entry, cached) = await s.OpenAsync(file, name, context.RequestAborted);
         return ImageInfo.Of(entry, cached);
+    }
+
+    /// <summary>Bytes a multipart upload may carry beyond its file: part headers, boundaries, small text fields.</summary>
+    private const int MaxMultipartOverhead = 64 * 1024;
+
+    /// <summary>The boundary of a <c>multipart/form-data</c> content type; null for any other type (a raw upload).</summary>
+    private static string? MultipartBoundary(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out MediaTypeHeaderValue? type)
+            || !string.Equals(type.MediaType.Value, "multipart/form-data", StringComparison.OrdinalIgnoreCase)) return null;
+        string boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value ?? "";
+        if (boundary.Length is 0 or > 200)
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, "The multipart/form-data upload has no valid boundary in its Content-Type.");
+        }
+
+        return boundary;
+    }
+
+    /// <summary>
+    /// The first part with a filename of a multipart body, read within <paramref name="max"/> bytes; other parts (text
+    /// fields) are skipped, each within the overhead allowance.
+    /// </summary>
+    private static async Task<(byte[] File, string Name)> ReadFilePartAsync(HttpContext context, string boundary, long max)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
+        var reader = new MultipartReader(boundary, context.Request.Body) { HeadersLengthLimit = 16 * 1024 };
+        long skipped = 0;
+        try
+        {
+            while (await reader.ReadNextSectionAsync(context.RequestAborted) is { } section)
+            {
+                if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out ContentDispositionHeaderValue? disposition)
+                    && disposition.IsFileDisposition())
+                {
+                    string name = Clean(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "");
+                    if (name.Length == 0) name = "the upload";
+                    byte[] file = await ReadBoundedAsync(section.Body, max, name, context.RequestAborted);
+                    if (file.Length == 0) throw new ApiException(StatusCodes.Status400BadRequest, $"The file part “{name}” of the upload is empty.");
+                    return (file, name);
+                }
+
+                skipped += (await ReadBoundedAsync(section.Body, MaxMultipartOverhead, "a form field", context.RequestAborted)).Length;
+                if (skipped > MaxMultipartOverhead) throw SegmentationService.TooManyBytes("the form's other fields", skipped, MaxMultipartOverhead);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            // MultipartReader's word for a body that is not the multipart it claims (bad boundary lines, huge headers).
+            throw new ApiException(StatusCodes.Status400BadRequest, $"The multipart/form-data upload is malformed: {e.Message}");
+        }
+
+        throw new ApiException(StatusCodes.Status400BadRequest,
+            "The multipart/form-data upload has no file part: send the image as a file field (curl -F file=@photo.jpg).");
     }
 
     /// <summary>
@@ -424,12 +498,20 @@ internal static class Api
         // Kestrel's own limit (30 MB by default) must not cut in first with a message that names no limit.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
 
-        using var body = new MemoryStream((int)Math.Min(context.Request.ContentLength ?? 1 << 16, max));
+        byte[] file = await ReadBoundedAsync(context.Request.Body, max, name, context.RequestAborted, (int)Math.Min(context.Request.ContentLength ?? 1 << 16, max));
+        if (file.Length == 0) throw new ApiException(StatusCodes.Status400BadRequest, "The request body is empty: send the image file's bytes.");
+        return file;
+    }
+
+    /// <summary>All of <paramref name="source"/>, refused with a 413 as soon as it passes <paramref name="max"/> bytes.</summary>
+    private static async Task<byte[]> ReadBoundedAsync(Stream source, long max, string name, CancellationToken cancellationToken, int capacity = 1 << 16)
+    {
+        using var body = new MemoryStream(capacity);
         byte[] chunk = ArrayPool<byte>.Shared.Rent(1 << 16);
         try
         {
             int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
             {
                 body.Write(chunk, 0, read);
                 if (body.Length > max) throw SegmentationService.TooManyBytes(name, null, max);
@@ -440,7 +522,6 @@ internal static class Api
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
-        if (body.Length == 0) throw new ApiException(StatusCodes.Status400BadRequest, "The request body is empty: send the image file's bytes.");
         return body.ToArray();
     }
 
