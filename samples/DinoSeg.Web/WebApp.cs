@@ -10,6 +10,7 @@ internal static class WebApp
         [".html"] = "text/html; charset=utf-8",
         [".js"] = "text/javascript; charset=utf-8",
         [".css"] = "text/css; charset=utf-8",
+        [".svg"] = "image/svg+xml",
     };
 
     /// <summary>
@@ -147,6 +148,7 @@ internal static class WebApp
 
             app.MapGet("/" + name, Serve);
             if (name == "index.html") app.MapGet("/", Serve);
+            if (name == "favicon.svg") app.MapGet("/favicon.ico", Serve); // browsers ask for it whatever the page links
         }
     }
 

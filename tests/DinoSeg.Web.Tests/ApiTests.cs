@@ -57,6 +57,20 @@ public sealed class ApiTests(WebFixture web)
     }
 
     [Fact]
+    public async Task Page_LinksItsFavicon_AndBothIconAddressesAreServed()
+    {
+        string html = await Http.GetStringAsync("/");
+        Assert.Contains("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">", html);
+        foreach (string path in (string[])["/favicon.svg", "/favicon.ico"]) // the second is what browsers try unasked
+        {
+            using HttpResponseMessage icon = await Http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, icon.StatusCode);
+            Assert.Equal("image/svg+xml", icon.Content.Headers.ContentType?.MediaType);
+            Assert.StartsWith("<svg", await icon.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task OpenSample_Twice_ExtractsOnceThenHitsTheCache()
     {
         // A sample the other tests do not open, so the first call here is the extraction.
