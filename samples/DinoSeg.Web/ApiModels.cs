@@ -32,8 +32,12 @@ internal sealed record SegmentInfo(float Threshold, int SelectedPixels, double A
     IReadOnlyList<SeedInfo> Seeds, IReadOnlyList<SeedInfo> Negatives, int[]? Box, int[]? BoxLimit, bool KeepSeedRegions, int MinArea,
     bool Refine, double SegmentMs);
 
-/// <summary>Every error: one message for a person.</summary>
-internal sealed record ErrorInfo(string Error);
+/// <summary>
+/// Every error, as an RFC 9457 problem detail (<c>application/problem+json</c>): <paramref name="Title"/> the status's
+/// reason phrase, <paramref name="Detail"/> one message for a person (what was expected, what was found, what to do), and
+/// the same message as <paramref name="Error"/>, the extension member clients of earlier versions read.
+/// </summary>
+internal sealed record ProblemInfo(string Type, string Title, int Status, string Detail, string Error);
 
 /// <summary>
 /// What the page needs to know once: backbone, defaults, limits, colours. <c>Refinement</c>: clicks may ask for edge

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace DinoSeg.Web;
 
@@ -153,7 +154,8 @@ internal static class WebApp
     }
 
     /// <summary>
-    /// Every failure becomes <c>{"error": "…"}</c>: the API's refusals with their status (they are expected, so not
+    /// Every failure becomes an RFC 9457 problem detail (<see cref="ProblemInfo"/>, its message in <c>detail</c> and
+    /// <c>error</c>): the API's refusals with their status (they are expected, so not
     /// logged), anything else as 500 and logged.
     /// </summary>
     private static Task WriteError(HttpContext context, Exception error, ILogger logger)
@@ -173,6 +175,7 @@ internal static class WebApp
         SecurityHeaders(context.Response);
         context.Response.StatusCode = status;
         if (error is ApiException { RetryAfterSeconds: int retry }) context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return context.Response.WriteAsJsonAsync(new ErrorInfo(message));
+        string title = ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : status == 499 ? "Client Closed Request" : "Error";
+        return context.Response.WriteAsJsonAsync(new ProblemInfo("about:blank", title, status, message, message), options: null, contentType: "application/problem+json; charset=utf-8");
     }
 }

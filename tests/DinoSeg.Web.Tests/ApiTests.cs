@@ -655,7 +655,11 @@ public sealed class ApiTests(WebFixture web)
     private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string message)
     {
         using JsonDocument body = await ReadJsonAsync(response, status);
-        Assert.Equal(new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" }, response.Content.Headers.ContentType);
+        Assert.Equal(new MediaTypeHeaderValue("application/problem+json") { CharSet = "utf-8" }, response.Content.Headers.ContentType);
+        // RFC 9457: status and title beside the message (detail, and error for earlier clients).
+        Assert.Equal((int)status, body.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal(body.RootElement.GetProperty("error").GetString(), body.RootElement.GetProperty("detail").GetString());
+        Assert.False(string.IsNullOrEmpty(body.RootElement.GetProperty("title").GetString()));
         Assert.Contains(message, body.RootElement.GetProperty("error").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 }

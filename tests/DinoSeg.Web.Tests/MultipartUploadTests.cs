@@ -107,7 +107,7 @@ public sealed class MultipartUploadTests(WebFixture web)
 
     private static async Task<string> ErrorOf(HttpResponseMessage response)
     {
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()!;
     }
 }
