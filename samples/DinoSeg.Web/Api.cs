@@ -30,18 +30,40 @@ internal static class Api
     private static readonly string[] Views = ["similarity", "mask", "soft-mask", "overlay", "cutout", "panel"];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// The routes, each described for the OpenAPI document (<c>/openapi/v1.json</c>): the handlers read their JSON bodies
+    /// themselves (bounded before parsing), so the request bodies and the non-JSON replies are declared here.
+    /// </summary>
     public static void Map(WebApplication app)
     {
-        app.MapGet("/api/info", Info);
-        app.MapGet("/api/samples", (SegmentationService s) => s.Samples.Names);
-        app.MapPost("/api/samples/{name}", OpenSample);
-        app.MapPost("/api/images", Upload);
-        app.MapGet("/api/images/{id}", (string id, SegmentationService s) => ImageInfo.Of(s.Find(id), cached: true));
-        app.MapGet("/api/images/{id}/image.png", (string id, SegmentationService s) => Results.File(s.Find(id).Png, "image/png"));
-        app.MapPost("/api/images/{id}/segment", Segment);
-        app.MapPost("/api/images/{id}/similarity-map", SimilarityMapOf);
-        app.MapPost("/api/images/{id}/threshold", Rethreshold);
-        app.MapGet("/api/images/{id}/views/{view}.png", RenderView);
+        RouteGroupBuilder api = app.MapGroup("/api");
+        api.WithTags("DinoSeg").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapGet("/info", Info).WithSummary("The backbone, the defaults, the limits and the colours the page draws with.");
+        api.MapGet("/samples", (SegmentationService s) => s.Samples.Names).WithSummary("The bundled photos' names.");
+        api.MapPost("/samples/{name}", OpenSample).WithSummary("Opens a bundled photo: extracts its features (cached) and answers its id.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/images", Upload)
+            .WithSummary("Uploads an image: the file as the raw body (X-File-Name names it) or as the first file part of a form.")
+            .Accepts<byte[]>("application/octet-stream", "multipart/form-data")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/images/{id}", (string id, SegmentationService s) => ImageInfo.Of(s.Find(id), cached: true))
+            .WithSummary("An opened image's sizes and patch grid.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/images/{id}/image.png", (string id, SegmentationService s) => Results.File(s.Find(id).Png, "image/png"))
+            .WithSummary("The opened image as PNG.").Produces(StatusCodes.Status200OK, contentType: "image/png").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/images/{id}/segment", Segment)
+            .WithSummary("A click: seeds, negatives, box and options in; the threshold used and the selection's numbers out. No threshold: the library's rule.")
+            .Accepts<ClickRequest>("application/json").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        api.MapPost("/images/{id}/similarity-map", SimilarityMapOf)
+            .WithSummary("A click, answered with the page's map: one byte per pixel, the number of slider thresholds that pixel reaches (X-DinoSeg-* headers carry the rest).")
+            .Accepts<ClickRequest>("application/json").Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        api.MapPost("/images/{id}/threshold", Rethreshold)
+            .WithSummary("A slider move: re-thresholds the session's last click (409 before one).")
+            .Accepts<ClickRequest>("application/json").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapGet("/images/{id}/views/{view}.png", RenderView)
+            .WithSummary("A rendered view (similarity, mask, soft-mask, overlay, cutout, panel) of the click the query describes (seeds=x,y;…, threshold=T|auto).")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png").ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static ServerInfo Info(SegmentationService s)

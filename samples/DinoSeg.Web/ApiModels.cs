@@ -9,8 +9,9 @@ namespace DinoSeg.Web;
 /// <param name="MinArea">Remove regions of fewer pixels than this (never one holding a seed or overlapping the box).</param>
 /// <param name="Threshold">Similarity threshold in [-1, 1]; default the backbone's.</param>
 /// <param name="Refine">Refine the map's edges with the guided filter (guided by the image) before the threshold.</param>
-internal sealed record ClickRequest(string? Session, int[][]? Seeds, int[][]? Negative, int[]? Box, bool? KeepSeedRegions, int? MinArea,
-    float? Threshold, bool? Refine = null);
+/// <remarks>Every member may be left out (hence the defaults, which also keep them optional in the OpenAPI document).</remarks>
+internal sealed record ClickRequest(string? Session = null, int[][]? Seeds = null, int[][]? Negative = null, int[]? Box = null,
+    bool? KeepSeedRegions = null, int? MinArea = null, float? Threshold = null, bool? Refine = null);
 
 /// <summary>A checked prompt: seeds, negative seeds, box, region options and edge refinement.</summary>
 internal sealed record Prompt(PixelPoint[] Seeds, PixelPoint[] Negatives, PixelRect? Box, bool KeepSeedRegions, int MinArea, bool Refine);

@@ -39,6 +39,7 @@ internal static class WebApp
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.HeadersTimeoutSeconds));
         var requestTimeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds);
         builder.Services.AddSingleton(_ => new SegmentationService(options));
+        builder.Services.AddOpenApi();
         // A query or route value that does not bind (?threshold=abc) throws, so it gets the JSON error body like any other 400.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         bool loopbackOnly = LoopbackOnly(builder.Configuration);
@@ -72,6 +73,7 @@ internal static class WebApp
         });
         MapPage(app);
         Api.Map(app);
+        app.MapOpenApi(); // /openapi/v1.json
         return app;
     }
 
@@ -147,9 +149,10 @@ internal static class WebApp
                 return Results.Bytes(bytes, type);
             }
 
-            app.MapGet("/" + name, Serve);
-            if (name == "index.html") app.MapGet("/", Serve);
-            if (name == "favicon.svg") app.MapGet("/favicon.ico", Serve); // browsers ask for it whatever the page links
+            // The page's files are no part of the API the OpenAPI document describes.
+            app.MapGet("/" + name, Serve).ExcludeFromDescription();
+            if (name == "index.html") app.MapGet("/", Serve).ExcludeFromDescription();
+            if (name == "favicon.svg") app.MapGet("/favicon.ico", Serve).ExcludeFromDescription(); // browsers ask for it whatever the page links
         }
     }
 

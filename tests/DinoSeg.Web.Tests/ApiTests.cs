@@ -71,6 +71,30 @@ public sealed class ApiTests(WebFixture web)
     }
 
     [Fact]
+    public async Task OpenApiDocument_DescribesTheRoutesTheirBodiesAndTheirProblems()
+    {
+        using JsonDocument doc = await ReadJsonAsync(await Http.GetAsync("/openapi/v1.json"), HttpStatusCode.OK);
+        JsonElement paths = doc.RootElement.GetProperty("paths");
+
+        string[] routes = [.. paths.EnumerateObject().Select(p => p.Name)];
+        Assert.Contains("/api/images/{id}/segment", routes);
+        Assert.Contains("/api/images/{id}/views/{view}.png", routes);
+        Assert.DoesNotContain("/app.js", routes); // the page's files are not the API
+        JsonElement segment = paths.GetProperty("/api/images/{id}/segment").GetProperty("post");
+        Assert.Equal("#/components/schemas/ClickRequest",
+            segment.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        Assert.Equal("#/components/schemas/SegmentInfo",
+            segment.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        Assert.True(segment.GetProperty("responses").GetProperty("400").GetProperty("content").TryGetProperty("application/problem+json", out _));
+        JsonElement click = doc.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("ClickRequest");
+        string[] members = [.. click.GetProperty("properties").EnumerateObject().Select(p => p.Name)];
+        Assert.Equal(["session", "seeds", "negative", "box", "keepSeedRegions", "minArea", "threshold", "refine"], members);
+        Assert.False(click.TryGetProperty("required", out JsonElement required) && required.GetArrayLength() > 0, "every click member is optional");
+        JsonElement upload = paths.GetProperty("/api/images").GetProperty("post").GetProperty("requestBody").GetProperty("content");
+        Assert.True(upload.TryGetProperty("application/octet-stream", out _) && upload.TryGetProperty("multipart/form-data", out _));
+    }
+
+    [Fact]
     public async Task OpenSample_Twice_ExtractsOnceThenHitsTheCache()
     {
         // A sample the other tests do not open, so the first call here is the extraction.
