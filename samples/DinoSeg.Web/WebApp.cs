@@ -88,6 +88,9 @@ internal static class WebApp
         response.Headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
             "img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
         response.Headers["Referrer-Policy"] = "no-referrer";
+        // Everything under /api holds a user's image or what was computed from it (pixels, views, masks, numbers): no cache,
+        // shared or private, may keep it. The page's own files (no-cache, revalidated) are the only cacheable replies.
+        if (response.HttpContext.Request.Path.StartsWithSegments("/api")) response.Headers.CacheControl = "no-store";
     }
 
     /// <summary>

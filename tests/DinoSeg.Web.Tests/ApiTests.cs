@@ -71,6 +71,21 @@ public sealed class ApiTests(WebFixture web)
     }
 
     [Fact]
+    public async Task ApiReplies_WithUserImagesOrResults_AreNeverCached()
+    {
+        string id = await OpenSampleAsync("chelsea.png");
+        string[] gets = [$"/api/images/{id}/image.png", $"/api/images/{id}/views/overlay.png?seeds=172,115", $"/api/images/{id}", "/api/images/nope"];
+        foreach (string path in gets)
+        {
+            using HttpResponseMessage response = await Http.GetAsync(path);
+            Assert.True(response.Headers.CacheControl?.NoStore == true, $"{path} ({(int)response.StatusCode}): Cache-Control {response.Headers.CacheControl}");
+        }
+
+        using HttpResponseMessage click = await Http.PostAsJsonAsync($"/api/images/{id}/segment", new { session = "cache", seeds = new[] { new[] { 172, 115 } } });
+        Assert.True(click.Headers.CacheControl?.NoStore == true, $"segment: Cache-Control {click.Headers.CacheControl}");
+    }
+
+    [Fact]
     public async Task OpenApiDocument_DescribesTheRoutesTheirBodiesAndTheirProblems()
     {
         using JsonDocument doc = await ReadJsonAsync(await Http.GetAsync("/openapi/v1.json"), HttpStatusCode.OK);
