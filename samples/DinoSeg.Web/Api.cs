@@ -149,7 +149,8 @@ internal static class Api
     /// </summary>
     private static async Task<(byte[] File, string Name)> ReadFilePartAsync(HttpContext context, string boundary, long max)
     {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
+        // Kestrel cuts the body off past the file limit and the form's allowance, whatever follows the file part.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max + MaxMultipartOverhead;
         var reader = new MultipartReader(boundary, context.Request.Body) { HeadersLengthLimit = 16 * 1024 };
         long skipped = 0;
         try
