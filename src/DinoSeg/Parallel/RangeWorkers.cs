@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 namespace DinoSeg.Parallel;
 
 /// <summary>A unit of per-click work that can be split into contiguous index ranges.</summary>
@@ -73,7 +74,9 @@ internal sealed class RangeWorkers
             var spinner = default(SpinWait);
             while (Volatile.Read(ref _pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
             _job = null;
-            if (_error is { } error) throw new AggregateException("A DinoSeg worker failed.", error);
+            // The part's own exception, with its stack, whichever thread ran it: the same type a caller gets when the job
+            // runs in one part on the calling thread (one core, or the workers busy).
+            if (_error is { } error) ExceptionDispatchInfo.Throw(error);
         }
         finally
         {
