@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DinoSeg.Tests.Shared;
 
 namespace DinoSeg.Cli.Tests;
 
@@ -62,7 +63,7 @@ internal static class CliProcess
         var deadline = DateTime.UtcNow + timeout;
         while (measurePeak && !process.HasExited && DateTime.UtcNow < deadline)
         {
-            peak = Math.Max(peak, HighWaterMark(process.Id));
+            peak = Math.Max(peak, ProcessMemory.Read(process.Id)?.Peak ?? 0);
             Thread.Sleep(10);
         }
 
@@ -74,23 +75,5 @@ internal static class CliProcess
 
         process.WaitForExit(); // the output streams are complete only now
         return new Outcome(process.ExitCode, stdout.Result, stderr.Result, peak);
-    }
-
-    /// <summary>VmHWM of a running process in bytes; 0 once it has gone.</summary>
-    private static long HighWaterMark(int pid)
-    {
-        try
-        {
-            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                // "VmHWM:    566208 kB"
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) return long.Parse(line.AsSpan(6).Trim()[..^2].Trim()) * 1024;
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return 0;
     }
 }

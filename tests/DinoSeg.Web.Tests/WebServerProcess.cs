@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using DinoSeg.Tests.Shared;
 
 namespace DinoSeg.Web.Tests;
 
@@ -56,17 +57,8 @@ internal sealed class WebServerProcess : IDisposable
     }
 
     /// <summary>The server's resident set now and its high-water mark so far (VmRSS, VmHWM), in bytes.</summary>
-    public (long Resident, long Peak) Memory()
-    {
-        long resident = 0, peak = 0;
-        foreach (string line in File.ReadLines($"/proc/{_process.Id}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) resident = Kilobytes(line) * 1024;
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kilobytes(line) * 1024;
-        }
-
-        return (resident, peak);
-    }
+    public (long Resident, long Peak) Memory() =>
+        ProcessMemory.Read(_process.Id) ?? throw new InvalidOperationException($"The web server is gone (exit {_process.ExitCode}).");
 
     /// <summary>Stops the server and returns everything it wrote (its log: stdout, then stderr).</summary>
     public string StopAndReadLog()
@@ -106,8 +98,6 @@ internal sealed class WebServerProcess : IDisposable
 
         throw new TimeoutException("The web server did not answer /api/info within 60 s.");
     }
-
-    private static long Kilobytes(string line) => long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim()[..^2].Trim()); // "VmRSS:   1234 kB"
 
     private static int FreePort()
     {

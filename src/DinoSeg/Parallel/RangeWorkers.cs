@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+
 namespace DinoSeg.Parallel;
 
 /// <summary>A unit of per-click work that can be split into contiguous index ranges.</summary>

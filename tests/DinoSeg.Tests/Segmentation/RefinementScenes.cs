@@ -40,4 +40,23 @@ internal static class RefinementScenes
         var features = PatchFeatures.FromVectors(raw, Patches, Patches, 2, 16, Size, Size, Size, Size, "test");
         return (features, RefinementGuide.FromImage(image), truth);
     }
+
+    /// <summary>
+    /// Bytes the calling thread allocates for a click, an automatic click and a slider move into a result already used
+    /// once (with seeds and a negative on <see cref="OffGridEdge"/>): the refinements' buffers must be reused.
+    /// </summary>
+    public static long AllocatedByWarmClicks(SimilaritySegmenter segmenter)
+    {
+        var (features, guide, _) = OffGridEdge();
+        var result = new SegmentationResult(features) { Guide = guide };
+        PixelPoint[] positives = [new(10, 60)], negatives = [new(120, 60)];
+        segmenter.Segment(features, positives, negatives, 0.5f, result);
+        segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.Otsu, result);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        segmenter.Segment(features, positives, negatives, 0.5f, result);
+        segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.Otsu, result);
+        segmenter.Rethreshold(result, 0.45f);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
 }

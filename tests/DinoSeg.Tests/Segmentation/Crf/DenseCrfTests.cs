@@ -224,20 +224,7 @@ public sealed class DenseCrfTests
     [Fact]
     public void DenseCrf_ReusedResult_AllocatesNothing()
     {
-        var (features, guide, _) = RefinementScenes.OffGridEdge();
-        SimilaritySegmenter segmenter = Crf();
-        var result = new SegmentationResult(features) { Guide = guide };
-        PixelPoint[] positives = [new(10, 60)], negatives = [new(120, 60)];
-        segmenter.Segment(features, positives, negatives, 0.5f, result);
-        segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.Otsu, result);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        segmenter.Segment(features, positives, negatives, 0.5f, result);
-        segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.Otsu, result);
-        segmenter.Rethreshold(result, 0.45f);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, RefinementScenes.AllocatedByWarmClicks(Crf()));
     }
 
     [Fact]
