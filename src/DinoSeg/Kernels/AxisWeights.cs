@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace DinoSeg.Kernels;
 
 /// <summary>
@@ -19,6 +21,9 @@ public sealed class AxisWeights
         Taps = taps;
         _starts = starts;
         _weights = weights;
+        // The kernels read each output's window without bounds checks: it must lie inside the input.
+        Debug.Assert(Array.TrueForAll(starts, s => s >= 0 && s + taps <= inputLength), "Every window lies inside the input.");
+        Debug.Assert(weights.Length == outputLength * taps, "Taps weights per output.");
     }
 
     /// <summary>Samples read.</summary>

@@ -21,10 +21,10 @@ internal static class BlockDot
     public static void Compute(ReadOnlySpan<float> vectors, ReadOnlySpan<float> queries, int dim, Span<float> destination)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
-        if (vectors.Length % dim != 0 || queries.Length % dim != 0) throw new ArgumentException($"Vectors of {dim} values expected, found {vectors.Length} and {queries.Length} values.", nameof(vectors));
+        if (vectors.Length % dim != 0 || queries.Length % dim != 0) Throw.Argument($"Vectors of {dim} values expected, found {vectors.Length} and {queries.Length} values.", nameof(vectors));
         int count = vectors.Length / dim, rows = queries.Length / dim;
-        if (rows > Block) throw new ArgumentException($"At most {Block} queries, found {rows}.", nameof(queries));
-        if (destination.Length < rows * count) throw new ArgumentException($"Expected {rows * count} values of room, found {destination.Length}.", nameof(destination));
+        if (rows > Block) Throw.Argument($"At most {Block} queries, found {rows}.", nameof(queries));
+        Throw.IfShorterThan(destination.Length, (long)rows * count, "Destination", nameof(destination));
 
         if (rows == Block && dim >= Vector256<float>.Count && Vector256.IsHardwareAccelerated) EightAtOnce(vectors, queries, dim, count, destination);
         else OneAtATime(vectors, queries, dim, count, rows, destination);

@@ -22,9 +22,9 @@ public static class BoxFilter
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         ArgumentOutOfRangeException.ThrowIfNegative(radius);
         int n = width * height;
-        if (source.Length < n) throw new ArgumentException($"Source must hold {n} values, found {source.Length}.", nameof(source));
-        if (destination.Length < n) throw new ArgumentException($"Destination must hold {n} values, found {destination.Length}.", nameof(destination));
-        if (scratch.Length < n + width) throw new ArgumentException($"Scratch must hold {n + width} values, found {scratch.Length}.", nameof(scratch));
+        Throw.IfShorterThan(source.Length, n, "Source", nameof(source));
+        Throw.IfShorterThan(destination.Length, n, "Destination", nameof(destination));
+        Throw.IfShorterThan(scratch.Length, n + width, "Scratch", nameof(scratch));
 
         Span<float> rows = scratch[..n], sum = scratch.Slice(n, width);
         RowMeans(source, width, radius, rows, 0, height);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace DinoSeg.Kernels;
@@ -12,33 +13,40 @@ public static class ExclusionGate
 {
     /// <summary>map[i] = margin[i] &gt; 0 ? map[i] : <paramref name="excluded"/> (a NaN margin excludes too).</summary>
     /// <exception cref="ArgumentException">Lengths differ.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Apply(Span<float> map, ReadOnlySpan<float> margin, float excluded)
+    public static void Apply(Span<float> map, ReadOnlySpan<float> margin, float excluded) => Apply(map, margin, excluded, Simd.Widest);
+
+    /// <summary><see cref="Apply(Span{float}, ReadOnlySpan{float}, float)"/> at a given width.</summary>
+    internal static void Apply(Span<float> map, ReadOnlySpan<float> margin, float excluded, SimdWidth width)
     {
-        if (margin.Length != map.Length) throw new ArgumentException($"Margin must hold {map.Length} values, found {margin.Length}.", nameof(margin));
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        Throw.IfLengthIsNot(margin.Length, map.Length, "Margin", nameof(margin));
+        int i = width switch
         {
-            var gone = Vector512.Create(excluded);
-            for (; i <= map.Length - 16; i += 16)
-            {
-                var keep = Vector512.GreaterThan(Vector512.Create(margin.Slice(i, 16)), Vector512<float>.Zero);
-                Vector512.ConditionalSelect(keep, Vector512.Create(map.Slice(i, 16)), gone).CopyTo(map.Slice(i, 16));
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var gone = Vector256.Create(excluded);
-            for (; i <= map.Length - 8; i += 8)
-            {
-                var keep = Vector256.GreaterThan(Vector256.Create(margin.Slice(i, 8)), Vector256<float>.Zero);
-                Vector256.ConditionalSelect(keep, Vector256.Create(map.Slice(i, 8)), gone).CopyTo(map.Slice(i, 8));
-            }
-        }
+            SimdWidth.Vector512 => Vectors<Lanes512, Vector512<float>>(map, margin, excluded),
+            SimdWidth.Vector256 => Vectors<Lanes256, Vector256<float>>(map, margin, excluded),
+            _ => 0,
+        };
 
         for (; i < map.Length; i++)
         {
             if (!(margin[i] > 0)) map[i] = excluded;
         }
+    }
+
+    /// <summary>One vector at a time; returns where the scalar rest starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Vectors<TLanes, TVector>(Span<float> map, ReadOnlySpan<float> margin, float excluded)
+        where TLanes : struct, ILanes<TVector> where TVector : unmanaged
+    {
+        ref float value = ref MemoryMarshal.GetReference(map);
+        ref float gate = ref MemoryMarshal.GetReference(margin);
+        TVector gone = TLanes.Broadcast(excluded), zero = TLanes.Broadcast(0);
+        int i = 0;
+        for (; i <= map.Length - TLanes.Count; i += TLanes.Count)
+        {
+            TVector keep = TLanes.GreaterThan(TLanes.Load(ref gate, (nuint)i), zero);
+            TLanes.Store(TLanes.Select(keep, TLanes.Load(ref value, (nuint)i), gone), ref value, (nuint)i);
+        }
+
+        return i;
     }
 }

@@ -31,13 +31,10 @@ public static class GuidedFilter
     {
         int n = width * height;
         if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be positive.");
-        if (guide.Length < n || guideMean.Length < n || guideVariance.Length < n || input.Length < n)
-        {
-            throw new ArgumentException($"Guide, its statistics and the input must each hold {n} values.", nameof(input));
-        }
-
-        if (output.Length < n) throw new ArgumentException($"Output must hold {n} values, found {output.Length}.", nameof(output));
-        if (scratch.Length < ScratchLength(width, height)) throw new ArgumentException($"Scratch must hold {ScratchLength(width, height)} values, found {scratch.Length}.", nameof(scratch));
+        Throw.IfShorterThan(Math.Min(Math.Min(guide.Length, guideMean.Length), Math.Min(guideVariance.Length, input.Length)), n,
+            "Each of the guide, its statistics and the input", nameof(input));
+        Throw.IfShorterThan(output.Length, n, "Output", nameof(output));
+        Throw.IfShorterThan(scratch.Length, ScratchLength(width, height), "Scratch", nameof(scratch));
 
         Span<float> meanP = scratch[..n], product = scratch.Slice(n, n), box = scratch.Slice(2 * n, 2 * n + width);
         ReadOnlySpan<float> I = guide[..n], meanI = guideMean[..n], varI = guideVariance[..n], p = input[..n];
@@ -74,7 +71,7 @@ public static class GuidedFilter
     public static void GuideStatistics(ReadOnlySpan<float> guide, int width, int height, int radius, Span<float> mean, Span<float> variance, Span<float> scratch)
     {
         int n = width * height;
-        if (scratch.Length < 2 * n + width) throw new ArgumentException($"Scratch must hold {2 * n + width} values, found {scratch.Length}.", nameof(scratch));
+        Throw.IfShorterThan(scratch.Length, 2L * n + width, "Scratch", nameof(scratch));
         BoxFilter.Mean(guide, width, height, radius, mean, scratch.Slice(n, n + width));
         TensorPrimitives.Multiply(guide[..n], guide[..n], scratch[..n]);
         BoxFilter.Mean(scratch[..n], width, height, radius, variance, scratch.Slice(n, n + width));

@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
@@ -35,9 +35,9 @@ public static class SeparableFilter
         ArgumentNullException.ThrowIfNull(colWeights);
         int srcRows = rowWeights.InputLength, srcCols = colWeights.InputLength;
         int dstRows = rowWeights.OutputLength, dstCols = colWeights.OutputLength;
-        if (source.Length != (long)srcRows * srcCols) throw new ArgumentException($"Source must hold {srcRows}x{srcCols} values.", nameof(source));
-        if (destination.Length != (long)dstRows * dstCols) throw new ArgumentException($"Destination must hold {dstRows}x{dstCols} values.", nameof(destination));
-        if (scratch.Length < (long)srcRows * dstCols) throw new ArgumentException($"Scratch must hold at least {srcRows}x{dstCols} values.", nameof(scratch));
+        Throw.IfLengthIsNot(source.Length, (long)srcRows * srcCols, $"Source ({srcRows}x{srcCols})", nameof(source));
+        Throw.IfLengthIsNot(destination.Length, (long)dstRows * dstCols, $"Destination ({dstRows}x{dstCols})", nameof(destination));
+        Throw.IfShorterThan(scratch.Length, (long)srcRows * dstCols, $"Scratch ({srcRows}x{dstCols})", nameof(scratch));
 
         for (int r = 0; r < srcRows; r++)
         {
@@ -52,7 +52,8 @@ public static class SeparableFilter
     internal static void ApplyAlongRow(ReadOnlySpan<float> row, AxisWeights weights, Span<float> destination)
     {
         int taps = weights.Taps;
-        if (row.Length < weights.InputLength || destination.Length < weights.OutputLength) throw new ArgumentException("Row lengths do not fit the weights.", nameof(row));
+        Throw.IfShorterThan(row.Length, weights.InputLength, "The row", nameof(row));
+        Throw.IfShorterThan(destination.Length, weights.OutputLength, "Destination", nameof(destination));
         // Bounds were checked once above and by AxisWeights' construction (start + taps ≤ input length).
         ref float input = ref MemoryMarshal.GetReference(row);
         ref float w = ref MemoryMarshal.GetReference(weights.Weights);
@@ -99,104 +100,122 @@ public static class SeparableFilter
     /// <summary>
     /// One output row of the across-rows pass, thresholded on the fly: destination row <paramref name="row"/> =
     /// Σ_t w[row,t] · (source row start[row] + t), and mask row = 255 where that is ≥ <paramref name="threshold"/>.
-    /// One pass per 64 floats keeps every tap and the compare in registers. Unless <paramref name="bounds"/> is empty, the
-    /// row's block bounds (<see cref="Threshold.Bounds(ReadOnlySpan{float}, Span{float})"/>) go there, taken from those
+    /// One pass per four vectors keeps every tap and the compare in registers. Unless <paramref name="bounds"/> is empty,
+    /// the row's block bounds (<see cref="Threshold.Bounds(ReadOnlySpan{float}, Span{float})"/>) go there, taken from those
     /// registers. Returns the selected count.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int ApplyAcrossRowsAndThreshold(ReadOnlySpan<float> source, int stride, int width, AxisWeights weights, int row,
-        float threshold, Span<float> destination, Span<byte> mask, Span<float> bounds = default)
+        float threshold, Span<float> destination, Span<byte> mask, Span<float> bounds = default) =>
+        ApplyAcrossRowsAndThreshold(source, stride, width, weights, row, threshold, destination, mask, bounds, Simd.Widest);
+
+    /// <summary><see cref="ApplyAcrossRowsAndThreshold(ReadOnlySpan{float}, int, int, AxisWeights, int, float, Span{float}, Span{byte}, Span{float})"/> at a given width.</summary>
+    internal static int ApplyAcrossRowsAndThreshold(ReadOnlySpan<float> source, int stride, int width, AxisWeights weights, int row,
+        float threshold, Span<float> destination, Span<byte> mask, Span<float> bounds, SimdWidth simd)
     {
         int taps = weights.Taps, start = weights.Starts[row];
-        ReadOnlySpan<float> w = weights.Weights.Slice(row * taps, taps);
-        if ((long)(start + taps - 1) * stride + width > source.Length) throw new ArgumentException("Source rows do not fit the weights.", nameof(source));
-        Span<float> dst = destination.Slice(row * width, width);
-        Span<byte> bytes = mask.Slice(row * width, width);
-        ref float src = ref MemoryMarshal.GetReference(source.Slice(start * stride));
-        int x = 0, selected = 0;
-        bool withBounds = !bounds.IsEmpty;
-        if (withBounds && bounds.Length != Threshold.BoundsLength(width)) throw new ArgumentException("Bounds do not fit the row.", nameof(bounds));
-        ref float bound = ref MemoryMarshal.GetReference(bounds);
-        int blocks = bounds.Length / 2; // minima, then maxima
-        int boundsDone = 0; // the blocks before this column already have their bounds
-        if (Vector512.IsHardwareAccelerated && taps <= 16)
+        if ((long)(start + taps - 1) * stride + width > source.Length) Throw.Argument("Source rows do not fit the weights.", nameof(source));
+        if (!bounds.IsEmpty) Throw.IfLengthIsNot(bounds.Length, Threshold.BoundsLength(width), "Bounds", nameof(bounds));
+        var rowJob = new ThresholdedRow(source.Slice(start * stride), stride, weights.Weights.Slice(row * taps, taps), threshold,
+            destination.Slice(row * width, width), mask.Slice(row * width, width), bounds);
+        if (taps > MaxVectorTaps) simd = SimdWidth.Scalar; // the weight vectors live on the stack
+        int selected = 0, x = simd switch
         {
-            Span<Vector512<float>> wv = stackalloc Vector512<float>[taps];
-            for (int t = 0; t < taps; t++) wv[t] = Vector512.Create(w[t]);
-            var limit = Vector512.Create(threshold);
-            ref float d = ref MemoryMarshal.GetReference(dst);
-            for (; x <= width - 64; x += 64)
+            SimdWidth.Vector512 => rowJob.Vectors<Lanes512, Vector512<float>>(out selected),
+            SimdWidth.Vector256 => rowJob.Vectors<Lanes256, Vector256<float>>(out selected),
+            _ => 0,
+        };
+
+        return rowJob.Rest(x, selected);
+    }
+
+    /// <summary>The most taps the vector paths take (a σ 5 Gaussian upsampled ×16 needs far fewer).</summary>
+    private const int MaxVectorTaps = 16;
+
+    /// <summary>The spans of one thresholded output row: the vector loop, then the scalar rest.</summary>
+    private readonly ref struct ThresholdedRow(ReadOnlySpan<float> source, int stride, ReadOnlySpan<float> weights, float threshold,
+        Span<float> destination, Span<byte> mask, Span<float> bounds)
+    {
+        private readonly ReadOnlySpan<float> _source = source, _weights = weights;
+        private readonly Span<float> _destination = destination, _bounds = bounds;
+        private readonly Span<byte> _mask = mask;
+        private readonly int _stride = stride;
+        private readonly float _threshold = threshold;
+
+        /// <summary>
+        /// Four vectors at a time; the bounds of each <see cref="Threshold.BlockWidth"/>-column block from the registers.
+        /// Returns the first column left to <see cref="Rest"/>, and the selected count of the columns before it.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public int Vectors<TLanes, TVector>(out int selected) where TLanes : struct, ILanes<TVector> where TVector : unmanaged
+        {
+            int taps = _weights.Length, width = _destination.Length, n = TLanes.Count, step = 4 * n, x = 0, count = 0;
+            Debug.Assert(taps <= MaxVectorTaps && Threshold.BlockWidth % step == 0);
+            Span<TVector> w = stackalloc TVector[taps];
+            for (int t = 0; t < taps; t++) w[t] = TLanes.Broadcast(_weights[t]);
+            TVector limit = TLanes.Broadcast(_threshold);
+            ref float src = ref MemoryMarshal.GetReference(_source);
+            ref float d = ref MemoryMarshal.GetReference(_destination);
+            ref byte bytes = ref MemoryMarshal.GetReference(_mask);
+            ref float bound = ref MemoryMarshal.GetReference(_bounds);
+            int blocks = _bounds.Length / 2; // minima, then maxima
+            BlockBounds<TLanes, TVector> block = BlockBounds<TLanes, TVector>.Empty;
+            for (; x <= width - step; x += step)
             {
-                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                TVector a0 = default, a1 = default, a2 = default, a3 = default;
                 for (int t = 0; t < taps; t++)
                 {
-                    ref float r = ref Unsafe.Add(ref src, t * stride + x);
-                    a0 += Vector512.LoadUnsafe(ref r) * wv[t];
-                    a1 += Vector512.LoadUnsafe(ref r, 16) * wv[t];
-                    a2 += Vector512.LoadUnsafe(ref r, 32) * wv[t];
-                    a3 += Vector512.LoadUnsafe(ref r, 48) * wv[t];
+                    ref float r = ref Unsafe.Add(ref src, t * _stride + x);
+                    a0 = TLanes.Add(a0, TLanes.Multiply(TLanes.Load(ref r, 0), w[t]));
+                    a1 = TLanes.Add(a1, TLanes.Multiply(TLanes.Load(ref r, (nuint)n), w[t]));
+                    a2 = TLanes.Add(a2, TLanes.Multiply(TLanes.Load(ref r, (nuint)(2 * n)), w[t]));
+                    a3 = TLanes.Add(a3, TLanes.Multiply(TLanes.Load(ref r, (nuint)(3 * n)), w[t]));
                 }
 
-                a0.StoreUnsafe(ref d, (nuint)x);
-                a1.StoreUnsafe(ref d, (nuint)(x + 16));
-                a2.StoreUnsafe(ref d, (nuint)(x + 32));
-                a3.StoreUnsafe(ref d, (nuint)(x + 48));
-                var on = Vector512.Narrow(
-                    Vector512.Narrow(Vector512.GreaterThanOrEqual(a0, limit).AsInt32(), Vector512.GreaterThanOrEqual(a1, limit).AsInt32()),
-                    Vector512.Narrow(Vector512.GreaterThanOrEqual(a2, limit).AsInt32(), Vector512.GreaterThanOrEqual(a3, limit).AsInt32())).AsByte();
-                on.CopyTo(bytes.Slice(x, 64));
-                selected += BitOperations.PopCount(on.ExtractMostSignificantBits());
-                // One iteration is one bounds block (Threshold.BlockWidth = 64), taken from the registers.
-                if (withBounds) Threshold.BlockBounds(a0, a1, a2, a3, ref Unsafe.Add(ref bound, x / Threshold.BlockWidth), ref Unsafe.Add(ref bound, blocks + x / Threshold.BlockWidth));
-            }
-
-            boundsDone = x;
-        }
-        else if (Vector256.IsHardwareAccelerated && taps <= 16)
-        {
-            Span<Vector256<float>> wv = stackalloc Vector256<float>[taps];
-            for (int t = 0; t < taps; t++) wv[t] = Vector256.Create(w[t]);
-            var limit = Vector256.Create(threshold);
-            ref float d = ref MemoryMarshal.GetReference(dst);
-            for (; x <= width - 32; x += 32)
-            {
-                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (int t = 0; t < taps; t++)
+                TLanes.Store(a0, ref d, (nuint)x);
+                TLanes.Store(a1, ref d, (nuint)(x + n));
+                TLanes.Store(a2, ref d, (nuint)(x + 2 * n));
+                TLanes.Store(a3, ref d, (nuint)(x + 3 * n));
+                count += TLanes.StoreMaskBytes(TLanes.GreaterThanOrEqual(a0, limit), TLanes.GreaterThanOrEqual(a1, limit),
+                    TLanes.GreaterThanOrEqual(a2, limit), TLanes.GreaterThanOrEqual(a3, limit), ref Unsafe.Add(ref bytes, x));
+                if (blocks == 0) continue;
+                block.Add(a0, a1, a2, a3);
+                if ((x + step) % Threshold.BlockWidth == 0) // the block is whole: its bounds, from the registers
                 {
-                    ref float r = ref Unsafe.Add(ref src, t * stride + x);
-                    a0 += Vector256.LoadUnsafe(ref r) * wv[t];
-                    a1 += Vector256.LoadUnsafe(ref r, 8) * wv[t];
-                    a2 += Vector256.LoadUnsafe(ref r, 16) * wv[t];
-                    a3 += Vector256.LoadUnsafe(ref r, 24) * wv[t];
+                    int k = x / Threshold.BlockWidth;
+                    block.Write(ref Unsafe.Add(ref bound, k), ref Unsafe.Add(ref bound, blocks + k));
+                    block = BlockBounds<TLanes, TVector>.Empty;
                 }
-
-                a0.StoreUnsafe(ref d, (nuint)x);
-                a1.StoreUnsafe(ref d, (nuint)(x + 8));
-                a2.StoreUnsafe(ref d, (nuint)(x + 16));
-                a3.StoreUnsafe(ref d, (nuint)(x + 24));
-                var on = Vector256.Narrow(
-                    Vector256.Narrow(Vector256.GreaterThanOrEqual(a0, limit).AsInt32(), Vector256.GreaterThanOrEqual(a1, limit).AsInt32()),
-                    Vector256.Narrow(Vector256.GreaterThanOrEqual(a2, limit).AsInt32(), Vector256.GreaterThanOrEqual(a3, limit).AsInt32())).AsByte();
-                on.CopyTo(bytes.Slice(x, 32));
-                selected += BitOperations.PopCount(on.ExtractMostSignificantBits());
             }
+
+            selected = count; // a local in the loop: an out parameter would live in memory
+            return x;
         }
 
-        for (; x < width; x++)
+        /// <summary>
+        /// The columns from <paramref name="x"/> on, one at a time, and the bounds of the blocks not yet written; returns the
+        /// row's count given the <paramref name="selected"/> count before <paramref name="x"/>.
+        /// </summary>
+        public int Rest(int x, int selected)
         {
-            float sum = 0;
-            for (int t = 0; t < taps; t++) sum += w[t] * Unsafe.Add(ref src, t * stride + x);
-            dst[x] = sum;
-            bool on = sum >= threshold;
-            bytes[x] = on ? (byte)255 : (byte)0;
-            selected += on ? 1 : 0;
-        }
+            int width = _destination.Length, blocks = _bounds.Length / 2;
+            int boundsDone = x - x % Threshold.BlockWidth; // Vectors wrote the bounds of every whole block before this
+            for (; x < width; x++)
+            {
+                float sum = 0;
+                for (int t = 0; t < _weights.Length; t++) sum += _weights[t] * _source[t * _stride + x];
+                _destination[x] = sum;
+                bool on = sum >= _threshold;
+                _mask[x] = on ? (byte)255 : (byte)0;
+                selected += on ? 1 : 0;
+            }
 
-        if (withBounds)
-        {
-            int done = boundsDone / Threshold.BlockWidth;
-            Threshold.Bounds(dst[boundsDone..], bounds[done..blocks], bounds[(blocks + done)..]);
+            if (blocks > 0)
+            {
+                int done = boundsDone / Threshold.BlockWidth;
+                Threshold.Bounds(_destination[boundsDone..], _bounds[done..blocks], _bounds[(blocks + done)..]);
+            }
+
+            return selected;
         }
-        return selected;
     }
 }

@@ -4,8 +4,9 @@ namespace DinoSeg.Tests.Kernels;
 
 public sealed class ExclusionGateTests
 {
-    [Fact]
-    public void Apply_EveryLength_MatchesScalarExactly()
+    [Theory]
+    [MemberData(nameof(KernelTestData.Widths), MemberType = typeof(KernelTestData))]
+    public void Apply_EveryLength_MatchesScalarExactly(int simd)
     {
         var random = new Random(KernelTestData.Seed);
         float[] specials = [0f, -0f, float.Epsilon, -float.Epsilon, float.NaN, float.PositiveInfinity, float.NegativeInfinity];
@@ -22,7 +23,7 @@ public sealed class ExclusionGateTests
             for (int i = 0; i < length; i++) expected[i] = margin[i] > 0 ? map[i] : -2f;
 
             // Act
-            ExclusionGate.Apply(map, margin, -2f);
+            ExclusionGate.Apply(map, margin, -2f, (SimdWidth)simd);
 
             // Assert
             int mismatch = expected.AsSpan().CommonPrefixLength(map);

@@ -5,16 +5,16 @@ namespace DinoSeg.Tests.Kernels;
 /// <summary>
 /// The per-click vertical pass with the threshold fused in must equal the plain vertical pass followed by
 /// <see cref="Threshold.Apply"/>: same map (to float rounding), same mask bytes, same count, and the same block bounds as
-/// <see cref="Threshold.Bounds(ReadOnlySpan{float}, Span{float})"/> of the written row, for every width 0..256.
+/// <see cref="Threshold.Bounds(ReadOnlySpan{float}, Span{float})"/> of the written row (scalar), for every width 0..256
+/// and every SIMD width.
 /// </summary>
 public sealed class FusedRowThresholdTests
 {
+    public static TheoryData<double, int> Sigmas => KernelTestData.AtEveryWidth(0.0, 1.0, 4.0, 16.0);
+
     [Theory]
-    [InlineData(0.0)]
-    [InlineData(1.0)]
-    [InlineData(4.0)]
-    [InlineData(16.0)]
-    public void ApplyAcrossRowsAndThreshold_EveryWidth_MatchesSeparatePasses(double sigma)
+    [MemberData(nameof(Sigmas))]
+    public void ApplyAcrossRowsAndThreshold_EveryWidth_MatchesSeparatePasses(double sigma, int simd)
     {
         var random = new Random(KernelTestData.Seed);
         AxisWeights weights = AxisWeights.BilinearThenGaussian(5, 23, sigma);
@@ -36,14 +36,14 @@ public sealed class FusedRowThresholdTests
             for (int row = 0; row < 23; row++)
             {
                 count += SeparableFilter.ApplyAcrossRowsAndThreshold(source, stride, width, weights, row, threshold, map, mask,
-                    bounds.AsSpan(row * boundsLength, boundsLength));
+                    bounds.AsSpan(row * boundsLength, boundsLength), (SimdWidth)simd);
             }
 
             // The bounds taken from the registers equal the bounds of the row as written.
             var expectedBounds = new float[boundsLength];
             for (int row = 0; row < 23; row++)
             {
-                Threshold.Bounds(map.AsSpan(row * width, width), expectedBounds);
+                Threshold.Bounds(map.AsSpan(row * width, width), expectedBounds.AsSpan(0, boundsLength / 2), expectedBounds.AsSpan(boundsLength / 2), SimdWidth.Scalar);
                 Assert.True(expectedBounds.AsSpan().SequenceEqual(bounds.AsSpan(row * boundsLength, boundsLength)), $"width {width}, row {row}: bounds differ.");
             }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DinoSeg.Kernels;
 
 namespace DinoSeg.Tests.Kernels;
 
@@ -10,6 +11,27 @@ internal static class KernelTestData
 
     /// <summary>Every length a sweep covers: 0..256 inclusive.</summary>
     public const int MaxSweepLength = 256;
+
+    /// <summary>
+    /// Every SIMD width of the kernels written over <c>ILanes</c>, as the bits of a <c>SimdWidth</c> (theory data must be
+    /// public; the enum is internal). Each runs on every machine: Vector512 is emulated where AVX-512 is missing.
+    /// </summary>
+    public static readonly int[] SimdWidths = [(int)SimdWidth.Scalar, (int)SimdWidth.Vector256, (int)SimdWidth.Vector512];
+
+    /// <summary><see cref="SimdWidths"/> as theory data.</summary>
+    public static TheoryData<int> Widths => [.. SimdWidths];
+
+    /// <summary>Every value of <paramref name="values"/> at every SIMD width.</summary>
+    public static TheoryData<T, int> AtEveryWidth<T>(params T[] values)
+    {
+        var data = new TheoryData<T, int>();
+        foreach (T value in values)
+        {
+            foreach (int width in SimdWidths) data.Add(value, width);
+        }
+
+        return data;
+    }
 
     /// <summary>Uniform floats in [-1, 1].</summary>
     public static float[] Uniform(Random random, int length)

@@ -24,24 +24,29 @@ public sealed class ThresholdChangeTests
         return map;
     }
 
-    private static float[] RowBounds(float[] map, int width)
+    private static float[] RowBounds(float[] map, int width, SimdWidth simd = SimdWidth.Scalar)
     {
-        int rows = width == 0 ? 0 : map.Length / width, stride = Threshold.BoundsLength(width);
-        var bounds = new float[rows * stride];
-        for (int y = 0; y < rows; y++) Threshold.Bounds(map.AsSpan(y * width, width), bounds.AsSpan(y * stride, stride));
+        int rows = width == 0 ? 0 : map.Length / width, blocks = Threshold.BlockCount(width);
+        var bounds = new float[rows * 2 * blocks];
+        for (int y = 0; y < rows; y++)
+        {
+            Span<float> row = bounds.AsSpan(y * 2 * blocks, 2 * blocks);
+            Threshold.Bounds(map.AsSpan(y * width, width), row[..blocks], row[blocks..], simd);
+        }
+
         return bounds;
     }
 
-    [Fact]
-    public void Bounds_EveryLength_AreEachBlocksMinAndMax_OrNaNWhereABlockHoldsNaN()
+    [Theory]
+    [MemberData(nameof(KernelTestData.Widths), MemberType = typeof(KernelTestData))]
+    public void Bounds_EveryLength_AreEachBlocksMinAndMax_OrNaNWhereABlockHoldsNaN(int simd)
     {
         var random = new Random(KernelTestData.Seed);
         foreach (int length in Enumerable.Range(0, KernelTestData.MaxSweepLength + 1).Concat([511, 1000, 4097]))
         {
             float[] row = Map(random, length, specials: true);
-            var bounds = new float[Threshold.BoundsLength(length)];
 
-            Threshold.Bounds(row, bounds);
+            float[] bounds = RowBounds(row, length, (SimdWidth)simd);
 
             Assert.Equal(2 * ((length + Threshold.BlockWidth - 1) / Threshold.BlockWidth), bounds.Length);
             int blocks = bounds.Length / 2; // minima first, then maxima
@@ -67,10 +72,11 @@ public sealed class ThresholdChangeTests
         }
     }
 
+    public static TheoryData<bool, int> SpecialsAtEveryWidth => KernelTestData.AtEveryWidth(false, true);
+
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Change_RandomThresholdWalks_LeaveTheMaskAndCountOfAFullThreshold(bool specials)
+    [MemberData(nameof(SpecialsAtEveryWidth))]
+    public void Change_RandomThresholdWalks_LeaveTheMaskAndCountOfAFullThreshold(bool specials, int simd)
     {
         var random = new Random(KernelTestData.Seed);
         int[] widths = [.. Enumerable.Range(1, 70), 127, 128, 129, 191, 320, 1000, 1024, 1100, 2048];
@@ -94,7 +100,7 @@ public sealed class ThresholdChangeTests
                     _ => Math.Clamp(from + (float)(random.NextDouble() - 0.5) * 0.1f, -1f, 1f),
                 };
 
-                selected += Threshold.Change(map, width, bounds, from, to, mask);
+                selected += Threshold.Change(map, width, bounds, from, to, mask, (SimdWidth)simd);
 
                 var expected = new byte[map.Length];
                 int expectedCount = ScalarReference.Threshold(map, to, expected);
@@ -106,12 +112,28 @@ public sealed class ThresholdChangeTests
         }
     }
 
+    // 0.25: the block's maximum is the lower threshold (selected below, not above); 0.5: its minimum is the higher
+    // threshold (selected both times); each moving up and down, at every width.
+    public static TheoryData<float, bool, int> EdgeMoves
+    {
+        get
+        {
+            var data = new TheoryData<float, bool, int>();
+            foreach (float edge in new[] { 0.25f, 0.5f })
+            {
+                foreach (bool upward in new[] { true, false })
+                {
+                    foreach (int simd in KernelTestData.SimdWidths) data.Add(edge, upward, simd);
+                }
+            }
+
+            return data;
+        }
+    }
+
     [Theory]
-    [InlineData(0.25f, true)]   // the block's maximum is the lower threshold: selected below, not above
-    [InlineData(0.5f, true)]    // its minimum is the higher threshold: selected both times
-    [InlineData(0.25f, false)]
-    [InlineData(0.5f, false)]
-    public void Change_AValueExactlyAtAThreshold_IsCaughtInEveryBlockPosition(float edge, bool upward)
+    [MemberData(nameof(EdgeMoves))]
+    public void Change_AValueExactlyAtAThreshold_IsCaughtInEveryBlockPosition(float edge, bool upward, int simd)
     {
         // One block holds the edge value, every other block sits far from both thresholds, so the vector skip over groups
         // of blocks must stop at exactly that block.
@@ -129,7 +151,7 @@ public sealed class ThresholdChangeTests
             var mask = new byte[map.Length];
             int selected = Threshold.Apply(map, from, mask);
 
-            selected += Threshold.Change(map, Width, bounds, from, to, mask);
+            selected += Threshold.Change(map, Width, bounds, from, to, mask, (SimdWidth)simd);
 
             var expected = new byte[map.Length];
             Assert.Equal(ScalarReference.Threshold(map, to, expected), selected);
@@ -137,8 +159,9 @@ public sealed class ThresholdChangeTests
         }
     }
 
-    [Fact]
-    public void Change_LeavesEveryBlockOutsideTheMove_Untouched()
+    [Theory]
+    [MemberData(nameof(KernelTestData.Widths), MemberType = typeof(KernelTestData))]
+    public void Change_LeavesEveryBlockOutsideTheMove_Untouched(int simd)
     {
         // A flat map with a few high spots: a move from 0.3 to 0.4 may only rewrite the blocks around the spots, so mask bytes
         // set to a marker everywhere else must survive (the skip is what makes a slider move cheap).
@@ -162,7 +185,7 @@ public sealed class ThresholdChangeTests
             if (!touchable[i]) mask[i] = 0x11;
         }
 
-        selected += Threshold.Change(map, Width, bounds, 0.3f, 0.4f, mask);
+        selected += Threshold.Change(map, Width, bounds, 0.3f, 0.4f, mask, (SimdWidth)simd);
 
         Assert.Equal(0, selected);
         for (int i = 0; i < mask.Length; i++) Assert.Equal(touchable[i] ? 0 : 0x11, mask[i]);

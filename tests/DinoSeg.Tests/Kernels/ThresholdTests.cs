@@ -4,7 +4,7 @@ namespace DinoSeg.Tests.Kernels;
 
 public sealed class ThresholdTests
 {
-    public static TheoryData<float> Thresholds => new() { 0f, 0.5f, -0.25f, -1f, 1f, 0.123456789f };
+    public static TheoryData<float, int> Thresholds => KernelTestData.AtEveryWidth(0f, 0.5f, -0.25f, -1f, 1f, 0.123456789f);
 
     public static IEnumerable<int> Lengths =>
         Enumerable.Range(0, KernelTestData.MaxSweepLength + 1).Concat([511, 512, 513, 1000, 4097]);
@@ -28,7 +28,7 @@ public sealed class ThresholdTests
 
     [Theory]
     [MemberData(nameof(Thresholds))]
-    public void Apply_EveryLength_MatchesScalarMaskAndCountExactly(float threshold)
+    public void Apply_EveryLength_MatchesScalarMaskAndCountExactly(float threshold, int simd)
     {
         var random = new Random(KernelTestData.Seed);
         foreach (int length in Lengths)
@@ -41,7 +41,7 @@ public sealed class ThresholdTests
             int expectedCount = ScalarReference.Threshold(map, threshold, expectedMask);
 
             // Act
-            int count = Threshold.Apply(map, threshold, mask);
+            int count = Threshold.ApplyUnchecked(map, threshold, mask, (SimdWidth)simd);
 
             // Assert
             Assert.True(expectedCount == count, $"length {length}, threshold {threshold}: count {count}, expected {expectedCount}.");
