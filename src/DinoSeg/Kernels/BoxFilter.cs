@@ -6,7 +6,7 @@ namespace DinoSeg.Kernels;
 /// Mean over a (2r + 1)² window clipped to the image, in O(1) per pixel whatever the radius: a running sum along each row,
 /// then a running sum of whole rows down the image (vectorised over the row with <see cref="TensorPrimitives"/>).
 /// </summary>
-public static class BoxFilter
+internal static class BoxFilter
 {
     /// <summary>Writes the clipped-window mean of <paramref name="source"/> into <paramref name="destination"/>.</summary>
     /// <param name="source">width × height values, row-major.</param>

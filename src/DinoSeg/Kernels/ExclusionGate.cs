@@ -9,7 +9,7 @@ namespace DinoSeg.Kernels;
 /// above zero, the map value is replaced by a value below every threshold, so that the pixel can never be selected.
 /// </summary>
 /// <remarks>Stateless and thread-safe for distinct destinations.</remarks>
-public static class ExclusionGate
+internal static class ExclusionGate
 {
     /// <summary>map[i] = margin[i] &gt; 0 ? map[i] : <paramref name="excluded"/> (a NaN margin excludes too).</summary>
     /// <exception cref="ArgumentException">Lengths differ.</exception>

@@ -8,7 +8,7 @@ namespace DinoSeg.Kernels;
 /// for maps already at image size (the soft mask). Rows: each tap is one vectorised multiply-add over a border-padded row.
 /// </summary>
 /// <remarks>Stateless and thread-safe.</remarks>
-public static class GaussianBlur
+internal static class GaussianBlur
 {
     /// <summary>Scratch length <see cref="Apply"/> needs for a map of this size and σ.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, σ is not in [0, <see cref="AxisWeights.MaxSigma"/>], or the length overflows.</exception>

@@ -8,7 +8,7 @@ namespace DinoSeg.Kernels;
 /// where the guide is flat, q is smoothed. Every step is a <see cref="BoxFilter"/> or an element-wise
 /// <see cref="TensorPrimitives"/> call, so the cost is O(1) per pixel for any radius.
 /// </summary>
-public static class GuidedFilter
+internal static class GuidedFilter
 {
     /// <summary>Scratch values <see cref="Apply"/> needs for a width × height image.</summary>
     public static int ScratchLength(int width, int height) => 4 * width * height + width;

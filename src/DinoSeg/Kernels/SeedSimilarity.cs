@@ -37,7 +37,11 @@ public static class SeedSimilarity
     private static int Validate(ReadOnlySpan<float> vectors, ReadOnlySpan<float> seed, Span<float> destination)
     {
         if (seed.IsEmpty) Throw.Argument("The seed vector is empty.", nameof(seed));
-        Throw.IfLengthIsNot(vectors.Length, (long)seed.Length * destination.Length, $"The vectors ({destination.Length} of {seed.Length} values)", nameof(destination));
+        if (vectors.Length != (long)seed.Length * destination.Length)
+        {
+            Throw.Argument($"Expected {destination.Length} vectors of {seed.Length} values ({(long)seed.Length * destination.Length}), found {vectors.Length} values.",
+                nameof(destination));
+        }
 
         return seed.Length;
     }

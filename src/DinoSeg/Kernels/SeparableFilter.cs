@@ -8,7 +8,7 @@ namespace DinoSeg.Kernels;
 
 /// <summary>Applies a separable linear map (one <see cref="AxisWeights"/> per axis) to a row-major 2-D float map.</summary>
 /// <remarks>Stateless and thread-safe; concurrent calls need their own scratch and destination spans.</remarks>
-public static class SeparableFilter
+internal static class SeparableFilter
 {
     /// <summary>Scratch length <see cref="Apply"/> needs: source rows × destination columns.</summary>
     /// <exception cref="ArgumentNullException">A weight set is null.</exception>
@@ -35,9 +35,10 @@ public static class SeparableFilter
         ArgumentNullException.ThrowIfNull(colWeights);
         int srcRows = rowWeights.InputLength, srcCols = colWeights.InputLength;
         int dstRows = rowWeights.OutputLength, dstCols = colWeights.OutputLength;
-        Throw.IfLengthIsNot(source.Length, (long)srcRows * srcCols, $"Source ({srcRows}x{srcCols})", nameof(source));
-        Throw.IfLengthIsNot(destination.Length, (long)dstRows * dstCols, $"Destination ({dstRows}x{dstCols})", nameof(destination));
-        Throw.IfShorterThan(scratch.Length, (long)srcRows * dstCols, $"Scratch ({srcRows}x{dstCols})", nameof(scratch));
+        // Constant names: a check runs on every call, so its message must cost nothing until it throws.
+        Throw.IfLengthIsNot(source.Length, (long)srcRows * srcCols, "Source (source rows x columns)", nameof(source));
+        Throw.IfLengthIsNot(destination.Length, (long)dstRows * dstCols, "Destination (destination rows x columns)", nameof(destination));
+        Throw.IfShorterThan(scratch.Length, (long)srcRows * dstCols, "Scratch (source rows x destination columns)", nameof(scratch));
 
         for (int r = 0; r < srcRows; r++)
         {

@@ -12,7 +12,7 @@ namespace DinoSeg.Kernels;
 /// the map whose recorded minimum and maximum admit a value between the two (the slider path). Each loop is written once
 /// over <see cref="ILanes{TVector}"/>; the overloads that take a <see cref="SimdWidth"/> let the tests run every width.
 /// </remarks>
-public static class Threshold
+internal static class Threshold
 {
     /// <summary>Writes the mask and returns how many pixels were selected (NaN values never are).</summary>
     /// <exception cref="ArgumentException">Lengths differ.</exception>

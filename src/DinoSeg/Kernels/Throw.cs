@@ -6,6 +6,7 @@ namespace DinoSeg.Kernels;
 /// <summary>
 /// The kernels' argument checks, in one place: each says which span, what length it needs and what it found. A check is
 /// a small inlined compare; the throw lives in a method of its own, so a kernel's hot loop carries no exception code.
+/// Pass constant names: an interpolated one would be built (and allocated) on every call, not only when it throws.
 /// </summary>
 internal static class Throw
 {
