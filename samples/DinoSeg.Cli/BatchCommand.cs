@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
@@ -19,37 +20,53 @@ internal static class BatchCommand
     public const string ResultFile = "result.json";
     public const string FeaturesFile = "features" + FeatureFile.Extension;
 
-    public const string Usage = $$"""
-        usage: dinoseg batch IMAGES_DIR --seeds FILE.csv|FILE.json --out DIR [--views] [--save-features]
-                       [--threshold T|auto] [--shard I/N] [--backbone NAME] [--model PATH.onnx] [--device D] [--json]
-
-        Segments every image the seeds file names (files directly in IMAGES_DIR) and writes DIR/<image name without
-        extension>/mask.png (8-bit 0/255) and result.json (seeds, threshold, area, timings), plus the other five views with
-        --views and the feature file with --save-features. Decoding, the model and writing run as a pipeline, so the model
-        is never idle waiting for a file. Every file is written atomically and result.json last: a killed run leaves no
-        half-written file, and a rerun skips the images whose result.json matches the request and whose outputs all exist.
-        Progress goes to stderr (a bar on a terminal, one line per image otherwise). Exit code 7 if any image failed
-        (the others are still written); the summary lists each failure.
-
-          IMAGES_DIR          folder holding the images
-          --seeds FILE        CSV rows 'image,x,y[,threshold]' (several rows per image = several seeds; optional header
-                              'image,x,y,threshold'; '#' comments) or a JSON array of
-                              {"image": "a.jpg", "seeds": [[x, y], ...], "threshold": 0.3}. See docs/batch.md
-          --out DIR           output folder (one subfolder per image)
-          --views             also write soft-mask, similarity, overlay, cutout and panel PNGs
-          --save-features     also write features.dsf (reusable by 'dinoseg segment --features')
-          --threshold T|auto  threshold for images the seeds file gives none; auto (the default): the library's
-                              rule per image (ranked-otsu, as dinoseg segment); result.json records the value used
-          --shard I/N         process only shard I of N (0 ≤ I < N): the images whose position in ordinal file-name
-                              order is I modulo N. N machines with I = 0 … N-1 cover every image exactly once
-        {{ModelArguments.Help}}
-          --json              print the summary as one JSON object on stdout
-
-        examples:
-          dinoseg batch photos --seeds seeds.csv --out masks
-          dinoseg batch photos --seeds seeds.json --out masks --views --save-features --json
-          dinoseg batch /data/photos --seeds /data/seeds.csv --out /data/masks --shard $JOB_COMPLETION_INDEX/16
-        """;
+    public static CliCommand Create()
+    {
+        var command = new CliCommand("batch",
+            "segment a folder of images with seeds from a CSV/JSON file: pipelined, resumable, shardable",
+            "Segments every image the seeds file names (files directly in IMAGES_DIR) and writes DIR/<image name without extension>/mask.png " +
+            "(8-bit 0/255) and result.json (seeds, threshold, area, timings), plus the other five views with --views and the feature file " +
+            "with --save-features. Decoding, the model and writing run as a pipeline, so the model is never idle waiting for a file. Every " +
+            "file is written atomically and result.json last: a killed run leaves no half-written file, and a rerun skips the images whose " +
+            "result.json matches the request and whose outputs all exist. Progress goes to stderr (a bar on a terminal, one line per image " +
+            "otherwise). Exit code 7 if any image failed (the others are still written); the summary lists each failure.",
+            """
+            dinoseg batch photos --seeds seeds.csv --out masks
+            dinoseg batch photos --seeds seeds.json --out masks --views --save-features --json
+            dinoseg batch /data/photos --seeds /data/seeds.csv --out /data/masks --shard $JOB_COMPLETION_INDEX/16
+            """);
+        var folder = new Argument<string>("IMAGES_DIR") { Description = "folder holding the images" };
+        command.Arguments.Add(folder);
+        var seeds = new Option<string>("--seeds")
+        {
+            Description = "CSV rows 'image,x,y[,threshold]' (several rows per image = several seeds; optional header 'image,x,y,threshold'; " +
+                "'#' comments) or a JSON array of {\"image\": \"a.jpg\", \"seeds\": [[x, y], ...], \"threshold\": 0.3}. See docs/batch.md",
+            HelpName = "FILE.csv|FILE.json",
+            Required = true,
+        };
+        var output = new Option<string>("--out") { Description = "output folder (one subfolder per image)", HelpName = "DIR", Required = true };
+        var views = new Option<bool>("--views") { Description = "also write soft-mask, similarity, overlay, cutout and panel PNGs" };
+        var saveFeatures = new Option<bool>("--save-features") { Description = "also write features.dsf (reusable by 'dinoseg segment --features')" };
+        var threshold = CliOptions.Threshold("threshold for images the seeds file gives none; auto (the default): the library's rule per image " +
+            "(ranked-otsu, as dinoseg segment); result.json records the value used");
+        // Sharding is the command's own idea: its check stays here.
+        var shard = CliOptions.Parsed<(int Index, int Count)>("--shard", "process only shard I of N (0 ≤ I < N): the images whose position in " +
+            "ordinal file-name order is I modulo N. N machines with I = 0 … N-1 cover every image exactly once", "I/N",
+            "I/N with 0 ≤ I < N (e.g. 3/16)", ParseShard);
+        foreach (Option option in new Option[] { seeds, output, views, saveFeatures, threshold, shard }) command.Options.Add(option);
+        var model = new ModelOptions(command);
+        var json = CliOptions.Json("print the summary as one JSON object on stdout");
+        command.Options.Add(json);
+        command.SetRun(parse =>
+        {
+            var (index, count) = parse.GetValue(shard) ?? (0, 1);
+            string images = parse.GetValue(folder)!;
+            if (!Directory.Exists(images)) throw new UsageException($"no folder at '{images}'");
+            return Run(new Arguments(images, parse.GetValue(seeds)!, parse.GetValue(output)!, parse.GetValue(views), parse.GetValue(saveFeatures),
+                parse.GetValue(threshold), index, count, model.Read(parse), parse.GetValue(json)), Console.Out, Console.Error);
+        });
+        return command;
+    }
 
     private sealed record Arguments(string Folder, string SeedsFile, string Output, bool Views, bool SaveFeatures, ThresholdArgument? Threshold,
         int ShardIndex, int ShardCount, ModelArguments Model, bool Json);
@@ -65,9 +82,8 @@ internal static class BatchCommand
         public double ExtractMs { get; set; }
     }
 
-    public static int Run(IReadOnlyList<string> argv, TextWriter stdout, TextWriter stderr)
+    private static int Run(Arguments args, TextWriter stdout, TextWriter stderr)
     {
-        Arguments args = Parse(argv);
         IReadOnlyList<BatchItem> all = BatchManifest.Load(args.SeedsFile, args.Folder);
         List<BatchItem> shard = [.. all.Where((_, index) => index % args.ShardCount == args.ShardIndex)];
 
@@ -123,11 +139,13 @@ internal static class BatchCommand
                                 done.Add(work.Item.Image);
                                 progress.Report(work.Item.Image, $"done ({area:P1} selected)");
                             }
-                            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException { ParamName: "point" })
                             {
-                                // One image's write failing (a name taken by a folder, a read-only folder) fails that image
-                                // alone; its result.json is gone, so a rerun redoes it.
-                                work.Error = $"cannot write outputs: {e.Message.ReplaceLineEndings(" ")}";
+                                // One image's seed outside it (the library's check) or its write failing (a name taken by a
+                                // folder, a read-only folder) fails that image alone; its result.json is gone, so a rerun redoes it.
+                                work.Error = e is ArgumentException a
+                                    ? LibraryCheck.Usage($"seed ({work.Item.Where})", a).Message
+                                    : $"cannot write outputs: {e.Message.ReplaceLineEndings(" ")}";
                                 failed.Add(new { image = work.Item.Image, error = work.Error });
                                 progress.Report(work.Item.Image, $"failed: {work.Error}");
                             }
@@ -188,51 +206,12 @@ internal static class BatchCommand
         return failed.Count > 0 ? ExitCodes.SomeImagesFailed : ExitCodes.Ok;
     }
 
-    private static Arguments Parse(IReadOnlyList<string> args)
-    {
-        string? folder = null, seeds = null, output = null;
-        bool views = false, features = false, json = false;
-        ThresholdArgument? threshold = null;
-        (int Index, int Count)? shard = null;
-        var model = new ModelArguments();
-        for (int i = 0; i < args.Count; i++)
-        {
-            if (ModelArguments.TryTake(args, ref i, ref model)) continue;
-            string arg = args[i];
-            switch (arg)
-            {
-                case "--seeds": seeds = ModelArguments.Once(seeds, arg, ModelArguments.Value(args, ref i)); break;
-                case "--out": output = ModelArguments.Once(output, arg, ModelArguments.Value(args, ref i)); break;
-                case "--views": views = true; break;
-                case "--save-features": features = true; break;
-                case "--json": json = true; break;
-                case "--threshold": threshold = ModelArguments.Once(threshold, arg, ModelArguments.ParseThresholdOrAuto(arg, ModelArguments.Value(args, ref i))); break;
-                case "--shard": shard = ModelArguments.Once(shard, arg, ParseShard(ModelArguments.Value(args, ref i))); break;
-                default:
-                    if (arg.StartsWith('-') && arg.Length > 1) throw new UsageException($"unknown option '{arg}' (see dinoseg batch --help)");
-                    folder = folder is null ? arg : throw new UsageException($"one IMAGES_DIR expected, found '{folder}' and '{arg}'");
-                    break;
-            }
-        }
-
-        if (folder is null) throw new UsageException("missing IMAGES_DIR (see dinoseg batch --help)");
-        if (!Directory.Exists(folder)) throw new UsageException($"no folder at '{folder}'");
-        if (seeds is null) throw new UsageException("missing --seeds FILE: the per-image seeds (CSV image,x,y[,threshold] or JSON)");
-        if (output is null) throw new UsageException("missing --out DIR: where to write the per-image outputs");
-        var (index, count) = shard ?? (0, 1);
-        return new Arguments(folder, seeds, output, views, features, threshold, index, count, model.Validated(), json);
-    }
-
-    private static (int, int) ParseShard(string text)
+    private static (int, int)? ParseShard(string text)
     {
         string[] parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out int index)
-            && int.TryParse(parts[1], CultureInfo.InvariantCulture, out int count) && count >= 1 && index >= 0 && index < count)
-        {
-            return (index, count);
-        }
-
-        throw new UsageException($"--shard expects I/N with 0 ≤ I < N (e.g. 3/16), not '{text}'");
+        return parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out int index)
+            && int.TryParse(parts[1], CultureInfo.InvariantCulture, out int count) && count >= 1 && index >= 0 && index < count
+            ? (index, count) : null;
     }
 
     /// <summary>Runs a stage and closes its output channel when it ends, with its exception if it failed.</summary>
@@ -259,9 +238,8 @@ internal static class BatchCommand
             try
             {
                 work.Image = ImageDecoder.Load(Path.Combine(folder, item.Image));
-                foreach (PixelPoint seed in item.Seeds) ModelArguments.CheckInside(seed, work.Image.Width, work.Image.Height, $"seed ({item.Where})");
             }
-            catch (Exception e) when (e is DinoSegImageException or UsageException or FileNotFoundException)
+            catch (Exception e) when (e is DinoSegImageException or FileNotFoundException)
             {
                 // A bad image fails alone: it is reported, the batch goes on.
                 work.Image?.Dispose();
@@ -357,15 +335,17 @@ internal static class BatchCommand
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
+    private static readonly Dictionary<string, string> ThresholdOption = new() { ["threshold"] = "--threshold" };
+
     /// <summary>Segments one image and writes its outputs, result.json last; returns the selected area fraction.</summary>
     private static double Write(Arguments args, Work work, SimilaritySegmenter segmenter)
     {
         var clock = Stopwatch.StartNew();
         Image<Rgb24> image = work.Image!;
         PatchFeatures features = work.Features!;
-        SegmentationResult result = ThresholdFor(args, work.Item) is { } threshold
+        SegmentationResult result = LibraryCheck.Run(() => ThresholdFor(args, work.Item) is { } threshold
             ? segmenter.Segment(features, [.. work.Item.Seeds], threshold)
-            : segmenter.SegmentAuto(features, [.. work.Item.Seeds]);
+            : segmenter.SegmentAuto(features, [.. work.Item.Seeds]), ThresholdOption);
         double segmentMs = clock.Elapsed.TotalMilliseconds;
         string directory = Path.Combine(args.Output, work.Item.Stem);
         if (Directory.Exists(directory))

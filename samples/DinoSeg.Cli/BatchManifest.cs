@@ -58,7 +58,7 @@ internal static class BatchManifest
 
             first = false;
             if (fields.Length is < 3 or > 4) throw new UsageException($"{where}: expected image,x,y[,threshold], found {fields.Length} fields in '{line}'");
-            if (!ModelArguments.TryParsePoint($"{fields[1]},{fields[2]}", out PixelPoint seed))
+            if (CliOptions.ParsePoint($"{fields[1]},{fields[2]}") is not PixelPoint seed)
             {
                 throw new UsageException($"{where}: x and y must be whole pixels, not '{fields[1]}' and '{fields[2]}'");
             }
@@ -66,7 +66,7 @@ internal static class BatchManifest
             float? threshold = null;
             if (fields.Length == 4 && fields[3].Length > 0)
             {
-                threshold = ModelArguments.TryParseThreshold(fields[3], out float t) ? t
+                threshold = TryParseThreshold(fields[3], out float t) ? t
                     : throw new UsageException($"{where}: threshold must be a number in [-1, 1], not '{fields[3]}'");
             }
 
@@ -143,4 +143,9 @@ internal static class BatchManifest
         entry.Seeds.Add(seed);
         byImage[image] = (entry.Seeds, threshold ?? entry.Threshold, entry.Where);
     }
+
+    /// <summary>A file's threshold: a number in [-1, 1]. Checked while reading, so a bad row stops the run before any work
+    /// with the row named (the library would only see it at that image's click).</summary>
+    private static bool TryParseThreshold(string text, out float threshold) =>
+        float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out threshold) && threshold >= -1 && threshold <= 1;
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
@@ -12,57 +13,44 @@ namespace DinoSeg.Cli;
 /// </summary>
 internal static class BenchCommand
 {
-    public const string Usage = """
-        usage: dinoseg bench [--size WxH] [--dim D] [--sigma S] [--feather S] [--clicks N] [--json]
-
-        Times the per-click path on random L2-normalised features (patch 16) with the features evicted from the CPU caches
-        before each click. Reports p50/p90 of a click (similarity → upsample/smooth → threshold → mask), a threshold
-        change alone (a slider move from 0.1 to 0.15–0.25, and the worst case 0.1 → −1 that re-thresholds nearly the
-        whole map), each right after a click, and per-stage times.
-
-          --size WxH     image size (default 1024x1024; 3840x2160 for 4K)
-          --dim D        feature length (default 1024, DINOv3 ViT-L)
-          --sigma S      similarity smoothing σ in pixels (default 4)
-          --feather S    soft-mask σ in pixels (default 2)
-          --clicks N     timed clicks (default 50)
-          --json         one JSON object on stdout
-
-        examples:
-          dinoseg bench
-          dinoseg bench --size 3840x2160 --dim 1024 --sigma 4 --clicks 50 --json
-        """;
-
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout)
+    public static CliCommand Create()
     {
-        int width = 1024, height = 1024, dim = 1024, clicks = 50;
-        double sigma = 4, feather = 2;
-        bool json = false;
-        for (int i = 0; i < args.Count; i++)
-        {
-            string Next() => i + 1 < args.Count ? args[++i] : throw new UsageException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--size":
-                    string size = Next();
-                    string[] parts = size.Split('x');
-                    if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out width) ||
-                        !int.TryParse(parts[1], CultureInfo.InvariantCulture, out height) || width < 16 || height < 16 || (long)width * height > 100_000_000)
-                    {
-                        throw new UsageException($"--size expects WxH with both sides ≥ 16 and at most 100 megapixels, not '{size}'");
-                    }
+        var command = new CliCommand("bench",
+            "time the per-click path on random features of a given size",
+            "Times the per-click path on random L2-normalised features (patch 16) with the features evicted from the CPU caches before each " +
+            "click. Reports p50/p90 of a click (similarity → upsample/smooth → threshold → mask), a threshold change alone (a slider move " +
+            "from 0.1 to 0.15–0.25, and the worst case 0.1 → −1 that re-thresholds nearly the whole map), each right after a click, and per-stage times.",
+            """
+            dinoseg bench
+            dinoseg bench --size 3840x2160 --dim 1024 --sigma 4 --clicks 50 --json
+            """);
+        // The bench's own sizes (no library limit applies to random features): kept small enough to allocate.
+        var size = CliOptions.Parsed<(int Width, int Height)>("--size", "image size (default 1024x1024; 3840x2160 for 4K)", "WxH",
+            "WxH with both sides ≥ 16 and at most 100 megapixels", text => text.Split('x') is [var w, var h]
+                && int.TryParse(w, CultureInfo.InvariantCulture, out int width) && int.TryParse(h, CultureInfo.InvariantCulture, out int height)
+                && width >= 16 && height >= 16 && (long)width * height <= 100_000_000 ? (width, height) : null);
+        var dim = CliOptions.Parsed<int>("--dim", "feature length (DINOv3 ViT-L: 1024)", "D", "a whole number in [1, 8192]", text => Positive(text, 8192));
+        dim.DefaultValueFactory = _ => 1024;
+        var sigma = new Option<double>("--sigma") { Description = "similarity smoothing σ in pixels", HelpName = "S", DefaultValueFactory = _ => 4 };
+        var feather = new Option<double>("--feather") { Description = "soft-mask σ in pixels", HelpName = "S", DefaultValueFactory = _ => 2 };
+        var clicks = CliOptions.Parsed<int>("--clicks", "timed clicks", "N", "a whole number in [1, 100000]", text => Positive(text, 100_000));
+        clicks.DefaultValueFactory = _ => 50;
+        var json = CliOptions.Json("one JSON object on stdout");
+        foreach (Option option in new Option[] { size, dim, sigma, feather, clicks, json }) command.Options.Add(option);
+        command.SetRun(parse => Run(parse.GetValue(size) ?? (1024, 1024), parse.GetValue(dim)!.Value, parse.GetValue(sigma), parse.GetValue(feather),
+            parse.GetValue(clicks)!.Value, parse.GetValue(json), Console.Out));
+        return command;
+    }
 
-                    break;
-                case "--dim": dim = PositiveInt("--dim", Next(), 8192); break;
-                case "--clicks": clicks = PositiveInt("--clicks", Next(), 100_000); break;
-                case "--sigma": sigma = SegmentArguments.ParseSigma("--sigma", Next()); break;
-                case "--feather": feather = SegmentArguments.ParseSigma("--feather", Next()); break;
-                case "--json": json = true; break;
-                default: throw new UsageException($"unknown option '{args[i]}' (see dinoseg bench --help)");
-            }
-        }
+    private static int? Positive(string text, int max) =>
+        int.TryParse(text, CultureInfo.InvariantCulture, out int v) && v > 0 && v <= max ? v : null;
 
+    public static int Run((int Width, int Height) size, int dim, double sigma, double feather, int clicks, bool json, TextWriter stdout)
+    {
+        var (width, height) = size;
+        var options = LibraryCheck.Run(() => new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = sigma, FeatherSigma = feather }),
+            new Dictionary<string, string> { [nameof(SegmentationOptions.SimilaritySigma)] = "--sigma", [nameof(SegmentationOptions.FeatherSigma)] = "--feather" }).Options;
         PatchFeatures features = RandomFeatures(width, height, dim);
-        var options = SegmentationOptions.Default with { SimilaritySigma = sigma, FeatherSigma = feather };
         var segmenter = new SimilaritySegmenter(options);
         var result = new SegmentationResult(features);
         var random = new Random(7);
@@ -185,9 +173,6 @@ internal static class BenchCommand
         double[] sorted = [.. values.Order()];
         return Math.Round(sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(p * sorted.Length))], 4);
     }
-
-    private static int PositiveInt(string option, string text, int max) =>
-        int.TryParse(text, CultureInfo.InvariantCulture, out int v) && v > 0 && v <= max ? v : throw new UsageException($"{option} expects a whole number in [1, {max}], not '{text}'");
 
     /// <summary>Streams over a buffer several times the size of the features, so none of them stays in L1–L3.</summary>
     private sealed class CacheEvictor(long featureBytes)

@@ -1,159 +1,133 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using DinoSeg.Evaluation;
-using static DinoSeg.Cli.ModelArguments;
 
 namespace DinoSeg.Cli;
 
 /// <summary><c>dinoseg eval</c>: one-click IoU and NoC@85/90 (RITM protocol) over a folder of image + mask pairs.</summary>
 internal static class EvalCommand
 {
-    public const string Usage = """
-        usage: dinoseg eval DIR [--threshold T|auto] [--rule R] [--sigma PX]
-                       [--refine none|guided|grabcut|crf] [--refine-radius PX] [--refine-eps E]
-                       [--crf-temperature T] [--crf-bilateral W,SPATIAL,COLOR] [--crf-smooth W,SPATIAL] [--scales S1,S2,...]
-                       [--propagation none|graph] [--graph-k K] [--graph-tau T] [--graph-alpha A]
-                       [--keep-seed-regions] [--min-area PX] [--fill-holes PX] [--smooth R]
-                       [--backbone default|resnet18-l3|dinov3|dinov2] [--long-side PX] [--model PATH.onnx]
-                       [--device auto|cpu|cuda] [--max-clicks N] [--json]
-
-        Scores the segmenter on every NAME.png|jpg + NAME.mask.png pair in DIR (e.g. samples/evalset): the first click
-        at the object's deepest interior point, each next click at the deepest point of the largest error region
-        (positive on a missed part, negative on a false one), up to --max-clicks (20). Prints per-image one-click IoU,
-        NoC@85 and NoC@90, then the means. See docs/quality.md.
-
-          --threshold T|auto  fixed threshold in [-1, 1], or auto (the default): chosen per click by --rule
-          --rule R            rule for auto: ranked-otsu (default: Otsu held within [0.3, 0.5] on ranked maps),
-                              otsu, patch-otsu, seed-median, stable (the ladder threshold whose finished mask,
-                      refinement included, changes least: 10 mask finishes per click)
-          --sigma PX          Gaussian σ on the similarity map before the threshold (default 4)
-          --refine M          none (default), guided (guided filter with the image as guide), grabcut (GrabCut
-                              in a band around the mask edge) or crf (fully-connected CRF on a 256-px working grid)
-          --refine-radius PX  guided-filter radius (default 16); --refine-eps E: its ε (default 0.001)
-          --crf-temperature T the CRF unary's T: P(object) = logistic((s - threshold) / T) (default 0.1)
-          --crf-bilateral W,SPATIAL,COLOR   the CRF's bilateral kernel: weight, σ in working-grid pixels, σ in colour
-                              levels (default 5,40,8); --crf-smooth W,SPATIAL: its Gaussian kernel (default 1,1)
-          --scales S1,S2      extract at several long sides and fuse (e.g. 512,768); default: one scale
-          --propagation P     graph (default): rank the similarity over the image's patch graph; none: plain cosine
-          --graph-k K         graph neighbours per patch (default 10); --graph-tau T: edge temperature (0.2);
-                              --graph-alpha A: how far ranking spreads, in [0, 0.9999] (0.99)
-          --keep-seed-regions keep only the connected regions that hold a positive click
-          --min-area PX       remove regions smaller than PX pixels (regions holding a positive click stay)
-          --fill-holes PX     fill holes of up to PX pixels; --smooth R: majority filter of radius R on the mask
-          --backbone, --model, --device   as for dinoseg segment; --backbone resnet18-l3: the embedded model's layer 3
-                              alone (as before layers 2 and 4 were fused)
-          --long-side PX      working long side in [16, 4096] (default: the backbone's; not with --scales)
-          --max-clicks N      click budget per image (default 20)
-          --json              print one JSON object with the settings, per-image scores and means
-
-        examples:
-          dinoseg eval samples/evalset
-          dinoseg eval samples/evalset --refine guided --scales 512,768 --json
-          dinoseg eval samples/evalset --propagation none --threshold 0.2
-          dinoseg eval my-set --backbone dinov3 --model dinov3_vitl16.onnx --threshold 0.5
-        """;
-
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout)
+    public static CliCommand Create()
     {
-        string? dir = null, rule = null, refine = null, thresholdText = null, scalesText = null, propagation = null;
-        double? sigma = null, eps = null, tau = null, alpha = null;
-        double[]? crfBilateral = null, crfSmooth = null;
-        double? crfTemperature = null;
-        int? radius = null, maxClicks = null, neighbours = null, minArea = null, fillHoles = null, smooth = null;
-        var model = new ModelArguments();
-        bool json = false, keepSeedRegions = false;
-        for (int i = 0; i < args.Count; i++)
+        var command = new CliCommand("eval",
+            "score one-click IoU and NoC@85/90 over a folder of image + mask pairs",
+            "Scores the segmenter on every NAME.png|jpg + NAME.mask.png pair in DIR (e.g. samples/evalset): the first click at the object's " +
+            "deepest interior point, each next click at the deepest point of the largest error region (positive on a missed part, negative " +
+            "on a false one), up to --max-clicks (20). Prints per-image one-click IoU, NoC@85 and NoC@90, then the means. See docs/quality.md.",
+            """
+            dinoseg eval samples/evalset
+            dinoseg eval samples/evalset --refine guided --scales 512,768 --json
+            dinoseg eval samples/evalset --propagation none --threshold 0.2
+            dinoseg eval my-set --backbone dinov3 --model dinov3_vitl16.onnx --threshold 0.5
+            """);
+        var dir = new Argument<string>("DIR") { Description = "a folder of NAME.png + NAME.mask.png pairs" };
+        command.Arguments.Add(dir);
+        var mask = new MaskOptions(command);
+        var radius = new Option<int?>("--refine-radius") { Description = "guided-filter radius (default 16)", HelpName = "PX" };
+        var eps = new Option<double?>("--refine-eps") { Description = "guided-filter ε (default 0.001)", HelpName = "E" };
+        var crfTemperature = new Option<double?>("--crf-temperature") { Description = "the CRF unary's T: P(object) = logistic((s - threshold) / T) (default 0.1)", HelpName = "T" };
+        var crfBilateral = CliOptions.Parsed<Triple>("--crf-bilateral", "the CRF's bilateral kernel: weight, σ in working-grid pixels, σ in colour levels (default 5,40,8)",
+            "W,SPATIAL,COLOR", "W,SPATIAL,COLOR", text => CliOptions.Numbers(text, 3) is [var w, var spatial, var color] ? new Triple(w, spatial, color) : null);
+        var crfSmooth = CliOptions.Parsed<Triple>("--crf-smooth", "the CRF's Gaussian kernel: weight, σ in working-grid pixels (default 1,1)",
+            "W,SPATIAL", "W,SPATIAL", text => CliOptions.Numbers(text, 2) is [var w, var spatial] ? new Triple(w, spatial, 0) : null);
+        var neighbours = new Option<int?>("--graph-k") { Description = "graph neighbours per patch (default 10)", HelpName = "K" };
+        var tau = new Option<double?>("--graph-tau") { Description = "graph edge temperature (default 0.2)", HelpName = "T" };
+        var alpha = new Option<double?>("--graph-alpha") { Description = "how far ranking spreads (default 0.99)", HelpName = "A" };
+        var maxClicks = new Option<int?>("--max-clicks") { Description = "click budget per image (default 20)", HelpName = "N" };
+        foreach (Option option in new Option[] { radius, eps, crfTemperature, crfBilateral, crfSmooth, neighbours, tau, alpha, maxClicks }) command.Options.Add(option);
+        var model = new ModelOptions(command);
+        var json = CliOptions.Json("print one JSON object with the settings, per-image scores and means");
+        command.Options.Add(json);
+        command.Validators.Add(result =>
         {
-            if (ModelArguments.TryTake(args, ref i, ref model)) continue;
-            string arg = args[i];
-            switch (arg)
+            // Validators run before defaults are filled in (an absent option reads as null), and also when a value was refused.
+            string refine = result.GetValue(mask.Refine) ?? "none";
+            if (refine != "guided" && (result.Given(radius) || result.Given(eps))) result.AddError("--refine-radius and --refine-eps need --refine guided");
+            if (refine != "crf" && (result.Given(crfTemperature) || result.Given(crfBilateral) || result.Given(crfSmooth)))
             {
-                case "--threshold": thresholdText = Once(thresholdText, arg, Value(args, ref i)); break;
-                case "--rule": rule = Once(rule, arg, Value(args, ref i)); break;
-                case "--sigma": sigma = Once(sigma, arg, SegmentArguments.ParseSigma(arg, Value(args, ref i))); break;
-                case "--refine": refine = Once(refine, arg, Value(args, ref i)); break;
-                case "--refine-radius": radius = Once(radius, arg, ParseInt(arg, Value(args, ref i), 1, 256)); break;
-                case "--refine-eps": eps = Once(eps, arg, ParseDouble(arg, Value(args, ref i), 1e-6, 1)); break;
-                case "--crf-temperature": crfTemperature = Once(crfTemperature, arg, ParseDouble(arg, Value(args, ref i), 1e-3, 1)); break;
-                case "--crf-bilateral": crfBilateral = Once(crfBilateral, arg, ParseNumbers(arg, Value(args, ref i), "W,SPATIAL,COLOR", [(0, 100), (1, CrfOptions.WorkingLongSide), (1, 255)])); break;
-                case "--crf-smooth": crfSmooth = Once(crfSmooth, arg, ParseNumbers(arg, Value(args, ref i), "W,SPATIAL", [(0, 100), (0.25, 16)])); break;
-                case "--scales": scalesText = Once(scalesText, arg, Value(args, ref i)); break;
-                case "--propagation": propagation = Once(propagation, arg, Value(args, ref i)); break;
-                case "--graph-k": neighbours = Once(neighbours, arg, ParseInt(arg, Value(args, ref i), 1, 64)); break;
-                case "--graph-tau": tau = Once(tau, arg, ParseDouble(arg, Value(args, ref i), 1e-3, 10)); break;
-                case "--graph-alpha": alpha = Once(alpha, arg, ParseDouble(arg, Value(args, ref i), 0, 0.9999)); break;
-                case "--max-clicks": maxClicks = Once(maxClicks, arg, ParseInt(arg, Value(args, ref i), 1, 100)); break;
-                case "--json": json = true; break;
-                case "--keep-seed-regions": keepSeedRegions = true; break;
-                case "--min-area": minArea = Once(minArea, arg, ParseInt(arg, Value(args, ref i), 0, int.MaxValue)); break;
-                case "--fill-holes": fillHoles = Once(fillHoles, arg, SegmentArguments.ParseFillHoles(Value(args, ref i))); break;
-                case "--smooth": smooth = Once(smooth, arg, SegmentArguments.ParseSmooth(Value(args, ref i))); break;
-                default:
-                    if (arg.StartsWith('-') && arg.Length > 1) throw new UsageException($"unknown option '{arg}' (see dinoseg eval --help)");
-                    dir = dir is null ? arg : throw new UsageException($"one DIR expected, found '{dir}' and '{arg}'");
-                    break;
+                result.AddError("--crf-temperature, --crf-bilateral and --crf-smooth need --refine crf");
             }
-        }
 
-        if (dir is null) throw new UsageException("missing DIR: a folder of NAME.png + NAME.mask.png pairs (see dinoseg eval --help)");
-        model = model.Validated();
-        ThresholdRule thresholdRule = ParseRule(rule);
-        if (rule is not null && thresholdText is not (null or "auto")) throw new UsageException("--rule only applies with --threshold auto");
-        Refinement refinement = SegmentArguments.ParseRefinement(refine);
-        if (refinement != Refinement.GuidedFilter && (radius is not null || eps is not null)) throw new UsageException("--refine-radius and --refine-eps need --refine guided");
-        if (refinement != Refinement.DenseCrf && (crfTemperature is not null || crfBilateral is not null || crfSmooth is not null))
+            if ((result.GetValue(mask.PropagationOption) ?? "graph") != "graph" && (result.Given(neighbours) || result.Given(tau) || result.Given(alpha)))
+            {
+                result.AddError("--graph-k, --graph-tau and --graph-alpha need --propagation graph");
+            }
+        });
+        command.SetRun(parse =>
         {
-            throw new UsageException("--crf-temperature, --crf-bilateral and --crf-smooth need --refine crf");
-        }
+            var defaults = SegmentationOptions.Default;
+            Triple? bilateral = parse.GetValue(crfBilateral), smooth = parse.GetValue(crfSmooth);
+            var graph = defaults.Graph with
+            {
+                Neighbours = parse.GetValue(neighbours) ?? defaults.Graph.Neighbours,
+                Temperature = parse.GetValue(tau) ?? defaults.Graph.Temperature,
+                Alpha = parse.GetValue(alpha) ?? defaults.Graph.Alpha,
+            };
+            var crf = defaults.Crf with
+            {
+                Temperature = parse.GetValue(crfTemperature) ?? defaults.Crf.Temperature,
+                BilateralWeight = bilateral?.A ?? defaults.Crf.BilateralWeight,
+                BilateralSpatial = bilateral?.B ?? defaults.Crf.BilateralSpatial,
+                BilateralColor = bilateral?.C ?? defaults.Crf.BilateralColor,
+                SmoothnessWeight = smooth?.A ?? defaults.Crf.SmoothnessWeight,
+                SmoothnessSpatial = smooth?.B ?? defaults.Crf.SmoothnessSpatial,
+            };
+            var options = mask.Apply(parse, defaults) with
+            {
+                RefineRadius = parse.GetValue(radius) ?? defaults.RefineRadius,
+                RefineEpsilon = parse.GetValue(eps) ?? defaults.RefineEpsilon,
+                ComputeSoftMask = false,
+            };
+            // The graph and the CRF both have a Temperature: each group is checked on its own so the error names the right option.
+            LibraryCheck.Run(() => new SimilaritySegmenter(defaults with { Graph = graph }), GraphNames);
+            LibraryCheck.Run(() => new SimilaritySegmenter(defaults with { Crf = crf }), CrfNames);
+            var segmenter = LibraryCheck.Run(() => new SimilaritySegmenter(options with { Graph = graph, Crf = crf }), SegmentationNames);
+            return Run(parse.GetValue(dir)!, segmenter, mask.FixedThreshold(parse), mask.ScalesValue(parse), parse.GetValue(maxClicks),
+                model.Read(parse), parse.GetValue(json), Console.Out);
+        });
+        return command;
+    }
 
-        int[] scales = scalesText is null ? [] : ParseScales(scalesText);
-        Propagation propagationMode = propagation is null ? SegmentationOptions.Default.Propagation : ParsePropagation(propagation);
-        if (propagationMode != Propagation.Graph && (neighbours is not null || tau is not null || alpha is not null))
-        {
-            throw new UsageException("--graph-k, --graph-tau and --graph-alpha need --propagation graph");
-        }
+    /// <summary>Two or three numbers of a CRF kernel option.</summary>
+    private readonly record struct Triple(double A, double B, double C);
+
+    private static readonly Dictionary<string, string> GraphNames = new()
+    {
+        [nameof(GraphOptions.Neighbours)] = "--graph-k", [nameof(GraphOptions.Temperature)] = "--graph-tau", [nameof(GraphOptions.Alpha)] = "--graph-alpha",
+    };
+
+    private static readonly Dictionary<string, string> CrfNames = new()
+    {
+        [nameof(CrfOptions.Temperature)] = "--crf-temperature",
+        [nameof(CrfOptions.BilateralWeight)] = "--crf-bilateral", [nameof(CrfOptions.BilateralSpatial)] = "--crf-bilateral", [nameof(CrfOptions.BilateralColor)] = "--crf-bilateral",
+        [nameof(CrfOptions.SmoothnessWeight)] = "--crf-smooth", [nameof(CrfOptions.SmoothnessSpatial)] = "--crf-smooth",
+    };
+
+    private static readonly Dictionary<string, string> SegmentationNames = new(MaskOptions.LibraryNames)
+    {
+        [nameof(SegmentationOptions.RefineRadius)] = "--refine-radius", [nameof(SegmentationOptions.RefineEpsilon)] = "--refine-eps",
+    };
+
+    private static readonly Dictionary<string, string> EvaluatorNames = new() { ["threshold"] = "--threshold", ["maxClicks"] = "--max-clicks" };
+
+    /// <param name="threshold">A fixed threshold; null for the rule in the segmenter's options (auto, the default).</param>
+    public static int Run(string dir, SimilaritySegmenter segmenter, float? threshold, int[] scales, int? maxClicks, ModelArguments model, bool json, TextWriter stdout)
+    {
         if (!Directory.Exists(dir)) throw new UsageException($"no folder at '{dir}'");
-        IReadOnlyList<EvaluationItem> items = EvaluationSet.Load(dir);
-
+        // Every value the library checks is checked before the set is read, so a bad option fails first.
         using IFeatureExtractor extractor = model.CreateExtractor(scales);
-        float? threshold = thresholdText switch
-        {
-            null or "auto" => null,
-            _ => ParseThreshold("--threshold", thresholdText),
-        };
-        var defaults = SegmentationOptions.Default;
-        var options = defaults with
-        {
-            SimilaritySigma = sigma ?? defaults.SimilaritySigma,
-            Refinement = refinement,
-            RefineRadius = radius ?? defaults.RefineRadius,
-            RefineEpsilon = eps ?? defaults.RefineEpsilon,
-            Propagation = propagationMode,
-            KeepSeedRegionsOnly = keepSeedRegions,
-            MinRegionArea = minArea ?? defaults.MinRegionArea,
-            FillHolesArea = fillHoles ?? defaults.FillHolesArea,
-            SmoothRadius = smooth ?? defaults.SmoothRadius,
-            Graph = defaults.Graph with
-            {
-                Neighbours = neighbours ?? defaults.Graph.Neighbours,
-                Temperature = tau ?? defaults.Graph.Temperature,
-                Alpha = alpha ?? defaults.Graph.Alpha,
-            },
-            Crf = defaults.Crf with
-            {
-                Temperature = crfTemperature ?? defaults.Crf.Temperature,
-                BilateralWeight = crfBilateral?[0] ?? defaults.Crf.BilateralWeight,
-                BilateralSpatial = crfBilateral?[1] ?? defaults.Crf.BilateralSpatial,
-                BilateralColor = crfBilateral?[2] ?? defaults.Crf.BilateralColor,
-                SmoothnessWeight = crfSmooth?[0] ?? defaults.Crf.SmoothnessWeight,
-                SmoothnessSpatial = crfSmooth?[1] ?? defaults.Crf.SmoothnessSpatial,
-            },
-            ComputeSoftMask = false,
-        };
-        var protocol = new ClickProtocol(maxClicks ?? ClickProtocol.DefaultMaxClicks);
-        EvaluationReport report = new Evaluator(extractor, new SimilaritySegmenter(options), threshold, thresholdRule, protocol).Evaluate(items);
+        var protocol = LibraryCheck.Run(() => new ClickProtocol(maxClicks ?? ClickProtocol.DefaultMaxClicks), EvaluatorNames);
+        var evaluator = new Evaluator(extractor, segmenter, threshold, segmenter.Options.ThresholdRule, protocol);
+        IReadOnlyList<EvaluationItem> items = EvaluationSet.Load(dir);
+        SegmentationOptions options = segmenter.Options;
+        ThresholdRule thresholdRule = options.ThresholdRule;
+        Refinement refinement = options.Refinement;
+        Propagation propagationMode = options.Propagation;
+        // The fixed threshold is checked at the first image's click.
+        EvaluationReport report = LibraryCheck.Run(() => evaluator.Evaluate(items), EvaluatorNames);
 
-        string thresholdLabel = threshold is { } t ? t.ToString("0.###", CultureInfo.InvariantCulture) : $"auto ({RuleName(thresholdRule)})";
+        string thresholdLabel = threshold is { } t ? t.ToString("0.###", CultureInfo.InvariantCulture) : $"auto ({Names.Name(Names.Rules, thresholdRule)})";
         if (json)
         {
             var doc = new
@@ -162,9 +136,9 @@ internal static class EvalCommand
                 backbone = extractor.Backbone.Name,
                 scales,
                 threshold = threshold is null ? "auto" : (object)threshold.Value,
-                rule = threshold is null ? RuleName(thresholdRule) : null,
+                rule = threshold is null ? Names.Name(Names.Rules, thresholdRule) : null,
                 similaritySigma = options.SimilaritySigma,
-                refinement = SegmentArguments.RefinementName(refinement),
+                refinement = Names.Name(Names.Refinements, refinement),
                 propagation = propagationMode == Propagation.Graph ? "graph" : "none",
                 keepSeedRegions = options.KeepSeedRegionsOnly,
                 minRegionArea = options.MinRegionArea,
@@ -255,47 +229,12 @@ internal static class EvalCommand
         return ExitCodes.Ok;
     }
 
-    internal static ThresholdRule ParseRule(string? text) => text switch
-    {
-        null => SegmentationOptions.Default.ThresholdRule,
-        "ranked-otsu" => ThresholdRule.RankedOtsu,
-        "otsu" => ThresholdRule.Otsu,
-        "patch-otsu" => ThresholdRule.PatchOtsu,
-        "seed-median" => ThresholdRule.SeedMedianMidpoint,
-        "stable" => ThresholdRule.StableMask,
-        _ => throw new UsageException($"--rule must be ranked-otsu, otsu, patch-otsu, seed-median or stable, not '{text}'"),
-    };
-
-    internal static string RuleName(ThresholdRule rule) => rule switch
-    {
-        ThresholdRule.RankedOtsu => "ranked-otsu",
-        ThresholdRule.PatchOtsu => "patch-otsu",
-        ThresholdRule.Otsu => "otsu",
-        ThresholdRule.StableMask => "stable",
-        _ => "seed-median",
-    };
-
-    private static double ParseDouble(string option, string text, double min, double max) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
-            ? v
-            : throw new UsageException($"{option} expects a number in [{min}, {max}], not '{text}'");
-
-    /// <summary>Comma-separated numbers, one per (min, max) range, as --crf-bilateral and --crf-smooth take them.</summary>
-    private static double[] ParseNumbers(string option, string text, string shape, (double Min, double Max)[] ranges)
-    {
-        string[] parts = text.Split(',');
-        if (parts.Length != ranges.Length) throw new UsageException($"{option} expects {shape}, not '{text}'");
-        var values = new double[parts.Length];
-        for (int i = 0; i < parts.Length; i++) values[i] = ParseDouble(option, parts[i], ranges[i].Min, ranges[i].Max);
-        return values;
-    }
-
     /// <summary>The refinement and its settings, as the text report's header prints them.</summary>
     private static string RefineLabel(Refinement refinement, SegmentationOptions o) => refinement switch
     {
         Refinement.GuidedFilter => $"guided r{o.RefineRadius} ε{o.RefineEpsilon}",
         Refinement.DenseCrf => string.Create(CultureInfo.InvariantCulture,
             $"crf T{o.Crf.Temperature} bilateral {o.Crf.BilateralWeight},{o.Crf.BilateralSpatial},{o.Crf.BilateralColor} smooth {o.Crf.SmoothnessWeight},{o.Crf.SmoothnessSpatial}"),
-        _ => SegmentArguments.RefinementName(refinement),
+        _ => Names.Name(Names.Refinements, refinement),
     };
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using SixLabors.ImageSharp;
@@ -8,49 +9,31 @@ namespace DinoSeg.Cli;
 /// <summary><c>dinoseg features</c>: decode, extract, save a feature cache file that <c>segment --features</c> reuses.</summary>
 internal static class FeaturesCommand
 {
-    public const string Usage = $$"""
-        usage: dinoseg features IMAGE --out FILE.dsf [--backbone default|dinov3|dinov2] [--model PATH.onnx]
-                       [--device auto|cpu|cuda] [--json]
-
-        Runs the backbone once on IMAGE and saves its patch features (versioned header, backbone name, grid, dim,
-        float32 values, XxHash64 checksum; written atomically). 'dinoseg segment IMAGE --features FILE.dsf' then skips the
-        backbone, and a loaded file segments exactly as the features it was saved from.
-
-          IMAGE               PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM file
-          --out FILE.dsf      the feature file to create or replace
-        {{ModelArguments.Help}}
-          --json              print one JSON object (sizes, backbone, device, bytes, timings) on stdout
-
-        examples:
-          dinoseg features samples/images/chelsea.png --out chelsea.dsf
-          dinoseg segment samples/images/chelsea.png --features chelsea.dsf --seed 172,115 --out out
-          dinoseg features photo.jpg --backbone dinov3 --model dinov3_vitl16.onnx --out photo.dsf --json
-        """;
-
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout)
+    public static CliCommand Create()
     {
-        string? image = null, output = null;
-        var model = new ModelArguments();
-        bool json = false;
-        for (int i = 0; i < args.Count; i++)
-        {
-            if (ModelArguments.TryTake(args, ref i, ref model)) continue;
-            switch (args[i])
-            {
-                case "--out": output = ModelArguments.Once(output, "--out", ModelArguments.Value(args, ref i)); break;
-                case "--json": json = true; break;
-                case var arg when arg.StartsWith('-') && arg.Length > 1:
-                    throw new UsageException($"unknown option '{arg}' (see dinoseg features --help)");
-                default:
-                    image = image is null ? args[i] : throw new UsageException($"one IMAGE expected, found '{image}' and '{args[i]}'");
-                    break;
-            }
-        }
+        var command = new CliCommand("features",
+            "extract an image's patch features once and save them to a file (segment --features reuses it)",
+            "Runs the backbone once on IMAGE and saves its patch features (versioned header, backbone name, grid, dim, float32 values, " +
+            "XxHash64 checksum; written atomically). 'dinoseg segment IMAGE --features FILE.dsf' then skips the backbone, and a loaded " +
+            "file segments exactly as the features it was saved from.",
+            """
+            dinoseg features samples/images/chelsea.png --out chelsea.dsf
+            dinoseg segment samples/images/chelsea.png --features chelsea.dsf --seed 172,115 --out out
+            dinoseg features photo.jpg --backbone dinov3 --model dinov3_vitl16.onnx --out photo.dsf --json
+            """);
+        var image = new Argument<string>("IMAGE") { Description = $"{CliOptions.ImageFormats} file" };
+        var output = new Option<string>("--out") { Description = "the feature file to create or replace", HelpName = "FILE.dsf", Required = true };
+        command.Arguments.Add(image);
+        command.Options.Add(output);
+        var model = new ModelOptions(command);
+        var json = CliOptions.Json("print one JSON object (sizes, backbone, device, bytes, timings) on stdout");
+        command.Options.Add(json);
+        command.SetRun(parse => Run(parse.GetValue(image)!, parse.GetValue(output)!, model.Read(parse), parse.GetValue(json), Console.Out));
+        return command;
+    }
 
-        if (image is null) throw new UsageException("missing IMAGE (see dinoseg features --help)");
-        if (output is null) throw new UsageException("missing --out FILE.dsf: where to save the features");
-        model = model.Validated();
-
+    public static int Run(string image, string output, ModelArguments model, bool json, TextWriter stdout)
+    {
         var clock = Stopwatch.StartNew();
         using Image<Rgb24> decoded = ImageDecoder.Load(image);
         double decodeMs = Lap(clock);

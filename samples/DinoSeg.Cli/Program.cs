@@ -1,69 +1,23 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using DinoSeg;
 using DinoSeg.Cli;
 
 // Every failure is one line on stderr with a distinct exit code; a stack trace only with DINOSEG_DEBUG=1.
-const string Usage = """
-    usage: dinoseg <command> [options]
-
-    commands:
-      segment   segment an image from seed pixels and write the mask and views as PNGs
-      bench     time the per-click path on random features of a given size
-      features  extract an image's patch features once and save them to a file (segment --features reuses it)
-      propagate segment the first frame of a folder from seeds, then carry the mask from frame to frame
-      batch     segment a folder of images with seeds from a CSV/JSON file: pipelined, resumable, shardable
-      eval      score one-click IoU and NoC@85/90 over a folder of image + mask pairs
-
-    'dinoseg <command> --help' shows a command's options.
-    """;
-
-if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+RootCommand root = CliCommand.Root(
+    SegmentCommand.Create(), BenchCommand.Create(), FeaturesCommand.Create(), PropagateCommand.Create(), BatchCommand.Create(), EvalCommand.Create());
+ParseResult parse = root.Parse(args);
+if (parse.Action is ParseErrorAction)
 {
-    Console.WriteLine(Usage);
-    return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
+    // System.CommandLine would print help and exit 1; scripts expect one line and the usage code.
+    string errors = string.Join("; ", parse.Errors.Select(e => System.Text.RegularExpressions.Regex.Replace(e.Message, @"\s+", " ").TrimEnd('.')));
+    Console.Error.WriteLine($"dinoseg: error: {errors} (see {CliCommand.PathOf(parse.CommandResult.Command)} --help)".ReplaceLineEndings(" "));
+    return ExitCodes.Usage;
 }
 
 try
 {
-    OnnxRuntimeLibrary.Apply(); // DINOSEG_ONNXRUNTIME: another ONNX Runtime build, such as the GPU one, before any ORT call
-    string[] rest = args[1..];
-    switch (args[0])
-    {
-        case "segment":
-            if (rest.Contains("--help") || rest.Contains("-h"))
-            {
-                Console.WriteLine(SegmentArguments.Usage);
-                return ExitCodes.Ok;
-            }
-
-            return SegmentCommand.Run(SegmentArguments.Parse(rest), Console.Out);
-        case "bench":
-            if (rest.Contains("--help") || rest.Contains("-h"))
-            {
-                Console.WriteLine(BenchCommand.Usage);
-                return ExitCodes.Ok;
-            }
-
-            return BenchCommand.Run(rest, Console.Out);
-        case "features" or "propagate" or "batch" or "eval" when ModelArguments.WantsHelp(rest):
-            Console.WriteLine(args[0] switch
-            {
-                "features" => FeaturesCommand.Usage,
-                "propagate" => PropagateCommand.Usage,
-                "batch" => BatchCommand.Usage,
-                _ => EvalCommand.Usage,
-            });
-            return ExitCodes.Ok;
-        case "features":
-            return FeaturesCommand.Run(rest, Console.Out);
-        case "propagate":
-            return PropagateCommand.Run(rest, Console.Out);
-        case "batch":
-            return BatchCommand.Run(rest, Console.Out, Console.Error);
-        case "eval":
-            return EvalCommand.Run(rest, Console.Out);
-        default:
-            throw new UsageException($"unknown command '{args[0]}' (commands: segment, bench, features, propagate, batch, eval)");
-    }
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (Environment.GetEnvironmentVariable("DINOSEG_DEBUG") != "1")
 {
@@ -77,6 +31,8 @@ catch (Exception e) when (Environment.GetEnvironmentVariable("DINOSEG_DEBUG") !=
         OnnxRuntimeLibraryException => (ExitCodes.NoDevice, e.Message),
         DinoSegFeatureFileException => (ExitCodes.BadFeatures, e.Message),
         UnauthorizedAccessException or IOException => (ExitCodes.Unexpected, $"cannot write output: {e.Message}"),
+        // A value the library refused that no command mapped to its option: still the user's argument.
+        ArgumentException a => (ExitCodes.Usage, LibraryCheck.Reason(a)),
         _ => (ExitCodes.Unexpected, $"unexpected {e.GetType().Name}: {e.Message} (rerun with DINOSEG_DEBUG=1 for details)"),
     };
     Console.Error.WriteLine($"dinoseg: error: {message.ReplaceLineEndings(" ")}");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using DinoSeg.Masks;
@@ -10,47 +11,142 @@ namespace DinoSeg.Cli;
 /// <summary><c>dinoseg segment</c>: decode, extract, segment, write the views.</summary>
 internal static class SegmentCommand
 {
+    public static CliCommand Create()
+    {
+        var command = new CliCommand("segment",
+            "segment an image from seed pixels and write the mask and views as PNGs",
+            "Segments IMAGE from the prompt (seed pixels, negative seeds, a box) and writes mask.png, soft-mask.png, similarity.png, " +
+            "overlay.png, cutout.png and panel.png into DIR (and the --format exports).",
+            """
+            dinoseg segment samples/images/chelsea.png --seed 172,115 --out out
+            dinoseg segment samples/images/chelsea.png --seed 172,115 --negative 318,137 --keep-seed-regions --out out
+            dinoseg segment samples/images/coffee.png --box 205,95,370,195 --min-area 200 --out out
+            dinoseg segment samples/images/chelsea.png --seed 172,115 --fill-holes 500 --format png,coco,yolo --out out
+            dinoseg segment photo.jpg --seed 320,240 --backbone dinov3 --model dinov3_vitl16.onnx --threshold 0.4 --out out --json
+            """);
+        var image = new Argument<string>("IMAGE") { Description = $"{CliOptions.ImageFormats} file" };
+        command.Arguments.Add(image);
+        var prompt = new PromptOptions(command, "seed pixel of the original image (repeat for several; similarities combine by max)");
+        var mask = new MaskOptions(command);
+        var features = new Option<string?>("--features")
+        {
+            Description = "features saved by 'dinoseg features' for this image: skips the backbone (a dinov3/dinov2 --backbone, if given, must match the file; --model is then not needed)",
+            HelpName = "F",
+        };
+        command.Options.Add(features);
+        var model = new ModelOptions(command, modelOptional: result => result.Given(features));
+        var formats = new Option<OutputFormats>("--format")
+        {
+            Description = "what to write, comma-separated or repeated (default png): png (the six views above), rle (mask.rle.json: COCO RLE, " +
+                "uncompressed counts), coco (coco.json: a COCO instances file, compressed RLE), polygons (mask.geojson: outer rings and holes), " +
+                "svg (mask.svg), yolo (mask.yolo.txt: YOLO-seg lines, class 0), all (every one); see docs/exports.md",
+            HelpName = "png|rle|coco|polygons|svg|yolo|all",
+            Arity = ArgumentArity.OneOrMore,
+            CustomParser = ParseFormats,
+        };
+        formats.CompletionSources.Add(FormatNames.Select(f => f.Name).ToArray());
+        var tolerance = new Option<double?>("--polygon-tolerance") { Description = "simplification of polygons, svg and yolo (Douglas-Peucker, default 1; 0: exact)", HelpName = "PX" };
+        var output = new Option<string>("--out") { Description = "output folder (created if missing)", HelpName = "DIR", Required = true };
+        var json = CliOptions.Json("print one JSON object with sizes, device, threshold, area and timings on stdout");
+        command.Options.Add(formats);
+        command.Options.Add(tolerance);
+        command.Options.Add(output);
+        command.Options.Add(json);
+        command.Validators.Add(result =>
+        {
+            if (result.Given(tolerance) && (result.GetValue(formats) & (OutputFormats.Polygons | OutputFormats.Svg | OutputFormats.Yolo)) == 0)
+            {
+                result.AddError("--polygon-tolerance needs --format polygons, svg, yolo or all");
+            }
+
+            if (result.Given(mask.Scales) && result.Given(features)) result.AddError("--scales cannot be used with --features (the file holds features of one extraction)");
+        });
+        command.SetRun(parse => Run(new SegmentArguments
+        {
+            ImagePath = parse.GetValue(image)!,
+            Seeds = parse.GetValue(prompt.Seeds) ?? [],
+            Negatives = parse.GetValue(prompt.Negatives!) ?? [],
+            Box = parse.GetValue(prompt.Box!),
+            BoxMargin = parse.GetValue(prompt.BoxMargin!),
+            Options = mask.Apply(parse, SegmentationOptions.Default),
+            Threshold = mask.FixedThreshold(parse),
+            Scales = mask.ScalesValue(parse),
+            Model = model.Read(parse),
+            FeaturesPath = parse.GetValue(features),
+            Formats = parse.GetValue(formats) is var f and not OutputFormats.None ? f : OutputFormats.Png,
+            PolygonTolerance = parse.GetValue(tolerance) ?? SegmentArguments.DefaultPolygonTolerance,
+            OutputDirectory = parse.GetValue(output)!,
+            Json = parse.GetValue(json),
+        }, Console.Out));
+        return command;
+    }
+
+    private static readonly (string Name, OutputFormats Value)[] FormatNames =
+    [
+        ("png", OutputFormats.Png), ("rle", OutputFormats.Rle), ("coco", OutputFormats.Coco), ("polygons", OutputFormats.Polygons),
+        ("svg", OutputFormats.Svg), ("yolo", OutputFormats.Yolo), ("all", OutputFormats.All),
+    ];
+
+    /// <summary>--format: every occurrence, each one or more comma-separated names.</summary>
+    private static OutputFormats ParseFormats(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var formats = OutputFormats.None;
+        foreach (string name in result.Tokens.SelectMany(t => t.Value.Split(',')))
+        {
+            int index = Array.FindIndex(FormatNames, f => f.Name == name);
+            if (index >= 0) formats |= FormatNames[index].Value;
+            else result.AddError($"--format takes png, rle, coco, polygons, svg, yolo or all (comma-separated), not '{name}'");
+        }
+
+        return formats;
+    }
+
+    /// <summary>Which option set each library parameter that the click checks.</summary>
+    private static Dictionary<string, string> ClickNames(SegmentArguments args, Exception? e = null) => new()
+    {
+        ["threshold"] = "--threshold",
+        ["box"] = "--box",
+        ["positives"] = "--seed",
+        // A seed outside the image: the library names the point, the command line knows which list it came from.
+        ["point"] = e is ArgumentOutOfRangeException { ActualValue: PixelPoint p } && !args.Seeds.Contains(p) ? "--negative" : "--seed",
+    };
+
     public static int Run(SegmentArguments args, TextWriter stdout)
     {
+        // The options are checked by the library before any work, so a bad value fails at once.
+        SegmentationOptions options = args.Options;
+        if (args.BoxMargin is { } margin) options = options with { BoxMargin = margin };
+        var segmenter = LibraryCheck.Run(() => new SimilaritySegmenter(options), MaskOptions.LibraryNames);
+        // The tolerance is checked where the polygons are traced, after the views are written: trace an empty 1x1 mask first.
+        LibraryCheck.Run(() => MaskContours.Trace([0], 1, 1, args.PolygonTolerance), new Dictionary<string, string> { ["tolerance"] = "--polygon-tolerance" });
         var clock = Stopwatch.StartNew();
         using Image<Rgb24> image = ImageDecoder.Load(args.ImagePath);
         double decodeMs = Lap(clock);
-        CheckInside("--seed", args.Seeds, image);
-        CheckInside("--negative", args.Negatives, image);
-        if (args.Box is PixelRect box && !box.FitsIn(image.Width, image.Height))
-        {
-            throw new UsageException($"--box {box} does not fit the {image.Width}x{image.Height} image (0 ≤ X0 < X1 ≤ {image.Width}, 0 ≤ Y0 < Y1 ≤ {image.Height})");
-        }
 
         // With --features the backbone never runs: the file stands in for the extraction.
-        using IFeatureExtractor? extractor = args.FeaturesPath is null ? ModelArguments.CreateExtractor(args.Backbone, args.ModelPath, args.Device, args.Scales) : null;
+        using IFeatureExtractor? extractor = args.FeaturesPath is null ? args.Model.CreateExtractor(args.Scales) : null;
         // A multi-scale extractor runs its scales on one device: report the first's.
         var onnx = (extractor as OnnxFeatureExtractor) ?? (extractor as MultiScaleExtractor)?.Scales[0] as OnnxFeatureExtractor;
         double loadMs = Lap(clock);
         PatchFeatures features = extractor?.Extract(image) ?? FeatureFile.Load(args.FeaturesPath!, new FeatureExpectations
         {
-            Backbone = args.Backbone == "default" ? null : new ModelArguments { Backbone = args.Backbone }.Preset.Name,
+            Backbone = args.Model.Backbone == "default" ? null : args.Model.Preset.Name,
             ImageSize = (image.Width, image.Height),
         });
         double extractMs = Lap(clock);
         string device = onnx?.Device.ToString().ToLowerInvariant() ?? "none";
 
-        var options = SegmentationOptions.Default with
+        var result = new SegmentationResult(features) { Guide = options.Refinement != Refinement.None ? RefinementGuide.FromImage(image) : null };
+        try
         {
-            KeepSeedRegionsOnly = args.KeepSeedRegions,
-            MinRegionArea = args.MinArea,
-            FillHolesArea = args.FillHoles,
-            SmoothRadius = args.Smooth,
-        };
-        if (args.Sigma is { } sigma) options = options with { SimilaritySigma = sigma };
-        if (args.BoxMargin is { } margin) options = options with { BoxMargin = margin };
-        options = options with { Refinement = args.Refinement };
-        if (args.Propagation is { } propagation) options = options with { Propagation = propagation };
-        var segmenter = new SimilaritySegmenter(options);
-        var result = new SegmentationResult(features) { Guide = args.Refinement != Refinement.None ? RefinementGuide.FromImage(image) : null };
-        // No --threshold means auto: on the evaluation set it beats every backbone default (docs/quality.md).
-        if (args.Threshold is { } fixedThreshold) segmenter.Segment(features, [.. args.Seeds], [.. args.Negatives], args.Box, fixedThreshold, result);
-        else segmenter.SegmentAuto(features, [.. args.Seeds], [.. args.Negatives], args.Box, args.Rule, result);
+            // No --threshold means auto: on the evaluation set it beats every backbone default (docs/quality.md).
+            if (args.Threshold is { } fixedThreshold) segmenter.Segment(features, [.. args.Seeds], [.. args.Negatives], args.Box, fixedThreshold, result);
+            else segmenter.SegmentAuto(features, [.. args.Seeds], [.. args.Negatives], args.Box, options.ThresholdRule, result);
+        }
+        catch (ArgumentException e) when (e.ParamName is { } name && ClickNames(args, e).TryGetValue(name, out string? option))
+        {
+            throw LibraryCheck.Usage(option, e);
+        }
         double segmentMs = Lap(clock);
 
         RemoveStaleTemporaries(args.OutputDirectory);
@@ -82,8 +178,8 @@ internal static class SegmentCommand
                 fillHolesArea = options.FillHolesArea,
                 smoothRadius = options.SmoothRadius,
                 threshold = result.Threshold,
-                thresholdRule = result.AutoRule is { } rule ? EvalCommand.RuleName(rule) : null,
-                refinement = SegmentArguments.RefinementName(args.Refinement),
+                thresholdRule = result.AutoRule is { } rule ? Names.Name(Names.Rules, rule) : null,
+                refinement = Names.Name(Names.Refinements, options.Refinement),
                 propagation = options.Propagation == Propagation.Graph ? "graph" : "none",
                 similaritySigma = options.SimilaritySigma,
                 scales = args.Scales,
@@ -98,7 +194,7 @@ internal static class SegmentCommand
         {
             stdout.WriteLine($"{args.ImagePath}: {image.Width}x{image.Height}, grid {features.Rows}x{features.Cols}, {features.Backbone} on {device}");
             stdout.WriteLine($"prompt: {Describe(args)}");
-            string how = result.AutoRule is { } r ? $" (auto, {EvalCommand.RuleName(r)})" : "";
+            string how = result.AutoRule is { } r ? $" (auto, {Names.Name(Names.Rules, r)})" : "";
             stdout.WriteLine($"threshold {result.Threshold:0.###}{how}: {result.AreaFraction:P1} of the image selected");
             stdout.WriteLine($"timings: decode {decodeMs:0} ms, extract {extractMs:0} ms, segment {segmentMs:0.0} ms");
             stdout.WriteLine($"wrote {string.Join(", ", written.Select(Path.GetFileName))} to {args.OutputDirectory}");
@@ -141,17 +237,6 @@ internal static class SegmentCommand
         return written;
     }
 
-    private static void CheckInside(string option, IEnumerable<PixelPoint> points, Image<Rgb24> image)
-    {
-        foreach (PixelPoint p in points)
-        {
-            if (p.X < 0 || p.Y < 0 || p.X >= image.Width || p.Y >= image.Height)
-            {
-                throw new UsageException($"{option} {p} lies outside the {image.Width}x{image.Height} image (0 ≤ x < {image.Width}, 0 ≤ y < {image.Height})");
-            }
-        }
-    }
-
     private static int[]? Corners(PixelRect? r) => r is PixelRect b ? [b.X0, b.Y0, b.X1, b.Y1] : null;
 
     private static string Describe(SegmentArguments args)
@@ -160,10 +245,10 @@ internal static class SegmentCommand
         if (args.Seeds.Count > 0) parts.Add($"seeds {string.Join(" ", args.Seeds)}");
         if (args.Negatives.Count > 0) parts.Add($"negatives {string.Join(" ", args.Negatives)}");
         if (args.Box is PixelRect box) parts.Add($"box {box}");
-        if (args.KeepSeedRegions) parts.Add("seed regions only");
-        if (args.MinArea > 1) parts.Add($"regions of at least {args.MinArea} px");
-        if (args.FillHoles > 0) parts.Add($"holes up to {args.FillHoles} px filled");
-        if (args.Smooth > 0) parts.Add($"outline smoothed (radius {args.Smooth} px)");
+        if (args.Options.KeepSeedRegionsOnly) parts.Add("seed regions only");
+        if (args.Options.MinRegionArea > 1) parts.Add($"regions of at least {args.Options.MinRegionArea} px");
+        if (args.Options.FillHolesArea > 0) parts.Add($"holes up to {args.Options.FillHolesArea} px filled");
+        if (args.Options.SmoothRadius > 0) parts.Add($"outline smoothed (radius {args.Options.SmoothRadius} px)");
         return string.Join(", ", parts);
     }
 
@@ -196,4 +281,72 @@ internal static class SegmentCommand
             }
         }
     }
+}
+
+/// <summary>The parsed <c>dinoseg segment</c> command line.</summary>
+internal sealed record SegmentArguments
+{
+    public required string ImagePath { get; init; }
+
+    public required IReadOnlyList<PixelPoint> Seeds { get; init; }
+
+    public IReadOnlyList<PixelPoint> Negatives { get; init; } = [];
+
+    public PixelRect? Box { get; init; }
+
+    /// <summary>--box-margin, or null for the library's default.</summary>
+    public double? BoxMargin { get; init; }
+
+    /// <summary>The library's options as the mask options set them (all but --box-margin).</summary>
+    public required SegmentationOptions Options { get; init; }
+
+    /// <summary>A fixed --threshold; null for auto (the default), with the rule in <see cref="Options"/>.</summary>
+    public float? Threshold { get; init; }
+
+    /// <summary>Long sides to extract at and fuse (--scales); empty for the backbone's one working size.</summary>
+    public int[] Scales { get; init; } = [];
+
+    public required ModelArguments Model { get; init; }
+
+    /// <summary>A feature file (dinoseg features) to use instead of running the backbone.</summary>
+    public string? FeaturesPath { get; init; }
+
+    /// <summary>--format: what to write (default: the PNG views only).</summary>
+    public OutputFormats Formats { get; init; } = OutputFormats.Png;
+
+    /// <summary>--polygon-tolerance: Douglas–Peucker tolerance of the polygon, SVG and YOLO outputs, in pixels.</summary>
+    public double PolygonTolerance { get; init; } = DefaultPolygonTolerance;
+
+    public const double DefaultPolygonTolerance = 1;
+
+    public required string OutputDirectory { get; init; }
+
+    public bool Json { get; init; }
+}
+
+/// <summary>The outputs of <c>dinoseg segment --format</c>.</summary>
+[Flags]
+internal enum OutputFormats
+{
+    None = 0,
+
+    /// <summary>The six PNG views (the default).</summary>
+    Png = 1,
+
+    /// <summary>mask.rle.json: COCO RLE with uncompressed counts.</summary>
+    Rle = 2,
+
+    /// <summary>coco.json: a COCO instances document, compressed RLE.</summary>
+    Coco = 4,
+
+    /// <summary>mask.geojson: the polygons with holes.</summary>
+    Polygons = 8,
+
+    /// <summary>mask.svg: the polygons as an SVG path.</summary>
+    Svg = 16,
+
+    /// <summary>mask.yolo.txt: YOLO segmentation lines.</summary>
+    Yolo = 32,
+
+    All = Png | Rle | Coco | Polygons | Svg | Yolo,
 }

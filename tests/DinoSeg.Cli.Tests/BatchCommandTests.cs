@@ -271,7 +271,7 @@ public sealed class BatchCommandTests : IDisposable
     [Theory]
     [InlineData("--shard", "3/3", "--shard expects I/N with 0 ≤ I < N")]
     [InlineData("--shard", "a/2", "--shard expects I/N")]
-    [InlineData("--bogus", null, "unknown option '--bogus'")]
+    [InlineData("--bogus", null, "Unrecognized command or argument '--bogus'")]
     public void Batch_BadOption_ExitsTwo(string option, string? value, string message)
     {
         string[] args = ["batch", Images, "--seeds", Seeds(AllSeeds), "--out", Out, option, .. value is null ? Array.Empty<string>() : [value]];

@@ -25,8 +25,8 @@ public sealed class BenchCommandTests
 
     [Theory]
     [InlineData("--size", "10x10", "--size expects WxH")]
-    [InlineData("--dim", "0", "--dim expects")]
-    [InlineData("--sigma", "-1", "--sigma expects")]
+    [InlineData("--dim", "0", "--dim expects a whole number in [1, 8192], not '0'")]
+    [InlineData("--sigma", "-1", "--sigma -1: σ must be in [0, ")]
     [InlineData("--clicks", "many", "--clicks expects")]
     public void Bench_BadOption_FailsWithOneLine(string option, string value, string message)
     {

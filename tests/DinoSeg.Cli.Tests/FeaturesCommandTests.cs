@@ -58,9 +58,9 @@ public sealed class FeaturesCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData(2, "missing --out", "features", "IMAGE")]
-    [InlineData(2, "missing IMAGE", "features", "--out", "x.dsf")]
-    [InlineData(2, "unknown option '--bogus'", "features", "IMAGE", "--out", "x.dsf", "--bogus")]
+    [InlineData(2, "Option '--out' is required", "features", "IMAGE")]
+    [InlineData(2, "Required argument 'IMAGE' missing for command: 'features'", "features", "--out", "x.dsf")]
+    [InlineData(2, "Unrecognized command or argument '--bogus'", "features", "IMAGE", "--out", "x.dsf", "--bogus")]
     [InlineData(2, "--backbone dinov3 needs --model", "features", "IMAGE", "--out", "x.dsf", "--backbone", "dinov3")]
     public void Features_BadArguments_ExitTwoWithOneLine(int code, string message, params string[] args)
     {
@@ -74,12 +74,12 @@ public sealed class FeaturesCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("features", "dinoseg features IMAGE --out FILE.dsf")]
-    [InlineData("propagate", "dinoseg propagate FRAMES_DIR --seed X,Y")]
-    [InlineData("batch", "dinoseg batch IMAGES_DIR --seeds FILE.csv|FILE.json --out DIR")]
-    [InlineData("segment", "dinoseg segment IMAGE")]
-    [InlineData("bench", "dinoseg bench")]
-    [InlineData("eval", "dinoseg eval DIR")]
+    [InlineData("features", "dinoseg features <IMAGE> [options]")]
+    [InlineData("propagate", "dinoseg propagate <FRAMES_DIR> [options]")]
+    [InlineData("batch", "dinoseg batch <IMAGES_DIR> [options]")]
+    [InlineData("segment", "dinoseg segment <IMAGE> [options]")]
+    [InlineData("bench", "dinoseg bench [options]")]
+    [InlineData("eval", "dinoseg eval <DIR> [options]")]
     public void Help_ShowsUsageAndExamples(string command, string usage)
     {
         var r = CliProcess.Run(command, "--help");
@@ -87,6 +87,7 @@ public sealed class FeaturesCommandTests : IDisposable
         Assert.Equal(0, r.ExitCode);
         Assert.Contains(usage, r.StdOut);
         Assert.Contains("examples:", r.StdOut);
+        Assert.Contains($"\n  dinoseg {command} ", r.StdOut[r.StdOut.IndexOf("examples:", StringComparison.Ordinal)..]);
         Assert.Contains(command, CliProcess.Run("--help").StdOut);
     }
 }

@@ -51,10 +51,10 @@ public sealed class PropagateCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("missing --seed", "--out", "OUT")]
-    [InlineData("--top-k expects a whole number in [1, 64]", "--seed", "1,1", "--top-k", "0", "--out", "OUT")]
-    [InlineData("--radius expects", "--seed", "1,1", "--radius", "-2", "--out", "OUT")]
-    [InlineData("lies outside", "--seed", "5000,1", "--out", "OUT")]
+    [InlineData("Option '--seed' is required", "--out", "OUT")]
+    [InlineData("--top-k 0: TopK must be in [1, 64]", "--seed", "1,1", "--top-k", "0", "--out", "OUT")]
+    [InlineData("--radius -2: Radius must be 0 or more patches", "--seed", "1,1", "--radius", "-2", "--out", "OUT")]
+    [InlineData("--seed 5000,1: The point must lie inside the", "--seed", "5000,1", "--out", "OUT")]
     public void Propagate_BadArguments_ExitTwoWithOneLine(string message, params string[] args)
     {
         string frames = Frames();

@@ -117,8 +117,10 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     }
 
     [Theory]
-    [InlineData("512", "--scales needs two or more long sides")]
-    [InlineData("512,9000", "--scales expects a whole number in [16, 4096]")]
+    [InlineData("512", "--scales: Give at least two long sides")]
+    [InlineData("512,9000", "--scales 9000: Long side above 8192 px is not supported")]
+    [InlineData("512,0", "--scales 0: Long side must be positive")]
+    [InlineData("512,x", "--scales expects comma-separated whole numbers (e.g. 512,768), not '512,x'")]
     public void Segment_BadScales_FailWithOneLine(string scales, string message)
     {
         var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--scales", scales, "--out", Out);

@@ -145,12 +145,12 @@ public sealed class SegmentFormatTests : IDisposable
         { ["segment", "{photo}", "--seed", "1,1", "--format", "tiff", "--out", "{out}"], "--format takes png, rle, coco" },
         { ["segment", "{photo}", "--seed", "1,1", "--format", "png,", "--out", "{out}"], "not ''" },
         { ["segment", "{photo}", "--seed", "1,1", "--polygon-tolerance", "2", "--out", "{out}"], "--polygon-tolerance needs --format" },
-        { ["segment", "{photo}", "--seed", "1,1", "--format", "svg", "--polygon-tolerance", "-1", "--out", "{out}"], "[0, 1000]" },
-        { ["segment", "{photo}", "--seed", "1,1", "--fill-holes", "-3", "--out", "{out}"], "--fill-holes expects" },
-        { ["segment", "{photo}", "--seed", "1,1", "--smooth", "300", "--out", "{out}"], "--smooth expects a radius" },
-        { ["segment", "{photo}", "--seed", "1,1", "--smooth", "1", "--smooth", "2", "--out", "{out}"], "--smooth given twice" },
-        { ["eval", "{dir}", "--smooth", "x"], "--smooth expects a radius" },
-        { ["eval", "{dir}", "--fill-holes", "1.5"], "--fill-holes expects" },
+        { ["segment", "{photo}", "--seed", "1,1", "--format", "svg", "--polygon-tolerance", "-1", "--out", "{out}"], "--polygon-tolerance -1: " },
+        { ["segment", "{photo}", "--seed", "1,1", "--fill-holes", "-3", "--out", "{out}"], "--fill-holes -3: The area is a pixel count: 0 (off) or more" },
+        { ["segment", "{photo}", "--seed", "1,1", "--smooth", "300", "--out", "{out}"], "--smooth 300: The radius must be in [0, 256] pixels" },
+        { ["segment", "{photo}", "--seed", "1,1", "--smooth", "1", "--smooth", "2", "--out", "{out}"], "Option '--smooth' expects a single argument but 2 were provided" },
+        { ["eval", "{dir}", "--smooth", "x"], "Cannot parse argument 'x' for option '--smooth'" },
+        { ["eval", "{dir}", "--fill-holes", "1.5"], "Cannot parse argument '1.5' for option '--fill-holes'" },
     };
 
     [Theory]
