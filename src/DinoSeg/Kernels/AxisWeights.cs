@@ -9,7 +9,7 @@ namespace DinoSeg.Kernels;
 /// separable pass applies "upsample then blur" in a handful of taps per axis on the low-resolution grid.
 /// </summary>
 /// <remarks>Immutable and thread-safe: one instance may be read by any number of threads.</remarks>
-public sealed class AxisWeights
+internal sealed class AxisWeights
 {
     private readonly int[] _starts;
     private readonly float[] _weights;

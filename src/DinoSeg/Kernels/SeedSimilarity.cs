@@ -5,7 +5,7 @@ namespace DinoSeg.Kernels;
 
 /// <summary>Cosine similarity of one seed vector to every patch vector (both L2-normalised, so a dot product).</summary>
 /// <remarks>Stateless and thread-safe.</remarks>
-public static class SeedSimilarity
+internal static class SeedSimilarity
 {
     /// <summary>destination[p] = vectors[p] · seed, for every patch p.</summary>
     /// <param name="vectors">Patch vectors, <paramref name="seed"/>.Length each, back to back.</param>

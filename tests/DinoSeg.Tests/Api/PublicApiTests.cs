@@ -39,6 +39,15 @@ public sealed class PublicApiTests
             $"`diff {approvedPath} {receivedPath}` and move the received file over the approved one.");
     }
 
+    [Fact]
+    public void PublicApi_ExportsNoKernels()
+    {
+        // Kernels are implementation details: the segmenter calls them, users call the segmenter.
+        string[] exported = [.. typeof(DinoSegmenter).Assembly.GetExportedTypes().Where(t => t.Namespace == "DinoSeg.Kernels").Select(t => t.Name)];
+
+        Assert.Empty(exported);
+    }
+
     /// <summary>The API text without the assembly attributes (their build-specific values are not API).</summary>
     internal static string PublicApi(Assembly assembly) =>
         assembly.GeneratePublicApi(new ApiGeneratorOptions { IncludeAssemblyAttributes = false }).ReplaceLineEndings("\n") + "\n";
