@@ -25,30 +25,30 @@ internal static class CliOptions
     /// <summary>A value parsed from one token by <paramref name="parse"/>, which returns null when the text has the wrong shape.</summary>
     public static Option<T?> Parsed<T>(string name, string description, string helpName, string shape, Func<string, T?> parse)
         where T : struct => new(name)
-    {
-        Description = description,
-        HelpName = helpName,
-        CustomParser = result => Single(result, shape, parse),
-    };
+        {
+            Description = description,
+            HelpName = helpName,
+            CustomParser = result => Single(result, shape, parse),
+        };
 
     /// <summary>A repeatable option whose every value is parsed by <paramref name="parse"/>.</summary>
     public static Option<List<T>> Repeated<T>(string name, string description, string helpName, string shape, Func<string, T?> parse)
         where T : struct => new(name)
-    {
-        Description = description,
-        HelpName = helpName,
-        CustomParser = result =>
         {
-            var values = new List<T>(result.Tokens.Count);
-            foreach (Token token in result.Tokens)
+            Description = description,
+            HelpName = helpName,
+            CustomParser = result =>
             {
-                if (parse(token.Value) is { } value) values.Add(value);
-                else result.AddError(ShapeError(result, shape, token.Value));
-            }
+                var values = new List<T>(result.Tokens.Count);
+                foreach (Token token in result.Tokens)
+                {
+                    if (parse(token.Value) is { } value) values.Add(value);
+                    else result.AddError(ShapeError(result, shape, token.Value));
+                }
 
-            return values;
-        },
-    };
+                return values;
+            },
+        };
 
     private static T? Single<T>(ArgumentResult result, string shape, Func<string, T?> parse)
         where T : struct

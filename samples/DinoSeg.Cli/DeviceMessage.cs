@@ -1,4 +1,3 @@
-using DinoSeg;
 using Microsoft.ML.OnnxRuntime;
 
 namespace DinoSeg.Cli;

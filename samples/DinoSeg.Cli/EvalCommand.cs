@@ -94,19 +94,25 @@ internal static class EvalCommand
 
     private static readonly Dictionary<string, string> GraphNames = new()
     {
-        [nameof(GraphOptions.Neighbours)] = "--graph-k", [nameof(GraphOptions.Temperature)] = "--graph-tau", [nameof(GraphOptions.Alpha)] = "--graph-alpha",
+        [nameof(GraphOptions.Neighbours)] = "--graph-k",
+        [nameof(GraphOptions.Temperature)] = "--graph-tau",
+        [nameof(GraphOptions.Alpha)] = "--graph-alpha",
     };
 
     private static readonly Dictionary<string, string> CrfNames = new()
     {
         [nameof(CrfOptions.Temperature)] = "--crf-temperature",
-        [nameof(CrfOptions.BilateralWeight)] = "--crf-bilateral", [nameof(CrfOptions.BilateralSpatial)] = "--crf-bilateral", [nameof(CrfOptions.BilateralColor)] = "--crf-bilateral",
-        [nameof(CrfOptions.SmoothnessWeight)] = "--crf-smooth", [nameof(CrfOptions.SmoothnessSpatial)] = "--crf-smooth",
+        [nameof(CrfOptions.BilateralWeight)] = "--crf-bilateral",
+        [nameof(CrfOptions.BilateralSpatial)] = "--crf-bilateral",
+        [nameof(CrfOptions.BilateralColor)] = "--crf-bilateral",
+        [nameof(CrfOptions.SmoothnessWeight)] = "--crf-smooth",
+        [nameof(CrfOptions.SmoothnessSpatial)] = "--crf-smooth",
     };
 
     private static readonly Dictionary<string, string> SegmentationNames = new(MaskOptions.LibraryNames)
     {
-        [nameof(SegmentationOptions.RefineRadius)] = "--refine-radius", [nameof(SegmentationOptions.RefineEpsilon)] = "--refine-eps",
+        [nameof(SegmentationOptions.RefineRadius)] = "--refine-radius",
+        [nameof(SegmentationOptions.RefineEpsilon)] = "--refine-eps",
     };
 
     private static readonly Dictionary<string, string> EvaluatorNames = new() { ["threshold"] = "--threshold", ["maxClicks"] = "--max-clicks" };

@@ -133,7 +133,11 @@ internal static class Api
     private static string? MultipartBoundary(string? contentType)
     {
         if (!MediaTypeHeaderValue.TryParse(contentType, out MediaTypeHeaderValue? type)
-            || !string.Equals(type.MediaType.Value, "multipart/form-data", StringComparison.OrdinalIgnoreCase)) return null;
+            || !string.Equals(type.MediaType.Value, "multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
         string boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value ?? "";
         if (boundary.Length is 0 or > 200)
         {

@@ -304,7 +304,9 @@ public sealed class BrowserTests(WebFixture web)
 
         await page.Locator("#file").SetInputFilesAsync(new FilePayload
         {
-            Name = "huge.png", MimeType = "image/png", Buffer = new byte[WebFixture.Options.MaxUploadBytes + 1],
+            Name = "huge.png",
+            MimeType = "image/png",
+            Buffer = new byte[WebFixture.Options.MaxUploadBytes + 1],
         });
 
         await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("at most 3.0 MiB");

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using DinoSeg.Tests.Reliability;
 using DinoSeg.Tests.Shared;

@@ -91,7 +91,10 @@ internal static class WebpFirstFrame
                 long chunkSize = BinaryPrimitives.ReadUInt32LittleEndian(anmf.AsSpan(at + 4));
                 if (chunkSize > anmf.Length - at - 8) break;
                 ReadOnlySpan<byte> chunk = anmf.AsSpan(at, 8 + (int)chunkSize);
-                if (chunk[..4].SequenceEqual("ALPH"u8)) alpha = chunk;
+                if (chunk[..4].SequenceEqual("ALPH"u8))
+                {
+                    alpha = chunk;
+                }
                 else if (chunk[..4].SequenceEqual("VP8 "u8) || chunk[..4].SequenceEqual("VP8L"u8))
                 {
                     bitstream = chunk;

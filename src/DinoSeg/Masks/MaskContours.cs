@@ -15,7 +15,7 @@ namespace DinoSeg.Masks;
 public static class MaskContours
 {
     // Directions, clockwise on the image (y down): right turn = +1, left turn = −1 (mod 4).
-    private const int East = 0, South = 1, West = 2, North = 3;
+    private const int East = 0, South = 1, West = 2;
     private static ReadOnlySpan<int> StepX => [1, 0, -1, 0];
     private static ReadOnlySpan<int> StepY => [0, 1, 0, -1];
 

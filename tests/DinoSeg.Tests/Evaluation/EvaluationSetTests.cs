@@ -1,6 +1,5 @@
 using DinoSeg.Evaluation;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace DinoSeg.Tests.Evaluation;
 

@@ -1,6 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace DinoSeg.Tests.Features;
 

@@ -164,7 +164,8 @@ public sealed class DecodeBombTests(ITestOutputHelper output)
                 peak = Math.Max(peak, self.WorkingSet64);
                 Thread.Sleep(2);
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         sampler.Start();
         var clock = Stopwatch.StartNew();
         try

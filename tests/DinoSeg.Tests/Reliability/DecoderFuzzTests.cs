@@ -71,7 +71,8 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
 
                 done = i + 1;
             }
-        }) { IsBackground = true, Name = "decoder fuzz" };
+        })
+        { IsBackground = true, Name = "decoder fuzz" };
         worker.Start();
         while (!worker.Join(200))
         {

@@ -74,7 +74,8 @@ public sealed class DisposeRaceTests
                     return;
                 }
             }
-        }) { IsBackground = true }).ToArray();
+        })
+        { IsBackground = true }).ToArray();
         foreach (Thread worker in workers) worker.Start();
         started.Wait();
         Thread.Sleep(400); // the runs are in flight now

@@ -50,82 +50,82 @@ internal static class ImageMutator
             case Mutation.TruncateKeepEnd:
                 return TruncateKeepEnd(data, random);
             case Mutation.InsertBytes:
-            {
-                int at = random.Next(data.Length), count = random.Next(1, 256);
-                var inserted = new byte[count];
-                if (random.Next(2) == 0) random.NextBytes(inserted);
-                else data.AsSpan(random.Next(data.Length - Math.Min(count, data.Length) + 1), Math.Min(count, data.Length)).CopyTo(inserted);
-                return [.. data.AsSpan(0, at), .. inserted, .. data.AsSpan(at)];
-            }
+                {
+                    int at = random.Next(data.Length), count = random.Next(1, 256);
+                    var inserted = new byte[count];
+                    if (random.Next(2) == 0) random.NextBytes(inserted);
+                    else data.AsSpan(random.Next(data.Length - Math.Min(count, data.Length) + 1), Math.Min(count, data.Length)).CopyTo(inserted);
+                    return [.. data.AsSpan(0, at), .. inserted, .. data.AsSpan(at)];
+                }
 
             case Mutation.PngChunkLengthLie:
                 return PngChunkLengthLie(data, random);
             case Mutation.PngIhdrDimensionLie:
-            {
-                // IHDR data starts at 16: width, height (big-endian), bit depth, colour type, compression, filter, interlace.
-                if (random.Next(2) == 0) BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(16), Pick(PngSizes, random));
-                else BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(20), Pick(PngSizes, random));
-                if (random.Next(3) == 0) BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(16 + 4 * random.Next(2)), (uint)random.Next(1, 5000));
-                FixPngCrc(data, 8);
-                return data;
-            }
+                {
+                    // IHDR data starts at 16: width, height (big-endian), bit depth, colour type, compression, filter, interlace.
+                    if (random.Next(2) == 0) BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(16), Pick(PngSizes, random));
+                    else BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(20), Pick(PngSizes, random));
+                    if (random.Next(3) == 0) BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(16 + 4 * random.Next(2)), (uint)random.Next(1, 5000));
+                    FixPngCrc(data, 8);
+                    return data;
+                }
 
             case Mutation.PngIhdrFieldLie:
                 data[24 + random.Next(5)] = (byte)(random.Next(3) == 0 ? random.Next(256) : Pick<byte>([0, 1, 2, 3, 4, 5, 6, 7, 8, 16, 255], random));
                 FixPngCrc(data, 8);
                 return data;
             case Mutation.PngChunkDataWithCrc:
-            {
-                var chunks = PngChunks(data);
-                if (chunks.Count == 0) return ByteRun(data, random.Next(data.Length), random);
-                var (offset, length) = chunks[random.Next(chunks.Count)];
-                if (length == 0) return ByteRun(data, offset + 4, random);
-                for (int k = random.Next(1, 9); k > 0; k--) data[offset + 8 + random.Next(length)] = (byte)random.Next(256);
-                FixPngCrc(data, offset);
-                return data;
-            }
+                {
+                    var chunks = PngChunks(data);
+                    if (chunks.Count == 0) return ByteRun(data, random.Next(data.Length), random);
+                    var (offset, length) = chunks[random.Next(chunks.Count)];
+                    if (length == 0) return ByteRun(data, offset + 4, random);
+                    for (int k = random.Next(1, 9); k > 0; k--) data[offset + 8 + random.Next(length)] = (byte)random.Next(256);
+                    FixPngCrc(data, offset);
+                    return data;
+                }
 
             case Mutation.JpegSofDimensionLie:
-            {
-                int sof = JpegSof(data);
-                if (sof < 0) return ByteRun(data, random.Next(data.Length), random);
-                // SOFn: FF Cn, length(2), precision(1), height(2), width(2), components(1), then 3 bytes per component.
-                BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(sof + 5 + 2 * random.Next(2)), Pick(JpegSizes, random));
-                if (random.Next(3) == 0) BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(sof + 5 + 2 * random.Next(2)), Pick(JpegSizes, random));
-                return data;
-            }
+                {
+                    int sof = JpegSof(data);
+                    if (sof < 0) return ByteRun(data, random.Next(data.Length), random);
+                    // SOFn: FF Cn, length(2), precision(1), height(2), width(2), components(1), then 3 bytes per component.
+                    BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(sof + 5 + 2 * random.Next(2)), Pick(JpegSizes, random));
+                    if (random.Next(3) == 0) BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(sof + 5 + 2 * random.Next(2)), Pick(JpegSizes, random));
+                    return data;
+                }
 
             case Mutation.JpegSofComponentLie:
-            {
-                int sof = JpegSof(data);
-                if (sof < 0) return ByteRun(data, random.Next(data.Length), random);
-                int components = data[sof + 9];
-                int field = random.Next(2 + 3 * components); // precision, component count, or one component byte
-                int at = field switch { 0 => sof + 4, 1 => sof + 9, _ => sof + 10 + (field - 2) };
-                data[at] = (byte)(random.Next(2) == 0 ? random.Next(256) : Pick<byte>([0, 1, 2, 3, 4, 5, 8, 12, 16, 0x11, 0x22, 0x44, 0xFF], random));
-                return data;
-            }
+                {
+                    int sof = JpegSof(data);
+                    if (sof < 0) return ByteRun(data, random.Next(data.Length), random);
+                    int components = data[sof + 9];
+                    int field = random.Next(2 + 3 * components); // precision, component count, or one component byte
+                    int at = field switch { 0 => sof + 4, 1 => sof + 9, _ => sof + 10 + (field - 2) };
+                    data[at] = (byte)(random.Next(2) == 0 ? random.Next(256) : Pick<byte>([0, 1, 2, 3, 4, 5, 8, 12, 16, 0x11, 0x22, 0x44, 0xFF], random));
+                    return data;
+                }
 
             case Mutation.JpegSegmentLengthLie:
-            {
-                var segments = JpegSegments(data);
-                if (segments.Count == 0) return ByteRun(data, random.Next(data.Length), random);
-                int at = segments[random.Next(segments.Count)].Offset;
-                ushort length = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(at + 2));
-                ushort[] lies = [0, 1, 2, 3, (ushort)(length - 1), (ushort)(length + 1), (ushort)(length * 2), 0xFFFF, (ushort)random.Next(65536)];
-                BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(at + 2), Pick(lies, random));
-                return data;
-            }
+                {
+                    var segments = JpegSegments(data);
+                    if (segments.Count == 0) return ByteRun(data, random.Next(data.Length), random);
+                    int at = segments[random.Next(segments.Count)].Offset;
+                    ushort length = BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(at + 2));
+                    ushort[] lies = [0, 1, 2, 3, (ushort)(length - 1), (ushort)(length + 1), (ushort)(length * 2), 0xFFFF, (ushort)random.Next(65536)];
+                    BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(at + 2), Pick(lies, random));
+                    return data;
+                }
 
             case Mutation.JpegTableCorrupt:
-            {
-                // Quantisation (DB), Huffman (C4), restart interval (DD) and the scan header (DA).
-                var tables = JpegSegments(data).Where(s => s.Marker is 0xDB or 0xC4 or 0xDD or 0xDA).ToList();
-                if (tables.Count == 0) return ByteRun(data, random.Next(data.Length), random);
-                var (offset, _, length) = tables[random.Next(tables.Count)];
-                for (int k = random.Next(1, 6); k > 0; k--) data[offset + 4 + random.Next(Math.Max(1, length - 2))] = (byte)random.Next(256);
-                return data;
-            }
+                {
+                    // Quantisation (DB), Huffman (C4), restart interval (DD) and the scan header (DA).
+                    var tables = JpegSegments(data).Where(s => s.Marker is 0xDB or 0xC4 or 0xDD or 0xDA).ToList();
+                    if (tables.Count == 0) return ByteRun(data, random.Next(data.Length), random);
+                    var (offset, _, length) = tables[random.Next(tables.Count)];
+                    for (int k = random.Next(1, 6); k > 0; k--) data[offset + 4 + random.Next(Math.Max(1, length - 2))] = (byte)random.Next(256);
+                    return data;
+                }
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(mutation), mutation, null);

@@ -1,5 +1,5 @@
-using DinoSeg.Tests.Segmentation;
 using DinoSeg.Rendering;
+using DinoSeg.Tests.Segmentation;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

@@ -1,7 +1,7 @@
-using Xunit.Abstractions;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using Xunit.Abstractions;
 
 namespace DinoSeg.Tests.Segmentation;
 

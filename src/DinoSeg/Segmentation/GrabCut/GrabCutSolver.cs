@@ -44,7 +44,9 @@ internal sealed class GrabCutSolver
     private byte[] _component = [];      // per node: its GMM component
     private int[] _edgeFrom = [], _edgeTo = [];
     private double[] _edgeWeight = [];
-    private double[] _sampleColor = [], _sampleWeight = [], _centres = new double[3 * ColorGmm.Components];
+    private double[] _sampleColor = [];
+    private double[] _sampleWeight = [];
+    private readonly double[] _centres = new double[3 * ColorGmm.Components];
     private byte[] _sampleLabel = [];
     private readonly MaxFlow _flow = new();
 

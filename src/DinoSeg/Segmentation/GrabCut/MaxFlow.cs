@@ -144,7 +144,7 @@ internal sealed class MaxFlow
             }
         }
 
-        for (;;)
+        for (; ; )
         {
             // Grow both trees from the active nodes until an edge joins them.
             int join = 0;
@@ -239,7 +239,7 @@ internal sealed class MaxFlow
                     int u = edge[e].Dst;
                     if (node[u].Tree != vt || node[u].Parent == 0) continue;
                     int d = 0;
-                    for (;;)
+                    for (; ; )
                     {
                         // Walk to the root (or to a node already measured in this round) to learn u's depth.
                         if (node[u].Stamp == time)
@@ -252,7 +252,10 @@ internal sealed class MaxFlow
                         d++;
                         if (up < 0)
                         {
-                            if (up == Orphan) d = int.MaxValue - 1;
+                            if (up == Orphan)
+                            {
+                                d = int.MaxValue - 1;
+                            }
                             else
                             {
                                 node[u].Stamp = time;

@@ -40,7 +40,13 @@ public sealed class DenseCrfTests
     /// <summary>The settings these tests were written for, spelt out so that tuning the defaults does not move them.</summary>
     private static readonly CrfOptions Pinned = new()
     {
-        Temperature = 0.05, BilateralWeight = 3, BilateralSpatial = 60, BilateralColor = 13, SmoothnessWeight = 1, SmoothnessSpatial = 1, Iterations = 5,
+        Temperature = 0.05,
+        BilateralWeight = 3,
+        BilateralSpatial = 60,
+        BilateralColor = 13,
+        SmoothnessWeight = 1,
+        SmoothnessSpatial = 1,
+        Iterations = 5,
     };
 
     private static byte[] Plain(float[] similarity) => [.. similarity.Select(s => s >= Threshold ? (byte)255 : (byte)0)];

@@ -56,7 +56,7 @@ public sealed class MaxFlowTests
 
         double total = 0;
         var parent = new int[n];
-        for (;;)
+        for (; ; )
         {
             Array.Fill(parent, -1);
             parent[s] = s;
