@@ -344,7 +344,8 @@
     // Modified clicks would otherwise select text; a plain drag would start the browser's own.
     event.preventDefault();
     if (opening()) return;
-    if (event.pointerType === 'mouse' && ![0, 1, 2].includes(event.button)) return;
+    // The main view pans with the middle or right button; elsewhere only the primary button acts.
+    if (event.pointerType === 'mouse' && (view === ui.image ? ![0, 1, 2].includes(event.button) : event.button !== 0)) return;
     try { view.setPointerCapture(event.pointerId); } catch { /* a synthetic pointer: no capture needed */ }
     pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     if (view === ui.image) ui.image.focus({ preventScroll: true, focusVisible: false }); // keys act here next, no ring
