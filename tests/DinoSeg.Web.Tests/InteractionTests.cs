@@ -343,6 +343,69 @@ public sealed class InteractionTests(WebFixture web)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task Accessibility_EveryControlIsNamed_TextHasContrast_KeyboardFocusIsVisible()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+        await driver.ClickAsync(172, 115);
+
+        string[] unnamed = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('input, select, button, canvas, a')]
+              .filter(e => !(e.labels?.length || e.getAttribute('aria-label') || e.textContent.trim() || e.title))
+              .map(e => e.id || e.outerHTML.slice(0, 80))
+            """);
+        Assert.Empty(unnamed);
+
+        // WCAG AA: 4.5:1 for text, against the first opaque background behind it.
+        string[] lowContrast = await page.EvaluateAsync<string[]>(ContrastCheck,
+            new[] { "h1 span", "#status", "#area", "#timing", "figcaption small", ".keys li", ".exports h2 small", "a.download[data-export=\"zip\"]",
+                "a.download[data-view=\"mask\"]", "#redo", "#undo", "#auto-threshold", "kbd", "#colorbar .threshold span" });
+        Assert.Empty(lowContrast);
+
+        // Tab reaches the controls and the image, each with the focus ring.
+        await page.EvaluateAsync("() => document.activeElement.blur()");
+        var ringed = new List<string>();
+        for (int i = 0; i < 30; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            string id = await page.EvaluateAsync<string>("() => document.activeElement.id");
+            string? shadow = await page.EvaluateAsync<string>("() => { const e = document.activeElement; return getComputedStyle(e).boxShadow + ' ' + getComputedStyle(e.id === 'file' ? e.previousElementSibling : e).boxShadow; }");
+            if (shadow.Contains("rgb(255, 191, 71)", StringComparison.Ordinal)) ringed.Add(id);
+            if (id == "image") break;
+        }
+
+        foreach (string id in new[] { "sample", "file", "auto-threshold", "undo", "negative-mode", "opacity", "zoom-in", "image" }) Assert.Contains(id, ringed);
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>The selectors (each element they match) whose text contrast is below 4.5:1, with the ratio.</summary>
+    private const string ContrastCheck = """
+        selectors => {
+          const rgb = text => text.match(/[\d.]+/g).map(Number);
+          const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+            .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+          const background = e => {
+            for (; e; e = e.parentElement) {
+              const c = rgb(getComputedStyle(e).backgroundColor);
+              if (c.length < 4 || c[3] > 0.9) return c;
+            }
+            return [255, 255, 255];
+          };
+          const low = [];
+          for (const selector of selectors) {
+            for (const e of document.querySelectorAll(selector)) {
+              if (!e.textContent.trim()) continue;
+              const a = lum(rgb(getComputedStyle(e).color)), b = lum(background(e));
+              const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+              if (ratio < 4.5) low.push(`${selector}: ${ratio.toFixed(2)}`);
+            }
+          }
+          return low;
+        }
+        """;
+
     [Theory]
     [InlineData(1366, 768)]
     [InlineData(1920, 1080)]
