@@ -66,16 +66,17 @@
   const history = { undo: [], redo: [], current: null };
 
   // Buffers sized per image, reused by every click and slider move.
-  const buf = { n: 0, palette: null, heat: null, mask: null, mask32: null, on: null, rowFirst: null };
+  const buf = { n: 0, palette: null, heat: null, mask: null, mask32: null, tint: null, tint32: null, on: null, rowFirst: null };
   // The region filter's runs (start, end, parent, area, keep), grown to the most runs seen.
   const runs = { start: new Int32Array(4096), end: new Int32Array(4096), parent: new Int32Array(4096), area: new Int32Array(4096), keep: new Uint8Array(4096) };
   // Pointers down on a view (id → { x, y }), and what they are doing: a click or box ('press'), a pan, or a pinch.
   const pointers = new Map();
   const gesture = { kind: null, canvas: null, id: null, start: null, moved: false };
-  // View-sized layers: for the main view the photo, the feathered mask, the tint and the outline; for the cut-out its
-  // photo and feathered mask.
+  // The selection as the main view draws it, at the image's own size: the tint inside, the outline on its edge pixels.
+  // Then view-sized layers: the main view's photo; the cut-out's photo and feathered mask.
   const canvas = () => document.createElement('canvas');
-  const main = { photo: canvas(), soft: canvas(), tint: canvas(), scaled: canvas(), eroded: canvas(), edge: canvas() };
+  const tint = canvas();
+  const main = { photo: canvas() };
   const cut = { photo: canvas(), soft: canvas() };
 
   // Timings for the browser test and the curious: ms from the input event to the mask being drawn ("ready") and to the
@@ -132,8 +133,13 @@
       if (state.image && hasPrompt()) segment(e.timeStamp, true);
     });
     ui.boxMode.addEventListener('change', () => { state.corner = null; if (state.image) drawMain(); });
-    ui.opacity.addEventListener('input', () => { if (state.image) drawMain(); });
-    ui.outline.addEventListener('change', () => { if (state.image) drawMain(); });
+    const onLook = () => {
+      if (!state.image) return;
+      if (state.levels) renderTint();
+      drawMain();
+    };
+    ui.opacity.addEventListener('input', onLook);
+    ui.outline.addEventListener('change', onLook);
     ui.zoomIn.addEventListener('click', () => zoomBy(1.5));
     ui.zoomOut.addEventListener('click', () => zoomBy(1 / 1.5));
     ui.zoomFit.addEventListener('click', () => setZoom(1, 0, 0));
@@ -228,7 +234,7 @@
   function prepareCanvases(width, height) {
     // Heatmap and mask keep the image's own pixels (the mask is exact); the heatmap changes only per click, the mask is
     // one putImageData per slider move.
-    for (const c of [ui.heatmap, ui.mask]) {
+    for (const c of [ui.heatmap, ui.mask, tint]) {
       c.width = width;
       c.height = height;
     }
@@ -237,6 +243,8 @@
     buf.heat = new ImageData(width, height);
     buf.mask = new ImageData(width, height);
     buf.mask32 = new Uint32Array(buf.mask.data.buffer);
+    buf.tint = new ImageData(width, height);
+    buf.tint32 = new Uint32Array(buf.tint.data.buffer);
     buf.on = new Uint8Array(buf.n);
     buf.rowFirst = new Int32Array(height + 1);
     state.levels = null;
@@ -569,7 +577,8 @@
   }
 
   function relayout() {
-    if (layoutMain(false) && state.levels) renderMainLayers();
+    layoutMain(false);
+    if (state.levels) renderTint(); // the outline's width follows the zoom
     drawMain();
   }
 
@@ -878,13 +887,15 @@
 
     ctx(ui.mask).putImageData(buf.mask, 0, 0);
     const t1 = performance.now();
-    renderMainLayers();
+    renderTint();
+    const tLayers = performance.now();
     drawMain();
+    const tMain = performance.now();
     renderCutout();
     const t2 = performance.now();
 
     setArea(selected);
-    state.phases = { mask: t1 - t0, views: t2 - t1 };
+    state.phases = { mask: t1 - t0, views: t2 - t1, tint: tLayers - t1, main: tMain - tLayers, cutout: t2 - tMain };
     updateDownloads();
     state.maskVersion++;
     document.body.dataset.maskVersion = String(state.maskVersion);
@@ -902,43 +913,35 @@
     soft.filter = 'none';
   }
 
-  /** The main view's tint (the overlay colour through the soft mask) and outline (the mask less its erosion). */
-  function renderMainLayers() {
-    const { width, height } = main.photo;
-    feather(main.soft, state.imageScale);
-    const [r, g, b] = state.info.overlayColor;
-    paint(main.tint, main.soft, `rgb(${r} ${g} ${b})`);
+  /**
+   * The selection as the main view shows it, at the image's size: the overlay colour at the chosen opacity inside the
+   * mask, the outline colour on its edge (a selected pixel with an unselected one `d` pixels left, right, above or below;
+   * `d` keeps the outline about 1.5 CSS pixels wide at the current zoom). One pass over the mask, so that a slider move costs the main view
+   * one scaled draw. Unlike the library's overlay (the Overlay PNG) the tint is not feathered: the outline covers its edge.
+   */
+  function renderTint() {
+    const { width, height } = state.image, mask32 = buf.mask32, tint32 = buf.tint32;
+    const [r, g, b] = state.info.overlayColor, alpha = Math.round(255 * Number(ui.opacity.value));
+    const inside = (alpha << 24 | b << 16 | g << 8 | r) >>> 0, edge = ui.outline.checked ? 0xff00e6ff : inside; // #ffe600
+    const cssPerPixel = ui.image.getBoundingClientRect().width / width;
+    const d = Math.max(1, Math.round(1.5 / cssPerPixel));
+    const rowStep = d * width;
+    for (let y = 0; y < height; y++) {
+      const row = y * width, up = y >= d, down = y + d < height;
+      for (let x = 0, i = row; x < width; x++, i++) {
+        if (mask32[i] === 0) {
+          tint32[i] = 0;
+          continue;
+        }
 
-    const scaled = ctx(main.scaled);
-    scaled.globalCompositeOperation = 'copy';
-    scaled.drawImage(ui.mask, 0, 0, width, height);
-    const e = Math.max(1, Math.round(1.5 * (window.devicePixelRatio || 1))); // the outline's width in canvas pixels
-    const eroded = ctx(main.eroded);
-    eroded.globalCompositeOperation = 'copy';
-    eroded.drawImage(main.scaled, 0, 0);
-    eroded.globalCompositeOperation = 'destination-in';
-    for (const [dx, dy] of [[e, 0], [-e, 0], [0, e], [0, -e]]) eroded.drawImage(main.scaled, dx, dy);
-    eroded.globalCompositeOperation = 'source-over';
-    const edge = ctx(main.edge);
-    edge.globalCompositeOperation = 'copy';
-    edge.drawImage(main.scaled, 0, 0);
-    edge.globalCompositeOperation = 'destination-out';
-    edge.drawImage(main.eroded, 0, 0);
-    edge.globalCompositeOperation = 'source-in';
-    edge.fillStyle = '#ffe600'; // yellow reads on the blue tint and on most photos
-    edge.fillRect(0, 0, width, height);
-    edge.globalCompositeOperation = 'source-over';
-  }
+        // Off the image counts as selected: the outline marks where the selection ends, not the image's border.
+        const onEdge = (x >= d && mask32[i - d] === 0) || (x + d < width && mask32[i + d] === 0) ||
+          (up && mask32[i - rowStep] === 0) || (down && mask32[i + rowStep] === 0);
+        tint32[i] = onEdge ? edge : inside;
+      }
+    }
 
-  /** A layer of one colour whose alpha is another canvas's. */
-  function paint(target, alpha, colour) {
-    const c = ctx(target);
-    c.globalCompositeOperation = 'copy';
-    c.drawImage(alpha, 0, 0);
-    c.globalCompositeOperation = 'source-in';
-    c.fillStyle = colour;
-    c.fillRect(0, 0, target.width, target.height);
-    c.globalCompositeOperation = 'source-over';
+    ctx(tint).putImageData(buf.tint, 0, 0);
   }
 
   /** The cut-out: the photo with alpha = soft mask, over the frame's checkerboard. */
@@ -960,10 +963,8 @@
     c.drawImage(main.photo, 0, 0);
     c.globalCompositeOperation = 'source-over';
     if (state.levels) {
-      c.globalAlpha = Number(ui.opacity.value);
-      c.drawImage(main.tint, 0, 0);
-      c.globalAlpha = 1;
-      if (ui.outline.checked) c.drawImage(main.edge, 0, 0);
+      c.imageSmoothingQuality = 'high';
+      c.drawImage(tint, 0, 0, ui.image.width, ui.image.height);
     }
 
     drawSeeds(c, state.imageScale);
