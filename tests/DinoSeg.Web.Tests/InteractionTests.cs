@@ -233,6 +233,7 @@ public sealed class InteractionTests(WebFixture web)
         await driver.PressAndWaitMaskAsync("Enter");
         Assert.Equal([[172, 115]], await driver.SeedsAsync());
         Assert.Equal(255, await driver.MaskAtAsync(172, 115));
+        await driver.ScreenshotAsync("keyboard-seed.png");
 
         // Shift+Enter adds a seed at the other eye; Alt+Enter a negative there instead after an undo.
         await PressTimesAsync(page, "ArrowRight", 29);
@@ -275,6 +276,7 @@ public sealed class InteractionTests(WebFixture web)
         var (x2, y2) = await driver.PointAsync(200, 130);
         Assert.Equal(x, x2, 1.0);
         Assert.Equal(y, y2, 1.0);
+        await driver.ScreenshotAsync("zoomed.png");
 
         // A right-button drag pans by the drag; a click afterwards still lands on its pixel.
         double left = (await canvas.BoundingBoxAsync())!.X;
