@@ -1,8 +1,11 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Compression;
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using DinoSeg.Masks;
 using DinoSeg.Rendering;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -64,6 +67,11 @@ internal static class Api
         api.MapGet("/images/{id}/views/{view}.png", RenderView)
             .WithSummary("A rendered view (similarity, mask, soft-mask, overlay, cutout, panel) of the click the query describes (seeds=x,y;…, threshold=T|auto).")
             .Produces(StatusCodes.Status200OK, contentType: "image/png").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/images/{id}/exports/{format}", RenderExport)
+            .WithSummary("The mask of the click the query describes (as for a view, plus tolerance=PX for polygons, default 1) in another format: "
+                + "rle (COCO RLE JSON), coco (a COCO document), geojson (polygons with holes), svg, yolo (YOLO-seg lines), zip (all of them and the PNGs).")
+            .Produces<byte[]>(StatusCodes.Status200OK, "application/json", "application/geo+json", "image/svg+xml", "text/plain", "application/zip")
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static ServerInfo Info(SegmentationService s)
@@ -317,25 +325,110 @@ internal static class Api
     private static async Task<IResult> RenderView(string id, string view, string? seeds, string? negatives, string? box, bool? keepSeedRegions, int? minArea,
         string? threshold, bool? refine, SegmentationService s, HttpContext context)
     {
-        ImageEntry entry = s.Find(id);
         if (!Views.Contains(view)) throw new ApiException(StatusCodes.Status404NotFound, $"Unknown view “{Clean(view)}”; views: {string.Join(", ", Views)}.");
-        PixelRect? rect = box is null ? null : ParseBox(box.Split(','), entry);
-        var prompt = new Prompt(ParsePoints(seeds, entry, "seeds", allowNone: rect is not null), ParsePoints(negatives, entry, "negatives", allowNone: true),
-            rect, keepSeedRegions ?? false, Area(minArea), refine ?? false);
-        // A stateless render allocates a whole result, the view and its PNG: reserved before any of it exists.
-        long pixels = (long)entry.Width * entry.Height;
-        using MemoryBudget.Lease lease = await s.Budget.AcquireAsync(entry.SessionBytes + pixels * (RenderBytesPerPixel + (prompt.Refine ? 32 : 0)),
-            $"rendering the {view} view", context.RequestAborted);
-        var result = new SegmentationResult(entry.Features);
-        if (prompt.Refine)
+        using StatelessClick click = await SegmentQueryAsync(id, new ClickQuery(seeds, negatives, box, keepSeedRegions, minArea, threshold, refine),
+            RenderBytesPerPixel, $"rendering the {view} view", s, context);
+        return Results.File(RenderPng(view, click.Entry, click.Result), "image/png", $"{Path.GetFileNameWithoutExtension(click.Entry.Name)}-{view}.png");
+    }
+
+    /// <summary>
+    /// The mask in a format other tools import, made by the library (<see cref="DinoSeg.Masks"/>) for the click the query
+    /// describes, like a view; <c>zip</c>: every export and the mask, soft-mask, cut-out and overlay PNGs in one archive.
+    /// </summary>
+    private static async Task<IResult> RenderExport(string id, string format, string? seeds, string? negatives, string? box, bool? keepSeedRegions,
+        int? minArea, string? threshold, bool? refine, double? tolerance, SegmentationService s, HttpContext context)
+    {
+        bool zip = format == "zip";
+        if (!zip && !Exports.Any(e => e.Format == format))
         {
-            (result.Guide, bool made) = entry.GetOrCreateGuide();
-            if (made) s.Cache.Grew(entry);
+            throw new ApiException(StatusCodes.Status404NotFound,
+                $"Unknown export “{Clean(format)}”; exports: {string.Join(", ", Exports.Select(e => e.Format))}, zip.");
         }
 
-        SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: true);
-        if (ParseThreshold(threshold) is { } t) segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, t, result);
-        else segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, result);
+        double simplify = Tolerance(tolerance);
+        // The archive holds four rendered views at once beside the traced labels (an int and a flag per pixel).
+        using StatelessClick click = await SegmentQueryAsync(id, new ClickQuery(seeds, negatives, box, keepSeedRegions, minArea, threshold, refine),
+            zip ? 4 * RenderBytesPerPixel + 8 : RenderBytesPerPixel + 8, $"the {format} export", s, context);
+        string stem = Path.GetFileNameWithoutExtension(click.Entry.Name);
+        if (!zip)
+        {
+            var (_, file, contentType) = Exports.First(e => e.Format == format);
+            return Results.File(Encoding.UTF8.GetBytes(ExportText(format, click, simplify)), contentType, $"{stem}-{file}");
+        }
+
+        using var archive = new MemoryStream();
+        using (var writer = new ZipArchive(archive, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (string view in ZipViews) Add(writer, $"{view}.png", RenderPng(view, click.Entry, click.Result), CompressionLevel.NoCompression);
+            foreach (var (name, file, _) in Exports) Add(writer, file, Encoding.UTF8.GetBytes(ExportText(name, click, simplify)), CompressionLevel.Optimal);
+            Add(writer, "prompt.json", JsonSerializer.SerializeToUtf8Bytes(DescribePrompt(click, simplify), Json), CompressionLevel.Optimal);
+        }
+
+        return Results.File(archive.ToArray(), "application/zip", $"{stem}-exports.zip");
+    }
+
+    /// <summary>The exports by route name: the file each is saved as (the CLI's names) and its media type.</summary>
+    internal static readonly (string Format, string File, string ContentType)[] Exports =
+    [
+        ("rle", "mask.rle.json", "application/json"),
+        ("coco", "coco.json", "application/json"),
+        ("geojson", "mask.geojson", "application/geo+json"),
+        ("svg", "mask.svg", "image/svg+xml"),
+        ("yolo", "mask.yolo.txt", "text/plain; charset=utf-8"),
+    ];
+
+    /// <summary>The views a zip export carries as PNGs (PNG is compressed already: stored as is).</summary>
+    internal static readonly string[] ZipViews = ["mask", "soft-mask", "cutout", "overlay"];
+
+    /// <summary>Polygon simplification when the query names none: the CLI's default, one pixel.</summary>
+    private const double DefaultTolerance = 1;
+
+    private static string ExportText(string format, StatelessClick click, double tolerance)
+    {
+        SegmentationResult result = click.Result;
+        return format switch
+        {
+            "rle" => CocoRle.Encode(result).ToJson(),
+            "coco" => CocoRle.Encode(result).ToCocoDocument(click.Entry.Name),
+            "geojson" => PolygonFormats.ToGeoJson(MaskContours.Trace(result, tolerance), result.Width, result.Height),
+            "svg" => PolygonFormats.ToSvg(MaskContours.Trace(result, tolerance), result.Width, result.Height),
+            _ => PolygonFormats.ToYoloLines(MaskContours.Trace(result, tolerance), result.Width, result.Height),
+        };
+    }
+
+    /// <summary>What a zip's prompt.json records: the image, the prompt as the server read it, and the outcome.</summary>
+    private static object DescribePrompt(StatelessClick click, double tolerance)
+    {
+        SegmentationResult result = click.Result;
+        return new
+        {
+            image = click.Entry.Name,
+            width = result.Width,
+            height = result.Height,
+            seeds = result.Seeds.Select(p => new[] { p.X, p.Y }),
+            negatives = result.NegativeSeeds.Select(p => new[] { p.X, p.Y }),
+            box = Corners(result.Box),
+            threshold = result.Threshold,
+            selectedPixels = result.SelectedPixels,
+            polygonTolerance = tolerance,
+            files = ZipViews.Select(v => $"{v}.png").Concat(Exports.Select(e => e.File)),
+        };
+    }
+
+    private static void Add(ZipArchive archive, string name, byte[] bytes, CompressionLevel level)
+    {
+        using Stream entry = archive.CreateEntry(name, level).Open();
+        entry.Write(bytes);
+    }
+
+    private static double Tolerance(double? tolerance) =>
+        tolerance is null ? DefaultTolerance
+        : tolerance is >= 0 and <= 100 ? tolerance.Value
+        : throw new ApiException(StatusCodes.Status400BadRequest,
+            $"The polygon tolerance is a distance in pixels in [0, 100] (0: the exact outline); found {tolerance.Value.ToString(CultureInfo.InvariantCulture)}.");
+
+    private static byte[] RenderPng(string view, ImageEntry entry, SegmentationResult result)
+    {
         using Image<Rgb24> original = entry.WrapImage();
         using Image image = view switch
         {
@@ -348,7 +441,53 @@ internal static class Api
         };
         using var png = new MemoryStream();
         image.Save(png, SegmentationService.FastPng);
-        return Results.File(png.ToArray(), "image/png", $"{Path.GetFileNameWithoutExtension(entry.Name)}-{view}.png");
+        return png.ToArray();
+    }
+
+    /// <summary>The prompt of a view or export URL, as query text.</summary>
+    private sealed record ClickQuery(string? Seeds, string? Negatives, string? Box, bool? KeepSeedRegions, int? MinArea, string? Threshold, bool? Refine);
+
+    /// <summary>A click segmented from a URL's query into a result of its own, with the memory it holds reserved until disposed.</summary>
+    private sealed record StatelessClick(ImageEntry Entry, SegmentationResult Result, MemoryBudget.Lease Lease) : IDisposable
+    {
+        public void Dispose() => Lease.Dispose();
+    }
+
+    /// <summary>
+    /// Segments the query's click with the full segmenter (soft mask included, refined when asked) into a fresh result:
+    /// nothing of any session is read or changed, so a link keeps working whatever the sessions do.
+    /// </summary>
+    /// <param name="bytesPerPixel">What the caller makes from the result per pixel, reserved with the result itself.</param>
+    private static async Task<StatelessClick> SegmentQueryAsync(string id, ClickQuery query, long bytesPerPixel, string purpose, SegmentationService s,
+        HttpContext context)
+    {
+        ImageEntry entry = s.Find(id);
+        PixelRect? rect = query.Box is null ? null : ParseBox(query.Box.Split(','), entry);
+        var prompt = new Prompt(ParsePoints(query.Seeds, entry, "seeds", allowNone: rect is not null), ParsePoints(query.Negatives, entry, "negatives", allowNone: true),
+            rect, query.KeepSeedRegions ?? false, Area(query.MinArea), query.Refine ?? false);
+        float? threshold = ParseThreshold(query.Threshold);
+        // A stateless render allocates a whole result and what is made from it: reserved before any of it exists.
+        long pixels = (long)entry.Width * entry.Height;
+        MemoryBudget.Lease lease = await s.Budget.AcquireAsync(entry.SessionBytes + pixels * (bytesPerPixel + (prompt.Refine ? 32 : 0)), purpose, context.RequestAborted);
+        try
+        {
+            var result = new SegmentationResult(entry.Features);
+            if (prompt.Refine)
+            {
+                (result.Guide, bool made) = entry.GetOrCreateGuide();
+                if (made) s.Cache.Grew(entry);
+            }
+
+            SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: true);
+            if (threshold is { } t) segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, t, result);
+            else segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, result);
+            return new StatelessClick(entry, result, lease);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

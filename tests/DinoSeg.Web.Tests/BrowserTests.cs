@@ -90,7 +90,7 @@ public sealed class BrowserTests(WebFixture web)
         IResponse reply = await page.RunAndWaitForResponseAsync(() => driver.ClickAsync(172, 115), r => r.Url.EndsWith("/similarity-map", StringComparison.Ordinal));
         double first = double.Parse(await reply.HeaderValueAsync("x-dinoseg-auto-threshold") ?? "", CultureInfo.InvariantCulture);
         Assert.Equal(Math.Round(first, 2), await driver.ThresholdAsync(), 6);
-        reply = await page.RunAndWaitForResponseAsync(() => driver.ClickAsync(60, 250, "#overlay", [KeyboardModifier.Shift]),
+        reply = await page.RunAndWaitForResponseAsync(() => driver.ClickAsync(60, 250, "#image", [KeyboardModifier.Shift]),
             r => r.Url.EndsWith("/similarity-map", StringComparison.Ordinal));
         double second = double.Parse(await reply.HeaderValueAsync("x-dinoseg-auto-threshold") ?? "", CultureInfo.InvariantCulture);
         Assert.Equal(Math.Round(second, 2), await driver.ThresholdAsync(), 6);
@@ -99,7 +99,7 @@ public sealed class BrowserTests(WebFixture web)
         // A hand on the slider ends it: the next click keeps the slider's value.
         await driver.SetThresholdAsync(0.6);
         Assert.Equal("false", await auto.GetAttributeAsync("aria-pressed"));
-        await driver.ClickAsync(172, 115);
+        await driver.ClickAsync(318, 137);
         Assert.Equal(0.6, await driver.ThresholdAsync(), 6);
         Assert.Equal(await LibraryAreaAsync(driver, 0.6), await driver.SelectedPixelsAsync());
 
@@ -135,7 +135,7 @@ public sealed class BrowserTests(WebFixture web)
         Assert.Equal(version, await driver.MaskVersionAsync());
 
         await driver.ClickAsync(172, 115);
-        await driver.ClickAsync(60, 250, "#overlay", [KeyboardModifier.Shift]);
+        await driver.ClickAsync(60, 250, "#image", [KeyboardModifier.Shift]);
         Assert.Equal(2, await page.EvaluateAsync<int>("() => window.dinoSeg.state.marks.length"));
         Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
         Assert.Equal(255, await driver.MaskAtAsync(318, 137)); // the other eye, before the negative
@@ -350,7 +350,7 @@ public sealed class BrowserTests(WebFixture web)
         IPage page = await web.OpenPageAsync();
         var driver = new PageDriver(page);
         await driver.UploadAsync(photo);
-        (int x, int y)[] points = [(495, 256), (480, 240), (510, 270), (300, 500), (700, 150), (470, 250), (520, 260), (200, 200), (800, 600), (505, 245), (495, 256), (600, 400)];
+        (int x, int y)[] points = [(495, 256), (480, 240), (510, 270), (300, 500), (700, 150), (470, 250), (520, 260), (200, 200), (800, 600), (530, 230), (495, 256), (600, 400)];
         foreach (var (x, y) in points)
         {
             // A person clicks a few times a second at most: let the previous update reach the screen first.
@@ -434,9 +434,10 @@ public sealed class BrowserTests(WebFixture web)
             await pause(150);
             const rect = canvas.getBoundingClientRect();
             const done = redrawn();
-            canvas.dispatchEvent(new MouseEvent('click', {
-              bubbles: true, clientX: rect.left + (x + 0.5) * rect.width / width, clientY: rect.top + (y + 0.5) * rect.height / height,
-            }));
+            const at = { bubbles: true, pointerId: 1, pointerType: 'mouse', isPrimary: true, button: 0,
+              clientX: rect.left + (x + 0.5) * rect.width / width, clientY: rect.top + (y + 0.5) * rect.height / height };
+            canvas.dispatchEvent(new PointerEvent('pointerdown', at));
+            canvas.dispatchEvent(new PointerEvent('pointerup', at));
             await done;
           }
           for (let i = 0; i < steps; i++) {

@@ -81,6 +81,22 @@ internal sealed class PageDriver(IPage page)
         await WaitMaskAfterAsync(before);
     }
 
+    /// <summary>Where image pixel (x, y)'s centre is on the page, in CSS pixels from the viewport's corner.</summary>
+    public async Task<(float X, float Y)> PointAsync(int x, int y, string canvas = "#image")
+    {
+        var (_, width, height) = await ImageAsync();
+        LocatorBoundingBoxResult box = (await Page.Locator(canvas).BoundingBoxAsync())!;
+        return ((float)(box.X + (x + 0.5) * box.Width / width), (float)(box.Y + (y + 0.5) * box.Height / height));
+    }
+
+    /// <summary>Presses a key (or chord such as Control+z) on whatever has the focus and waits for the mask to be redrawn.</summary>
+    public async Task PressAndWaitMaskAsync(string key)
+    {
+        int before = await MaskVersionAsync();
+        await Page.Keyboard.PressAsync(key);
+        await WaitMaskAfterAsync(before);
+    }
+
     /// <summary>The box the page holds, as [x0, y0, x1, y1], or null.</summary>
     public Task<int[]?> BoxAsync() =>
         Page.EvaluateAsync<int[]?>("() => { const b = window.dinoSeg.state.box; return b && [b.x0, b.y0, b.x1, b.y1]; }");

@@ -12,7 +12,7 @@ public sealed class ReadmeCurlTests(WebFixture web) : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public async Task ReadmeCurlLines_AgainstTheServer_UploadClickRenderAndListTheRoutes()
+    public async Task ReadmeCurlLines_AgainstTheServer_UploadClickRenderExportAndListTheRoutes()
     {
         // Arrange: the block as written, aimed at the test server instead of the default address.
         string root = Readme.RepositoryRoot();
@@ -36,6 +36,7 @@ public sealed class ReadmeCurlTests(WebFixture web) : IDisposable
         string output = await stdout;
         Assert.Contains("\"threshold\":", output);
         Assert.Contains("/api/images/{id}/segment", output);
+        Assert.Matches(@"(?m)^0( [01](\.\d+)?){6,}$", output); // a YOLO-seg line: class 0, then x y pairs in [0, 1]
         byte[] png = await File.ReadAllBytesAsync(Path.Combine(_dir, "mask.png"));
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
     }

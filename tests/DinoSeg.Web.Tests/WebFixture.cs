@@ -80,7 +80,10 @@ public sealed class WebFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (own storage, own session id) with the page loaded and ready.</summary>
-    public async Task<IPage> OpenPageAsync(int width = 1400, int height = 1000)
+    /// <param name="width">Viewport width in CSS pixels.</param>
+    /// <param name="height">Viewport height.</param>
+    /// <param name="hasTouch">A touch screen: taps and touch events work (as on a phone or tablet).</param>
+    public async Task<IPage> OpenPageAsync(int width = 1400, int height = 1000, bool hasTouch = false)
     {
         IBrowser browser = await BrowserAsync();
         IBrowserContext context = await browser.NewContextAsync(new BrowserNewContextOptions
@@ -88,6 +91,7 @@ public sealed class WebFixture : IAsyncLifetime
             BaseURL = BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             AcceptDownloads = true,
+            HasTouch = hasTouch,
         });
         IPage page = await context.NewPageAsync();
         var errors = new List<string>();

@@ -7,24 +7,32 @@
 //    paints as the heatmap;
 //  - a slider move: no request at all. The mask is `level > k` for slider index k, exactly the library's
 //    `similarity >= threshold` (negative seeds and the box limit are already in the levels: excluded pixels are at
-//    level 0), then the region options the library's way (RegionFilter.cs), drawn at full resolution; overlay and
-//    cut-out are composited from it on canvases at the size they are displayed (a 1024-px photo shown 400 px wide needs
-//    a sixth of the pixels).
+//    level 0), then the region options the library's way (RegionFilter.cs), drawn at full resolution; the main view's
+//    tint and outline and the cut-out are composited from it on canvases at the size they are displayed (a 1024-px
+//    photo shown 600 px wide needs a third of the pixels);
+//  - exports: links to the server, which segments the same prompt with the library and writes PNGs, polygons, RLE.
+//
+// The main view is one canvas inside a clipping stage; zoom and pan only move and resize that canvas (CSS), so a
+// pointer's image pixel is always its position within the canvas's bounding box, zoomed or not.
 'use strict';
 
 (() => {
   const $ = id => document.getElementById(id);
   const ui = {
-    sample: $('sample'), file: $('file'), threshold: $('threshold'), thresholdValue: $('threshold-value'), autoThreshold: $('auto-threshold'), clear: $('clear'),
+    sample: $('sample'), file: $('file'), threshold: $('threshold'), thresholdValue: $('threshold-value'), autoThreshold: $('auto-threshold'),
+    clear: $('clear'), undo: $('undo'), redo: $('redo'),
     status: $('status'), area: $('area'), timing: $('timing'), notice: $('notice'), error: $('error'),
     busy: $('busy'), busyText: $('busy-text'), negativeNote: $('negative-note'), dragBox: $('drag-box'),
-    negativeMode: $('negative-mode'), keepRegions: $('keep-regions'), minArea: $('min-area'), refine: $('refine'), refineLabel: $('refine-label'),
-    image: $('image'), heatmap: $('heatmap'), mask: $('mask'), overlay: $('overlay'), cutout: $('cutout'),
+    negativeMode: $('negative-mode'), boxMode: $('box-mode'), keepRegions: $('keep-regions'), minArea: $('min-area'), refine: $('refine'), refineLabel: $('refine-label'),
+    opacity: $('opacity'), outline: $('outline'), zoomIn: $('zoom-in'), zoomOut: $('zoom-out'), zoomFit: $('zoom-fit'), zoomValue: $('zoom-value'),
+    mainView: $('main-view'), stage: $('stage'), image: $('image'), heatmap: $('heatmap'), mask: $('mask'), cutout: $('cutout'),
     colorbar: $('colorbar'), downloads: [...document.querySelectorAll('a.download')],
   };
 
   const STEPS = 201; // slider positions: thresholds -1, -0.99, …, 1 (index k ↔ threshold k/100 - 1)
   const WHITE = 0xffffffff; // ImageData pixels seen as little-endian uint32 (0xAABBGGRR); the mask is white on transparent
+  const DRAG_PX = 6; // a pointer moved less than this (CSS px) between down and up is a click, not a box
+  const MAX_ZOOM_PX = 8; // zoom stops at this many screen pixels per image pixel
 
   const state = {
     info: null,
@@ -38,8 +46,13 @@
     negativeMarks: [], // the server's negative seeds with theirs
     boxMark: null,    // the server's box, [x0, y0, x1, y1]
     levels: null,     // Uint8Array: slider thresholds reached, per pixel
-    viewScale: 1,     // overlay and cut-out canvas size / image size
-    imageScale: 1,    // the image view's canvas size / image size
+    imageScale: 1,    // the main canvas's size / image size
+    cutoutScale: 1,   // the cut-out canvas's size / image size
+    zoom: 1,          // the main view's zoom over "fit the stage"
+    panX: 0,          // the main canvas's offset from centred, CSS px
+    panY: 0,
+    cursor: null,     // the keyboard cursor { x, y } in image pixels, or null
+    corner: null,     // box mode: the first corner placed { x, y }, or null
     k: 120,           // slider index
     auto: true,       // Auto mode: the slider follows each click's rule-chosen threshold
     session: newSessionId(),
@@ -49,19 +62,27 @@
     maskVersion: 0,
   };
 
+  // Undo and redo: snapshots of what the person chose (prompt, options, threshold unless Auto picks it).
+  const history = { undo: [], redo: [], current: null };
+
   // Buffers sized per image, reused by every click and slider move.
-  const buf = { n: 0, palette: null, heat: null, mask: null, mask32: null, on: null, rowFirst: null };
+  const buf = { n: 0, palette: null, heat: null, mask: null, mask32: null, tint: null, tint32: null, on: null, rowFirst: null };
   // The region filter's runs (start, end, parent, area, keep), grown to the most runs seen.
   const runs = { start: new Int32Array(4096), end: new Int32Array(4096), parent: new Int32Array(4096), area: new Int32Array(4096), keep: new Uint8Array(4096) };
-  // A box being dragged: where it started (client coordinates) and on which view.
-  const drag = { start: null, canvas: null, moved: false, suppressClick: false };
-  // View-sized helpers: the photo scaled once per image, the feathered mask, the tint laid over the overlay.
-  const offscreen = { photo: document.createElement('canvas'), soft: document.createElement('canvas'), tint: document.createElement('canvas') };
+  // Pointers down on a view (id → { x, y }), and what they are doing: a click or box ('press'), a pan, or a pinch.
+  const pointers = new Map();
+  const gesture = { kind: null, canvas: null, id: null, start: null, moved: false };
+  // The selection as the main view draws it, at the image's own size: the tint inside, the outline on its edge pixels.
+  // Then view-sized layers: the main view's photo; the cut-out's photo and feathered mask.
+  const canvas = () => document.createElement('canvas');
+  const tint = canvas();
+  const main = { photo: canvas() };
+  const cut = { photo: canvas(), soft: canvas() };
 
   // Timings for the browser test and the curious: ms from the input event to the mask being drawn ("ready") and to the
   // next animation frame ("frame").
   const stats = { click: [], slider: [], open: [] };
-  window.dinoSeg = { state, stats };
+  window.dinoSeg = { state, stats, history };
 
   init().catch(e => showError(`Could not reach the server: ${e.message}`));
 
@@ -85,6 +106,7 @@
     ui.sample.disabled = false;
     ui.negativeNote.hidden = !info.negativeSeeds;
     ui.refineLabel.hidden = !info.refinement;
+    ui.opacity.value = String(info.overlayOpacity);
     setSlider(indexOf(info.defaultThreshold));
     setAuto(true);
 
@@ -95,30 +117,56 @@
       if (file) openImage({ file });
     });
     ui.threshold.addEventListener('input', onSlider);
+    ui.threshold.addEventListener('change', commit); // the end of a drag, or one key step: one undo step
     ui.autoThreshold.addEventListener('click', onAutoThreshold);
-    ui.clear.addEventListener('click', () => { clearPrompt(); resetViews(); });
+    ui.clear.addEventListener('click', clearAll);
+    ui.undo.addEventListener('click', undo);
+    ui.redo.addEventListener('click', redo);
     // Region options re-filter the current map in the page, like a slider move; the next click sends them too.
     const onRegionOptions = () => { if (state.levels) applyThreshold(); };
-    ui.keepRegions.addEventListener('change', onRegionOptions);
+    ui.keepRegions.addEventListener('change', () => { onRegionOptions(); commit(); });
     ui.minArea.addEventListener('input', onRegionOptions);
+    ui.minArea.addEventListener('change', commit);
     // Refinement changes the map itself, so the server segments again (the slider then needs no request, as usual).
-    ui.refine.addEventListener('change', e => { if (state.image && hasPrompt()) segment(e.timeStamp, true); });
+    ui.refine.addEventListener('change', e => {
+      commit();
+      if (state.image && hasPrompt()) segment(e.timeStamp, true);
+    });
+    ui.boxMode.addEventListener('change', () => { state.corner = null; if (state.image) drawMain(); });
+    const onLook = () => {
+      if (!state.image) return;
+      if (state.levels) renderTint();
+      drawMain();
+    };
+    ui.opacity.addEventListener('input', onLook);
+    ui.outline.addEventListener('change', onLook);
+    ui.zoomIn.addEventListener('click', () => zoomBy(1.5));
+    ui.zoomOut.addEventListener('click', () => zoomBy(1 / 1.5));
+    ui.zoomFit.addEventListener('click', () => setZoom(1, 0, 0));
     let resizing = 0;
     window.addEventListener('resize', () => {
       clearTimeout(resizing);
       resizing = setTimeout(() => {
         if (!state.image) return;
-        prepareViewCanvases();
-        drawImageView();
-        if (state.levels) applyThreshold();
+        layoutMain(true);
+        prepareCutout();
+        if (state.levels) applyThreshold(); else drawMain();
       }, 150);
     });
-    for (const canvas of document.querySelectorAll('canvas.seedable')) {
-      canvas.addEventListener('mousedown', e => onMouseDown(e, canvas));
-      canvas.addEventListener('click', e => onClick(e, canvas));
+
+    for (const view of document.querySelectorAll('canvas.seedable')) {
+      view.addEventListener('pointerdown', e => onPointerDown(e, view));
+      view.addEventListener('pointermove', onPointerMove);
+      view.addEventListener('pointerup', onPointerUp);
+      view.addEventListener('pointercancel', onPointerCancel);
+      view.addEventListener('contextmenu', e => e.preventDefault()); // the right button pans
     }
-    window.addEventListener('mousemove', onDragMove);
-    window.addEventListener('mouseup', onDragEnd);
+
+    ui.stage.addEventListener('wheel', onWheel, { passive: false });
+    ui.image.addEventListener('keydown', onImageKey);
+    ui.image.addEventListener('blur', () => { if (state.cursor && state.image) drawMain(); });
+    ui.image.addEventListener('focus', () => { if (state.cursor && state.image) drawMain(); });
+    document.addEventListener('keydown', onShortcut);
 
     setStatus(`Backbone ${info.backbone} on ${info.device}. Choose a sample or upload an image.`);
     document.body.dataset.state = 'idle';
@@ -147,12 +195,18 @@
       state.photo = photo;
       state.source = source;
       clearPrompt();
-      // Each image starts afresh: Auto on, the slider at its default (a threshold chosen on one photo means little on the next).
+      // Each image starts afresh: Auto on, the slider at its default (a threshold chosen on one photo means little on
+      // the next), the whole image in view, no history.
       setAuto(true);
       setSlider(indexOf(state.info.defaultThreshold));
       if (source.sample) ui.sample.value = source.sample; else ui.sample.value = '';
+      Object.assign(state, { zoom: 1, panX: 0, panY: 0, cursor: null, corner: null });
       prepareCanvases(info.width, info.height);
       resetViews();
+      history.undo = [];
+      history.redo = [];
+      history.current = snapshot();
+      updateHistoryButtons();
       const ms = performance.now() - t0;
       stats.open.push({ name, ms, extractMs: info.extractMs, cached: info.cached });
       setStatus(`${info.name} · ${info.width}×${info.height} px · ${info.rows}×${info.cols} patches of ${info.patchSize} px (${info.backbone}) · ` +
@@ -180,39 +234,73 @@
   function prepareCanvases(width, height) {
     // Heatmap and mask keep the image's own pixels (the mask is exact); the heatmap changes only per click, the mask is
     // one putImageData per slider move.
-    for (const canvas of [ui.heatmap, ui.mask]) {
-      canvas.width = width;
-      canvas.height = height;
+    for (const c of [ui.heatmap, ui.mask, tint]) {
+      c.width = width;
+      c.height = height;
     }
 
     buf.n = width * height;
     buf.heat = new ImageData(width, height);
     buf.mask = new ImageData(width, height);
     buf.mask32 = new Uint32Array(buf.mask.data.buffer);
+    buf.tint = new ImageData(width, height);
+    buf.tint32 = new Uint32Array(buf.tint.data.buffer);
     buf.on = new Uint8Array(buf.n);
     buf.rowFirst = new Int32Array(height + 1);
     state.levels = null;
-    prepareViewCanvases();
+    ui.stage.removeAttribute('data-empty');
+    layoutMain(true);
+    prepareCutout();
   }
 
-  /** Image, overlay and cut-out at the size they are displayed (device pixels), never above the image's own size. */
-  function prepareViewCanvases() {
+  /**
+   * Places the main canvas in the stage: fitted (contain) times the zoom, centred plus the pan, the pan kept so that the
+   * image never leaves a gap it could fill. Its pixels are the displayed size in device pixels, never above the image's
+   * own; when that changes the view-sized layers are made again.
+   */
+  function layoutMain(force) {
     const { width, height } = state.image;
-    const fit = (canvases, frame) => {
-      const shown = frame.clientWidth * (window.devicePixelRatio || 1);
-      const w = Math.max(1, Math.round(width * Math.min(1, Math.max(64 / width, shown / width))));
-      const h = Math.max(1, Math.round(height * w / width));
-      for (const canvas of canvases) {
-        canvas.width = w;
-        canvas.height = h;
-      }
+    const frameW = ui.stage.clientWidth, frameH = ui.stage.clientHeight;
+    const fit = Math.min(frameW / width, frameH / height);
+    const w = width * fit * state.zoom, h = height * fit * state.zoom;
+    const clampPan = (pan, size, frame) => size <= frame ? 0 : Math.min((size - frame) / 2, Math.max(-(size - frame) / 2, pan));
+    state.panX = clampPan(state.panX, w, frameW);
+    state.panY = clampPan(state.panY, h, frameH);
+    const left = (frameW - w) / 2 + state.panX, top = (frameH - h) / 2 + state.panY;
+    Object.assign(ui.image.style, { width: `${w}px`, height: `${h}px`, transform: `translate(${left}px, ${top}px)` });
+    ui.zoomValue.textContent = `${Math.round(state.zoom * 100)} %`;
+    ui.stage.toggleAttribute('data-zoomed', state.zoom > 1);
+    // Past one image pixel per screen pixel, show the pixels as squares rather than blurred.
+    ui.image.style.imageRendering = w * (window.devicePixelRatio || 1) > width * 1.5 ? 'pixelated' : 'auto';
 
-      return w / width;
-    };
-    state.imageScale = fit([ui.image], ui.image.parentElement);
-    state.viewScale = fit([ui.overlay, ui.cutout, ...Object.values(offscreen)], ui.overlay.parentElement);
-    const { width: w, height: h } = offscreen.photo;
-    const photo = ctx(offscreen.photo);
+    const deviceW = Math.max(1, Math.round(Math.min(width, w * (window.devicePixelRatio || 1))));
+    const deviceH = Math.max(1, Math.round(height * deviceW / width));
+    if (!force && ui.image.width === deviceW && ui.image.height === deviceH) return false;
+    for (const c of [ui.image, ...Object.values(main)]) {
+      c.width = deviceW;
+      c.height = deviceH;
+    }
+
+    state.imageScale = deviceW / width;
+    const photo = ctx(main.photo);
+    photo.imageSmoothingQuality = 'high';
+    photo.drawImage(state.photo, 0, 0, deviceW, deviceH);
+    return true;
+  }
+
+  /** The cut-out at the size it is displayed (device pixels), never above the image's own size. */
+  function prepareCutout() {
+    const { width, height } = state.image;
+    const shown = ui.cutout.parentElement.clientWidth * (window.devicePixelRatio || 1);
+    const w = Math.max(1, Math.round(Math.min(width, Math.max(32, shown))));
+    const h = Math.max(1, Math.round(height * w / width));
+    for (const c of [ui.cutout, ...Object.values(cut)]) {
+      c.width = w;
+      c.height = h;
+    }
+
+    state.cutoutScale = w / width;
+    const photo = ctx(cut.photo);
     photo.imageSmoothingQuality = 'high';
     photo.drawImage(state.photo, 0, 0, w, h);
   }
@@ -221,6 +309,7 @@
     state.seeds = [];
     state.negatives = [];
     state.box = null;
+    state.corner = null;
   }
 
   function hasPrompt() { return state.seeds.length > 0 || state.box !== null; }
@@ -230,36 +319,160 @@
     state.negativeMarks = [];
     state.boxMark = null;
     state.levels = null;
-    drawImageView();
-    for (const canvas of [ui.heatmap, ui.mask, ui.overlay, ui.cutout]) ctx(canvas).clearRect(0, 0, canvas.width, canvas.height);
-    ui.image.parentElement.removeAttribute('data-empty');
-    for (const canvas of [ui.heatmap, ui.mask, ui.overlay, ui.cutout]) canvas.parentElement.setAttribute('data-empty', 'Click the image');
+    drawMain();
+    for (const c of [ui.heatmap, ui.mask, ui.cutout]) ctx(c).clearRect(0, 0, c.width, c.height);
+    for (const c of [ui.heatmap, ui.mask, ui.cutout]) c.parentElement.setAttribute('data-empty', 'Click the image');
     ui.threshold.disabled = false;
     ui.clear.disabled = true;
     setArea(null);
     updateDownloads();
   }
 
-  // ---- a click: the per-click path on the server ------------------------------------------------------------------
+  function clearAll() {
+    if (!state.image) return;
+    clearPrompt();
+    resetViews();
+    commit();
+  }
 
-  /** The image pixel under a client position on a view: every view shows the whole image, whatever its resolution. */
-  function toImage(canvas, clientX, clientY) {
-    const rect = canvas.getBoundingClientRect(), { width, height } = state.image;
+  // ---- pointers: click, box, pan and pinch, for mouse, pen and touch alike ------------------------------------------
+
+  /** The image pixel under a client position on a view: every view shows the whole image, whatever its zoom. */
+  function toImage(view, clientX, clientY) {
+    const rect = view.getBoundingClientRect(), { width, height } = state.image;
     return {
       x: Math.min(width - 1, Math.max(0, Math.floor((clientX - rect.left) / rect.width * width))),
       y: Math.min(height - 1, Math.max(0, Math.floor((clientY - rect.top) / rect.height * height))),
     };
   }
 
-  function onClick(event, canvas) {
-    if (drag.suppressClick) {
-      drag.suppressClick = false; // the click that ends a box drag
+  function opening() { return !state.image || document.body.dataset.state === 'busy'; }
+
+  function onPointerDown(event, view) {
+    // Modified clicks would otherwise select text; a plain drag would start the browser's own.
+    event.preventDefault();
+    if (opening()) return;
+    // The main view pans with the middle or right button; elsewhere only the primary button acts.
+    if (event.pointerType === 'mouse' && (view === ui.image ? ![0, 1, 2].includes(event.button) : event.button !== 0)) return;
+    try { view.setPointerCapture(event.pointerId); } catch { /* a synthetic pointer: no capture needed */ }
+    pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    if (view === ui.image) ui.image.focus({ preventScroll: true, focusVisible: false }); // keys act here next, no ring
+    if (pointers.size === 2 && view === ui.image) {
+      // A second finger: the pair pinches and pans; whatever the first one started is dropped.
+      const [a, b] = [...pointers.values()];
+      Object.assign(gesture, {
+        kind: 'pinch', canvas: view, id: null, moved: true,
+        start: { distance: Math.hypot(a.x - b.x, a.y - b.y), zoom: state.zoom, mid: midpoint(a, b), panX: state.panX, panY: state.panY },
+      });
+      ui.dragBox.hidden = true;
       return;
     }
 
-    if (!state.image || document.body.dataset.state === 'busy') return;
-    const p = toImage(canvas, event.clientX, event.clientY);
-    const negative = event.altKey || (ui.negativeMode.checked && !event.shiftKey);
+    if (pointers.size !== 1) return;
+    const pan = view === ui.image && event.pointerType === 'mouse' && event.button !== 0;
+    Object.assign(gesture, {
+      kind: pan ? 'pan' : 'press', canvas: view, id: event.pointerId, moved: false,
+      start: { x: event.clientX, y: event.clientY, panX: state.panX, panY: state.panY, shift: event.shiftKey, alt: event.altKey },
+    });
+    if (pan) ui.stage.setAttribute('data-panning', '');
+  }
+
+  function onPointerMove(event) {
+    if (!pointers.has(event.pointerId)) return;
+    pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    const start = gesture.start;
+    if (gesture.kind === 'pinch') {
+      const [a, b] = [...pointers.values()], mid = midpoint(a, b);
+      const factor = Math.hypot(a.x - b.x, a.y - b.y) / Math.max(1, start.distance);
+      state.panX = start.panX + (mid.x - start.mid.x);
+      state.panY = start.panY + (mid.y - start.mid.y);
+      zoomAt(start.zoom * factor / state.zoom, mid.x, mid.y);
+      return;
+    }
+
+    if (event.pointerId !== gesture.id) return;
+    const dx = event.clientX - start.x, dy = event.clientY - start.y;
+    if (!gesture.moved && Math.hypot(dx, dy) < DRAG_PX) return;
+    gesture.moved = true;
+    if (gesture.kind === 'pan') {
+      state.panX = start.panX + dx;
+      state.panY = start.panY + dy;
+      relayout();
+      return;
+    }
+
+    // A box being dragged, shown over the view within its visible part.
+    const r = visibleRect(gesture.canvas);
+    const clampX = v => Math.min(r.right, Math.max(r.left, v)), clampY = v => Math.min(r.bottom, Math.max(r.top, v));
+    const x0 = clampX(Math.min(start.x, event.clientX)), x1 = clampX(Math.max(start.x, event.clientX));
+    const y0 = clampY(Math.min(start.y, event.clientY)), y1 = clampY(Math.max(start.y, event.clientY));
+    Object.assign(ui.dragBox.style, { left: `${x0}px`, top: `${y0}px`, width: `${x1 - x0}px`, height: `${y1 - y0}px` });
+    ui.dragBox.hidden = false;
+  }
+
+  function onPointerUp(event) {
+    if (!pointers.delete(event.pointerId)) return;
+    const { kind, canvas: view, start, moved } = gesture;
+    if (kind === 'pinch') {
+      if (pointers.size === 0) endGesture();
+      return; // the finger left behind does nothing until all are up
+    }
+
+    if (event.pointerId !== gesture.id) return;
+    endGesture();
+    if (kind !== 'press' || opening()) return;
+    if (!moved) {
+      onTap(view, toImage(view, start.x, start.y), start);
+      return;
+    }
+
+    const r = visibleRect(view);
+    const endX = Math.min(r.right - 0.5, Math.max(r.left, event.clientX)), endY = Math.min(r.bottom - 0.5, Math.max(r.top, event.clientY));
+    const a = toImage(view, start.x, start.y), b = toImage(view, endX, endY);
+    setBox(a, b, start.shift, event.timeStamp);
+  }
+
+  function onPointerCancel(event) {
+    pointers.delete(event.pointerId);
+    if (pointers.size === 0) endGesture();
+  }
+
+  function endGesture() {
+    Object.assign(gesture, { kind: null, canvas: null, id: null, start: null, moved: false });
+    ui.dragBox.hidden = true;
+    ui.stage.removeAttribute('data-panning');
+  }
+
+  function midpoint(a, b) { return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 }; }
+
+  /** A view's box on screen as far as it is visible (the main canvas is clipped by its stage when zoomed). */
+  function visibleRect(view) {
+    const r = view.getBoundingClientRect();
+    if (view !== ui.image) return r;
+    const s = ui.stage.getBoundingClientRect();
+    return { left: Math.max(r.left, s.left), top: Math.max(r.top, s.top), right: Math.min(r.right, s.right), bottom: Math.min(r.bottom, s.bottom) };
+  }
+
+  /**
+   * A click or tap at image pixel p (or Enter at the keyboard cursor): in box mode a corner; on a seed, that seed goes;
+   * otherwise a seed (Shift: another one) or, with Alt or in negative mode, a negative seed.
+   */
+  function onTap(view, p, keys) {
+    if (ui.boxMode.checked) {
+      if (!state.corner) {
+        state.corner = p;
+        showNotice('Box mode: now the opposite corner.');
+        drawMain();
+      } else {
+        const first = state.corner;
+        state.corner = null;
+        setBox(first, p, keys.shift, performance.now());
+      }
+      return;
+    }
+
+    if (!keys.shift && !keys.alt && removeSeedAt(view, p)) return;
+    const negative = keys.alt || (ui.negativeMode.checked && !keys.shift);
     if (negative) {
       if (!hasPrompt()) {
         showNotice('A negative seed needs something to subtract from: click the object or drag a box around it first.');
@@ -270,7 +483,7 @@
       state.negatives = [...state.negatives, p];
     } else {
       hide(ui.notice);
-      if (event.shiftKey && hasPrompt()) {
+      if (keys.shift && hasPrompt()) {
         state.seeds = [...state.seeds, p];
       } else {
         clearPrompt();
@@ -278,53 +491,260 @@
       }
     }
 
-    segment(event.timeStamp, true);
+    commit();
+    segment(performance.now(), true);
   }
 
-  // ---- a box: drag on any view ------------------------------------------------------------------------------------
-
-  function onMouseDown(event, canvas) {
-    // Modified clicks would otherwise select text; a plain drag would start the browser's own.
-    event.preventDefault();
-    if (event.button !== 0 || !state.image || document.body.dataset.state === 'busy') return;
-    drag.start = { x: event.clientX, y: event.clientY, shift: event.shiftKey };
-    drag.canvas = canvas;
-    drag.moved = false;
-  }
-
-  function onDragMove(event) {
-    const start = drag.start;
-    if (!start) return;
-    if (!drag.moved && Math.hypot(event.clientX - start.x, event.clientY - start.y) < 6) return;
-    drag.moved = true;
-    const r = drag.canvas.getBoundingClientRect();
-    const clampX = v => Math.min(r.right, Math.max(r.left, v)), clampY = v => Math.min(r.bottom, Math.max(r.top, v));
-    const x0 = clampX(Math.min(start.x, event.clientX)), x1 = clampX(Math.max(start.x, event.clientX));
-    const y0 = clampY(Math.min(start.y, event.clientY)), y1 = clampY(Math.max(start.y, event.clientY));
-    Object.assign(ui.dragBox.style, { left: `${x0}px`, top: `${y0}px`, width: `${x1 - x0}px`, height: `${y1 - y0}px` });
-    ui.dragBox.hidden = false;
-  }
-
-  function onDragEnd(event) {
-    const start = drag.start;
-    if (!start) return;
-    drag.start = null;
-    ui.dragBox.hidden = true;
-    if (!drag.moved) return; // a click: the click handler has it
-    drag.suppressClick = true;
-    setTimeout(() => { drag.suppressClick = false; }, 0); // in case no click follows (released off the view)
-    const a = toImage(drag.canvas, start.x, start.y), b = toImage(drag.canvas, event.clientX, event.clientY);
+  function setBox(a, b, keepSeeds, t0) {
     const box = { x0: Math.min(a.x, b.x), y0: Math.min(a.y, b.y), x1: Math.max(a.x, b.x) + 1, y1: Math.max(a.y, b.y) + 1 };
-    if (box.x1 - box.x0 < 2 || box.y1 - box.y0 < 2) return;
+    if (box.x1 - box.x0 < 2 || box.y1 - box.y0 < 2) {
+      if (state.image) drawMain();
+      return;
+    }
+
     hide(ui.notice);
-    if (!start.shift) clearPrompt();
+    if (!keepSeeds) clearPrompt();
     state.box = box;
-    segment(event.timeStamp, true);
+    commit();
+    segment(t0, true);
   }
+
+  /**
+   * Removes the seed or negative seed drawn under p (within its circle, measured on screen so that it is as easy to hit
+   * zoomed or not); answers whether there was one.
+   */
+  function removeSeedAt(view, p) {
+    const radius = seedRadius() * (view === ui.image ? 1 : 1.5);
+    const near = list => {
+      let best = -1, bestDistance = radius;
+      list.forEach((s, i) => {
+        const d = Math.hypot(s.x - p.x, s.y - p.y);
+        if (d <= bestDistance) { best = i; bestDistance = d; }
+      });
+      return best;
+    };
+    const seed = near(state.seeds), negative = near(state.negatives);
+    if (seed < 0 && negative < 0) return false;
+    hide(ui.notice);
+    if (negative >= 0 && (seed < 0 || Math.hypot(state.negatives[negative].x - p.x, state.negatives[negative].y - p.y) < Math.hypot(state.seeds[seed].x - p.x, state.seeds[seed].y - p.y))) {
+      state.negatives = state.negatives.filter((_, i) => i !== negative);
+    } else {
+      state.seeds = state.seeds.filter((_, i) => i !== seed);
+    }
+
+    if (!hasPrompt()) {
+      clearPrompt();
+      resetViews();
+    } else {
+      segment(performance.now(), true);
+    }
+
+    commit();
+    return true;
+  }
+
+  // ---- zoom and pan -----------------------------------------------------------------------------------------------
+
+  function maxZoom() {
+    const { width, height } = state.image;
+    const fit = Math.min(ui.stage.clientWidth / width, ui.stage.clientHeight / height);
+    return Math.max(1, MAX_ZOOM_PX / fit);
+  }
+
+  /** Zooms by a factor keeping the image point under (clientX, clientY) where it is. */
+  function zoomAt(factor, clientX, clientY) {
+    if (!state.image) return;
+    const zoom = Math.min(maxZoom(), Math.max(1, state.zoom * factor));
+    const s = ui.stage.getBoundingClientRect(), r = ui.image.getBoundingClientRect();
+    const fx = (clientX - r.left) / r.width, fy = (clientY - r.top) / r.height;
+    const w = r.width * zoom / state.zoom, h = r.height * zoom / state.zoom;
+    // Where the canvas's left edge must go for that point to stay put, as a pan from centred.
+    state.panX = (clientX - s.left - fx * w) - (s.width - w) / 2;
+    state.panY = (clientY - s.top - fy * h) - (s.height - h) / 2;
+    state.zoom = zoom;
+    relayout();
+  }
+
+  function zoomBy(factor) {
+    const s = ui.stage.getBoundingClientRect();
+    zoomAt(factor, s.left + s.width / 2, s.top + s.height / 2);
+  }
+
+  function setZoom(zoom, panX, panY) {
+    if (!state.image) return;
+    Object.assign(state, { zoom, panX, panY });
+    relayout();
+  }
+
+  function relayout() {
+    layoutMain(false);
+    if (state.levels) renderTint(); // the outline's width follows the zoom
+    drawMain();
+  }
+
+  function onWheel(event) {
+    if (!state.image) return;
+    event.preventDefault();
+    zoomAt(Math.exp(-event.deltaY * 0.002), event.clientX, event.clientY);
+  }
+
+  /** Keeps the keyboard cursor in view: pans so that it sits inside the stage. */
+  function panToCursor() {
+    const r = ui.image.getBoundingClientRect(), s = ui.stage.getBoundingClientRect(), { width, height } = state.image;
+    const cx = r.left + (state.cursor.x + 0.5) * r.width / width, cy = r.top + (state.cursor.y + 0.5) * r.height / height;
+    const margin = 24;
+    if (cx < s.left + margin) state.panX += s.left + margin - cx;
+    if (cx > s.right - margin) state.panX -= cx - (s.right - margin);
+    if (cy < s.top + margin) state.panY += s.top + margin - cy;
+    if (cy > s.bottom - margin) state.panY -= cy - (s.bottom - margin);
+    layoutMain(false);
+  }
+
+  // ---- the keyboard -----------------------------------------------------------------------------------------------
+
+  /** On the focused image: arrows move a cursor (Shift: one pixel), Enter or Space acts there as a click would. */
+  function onImageKey(event) {
+    if (!state.image) return;
+    const { width, height } = state.image;
+    const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (event.key in moves) {
+      event.preventDefault();
+      const step = event.shiftKey ? 1 : Math.max(1, Math.round(Math.min(width, height) / 60));
+      const [dx, dy] = moves[event.key];
+      const c = state.cursor ?? { x: width >> 1, y: height >> 1 };
+      state.cursor = {
+        x: Math.min(width - 1, Math.max(0, c.x + dx * (state.cursor ? step : 0))),
+        y: Math.min(height - 1, Math.max(0, c.y + dy * (state.cursor ? step : 0))),
+      };
+      panToCursor();
+      drawMain();
+    } else if ((event.key === 'Enter' || event.key === ' ') && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      if (opening()) return;
+      state.cursor ??= { x: width >> 1, y: height >> 1 };
+      onTap(ui.image, { ...state.cursor }, { shift: event.shiftKey, alt: event.altKey });
+    }
+  }
+
+  /** Shortcuts anywhere on the page, except while typing in a field or choosing in a list. */
+  function onShortcut(event) {
+    const target = event.target;
+    if (target instanceof HTMLSelectElement || (target instanceof HTMLInputElement && ['text', 'number', 'file'].includes(target.type))) return;
+    const key = event.key, ctrl = event.ctrlKey || event.metaKey;
+    if (ctrl && (key === 'z' || key === 'Z')) {
+      event.preventDefault();
+      if (event.shiftKey) redo(); else undo();
+      return;
+    }
+
+    if (ctrl && (key === 'y' || key === 'Y')) {
+      event.preventDefault();
+      redo();
+      return;
+    }
+
+    if (ctrl || event.altKey) return;
+    const toggle = box => {
+      box.checked = !box.checked;
+      box.dispatchEvent(new Event('change', { bubbles: true }));
+    };
+    switch (key) {
+      case 'n': case 'N': toggle(ui.negativeMode); break;
+      case 'b': case 'B': toggle(ui.boxMode); break;
+      case 'a': case 'A': onAutoThreshold(event); break;
+      case 'Escape': clearAll(); break;
+      case '[': nudgeThreshold(-1, event); break;
+      case ']': nudgeThreshold(1, event); break;
+      case '+': case '=': zoomBy(1.5); break;
+      case '-': zoomBy(1 / 1.5); break;
+      case '0': setZoom(1, 0, 0); break;
+      default: return;
+    }
+
+    event.preventDefault();
+  }
+
+  function nudgeThreshold(step, event) {
+    if (!state.image) return;
+    setAuto(false);
+    setSlider(state.k + step);
+    if (state.levels) {
+      applyThreshold();
+      record('slider', event.timeStamp);
+    }
+
+    commit();
+  }
+
+  // ---- undo and redo ----------------------------------------------------------------------------------------------
+
+  /** What the person has chosen; the threshold only when it is theirs (in Auto mode each click's rule picks it). */
+  function snapshot() {
+    return {
+      seeds: state.seeds, negatives: state.negatives, box: state.box, keepRegions: ui.keepRegions.checked, minArea: minArea(),
+      refine: ui.refine.checked, auto: state.auto, k: state.auto ? null : state.k,
+    };
+  }
+
+  /** Records the current choice as one undo step, if anything changed since the last. */
+  function commit() {
+    if (!state.image) return;
+    const now = snapshot();
+    if (JSON.stringify(now) === JSON.stringify(history.current)) return;
+    history.undo.push(history.current);
+    history.current = now;
+    history.redo = [];
+    updateHistoryButtons();
+  }
+
+  function undo() {
+    if (history.undo.length === 0 || opening()) return;
+    history.redo.push(history.current);
+    restore(history.undo.pop());
+  }
+
+  function redo() {
+    if (history.redo.length === 0 || opening()) return;
+    history.undo.push(history.current);
+    restore(history.redo.pop());
+  }
+
+  /** Puts a snapshot back: the server segments again only when the prompt or refinement differ. */
+  function restore(snap) {
+    history.current = snap;
+    updateHistoryButtons();
+    const promptChanged = JSON.stringify([snap.seeds, snap.negatives, snap.box, snap.refine]) !==
+      JSON.stringify([state.seeds, state.negatives, state.box, ui.refine.checked]);
+    Object.assign(state, { seeds: snap.seeds, negatives: snap.negatives, box: snap.box, corner: null });
+    ui.keepRegions.checked = snap.keepRegions;
+    ui.minArea.value = String(snap.minArea);
+    ui.refine.checked = snap.refine;
+    setAuto(snap.auto);
+    if (!snap.auto) setSlider(snap.k);
+    else if (state.levels && Number.isFinite(state.autoThreshold) && !promptChanged) setSlider(indexOf(state.autoThreshold));
+    if (!hasPrompt()) {
+      clearPrompt();
+      resetViews();
+    } else if (promptChanged || !state.levels) {
+      segment(performance.now(), true);
+    } else {
+      applyThreshold();
+    }
+  }
+
+  function updateHistoryButtons() {
+    ui.undo.disabled = history.undo.length === 0;
+    ui.redo.disabled = history.redo.length === 0;
+  }
+
+  // ---- a click: the per-click path on the server ------------------------------------------------------------------
 
   async function segment(t0, retry) {
     const seq = ++state.clickSeq;
     const image = state.image;
+    // A click is usually back in a few ms; the first on an image (or the first refined one) prepares buffers and may
+    // take a while: then the main view says so.
+    const slow = setTimeout(() => { if (seq === state.clickSeq) setWorking(true); }, 200);
     try {
       const box = state.box;
       const reply = await requestMap(image, {
@@ -340,9 +760,10 @@
       });
       if (reply.status === 404 && retry) {
         // The server's cache dropped the image (or the server restarted): open it again, then repeat the click.
-        const { seeds, negatives } = state;
+        const { seeds, negatives } = state, kept = history.current;
         await openImage(state.source);
         Object.assign(state, { seeds, negatives, box });
+        history.current = kept;
         return segment(t0, false);
       }
 
@@ -358,16 +779,18 @@
       if (state.auto && Number.isFinite(reply.autoThreshold)) setSlider(indexOf(reply.autoThreshold));
 
       drawHeatmap();
-      drawImageView();
       const tHeat = performance.now();
       applyThreshold();
-      for (const canvas of [ui.heatmap, ui.mask, ui.overlay, ui.cutout]) canvas.parentElement.removeAttribute('data-empty');
+      for (const c of [ui.heatmap, ui.mask, ui.cutout]) c.parentElement.removeAttribute('data-empty');
       ui.clear.disabled = false;
       record('click', t0, {
         server: reply.server, reply: tReply - t0, heatmap: tHeat - tReply, threshold: performance.now() - tHeat,
       });
     } catch (e) {
       showError(e.message);
+    } finally {
+      clearTimeout(slow);
+      if (seq === state.clickSeq) setWorking(false);
     }
   }
 
@@ -386,13 +809,6 @@
       autoThreshold: Number(response.headers.get('X-DinoSeg-Auto-Threshold')),
       server: response.headers.get('Server-Timing'),
     };
-  }
-
-  function drawImageView() {
-    const c = ctx(ui.image);
-    c.imageSmoothingQuality = 'high';
-    c.drawImage(state.photo, 0, 0, ui.image.width, ui.image.height);
-    drawSeeds(c, state.imageScale);
   }
 
   function drawHeatmap() {
@@ -417,10 +833,13 @@
    */
   function onAutoThreshold(event) {
     setAuto(!state.auto);
-    if (!state.auto || !state.levels || !Number.isFinite(state.autoThreshold)) return;
-    setSlider(indexOf(state.autoThreshold));
-    applyThreshold();
-    record('slider', event.timeStamp);
+    if (state.auto && state.levels && Number.isFinite(state.autoThreshold)) {
+      setSlider(indexOf(state.autoThreshold));
+      applyThreshold();
+      record('slider', event.timeStamp);
+    }
+
+    commit();
   }
 
   function setAuto(on) {
@@ -442,7 +861,7 @@
     }
   }
 
-  /** The mask for the current slider index, then overlay and cut-out from it. */
+  /** The mask for the current slider index, then the main view's layers and the cut-out from it. */
   function applyThreshold() {
     const t0 = performance.now();
     const levels = state.levels, k = state.k, mask32 = buf.mask32, n = buf.n;
@@ -468,68 +887,126 @@
 
     ctx(ui.mask).putImageData(buf.mask, 0, 0);
     const t1 = performance.now();
-
-    // The soft mask: the binary mask scaled to the view and feathered with the library's σ, scaled too (canvas
-    // blur(Npx) is a Gaussian with σ = N).
-    const { width, height } = offscreen.soft, scale = state.viewScale, sigma = state.info.featherSigma * scale;
-    const soft = ctx(offscreen.soft);
-    soft.clearRect(0, 0, width, height);
-    soft.filter = sigma >= 0.05 ? `blur(${sigma.toFixed(2)}px)` : 'none';
-    soft.drawImage(ui.mask, 0, 0, width, height);
-    soft.filter = 'none';
-
-    // Overlay: the photo, the tint at opacity × soft mask, the seeds.
-    const [r, g, b] = state.info.overlayColor;
-    const tint = ctx(offscreen.tint);
-    tint.globalCompositeOperation = 'copy';
-    tint.drawImage(offscreen.soft, 0, 0);
-    tint.globalCompositeOperation = 'source-in';
-    tint.fillStyle = `rgb(${r} ${g} ${b})`;
-    tint.fillRect(0, 0, width, height);
-    tint.globalCompositeOperation = 'source-over';
-    const overlay = ctx(ui.overlay);
-    overlay.drawImage(offscreen.photo, 0, 0);
-    overlay.globalAlpha = state.info.overlayOpacity;
-    overlay.drawImage(offscreen.tint, 0, 0);
-    overlay.globalAlpha = 1;
-    drawSeeds(overlay, scale);
-
-    // Cut-out: the photo with alpha = soft mask, over the frame's checkerboard.
-    const cutout = ctx(ui.cutout);
-    cutout.globalCompositeOperation = 'copy';
-    cutout.drawImage(offscreen.photo, 0, 0);
-    cutout.globalCompositeOperation = 'destination-in';
-    cutout.drawImage(offscreen.soft, 0, 0);
-    cutout.globalCompositeOperation = 'source-over';
+    renderTint();
+    const tLayers = performance.now();
+    drawMain();
+    const tMain = performance.now();
+    renderCutout();
     const t2 = performance.now();
 
     setArea(selected);
-    state.phases = { mask: t1 - t0, views: t2 - t1 };
+    state.phases = { mask: t1 - t0, views: t2 - t1, tint: tLayers - t1, main: tMain - tLayers, cutout: t2 - tMain };
     updateDownloads();
     state.maskVersion++;
     document.body.dataset.maskVersion = String(state.maskVersion);
   }
 
   /**
+   * The binary mask scaled to a view and feathered with the library's σ, scaled too (canvas blur(Npx) is a Gaussian with
+   * σ = N): the soft mask the library's overlay and cut-out use.
+   */
+  function feather(target, scale) {
+    const sigma = state.info.featherSigma * scale, soft = ctx(target);
+    soft.clearRect(0, 0, target.width, target.height);
+    soft.filter = sigma >= 0.05 ? `blur(${sigma.toFixed(2)}px)` : 'none';
+    soft.drawImage(ui.mask, 0, 0, target.width, target.height);
+    soft.filter = 'none';
+  }
+
+  /**
+   * The selection as the main view shows it, at the image's size: the overlay colour at the chosen opacity inside the
+   * mask, the outline colour on its edge (a selected pixel with an unselected one `d` pixels left, right, above or below;
+   * `d` keeps the outline about 1.5 CSS pixels wide at the current zoom). One pass over the mask, so that a slider move costs the main view
+   * one scaled draw. Unlike the library's overlay (the Overlay PNG) the tint is not feathered: the outline covers its edge.
+   */
+  function renderTint() {
+    const { width, height } = state.image, mask32 = buf.mask32, tint32 = buf.tint32;
+    const [r, g, b] = state.info.overlayColor, alpha = Math.round(255 * Number(ui.opacity.value));
+    const inside = (alpha << 24 | b << 16 | g << 8 | r) >>> 0, edge = ui.outline.checked ? 0xff00e6ff : inside; // #ffe600
+    const cssPerPixel = ui.image.getBoundingClientRect().width / width;
+    const d = Math.max(1, Math.round(1.5 / cssPerPixel));
+    const rowStep = d * width;
+    for (let y = 0; y < height; y++) {
+      const row = y * width, up = y >= d, down = y + d < height;
+      for (let x = 0, i = row; x < width; x++, i++) {
+        if (mask32[i] === 0) {
+          tint32[i] = 0;
+          continue;
+        }
+
+        // Off the image counts as selected: the outline marks where the selection ends, not the image's border.
+        const onEdge = (x >= d && mask32[i - d] === 0) || (x + d < width && mask32[i + d] === 0) ||
+          (up && mask32[i - rowStep] === 0) || (down && mask32[i + rowStep] === 0);
+        tint32[i] = onEdge ? edge : inside;
+      }
+    }
+
+    ctx(tint).putImageData(buf.tint, 0, 0);
+  }
+
+  /** The cut-out: the photo with alpha = soft mask, over the frame's checkerboard. */
+  function renderCutout() {
+    feather(cut.soft, state.cutoutScale);
+    const cutout = ctx(ui.cutout);
+    cutout.globalCompositeOperation = 'copy';
+    cutout.drawImage(cut.photo, 0, 0);
+    cutout.globalCompositeOperation = 'destination-in';
+    cutout.drawImage(cut.soft, 0, 0);
+    cutout.globalCompositeOperation = 'source-over';
+  }
+
+  /** The main view: the photo, the selection's tint at the chosen opacity and its outline, then prompt and cursor. */
+  function drawMain() {
+    if (!state.image) return;
+    const c = ctx(ui.image);
+    c.globalCompositeOperation = 'copy';
+    c.drawImage(main.photo, 0, 0);
+    c.globalCompositeOperation = 'source-over';
+    if (state.levels) {
+      c.imageSmoothingQuality = 'high';
+      c.drawImage(tint, 0, 0, ui.image.width, ui.image.height);
+    }
+
+    drawSeeds(c, state.imageScale);
+    drawCursor(c, state.imageScale);
+  }
+
+  /** The seed circle's radius in image pixels, as the library draws it, shrunk while zoomed so it stays the same on screen. */
+  function seedRadius() {
+    const { width, height } = state.image;
+    return Math.max(4, Math.min(width, height) / 40) / state.zoom;
+  }
+
+  /**
    * The box outline, then each seed as a circle with a centre dot and its patch as a square, sized like the library's:
-   * positives in the seed colour, negatives in the negative colour.
+   * positives in the seed colour, negatives in the negative colour. Before the server's reply, the page's own prompt.
    */
   function drawSeeds(c, scale) {
     const { width, height } = state.image, shorter = Math.min(width, height);
-    const radius = Math.max(4, shorter / 40), line = Math.max(2, Math.round(shorter / 300));
+    const radius = seedRadius(), line = Math.max(2, Math.round(shorter / 300)) / state.zoom;
     const colour = ([r, g, b]) => `rgb(${r} ${g} ${b})`;
     c.lineWidth = line;
     c.setTransform(scale, 0, 0, scale, 0, 0); // draw in image pixels whatever the canvas size
-    if (state.boxMark) {
-      const [x0, y0, x1, y1] = state.boxMark;
+    const box = state.boxMark ?? (state.box && [state.box.x0, state.box.y0, state.box.x1, state.box.y1]);
+    if (box) {
+      const [x0, y0, x1, y1] = box;
       c.strokeStyle = colour(state.info.boxColor);
       c.strokeRect(x0 + line / 2, y0 + line / 2, x1 - x0 - line, y1 - y0 - line);
     }
 
-    for (const [marks, rgb] of [[state.negativeMarks, state.info.negativeSeedColor], [state.marks, state.info.seedColor]]) {
+    const fresh = state.levels !== null;
+    const shown = list => fresh ? list : [];
+    const pending = list => list.map(p => ({ x: p.x, y: p.y, patch: null }));
+    const seeds = fresh && state.marks.length === state.seeds.length ? shown(state.marks) : pending(state.seeds);
+    const negatives = fresh && state.negativeMarks.length === state.negatives.length ? shown(state.negativeMarks) : pending(state.negatives);
+    for (const [marks, rgb] of [[negatives, state.info.negativeSeedColor], [seeds, state.info.seedColor]]) {
       c.strokeStyle = c.fillStyle = colour(rgb);
-      for (const { x, y, patch: [x0, y0, x1, y1] } of marks) {
-        c.strokeRect(x0 + line / 2, y0 + line / 2, x1 - x0 - line, y1 - y0 - line);
+      for (const { x, y, patch } of marks) {
+        if (patch) {
+          const [x0, y0, x1, y1] = patch;
+          c.strokeRect(x0 + line / 2, y0 + line / 2, x1 - x0 - line, y1 - y0 - line);
+        }
+
         c.beginPath();
         c.arc(x + 0.5, y + 0.5, radius, 0, 2 * Math.PI);
         c.stroke();
@@ -539,7 +1016,30 @@
       }
     }
 
+    if (state.corner) {
+      c.fillStyle = colour(state.info.boxColor);
+      const s = 3 * line;
+      c.fillRect(state.corner.x + 0.5 - s, state.corner.y + 0.5 - s, 2 * s, 2 * s);
+    }
+
     c.setTransform(1, 0, 0, 1, 0, 0);
+  }
+
+  /** The keyboard cursor: a cross with a dark halo, while the image has the focus. */
+  function drawCursor(c, scale) {
+    if (!state.cursor || document.activeElement !== ui.image) return;
+    const x = (state.cursor.x + 0.5) * scale, y = (state.cursor.y + 0.5) * scale, r = 12 * (window.devicePixelRatio || 1);
+    c.lineCap = 'round';
+    for (const [width, style] of [[5, 'rgb(0 0 0 / .7)'], [2, '#fff']]) {
+      c.lineWidth = width;
+      c.strokeStyle = style;
+      c.beginPath();
+      c.moveTo(x - r, y); c.lineTo(x - 3, y); c.moveTo(x + 3, y); c.lineTo(x + r, y);
+      c.moveTo(x, y - r); c.lineTo(x, y - 3); c.moveTo(x, y + 3); c.lineTo(x, y + r);
+      c.stroke();
+    }
+
+    c.lineCap = 'butt';
   }
 
   // ---- region options: the library's rule (RegionFilter.cs), on the page's mask ----------------------------------
@@ -639,9 +1139,9 @@
 
   // ---- small things -----------------------------------------------------------------------------------------------
 
-  function updateDownloads() {
-    const image = state.image, { seeds, negatives, box } = state;
-    const base = image ? image.name.replace(/\.[^.]*$/, '') : '';
+  /** The query a view or export link sends: the page's prompt, options and threshold, for a stateless render. */
+  function promptQuery() {
+    const { seeds, negatives, box } = state;
     const points = list => list.map(p => `${p.x},${p.y}`).join(';');
     const parts = [];
     if (seeds.length) parts.push(`seeds=${points(seeds)}`);
@@ -651,16 +1151,29 @@
     if (minArea() > 1) parts.push(`minArea=${minArea()}`);
     if (ui.refine.checked) parts.push('refine=true');
     parts.push(`threshold=${thresholdAt(state.k)}`);
+    return parts.join('&');
+  }
+
+  const EXPORT_FILES = { geojson: 'mask.geojson', svg: 'mask.svg', rle: 'mask.rle.json', coco: 'coco.json', yolo: 'mask.yolo.txt', zip: 'exports.zip' };
+
+  function updateDownloads() {
+    const image = state.image, ready = image && hasPrompt() && state.levels;
+    const base = image ? image.name.replace(/\.[^.]*$/, '') : '', query = ready ? promptQuery() : '';
     for (const a of ui.downloads) {
-      if (!image || !hasPrompt() || !state.levels) {
+      if (!ready) {
         a.removeAttribute('href');
         a.setAttribute('aria-disabled', 'true');
         continue;
       }
 
-      const view = a.dataset.view, query = parts.join('&');
-      a.href = `/api/images/${image.id}/views/${view}.png?${query}`;
-      a.download = `${base}-${view}.png`;
+      if (a.dataset.view) {
+        a.href = `/api/images/${image.id}/views/${a.dataset.view}.png?${query}`;
+        a.download = `${base}-${a.dataset.view}.png`;
+      } else {
+        a.href = `/api/images/${image.id}/exports/${a.dataset.export}?${query}`;
+        a.download = `${base}-${EXPORT_FILES[a.dataset.export]}`;
+      }
+
       a.setAttribute('aria-disabled', 'false');
     }
   }
@@ -689,11 +1202,20 @@
     ui.area.dataset.selectedPixels = String(selected);
   }
 
+  /** Opening an image: the page waits (no clicks), the indicator says why. */
   function setBusy(text) {
     ui.busy.hidden = text === null;
     if (text !== null) ui.busyText.textContent = text;
     document.body.dataset.state = text === null ? 'ready' : 'busy';
     ui.sample.disabled = text !== null;
+  }
+
+  /** A slow click: the main view is marked busy and the indicator says so; clicks still go through (the last one wins). */
+  function setWorking(on) {
+    if (on) ui.mainView.setAttribute('aria-busy', 'true'); else ui.mainView.removeAttribute('aria-busy');
+    if (document.body.dataset.state === 'busy') return; // opening an image: its own message stays
+    ui.busy.hidden = !on;
+    if (on) ui.busyText.textContent = ui.refine.checked ? 'Segmenting with refined edges…' : 'Segmenting…';
   }
 
   function setStatus(text) { ui.status.textContent = text; }
@@ -712,7 +1234,7 @@
 
   function hide(element) { element.hidden = true; element.textContent = ''; }
 
-  function ctx(canvas) { return canvas.getContext('2d', { willReadFrequently: canvas === ui.mask }); }
+  function ctx(c) { return c.getContext('2d', { willReadFrequently: c === ui.mask }); }
 
   function thresholdAt(k) { return Number(((k - 100) / 100).toFixed(2)); }
 
