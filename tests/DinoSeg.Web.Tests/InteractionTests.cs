@@ -197,7 +197,13 @@ public sealed class InteractionTests(WebFixture web)
         {
             await cdp.SendAsync("Input.dispatchMouseEvent", new Dictionary<string, object>
             {
-                ["type"] = type, ["x"] = px, ["y"] = py, ["button"] = "left", ["buttons"] = type == "mousePressed" ? 1 : 0, ["clickCount"] = 1, ["pointerType"] = "pen",
+                ["type"] = type,
+                ["x"] = px,
+                ["y"] = py,
+                ["button"] = "left",
+                ["buttons"] = type == "mousePressed" ? 1 : 0,
+                ["clickCount"] = 1,
+                ["pointerType"] = "pen",
             });
         }
 
