@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DinoSeg.Tests.Shared;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -13,7 +14,7 @@ public sealed class BatchCommandTests : IDisposable
     public BatchCommandTests()
     {
         Directory.CreateDirectory(Images);
-        foreach (string photo in Photos) File.Copy(CliProcess.Image(photo), Path.Combine(Images, photo));
+        foreach (string photo in Photos) File.Copy(TestPaths.Image(photo), Path.Combine(Images, photo));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -39,7 +40,7 @@ public sealed class BatchCommandTests : IDisposable
         astronaut.jpg,250,250
         """;
 
-    private static JsonElement Summary(CliProcess.Outcome r)
+    private static JsonElement Summary(ChildProcess.Outcome r)
     {
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);
@@ -202,7 +203,7 @@ public sealed class BatchCommandTests : IDisposable
         Assert.Equal(["coffee.png"], Names(summary, "done"));
         string[] expected = ["cutout.png", "features.dsf", "mask.png", "overlay.png", "panel.png", "result.json", "similarity.png", "soft-mask.png"];
         Assert.Equal(expected, Directory.GetFiles(Path.Combine(Out, "coffee")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        var again = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--features", Path.Combine(Out, "coffee", "features.dsf"),
+        var again = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--features", Path.Combine(Out, "coffee", "features.dsf"),
             "--seed", "290,150", "--seed", "260,140", "--threshold", "0.25", "--out", Path.Combine(_dir, "again"));
         Assert.True(again.ExitCode == 0, again.StdErr);
         Assert.Equal(File.ReadAllBytes(Path.Combine(Out, "coffee", "mask.png")), File.ReadAllBytes(Path.Combine(_dir, "again", "mask.png")));

@@ -25,8 +25,8 @@ public sealed class CliParsingTests : IDisposable
     {
         string spaced = Path.Combine(_dir, "spaced"), joined = Path.Combine(_dir, "joined");
 
-        var a = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--threshold", "0.4", "--out", spaced, "--json");
-        var b = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed=172,115", "--threshold=0.4", $"--out={joined}", "--json");
+        var a = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--threshold", "0.4", "--out", spaced, "--json");
+        var b = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed=172,115", "--threshold=0.4", $"--out={joined}", "--json");
 
         Assert.True(a.ExitCode == 0, a.StdErr);
         Assert.True(b.ExitCode == 0, b.StdErr);
@@ -70,7 +70,7 @@ public sealed class CliParsingTests : IDisposable
     public void LibraryRangeError_ExitsWithTheUsageCodeAndTheLibrarysReason()
     {
         // The CLI once capped --scales at 4096; the library allows 8192 and decides: 8192 passes its check, 8193 does not.
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "1,1", "--scales", "512,8193", "--out", Path.Combine(_dir, "out"));
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "1,1", "--scales", "512,8193", "--out", Path.Combine(_dir, "out"));
 
         Assert.Equal(2, r.ExitCode);
         Assert.Equal("dinoseg: error: --scales 8193: Long side above 8192 px is not supported.", r.StdErr.TrimEnd('\n'));

@@ -35,7 +35,7 @@ public sealed class DecodeBombMemoryTests(ITestOutputHelper output) : IDisposabl
         });
 
         // Act
-        CliProcess.Outcome outcome = CliProcess.RunMeasuringPeakMemory("segment", path, "--seed", "0,0", "--out", Path.Combine(_dir, "out"));
+        ChildProcess.Outcome outcome = CliProcess.RunMeasuringPeakMemory("segment", path, "--seed", "0,0", "--out", Path.Combine(_dir, "out"));
 
         // Assert
         output.WriteLine($"{name}: exit {outcome.ExitCode}, peak resident set {outcome.PeakResidentBytes / (double)MiB:F0} MiB");

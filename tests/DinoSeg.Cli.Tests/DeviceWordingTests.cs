@@ -18,7 +18,7 @@ public sealed class DeviceWordingTests : IDisposable
     [InlineData("cpu", "CPU requested")]
     public void Segment_Json_DeviceReasonSaysWhatTheCpuPackageDid(string device, string reason)
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--device", device,
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--device", device,
             "--out", Path.Combine(_dir, device), "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -30,7 +30,7 @@ public sealed class DeviceWordingTests : IDisposable
     [Fact]
     public void Segment_DeviceCuda_SaysWhatToRunInsteadInCliWords()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--device", "cuda", "--out", Path.Combine(_dir, "cuda"));
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--device", "cuda", "--out", Path.Combine(_dir, "cuda"));
 
         Assert.Equal(5, r.ExitCode);
         string error = r.StdErr.TrimEnd('\n');
@@ -53,7 +53,7 @@ public sealed class DeviceWordingTests : IDisposable
         Assert.True(File.Exists(GpuOnnxRuntime), $"{GpuOnnxRuntime} is missing: the test project's PackageDownload should have fetched it");
 
         // Act
-        var r = CliProcess.Program("dotnet", ["exec", CliProcess.CliDll, "segment", CliProcess.Image("chelsea.png"), "--seed", "172,115",
+        var r = CliProcess.Program("dotnet", ["exec", CliProcess.CliDll, "segment", TestPaths.Image("chelsea.png"), "--seed", "172,115",
             "--device", "auto", "--out", Path.Combine(_dir, "gpu"), "--json"], TimeSpan.FromMinutes(2),
             new Dictionary<string, string?> { ["DINOSEG_ONNXRUNTIME"] = GpuOnnxRuntime });
 
@@ -74,7 +74,7 @@ public sealed class DeviceWordingTests : IDisposable
     {
         string path = library == "self" ? CliProcess.CliDll : library; // a managed assembly is no native library
 
-        var r = CliProcess.Program("dotnet", ["exec", CliProcess.CliDll, "segment", CliProcess.Image("chelsea.png"), "--seed", "172,115",
+        var r = CliProcess.Program("dotnet", ["exec", CliProcess.CliDll, "segment", TestPaths.Image("chelsea.png"), "--seed", "172,115",
             "--out", Path.Combine(_dir, "bad")], TimeSpan.FromMinutes(2), new Dictionary<string, string?> { ["DINOSEG_ONNXRUNTIME"] = path });
 
         Assert.Equal(5, r.ExitCode);

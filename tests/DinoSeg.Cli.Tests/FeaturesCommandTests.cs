@@ -14,9 +14,9 @@ public sealed class FeaturesCommandTests : IDisposable
     {
         string file = Path.Combine(_dir, "chelsea.dsf");
 
-        var saved = CliProcess.Run("features", CliProcess.Image("chelsea.png"), "--out", file, "--json");
-        var withFile = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--features", file, "--seed", "172,115", "--out", Path.Combine(_dir, "a"), "--json");
-        var direct = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--out", Path.Combine(_dir, "b"));
+        var saved = CliProcess.Run("features", TestPaths.Image("chelsea.png"), "--out", file, "--json");
+        var withFile = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--features", file, "--seed", "172,115", "--out", Path.Combine(_dir, "a"), "--json");
+        var direct = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--out", Path.Combine(_dir, "b"));
 
         Assert.True(saved.ExitCode == 0, saved.StdErr);
         Assert.True(withFile.ExitCode == 0, withFile.StdErr);
@@ -34,9 +34,9 @@ public sealed class FeaturesCommandTests : IDisposable
     public void SegmentWithFeatures_OfAnotherImage_ExitsSixNamingBothSizes()
     {
         string file = Path.Combine(_dir, "chelsea.dsf");
-        Assert.Equal(0, CliProcess.Run("features", CliProcess.Image("chelsea.png"), "--out", file).ExitCode);
+        Assert.Equal(0, CliProcess.Run("features", TestPaths.Image("chelsea.png"), "--out", file).ExitCode);
 
-        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--features", file, "--seed", "10,10", "--out", Path.Combine(_dir, "o"));
+        var r = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--features", file, "--seed", "10,10", "--out", Path.Combine(_dir, "o"));
 
         Assert.Equal(6, r.ExitCode);
         Assert.Equal("dinoseg: error: expected features of a 600x400 image; found 451x300 in chelsea.dsf. Fix: pass the feature file made from this image, or extract it again",
@@ -50,7 +50,7 @@ public sealed class FeaturesCommandTests : IDisposable
         string file = Path.Combine(_dir, "bad.dsf");
         File.WriteAllBytes(file, [0x89, (byte)'D', (byte)'S', (byte)'F', 1, 2, 3]);
 
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--features", file, "--seed", "10,10", "--out", Path.Combine(_dir, "o"));
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--features", file, "--seed", "10,10", "--out", Path.Combine(_dir, "o"));
 
         Assert.Equal(6, r.ExitCode);
         Assert.Contains("cut short", r.StdErr);
@@ -64,7 +64,7 @@ public sealed class FeaturesCommandTests : IDisposable
     [InlineData(2, "--backbone dinov3 needs --model", "features", "IMAGE", "--out", "x.dsf", "--backbone", "dinov3")]
     public void Features_BadArguments_ExitTwoWithOneLine(int code, string message, params string[] args)
     {
-        string[] resolved = [.. args.Select(a => a == "IMAGE" ? CliProcess.Image("chelsea.png") : a)];
+        string[] resolved = [.. args.Select(a => a == "IMAGE" ? TestPaths.Image("chelsea.png") : a)];
 
         var r = CliProcess.Run(resolved);
 

@@ -12,7 +12,7 @@ namespace DinoSeg.Cli.Tests;
 /// </summary>
 public sealed partial class KubernetesJobManifestTests : IDisposable
 {
-    private static readonly string Manifest = File.ReadAllText(Path.Combine(Readme.RepositoryRoot(), "docs", "examples", "dinoseg-batch-job.yaml"))
+    private static readonly string Manifest = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot(), "docs", "examples", "dinoseg-batch-job.yaml"))
         .ReplaceLineEndings("\n");
 
     private static readonly string[] Photos = ["astronaut.jpg", "chelsea.png", "coffee.png", "rocket.jpg"];
@@ -52,7 +52,7 @@ public sealed partial class KubernetesJobManifestTests : IDisposable
         string data = Path.Combine(_dir, "data");
         Directory.CreateDirectory(Path.Combine(data, "photos"));
         Directory.CreateDirectory(Path.Combine(data, "logs"));
-        foreach (string photo in Photos) File.Copy(CliProcess.Image(photo), Path.Combine(data, "photos", photo));
+        foreach (string photo in Photos) File.Copy(TestPaths.Image(photo), Path.Combine(data, "photos", photo));
         File.WriteAllText(Path.Combine(data, "seeds.csv"), "chelsea.png,172,115\ncoffee.png,290,150\nrocket.jpg,320,200\nastronaut.jpg,250,250\n");
         string command = Command().Replace(mount.Groups[1].Value, data, StringComparison.Ordinal);
         string bin = CliProcess.WriteLauncher(Path.Combine(_dir, "bin"));
@@ -66,7 +66,7 @@ public sealed partial class KubernetesJobManifestTests : IDisposable
                 ["PATH"] = $"{bin}:{Environment.GetEnvironmentVariable("PATH")}",
                 ["JOB_COMPLETION_INDEX"] = index.ToString(CultureInfo.InvariantCulture),
             };
-            CliProcess.Outcome r = CliProcess.Program("sh", ["-c", command], TimeSpan.FromMinutes(2), env);
+            ChildProcess.Outcome r = CliProcess.Program("sh", ["-c", command], TimeSpan.FromMinutes(2), env);
             Assert.True(r.ExitCode == 0, $"pod {index}: exit {r.ExitCode}: {r.StdErr}");
             JsonNode summary = JsonNode.Parse(File.ReadAllText(Path.Combine(data, "logs", $"shard-{index}.json")))!;
             Assert.Equal(index, summary["shard"]!["index"]!.GetValue<int>());

@@ -17,7 +17,7 @@ public sealed class OutputSafetyTests : IDisposable
         File.WriteAllBytes(Path.Combine(output, "mask.png"), oldMask);
 
         // Act
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--out", output);
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--out", output);
 
         // Assert
         Assert.Equal(1, r.ExitCode);
@@ -33,7 +33,7 @@ public sealed class OutputSafetyTests : IDisposable
         string output = Path.Combine(_dir, "taken");
         File.WriteAllText(output, "keep me");
 
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--out", output);
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--out", output);
 
         Assert.Equal(1, r.ExitCode);
         Assert.StartsWith("dinoseg: error: cannot write output:", r.StdErr.Trim());
@@ -52,7 +52,7 @@ public sealed class OutputSafetyTests : IDisposable
         string foreign = Path.Combine(output, ".notes.txt.tmp");
         File.WriteAllText(foreign, "not ours");
 
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--out", output);
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--out", output);
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.All(stale, path => Assert.False(File.Exists(path), path));

@@ -18,7 +18,7 @@ public sealed class PropagateCommandTests : IDisposable
     {
         string frames = Path.Combine(_dir, "frames");
         Directory.CreateDirectory(frames);
-        using var photo = Image.Load<Rgb24>(CliProcess.Image("chelsea.png"));
+        using var photo = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
         for (int i = 0; i < 3; i++)
         {
             using Image<Rgb24> frame = photo.Clone(c => c.Crop(new Rectangle(i * Step, i * Step, FrameWidth, FrameHeight)));

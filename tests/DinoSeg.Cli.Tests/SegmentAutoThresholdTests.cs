@@ -16,7 +16,7 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     [Fact]
     public void Segment_NoThreshold_IsRankedOtsuOnTheRankedMap_AndFindsBothEyes()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--device", "cpu", "--out", Out, "--json");
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--device", "cpu", "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);
@@ -33,7 +33,7 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     [Fact]
     public void Segment_GrabCut_WritesTheMaskAndReportsIt()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--refine", "grabcut", "--device", "cpu",
+        var r = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--seed", "290,150", "--refine", "grabcut", "--device", "cpu",
             "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -46,7 +46,7 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     [Fact]
     public void Segment_Crf_WritesTheMaskAndReportsIt()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--refine", "crf", "--device", "cpu",
+        var r = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--seed", "290,150", "--refine", "crf", "--device", "cpu",
             "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -60,9 +60,9 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     [Fact]
     public void Segment_AutoWithRule_AndFixedThreshold_ReportWhatTheyUsed()
     {
-        var auto = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--threshold", "auto", "--rule", "patch-otsu",
+        var auto = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--seed", "290,150", "--threshold", "auto", "--rule", "patch-otsu",
             "--refine", "guided", "--device", "cpu", "--out", Out, "--json");
-        var fixedRun = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--threshold", "0.3", "--device", "cpu",
+        var fixedRun = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--seed", "290,150", "--threshold", "0.3", "--device", "cpu",
             "--out", Path.Combine(_dir, "fixed"), "--json");
 
         Assert.True(auto.ExitCode == 0, auto.StdErr);
@@ -78,7 +78,7 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     [Fact]
     public void Segment_StableRuleWithGrabCut_UsesALadderThresholdAndSaysSo()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--rule", "stable", "--refine", "grabcut",
+        var r = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--seed", "290,150", "--rule", "stable", "--refine", "grabcut",
             "--device", "cpu", "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -92,7 +92,7 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     [Fact]
     public void Segment_Text_SaysTheThresholdWasAutomatic()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--threshold", "auto", "--device", "cpu", "--out", Out);
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--threshold", "auto", "--device", "cpu", "--out", Out);
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Contains("(auto, ranked-otsu)", r.StdOut);
@@ -101,8 +101,8 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     [Fact]
     public void Segment_Scales_FusesTwoExtractionsOnTheFinerGrid()
     {
-        var one = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--device", "cpu", "--out", Out, "--json");
-        var two = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--scales", "384,640", "--device", "cpu",
+        var one = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--device", "cpu", "--out", Out, "--json");
+        var two = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--scales", "384,640", "--device", "cpu",
             "--out", Path.Combine(_dir, "scales"), "--json");
 
         Assert.True(two.ExitCode == 0, two.StdErr);
@@ -123,7 +123,7 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     [InlineData("512,x", "--scales expects comma-separated whole numbers (e.g. 512,768), not '512,x'")]
     public void Segment_BadScales_FailWithOneLine(string scales, string message)
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--scales", scales, "--out", Out);
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--scales", scales, "--out", Out);
 
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(message, r.StdErr);

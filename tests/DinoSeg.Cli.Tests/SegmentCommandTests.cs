@@ -17,7 +17,7 @@ public sealed class SegmentCommandTests : IDisposable
     [Fact]
     public void Segment_SamplePhoto_WritesAllViewsAtOriginalSize()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--out", Out);
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--out", Out);
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Empty(r.StdErr);
@@ -36,7 +36,7 @@ public sealed class SegmentCommandTests : IDisposable
     [Fact]
     public void Segment_Json_PrintsOneObjectWithSizesDeviceThresholdAreaAndTimings()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--seed", "260,140",
+        var r = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--seed", "290,150", "--seed", "260,140",
             "--threshold", "0.25", "--sigma", "2", "--device", "cpu", "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -58,7 +58,7 @@ public sealed class SegmentCommandTests : IDisposable
     [Fact]
     public void Segment_GraphPropagation_SelectsTheSeed_AndJsonReportsIt()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--propagation", "graph", "--device", "cpu",
+        var r = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--seed", "290,150", "--propagation", "graph", "--device", "cpu",
             "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -74,7 +74,7 @@ public sealed class SegmentCommandTests : IDisposable
     [Fact]
     public void Segment_NegativeOnTheOtherEye_RemovesIt_AndJsonReportsThePrompt()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--negative", "318,137",
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--negative", "318,137",
             "--negative", "60,220", "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -92,7 +92,7 @@ public sealed class SegmentCommandTests : IDisposable
     [Fact]
     public void Segment_KeepSeedRegions_DropsTheOtherEye_AndMinAreaIsReported()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--keep-seed-regions",
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--keep-seed-regions",
             "--min-area", "50", "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -107,7 +107,7 @@ public sealed class SegmentCommandTests : IDisposable
     [Fact]
     public void Segment_Box_SelectsInsideTheBoxPlusMarginOnly()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--box", "205,95,370,195", "--box-margin", "0.2",
+        var r = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--box", "205,95,370,195", "--box-margin", "0.2",
             "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -134,7 +134,7 @@ public sealed class SegmentCommandTests : IDisposable
     [Fact]
     public void Segment_PlainText_NamesThePrompt()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--negative", "318,137",
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--negative", "318,137",
             "--box", "100,50,400,250", "--keep-seed-regions", "--out", Out);
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -209,10 +209,10 @@ public sealed class SegmentCommandTests : IDisposable
     private string Expand(string arg) => arg switch
     {
         "{out}" => Out,
-        "{photo}" => CliProcess.Image("chelsea.png"),
+        "{photo}" => TestPaths.Image("chelsea.png"),
         "{empty}" => Write("empty.png", []),
         "{text}" => Write("notes.txt", "not an image, not a model"u8.ToArray()),
-        "{truncated}" => Write("cut.jpg", File.ReadAllBytes(CliProcess.Image("rocket.jpg"))[..20000]),
+        "{truncated}" => Write("cut.jpg", File.ReadAllBytes(TestPaths.Image("rocket.jpg"))[..20000]),
         "{huge}" => Write("huge.png", HostileFiles.PngHeaderOnly(100_000, 100_000)),
         _ => arg,
     };

@@ -24,7 +24,7 @@ public sealed class SegmentFormatTests : IDisposable
     [Fact]
     public void Segment_FormatAll_WritesEveryExport_AndEachDecodesBackToMaskPng()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--format", "all",
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--format", "all",
             "--polygon-tolerance", "0", "--device", "cpu", "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -74,7 +74,7 @@ public sealed class SegmentFormatTests : IDisposable
     [Fact]
     public void Segment_FormatRleAlone_WritesOnlyThatFile()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--format", "rle", "--device", "cpu", "--out", Out);
+        var r = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--seed", "290,150", "--format", "rle", "--device", "cpu", "--out", Out);
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Equal(["mask.rle.json"], Directory.GetFiles(Out).Select(Path.GetFileName));
@@ -84,7 +84,7 @@ public sealed class SegmentFormatTests : IDisposable
     [Fact]
     public void Segment_RepeatedAndCommaSeparatedFormats_Combine()
     {
-        var r = CliProcess.Run("segment", CliProcess.Image("coffee.png"), "--seed", "290,150", "--format", "yolo,svg", "--format", "coco",
+        var r = CliProcess.Run("segment", TestPaths.Image("coffee.png"), "--seed", "290,150", "--format", "yolo,svg", "--format", "coco",
             "--device", "cpu", "--out", Out);
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -94,11 +94,11 @@ public sealed class SegmentFormatTests : IDisposable
     [Fact]
     public void Segment_FillHolesAndSmooth_AreAppliedAndReported()
     {
-        var plain = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--device", "cpu", "--format", "rle", "--out", Out);
+        var plain = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--device", "cpu", "--format", "rle", "--out", Out);
         Assert.True(plain.ExitCode == 0, plain.StdErr);
         int[] before = ReadCounts();
 
-        var r = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--fill-holes", "1000000", "--smooth", "3",
+        var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--fill-holes", "1000000", "--smooth", "3",
             "--device", "cpu", "--format", "rle,png", "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -109,7 +109,7 @@ public sealed class SegmentFormatTests : IDisposable
         Assert.NotEqual(before, ReadCounts());
         // No hole is left: every off pixel reaches the border through off pixels (4-connected).
         Assert.Equal(0, EnclosedOffPixels(mask, w, h));
-        var text = CliProcess.Run("segment", CliProcess.Image("chelsea.png"), "--seed", "172,115", "--fill-holes", "500", "--smooth", "2",
+        var text = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--fill-holes", "500", "--smooth", "2",
             "--device", "cpu", "--format", "rle", "--out", Out);
         Assert.Contains("holes up to 500 px filled, outline smoothed (radius 2 px)", text.StdOut);
     }
@@ -157,7 +157,7 @@ public sealed class SegmentFormatTests : IDisposable
     [MemberData(nameof(Errors))]
     public void BadFormatOrCleanUp_FailsWithOneLineAndNoOutputFiles(string[] args, string message)
     {
-        var r = CliProcess.Run([.. args.Select(a => a.Replace("{out}", Out).Replace("{photo}", CliProcess.Image("chelsea.png")).Replace("{dir}", _dir))]);
+        var r = CliProcess.Run([.. args.Select(a => a.Replace("{out}", Out).Replace("{photo}", TestPaths.Image("chelsea.png")).Replace("{dir}", _dir))]);
 
         Assert.Equal(2, r.ExitCode);
         string error = r.StdErr.TrimEnd('\n');

@@ -142,7 +142,7 @@ public sealed class SlurmArrayTests(SlurmArrayTests.Fixture fixture, ITestOutput
                 _bin = CliProcess.WriteLauncher(Path.Combine(Slurm.Folder, "bin"));
 
                 LocalOutput = Path.Combine(Slurm.Folder, "out-local");
-                CliProcess.Outcome local = CliProcess.Run("batch", _photos, "--seeds", _seeds, "--out", LocalOutput, "--json");
+                ChildProcess.Outcome local = CliProcess.Run("batch", _photos, "--seeds", _seeds, "--out", LocalOutput, "--json");
                 Assert.True(local.ExitCode == 0, local.StdErr);
             }
             catch
@@ -179,7 +179,7 @@ public sealed class SlurmArrayTests(SlurmArrayTests.Fixture fixture, ITestOutput
         /// </summary>
         public string Submit(string work, int shards, params string[] options)
         {
-            string script = Path.Combine(Readme.RepositoryRoot(), "docs", "examples", "dinoseg-batch-slurm.sh");
+            string script = Path.Combine(TestPaths.RepositoryRoot(), "docs", "examples", "dinoseg-batch-slurm.sh");
             var environment = new Dictionary<string, string?>
             {
                 ["PATH"] = $"{_bin}:{Environment.GetEnvironmentVariable("PATH")}",
@@ -189,7 +189,7 @@ public sealed class SlurmArrayTests(SlurmArrayTests.Fixture fixture, ITestOutput
                 ["DINOSEG_SHARDS"] = shards.ToString(CultureInfo.InvariantCulture),
             };
             string[] args = ["--parsable", $"--chdir={work}", "--cpus-per-task=1", "--mem=1G", .. options, script];
-            CliProcess.Outcome r = Slurm.Command("/usr/bin/sbatch", args, environment);
+            ChildProcess.Outcome r = Slurm.Command("/usr/bin/sbatch", args, environment);
             Assert.True(r.ExitCode == 0, $"sbatch {string.Join(' ', args)} exited {r.ExitCode}: {r.StdErr}\n{Slurm.Logs()}");
             // "123", or "123;cluster" on a multi-cluster setup.
             return r.StdOut.Trim().Split(';')[0];

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
+using DinoSeg.Tests.Shared;
 
 namespace DinoSeg.Cli.Tests;
 
@@ -70,7 +71,7 @@ internal sealed class SlurmCluster : IDisposable
     }
 
     /// <summary>Runs a Slurm client command (sbatch, scancel, scontrol, sinfo) against this cluster's configuration.</summary>
-    public CliProcess.Outcome Command(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    public ChildProcess.Outcome Command(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
         return CliProcess.Program(program, args, timeout ?? CommandTimeout, ClientEnvironment(environment));
     }
@@ -95,7 +96,7 @@ internal sealed class SlurmCluster : IDisposable
     /// <summary>Like <see cref="Command"/>, and fails with the daemons' logs when the exit code is not 0.</summary>
     public string Ok(string program, params string[] args)
     {
-        CliProcess.Outcome r = Command(program, args);
+        ChildProcess.Outcome r = Command(program, args);
         if (r.ExitCode != 0) throw new InvalidOperationException($"'{program} {string.Join(' ', args)}' exited {r.ExitCode}: {r.StdErr}{r.StdOut}\n{Logs()}");
         return r.StdOut;
     }

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using DinoSeg.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace DinoSeg.Package.Tests;

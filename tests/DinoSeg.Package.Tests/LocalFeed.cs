@@ -13,7 +13,7 @@ public sealed class LocalFeed : IDisposable
 {
     public LocalFeed()
     {
-        Root = Readme.RepositoryRoot();
+        Root = TestPaths.RepositoryRoot();
         Work = Directory.CreateTempSubdirectory("dinoseg-package-tests-").FullName;
         Folder = Path.Combine(Work, "feed");
         // The README's form, 0.1.0-local.<n>: a timestamp (and this process, for two runs in one second) makes n unique.

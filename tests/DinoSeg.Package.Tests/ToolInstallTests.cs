@@ -1,3 +1,4 @@
+using DinoSeg.Tests.Shared;
 using SixLabors.ImageSharp;
 
 namespace DinoSeg.Package.Tests;

@@ -126,7 +126,7 @@ public sealed class ApiTests(WebFixture web)
     public async Task Upload_SameBytesAsSample_IsTheSameCachedImage()
     {
         string sample = await OpenSampleAsync("chelsea.png");
-        using var content = new ByteArrayContent(await File.ReadAllBytesAsync(WebFixture.Image("chelsea.png")));
+        using var content = new ByteArrayContent(await File.ReadAllBytesAsync(TestPaths.Image("chelsea.png")));
         content.Headers.Add("X-File-Name", "my%20cat.png");
         using HttpResponseMessage response = await Http.PostAsync("/api/images", content);
 
@@ -251,8 +251,8 @@ public sealed class ApiTests(WebFixture web)
         using Image<L8> view = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=0.45&refine=true");
 
         // The library on the same image: guide from the decoded pixels, default refinement settings.
-        using var dino = DinoSegmenter.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
-        using Image<Rgb24> image = Image.Load<Rgb24>(WebFixture.Image("chelsea.png"));
+        DinoSegmenter dino = EmbeddedBackbone.Segmenter;
+        using Image<Rgb24> image = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
         PatchFeatures features = dino.Extract(image);
         var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.GuidedFilter });
         var result = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(image) };
@@ -299,7 +299,7 @@ public sealed class ApiTests(WebFixture web)
 
         float reported = float.Parse(response.Headers.GetValues("X-DinoSeg-Auto-Threshold").Single(), CultureInfo.InvariantCulture);
 
-        using var dino = DinoSegmenter.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
+        DinoSegmenter dino = EmbeddedBackbone.Segmenter;
         var segmenter = new SimilaritySegmenter();
         PatchFeatures features = dino.Extract(Path.Combine(AppContext.BaseDirectory, "Images", "chelsea.png"));
         var result = new SegmentationResult(features);
@@ -316,7 +316,7 @@ public sealed class ApiTests(WebFixture web)
         Assert.Equal(HttpStatusCode.OK, click.StatusCode);
         using var info = JsonDocument.Parse(await click.Content.ReadAsStringAsync());
 
-        using var dino = DinoSegmenter.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
+        DinoSegmenter dino = EmbeddedBackbone.Segmenter;
         PatchFeatures features = dino.Extract(Path.Combine(AppContext.BaseDirectory, "Images", "chelsea.png"));
         SegmentationResult expected = new SimilaritySegmenter().Segment(features, new PixelPoint(172, 115));
         Assert.Equal(expected.Threshold, info.RootElement.GetProperty("threshold").GetSingle());
@@ -419,7 +419,7 @@ public sealed class ApiTests(WebFixture web)
         Assert.Equal(400, heatmap.Height);
         Assert.True(heatmap.Width > 600, "the heatmap carries its colour bar on the right");
         using Image<Rgb24> original = await GetImageAsync<Rgb24>($"/api/images/{id}/image.png");
-        using Image<Rgb24> expected = Image.Load<Rgb24>(WebFixture.Image("coffee.png"));
+        using Image<Rgb24> expected = Image.Load<Rgb24>(TestPaths.Image("coffee.png"));
         Assert.Equal(expected[123, 45], original[123, 45]);
     }
 
@@ -621,7 +621,7 @@ public sealed class ApiTests(WebFixture web)
     [Fact]
     public async Task Upload_TruncatedPng_Is422()
     {
-        byte[] photo = await File.ReadAllBytesAsync(WebFixture.Image("chelsea.png"));
+        byte[] photo = await File.ReadAllBytesAsync(TestPaths.Image("chelsea.png"));
         using var content = new ByteArrayContent(photo[..(photo.Length / 2)]);
         content.Headers.Add("X-File-Name", "half.png");
 

@@ -264,7 +264,7 @@ public sealed class BrowserTests(WebFixture web)
             await route.ContinueAsync();
         });
 
-        await page.Locator("#file").SetInputFilesAsync(WebFixture.Image("rocket.jpg"));
+        await page.Locator("#file").SetInputFilesAsync(TestPaths.Image("rocket.jpg"));
         await Assertions.Expect(page.Locator("#busy")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#busy")).ToContainTextAsync("Extracting features of rocket.jpg");
         await driver.ScreenshotAsync("busy.png");
@@ -341,7 +341,7 @@ public sealed class BrowserTests(WebFixture web)
     {
         // A 1024-px photo: the coffee cup scaled up from 600x400 (a real photo, just larger).
         string photo = Path.Combine(WebFixture.OutputDirectory, "coffee-1024.png");
-        using (Image<Rgb24> source = Image.Load<Rgb24>(WebFixture.Image("coffee.png")))
+        using (Image<Rgb24> source = Image.Load<Rgb24>(TestPaths.Image("coffee.png")))
         {
             source.Mutate(c => c.Resize(1024, 683));
             await source.SaveAsPngAsync(photo);

@@ -439,7 +439,7 @@ public sealed class InteractionTests(WebFixture web)
         LocatorBoundingBoxResult main = (await page.Locator("#image").BoundingBoxAsync())!, mask = (await page.Locator("#mask").BoundingBoxAsync())!;
         Assert.True(main.Width > 2.5 * mask.Width, $"main view {main.Width} px wide, mask {mask.Width} px");
         // Only a layout that passed becomes the README's picture.
-        File.Copy(Path.Combine(WebFixture.OutputDirectory, name), Path.Combine(Readme.RepositoryRoot(), "docs", "images", name), overwrite: true);
+        File.Copy(Path.Combine(WebFixture.OutputDirectory, name), Path.Combine(TestPaths.RepositoryRoot(), "docs", "images", name), overwrite: true);
         await page.Context.CloseAsync();
     }
 

@@ -158,7 +158,7 @@ public sealed class LoadTests(ITestOutputHelper output)
     private static async Task UploadHostileFilesAsync(Uri server, string imageId, int attacker, RequestLog log)
     {
         using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(90) };
-        byte[] truncated = File.ReadAllBytes(WebFixture.Image("chelsea.png"))[..5000];
+        byte[] truncated = File.ReadAllBytes(TestPaths.Image("chelsea.png"))[..5000];
         var random = new Random(100 + attacker);
         var junk = new byte[4096];
         random.NextBytes(junk);

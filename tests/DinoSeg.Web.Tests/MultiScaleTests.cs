@@ -57,7 +57,7 @@ public sealed class MultiScaleTests
 
         // The same fusion through the library gives the same selection.
         using var fused = MultiScaleExtractor.CreateDefault([320, 448], new ExtractorOptions { Device = ExecutionDevice.Cpu });
-        using Image<Rgb24> photo = Image.Load<Rgb24>(WebFixture.Image("chelsea.png"));
+        using Image<Rgb24> photo = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
         PatchFeatures features = fused.Extract(photo);
         SegmentationResult result = new SimilaritySegmenter().Segment(features, new PixelPoint(172, 115), 0.45f);
         Assert.Equal(result.SelectedPixels, click.RootElement.GetProperty("selectedPixels").GetInt32());
@@ -73,8 +73,8 @@ public sealed class MultiScaleTests
         Assert.Equal(HttpStatusCode.OK, r.Clicked);
 
         // The same ranking through the library gives the same selection.
-        using var extractor = OnnxFeatureExtractor.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
-        using Image<Rgb24> photo = Image.Load<Rgb24>(WebFixture.Image("chelsea.png"));
+        IFeatureExtractor extractor = EmbeddedBackbone.Extractor;
+        using Image<Rgb24> photo = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
         PatchFeatures features = extractor.Extract(photo);
         var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { Propagation = Propagation.Graph });
         SegmentationResult result = ranked.Segment(features, new PixelPoint(172, 115), 0.4f);

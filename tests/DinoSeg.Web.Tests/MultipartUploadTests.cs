@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using DinoSeg.Tests.Shared;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -82,18 +82,11 @@ public sealed class MultipartUploadTests(WebFixture web)
     public async Task Upload_WithCurlDashF_OpensTheImage()
     {
         // The README's form: curl -F file=@photo.jpg http://127.0.0.1:5180/api/images
-        var start = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in (string[])["-sS", "-F", $"file=@{WebFixture.Image("chelsea.png")}", new Uri(web.BaseAddress, "/api/images").ToString()])
-        {
-            start.ArgumentList.Add(arg);
-        }
+        ChildProcess.Outcome curl = await ChildProcess.RunAsync("curl", ["-sS", "-F", $"file=@{TestPaths.Image("chelsea.png")}", new Uri(web.BaseAddress, "/api/images").ToString()],
+            new ChildProcess.RunOptions { Timeout = TimeSpan.FromSeconds(60) });
 
-        using var curl = Process.Start(start)!;
-        string stdout = await curl.StandardOutput.ReadToEndAsync();
-        await curl.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-
-        Assert.True(curl.ExitCode == 0, await curl.StandardError.ReadToEndAsync());
-        using JsonDocument info = JsonDocument.Parse(stdout);
+        Assert.True(curl.ExitCode == 0, curl.StdErr);
+        using JsonDocument info = JsonDocument.Parse(curl.StdOut);
         Assert.Equal("chelsea.png", info.RootElement.GetProperty("name").GetString());
         Assert.Equal(451, info.RootElement.GetProperty("width").GetInt32());
     }

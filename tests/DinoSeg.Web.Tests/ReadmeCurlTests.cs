@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DinoSeg.Tests.Shared;
 
 namespace DinoSeg.Web.Tests;
@@ -15,7 +14,7 @@ public sealed class ReadmeCurlTests(WebFixture web) : IDisposable
     public async Task ReadmeCurlLines_AgainstTheServer_UploadClickRenderExportAndListTheRoutes()
     {
         // Arrange: the block as written, aimed at the test server instead of the default address.
-        string root = Readme.RepositoryRoot();
+        string root = TestPaths.RepositoryRoot();
         string block = Readme.Block(root, "bash", "curl -sf -F file=@");
         Assert.Contains("http://127.0.0.1:5180", block);
         string script = "set -euo pipefail\ncd " + Quote(root) + "\n" +
@@ -25,15 +24,11 @@ public sealed class ReadmeCurlTests(WebFixture web) : IDisposable
         await File.WriteAllTextAsync(file, script);
 
         // Act
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(file);
-        using var bash = Process.Start(start)!;
-        Task<string> stdout = bash.StandardOutput.ReadToEndAsync(), stderr = bash.StandardError.ReadToEndAsync();
-        await bash.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token);
+        ChildProcess.Outcome bash = await ChildProcess.RunAsync("bash", [file], new ChildProcess.RunOptions { Timeout = TimeSpan.FromSeconds(120) });
 
         // Assert: every line succeeded (curl -f fails on an HTTP error), the click answered, the mask is a PNG, the routes listed.
-        Assert.True(bash.ExitCode == 0, $"exit {bash.ExitCode}: {await stderr}\n{await stdout}");
-        string output = await stdout;
+        Assert.True(bash.ExitCode == 0, $"exit {bash.ExitCode}: {bash.Output}");
+        string output = bash.StdOut;
         Assert.Contains("\"threshold\":", output);
         Assert.Contains("/api/images/{id}/segment", output);
         Assert.Matches(@"(?m)^0( [01](\.\d+)?){6,}$", output); // a YOLO-seg line: class 0, then x y pairs in [0, 1]

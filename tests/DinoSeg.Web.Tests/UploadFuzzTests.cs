@@ -75,7 +75,7 @@ public sealed class UploadFuzzTests(WebFixture web, ITestOutputHelper output)
     /// <summary>Small files in every accepted format, and small versions of the bombs (many frames, pages, text).</summary>
     private static (string Name, byte[] Bytes)[] Corpus()
     {
-        using var chelsea = Image.Load<Rgb24>(WebFixture.Image("chelsea.png"));
+        using var chelsea = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
         using var cat = chelsea.Clone(c => c.Resize(48, 32));
         return
         [

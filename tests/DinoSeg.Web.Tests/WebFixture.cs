@@ -40,7 +40,6 @@ public sealed class WebFixture : IAsyncLifetime
     /// <summary>Where tests leave screenshots and measurements: under the test output.</summary>
     public static string OutputDirectory { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "web-test-output")).FullName;
 
-    public static string Image(string name) => Path.Combine(AppContext.BaseDirectory, "Images", name);
 
     public async Task InitializeAsync()
     {

@@ -5,22 +5,11 @@ namespace DinoSeg.Tests.Shared;
 /// <summary>The repository's README as the tests read it: its quickstart is code that must run as written.</summary>
 internal static partial class Readme
 {
-    /// <summary>The folder holding DinoSeg.sln, found upwards from the test assembly.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DinoSeg.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("DinoSeg.sln not found above the test directory.");
-    }
-
     /// <summary>The README's first <c>```csharp</c> block: a complete Program.cs that segments "photo.jpg" into "mask.png".</summary>
     public static string Quickstart(string repositoryRoot)
     {
         string readme = File.ReadAllText(Path.Combine(repositoryRoot, "README.md"));
-        Match block = FirstCSharpBlock().Match(readme);
+        Match block = CSharpBlockPattern().Match(readme);
         if (!block.Success) throw new InvalidOperationException("README.md has no ```csharp block.");
         return block.Groups[1].Value;
     }
@@ -37,6 +26,10 @@ internal static partial class Readme
         throw new InvalidOperationException($"README.md has no ```{language} block containing '{marker}'.");
     }
 
+    /// <summary>Every <c>```csharp</c> block of the README, in order.</summary>
+    public static IReadOnlyList<string> CSharpBlocks(string repositoryRoot) =>
+        [.. CSharpBlockPattern().Matches(File.ReadAllText(Path.Combine(repositoryRoot, "README.md"))).Select(m => m.Groups[1].Value)];
+
     [GeneratedRegex("```csharp\\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex FirstCSharpBlock();
+    private static partial Regex CSharpBlockPattern();
 }

@@ -14,7 +14,7 @@ namespace DinoSeg.Tests.Api;
 /// </remarks>
 public sealed class PublicApiTests
 {
-    private static readonly string Folder = Path.Combine(Readme.RepositoryRoot(), "tests", "DinoSeg.Tests", "Api");
+    private static readonly string Folder = Path.Combine(TestPaths.RepositoryRoot(), "tests", "DinoSeg.Tests", "Api");
 
     [Fact]
     public void PublicApi_EqualsTheApprovedSnapshot()

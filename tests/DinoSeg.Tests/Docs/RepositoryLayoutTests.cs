@@ -6,7 +6,7 @@ namespace DinoSeg.Tests.Docs;
 /// <summary>One solution file in the classic format that every tool opens, listing every project; docs free of one machine's paths.</summary>
 public sealed class RepositoryLayoutTests
 {
-    private static readonly string Root = Readme.RepositoryRoot();
+    private static readonly string Root = TestPaths.RepositoryRoot();
 
     [Fact]
     public void Solution_IsOneClassicDinoSegSlnListingEveryProject()

@@ -65,7 +65,7 @@ public sealed class EvaluationSetTests : IDisposable
     [Fact]
     public void Evaluator_TexturedSquare_OneClickFindsMostOfIt_AndClicksImproveIt()
     {
-        using var extractor = OnnxFeatureExtractor.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
+        IFeatureExtractor extractor = EmbeddedBackbone.Extractor;
         var item = EvaluationSet.Load(EvalSet).Single(i => i.Name == "gravel-square-on-grass");
         var evaluator = new Evaluator(extractor, new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false }), threshold: null);
 

@@ -70,7 +70,7 @@ public sealed class FeatureFileTests : IDisposable
     [Fact]
     public void Load_EmbeddedBackboneFeatures_SegmentIdenticallyToTheOriginals()
     {
-        using var dino = DinoSegmenter.CreateDefault();
+        DinoSegmenter dino = EmbeddedBackbone.Segmenter;
         PatchFeatures original = dino.Extract(TestPaths.Image("chelsea.png"));
         string path = Path.Combine(_dir, "chelsea.dsf");
         FeatureFile.Save(original, path);

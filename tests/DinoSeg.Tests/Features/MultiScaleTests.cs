@@ -79,8 +79,7 @@ public sealed class MultiScaleTests
     [Fact]
     public void Constructor_OneScale_Throws()
     {
-        using var one = OnnxFeatureExtractor.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
-        Assert.Throws<ArgumentException>("scales", () => new MultiScaleExtractor([one], ownsScales: false));
+        Assert.Throws<ArgumentException>("scales", () => new MultiScaleExtractor([EmbeddedBackbone.Extractor], ownsScales: false));
     }
 
     [Fact]

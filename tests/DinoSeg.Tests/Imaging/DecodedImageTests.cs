@@ -226,7 +226,7 @@ public sealed class DecodedImageTests
     [Fact]
     public async Task DinoSegmenter_RawBgraPixelsAndUnseekableStream_SegmentLikeThePath()
     {
-        using var dino = DinoSegmenter.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu });
+        DinoSegmenter dino = EmbeddedBackbone.Segmenter;
         var seed = new PixelPoint(172, 115);
         SegmentationResult fromPath = dino.Segment(Photo, seed);
         // What a SkiaSharp user has: BGRA bytes with a row stride.

@@ -20,7 +20,6 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
 {
     private const int BaseSeed = 20261126;
     private const int Iterations = 10_000;
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(40);
     private static readonly TimeSpan PerCallLimit = TimeSpan.FromSeconds(10);
     private const long WorkingSetCeiling = 3L << 30;
     private const long ManagedGrowthCeiling = 64L << 20;
@@ -52,7 +51,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
         // Act: the loop runs on its own thread so this one can act as the watchdog of every single call.
         var worker = new Thread(() =>
         {
-            for (int i = 0; i < Iterations && clock.Elapsed < Budget; i++)
+            for (int i = 0; i < Iterations; i++)
             {
                 var (label, bytes) = Mutate(corpus, i);
                 Volatile.Write(ref current, $"iteration {i} ({label}, {bytes.Length} bytes)");
@@ -90,7 +89,7 @@ public sealed class DecoderFuzzTests(ITestOutputHelper output)
 
         // Assert
         Assert.True(unexpected.Count == 0, $"{unexpected.Count} undocumented exceptions, first ones:\n{string.Join("\n", unexpected.Take(10))}");
-        Assert.True(done >= Math.Min(Iterations, 500), $"only {done} iterations ran within {Budget.TotalSeconds} s");
+        Assert.Equal(Iterations, done); // a fixed count, not a time budget: every machine fuzzes the same files
         Assert.True(peakWorkingSet - workingSetBefore < WorkingSetCeiling,
             $"working set peaked at {peakWorkingSet >> 20} MiB, {(peakWorkingSet - workingSetBefore) >> 20} MiB above its {workingSetBefore >> 20} MiB at the start");
         Assert.True(managedAfter - managedBefore < ManagedGrowthCeiling, $"managed heap grew by {(managedAfter - managedBefore) >> 20} MiB");

@@ -19,21 +19,7 @@ internal static class Golden
     /// <summary>Largest absolute difference allowed in any channel of any pixel.</summary>
     public const int MaxPixelDifference = 8;
 
-    public static string Directory => Path.Combine(RepositoryRoot(), "tests", "DinoSeg.Tests", "Rendering", "Golden");
-
-    /// <summary>Walks up from the test assembly to the folder holding the solution file.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DinoSeg.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"No DinoSeg.sln above {AppContext.BaseDirectory}.");
-    }
+    public static string Directory => Path.Combine(TestPaths.RepositoryRoot(), "tests", "DinoSeg.Tests", "Rendering", "Golden");
 
     public static void AssertMatches(Image<Rgb24> actual, string name)
     {

@@ -90,7 +90,7 @@ public class GoldenImageTests
     public void RepositoryRoot_FromTestAssembly_HoldsTheGoldenFolder()
     {
         // Arrange / Act
-        string root = Golden.RepositoryRoot();
+        string root = TestPaths.RepositoryRoot();
 
         // Assert
         Assert.True(Directory.Exists(Path.Combine(root, "src", "DinoSeg", "Rendering")));

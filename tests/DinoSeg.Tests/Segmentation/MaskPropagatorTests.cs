@@ -153,7 +153,7 @@ public sealed class MaskPropagatorTests(ITestOutputHelper output)
     {
         // Frame 2 is frame 1 cropped by (dx, dy): the scene moves up-left, as in a panning camera.
         const int dx = 40, dy = 24;
-        using var dino = DinoSegmenter.CreateDefault();
+        DinoSegmenter dino = EmbeddedBackbone.Segmenter;
         using Image<Rgb24> first = ImageDecoder.Load(TestPaths.Image("chelsea.png"));
         using Image<Rgb24> second = first.Clone(c => c.Crop(new Rectangle(dx, dy, first.Width - dx, first.Height - dy)));
         PatchFeatures f1 = dino.Extract(first), f2 = dino.Extract(second);

@@ -4,18 +4,9 @@ namespace DinoSeg.Tests.Segmentation;
 /// End to end on real photos with the embedded backbone: the mask must cover what was clicked (and what looks like it)
 /// and leave most of the rest alone. Points were read off the photos by eye.
 /// </summary>
-public sealed class RealPhotoTests : IClassFixture<RealPhotoTests.Segmenter>
+public sealed class RealPhotoTests
 {
-    public sealed class Segmenter : IDisposable
-    {
-        public DinoSegmenter Dino { get; } = DinoSegmenter.CreateDefault();
-
-        public void Dispose() => Dino.Dispose();
-    }
-
-    private readonly DinoSegmenter _dino;
-
-    public RealPhotoTests(Segmenter fixture) => _dino = fixture.Dino;
+    private readonly DinoSegmenter _dino = EmbeddedBackbone.Segmenter;
 
     [Fact]
     public void Segment_CatsLeftEye_FindsTheRightEyeToo_AndNotTheFur()
