@@ -143,12 +143,11 @@ internal static class Names
 /// </summary>
 internal sealed class ModelOptions
 {
-    /// <summary>The embedded ResNet18 read from layer 3 alone, as before layers 2 and 4 were fused (Backbone.ResNet18Layer3).</summary>
-    public const string Layer3 = "resnet18-l3";
-
+    // The names are the library's presets (Backbone.PresetNames), so a preset added there is one here.
     public Option<string> Backbone { get; } = CliOptions.Named("--backbone",
-        $"default (embedded ResNet18, layers 2+3+4 fused, no download), {Layer3} (embedded, layer 3 alone, as before), dinov3 or dinov2 (need --model)",
-        ["default", Layer3, "dinov3", "dinov2"], "default");
+        "default or resnet18-s16 (embedded ResNet18, layers 2+3+4 fused, no download), resnet18-l3 (embedded, layer 3 alone, as before), " +
+        "dinov3, dinov3-sat, dinov2 or dinov2-reg (need --model)",
+        DinoSeg.Backbone.PresetNames, DinoSeg.Backbone.DefaultName);
 
     public Option<string?> Model { get; } = new("--model") { Description = "exported backbone (see docs/models.md)", HelpName = "PATH.onnx" };
 
@@ -173,9 +172,9 @@ internal sealed class ModelOptions
         command.Validators.Add(result =>
         {
             // Validators run before defaults are filled in: an absent option reads as null.
-            string backbone = result.GetValue(Backbone) ?? "default";
-            bool embedded = backbone is "default" or Layer3, hasModel = result.GetValue(Model) is not null;
-            if (embedded && hasModel) result.AddError($"--model needs --backbone dinov3 or dinov2 (the {backbone} backbone is embedded)");
+            string backbone = result.GetValue(Backbone) ?? DinoSeg.Backbone.DefaultName;
+            bool embedded = DinoSeg.Backbone.FromName(backbone).IsEmbedded, hasModel = result.GetValue(Model) is not null;
+            if (embedded && hasModel) result.AddError($"--model needs a backbone that is not embedded, e.g. --backbone dinov3 (the {backbone} backbone is embedded)");
             if (!embedded && !hasModel && modelOptional?.Invoke(result) != true)
             {
                 result.AddError($"--backbone {backbone} needs --model PATH.onnx (export it with tools/export, see docs/models.md)");

@@ -7,12 +7,7 @@ namespace DinoSeg.Cli;
 /// <summary>Lists the images of a folder in a stable order and writes masks, for the commands that work on folders.</summary>
 internal static class ImageFolder
 {
-    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".tif", ".tiff", ".webp", ".pbm",
-    };
-
-    public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path));
+    public static bool IsImage(string path) => ImageDecoder.HasImageExtension(path);
 
     /// <summary>The image files directly in <paramref name="directory"/>, sorted by ordinal file name (the same on every machine).</summary>
     public static IReadOnlyList<string> List(string directory)
@@ -21,7 +16,7 @@ internal static class ImageFolder
         // Hidden files (dot-first, e.g. macOS "._IMG.jpg" forks) are not images of the folder, and could not name outputs.
         string[] files = [.. Directory.EnumerateFiles(directory).Where(f => IsImage(f) && !Path.GetFileName(f).StartsWith('.'))
             .OrderBy(Path.GetFileName, StringComparer.Ordinal)];
-        if (files.Length == 0) throw new UsageException($"no images (png, jpg, bmp, gif, tga, tif, webp, pbm) in '{directory}'");
+        if (files.Length == 0) throw new UsageException($"no images ({string.Join(", ", ImageDecoder.FileExtensions)}) in '{directory}'");
         CheckUniqueStems(files.Select(Path.GetFileName)!);
         return files;
     }

@@ -3,7 +3,7 @@ namespace DinoSeg.Cli;
 /// <summary>The backbone a command line asked for (<see cref="ModelOptions"/>), and how to load it.</summary>
 internal sealed record ModelArguments
 {
-    public string Backbone { get; init; } = "default";
+    public string Backbone { get; init; } = DinoSeg.Backbone.DefaultName;
 
     public string? ModelPath { get; init; }
 
@@ -13,16 +13,10 @@ internal sealed record ModelArguments
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
 
     /// <summary>The backbone preset the option names.</summary>
-    public Backbone Preset => Backbone switch
-    {
-        ModelOptions.Layer3 => DinoSeg.Backbone.ResNet18Layer3,
-        "dinov3" => DinoSeg.Backbone.Dinov3,
-        "dinov2" => DinoSeg.Backbone.Dinov2(),
-        _ => DinoSeg.Backbone.ResNet18,
-    };
+    public Backbone Preset => DinoSeg.Backbone.FromName(Backbone);
 
     /// <summary>Whether the backbone ships inside the package (no --model).</summary>
-    public bool Embedded => Backbone is "default" or ModelOptions.Layer3;
+    public bool Embedded => Preset.IsEmbedded;
 
     /// <summary>The backbone at its one working size (--long-side or its default).</summary>
     public OnnxFeatureExtractor CreateExtractor() =>

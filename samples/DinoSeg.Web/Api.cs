@@ -30,7 +30,8 @@ internal static class Api
     /// <summary>Bytes per pixel of a rendered view beyond its result: the RGBA view and its PNG.</summary>
     private const long RenderBytesPerPixel = 8;
     private const string DefaultSession = "api";
-    private static readonly string[] Views = ["similarity", "mask", "soft-mask", "overlay", "cutout", "panel"];
+    // The library's view names, as the page's URLs spell them: "mask", "soft-mask", … (ViewWriter.FileNames without ".png").
+    private static readonly string[] Views = [.. ViewWriter.FileNames.Select(Path.GetFileNameWithoutExtension)!];
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
@@ -325,10 +326,14 @@ internal static class Api
     private static async Task<IResult> RenderView(string id, string view, string? seeds, string? negatives, string? box, bool? keepSeedRegions, int? minArea,
         string? threshold, bool? refine, SegmentationService s, HttpContext context)
     {
-        if (!Views.Contains(view)) throw new ApiException(StatusCodes.Status404NotFound, $"Unknown view “{Clean(view)}”; views: {string.Join(", ", Views)}.");
+        if (!ViewWriter.TryParseView(view, out SegmentationView drawn))
+        {
+            throw new ApiException(StatusCodes.Status404NotFound, $"Unknown view “{Clean(view)}”; views: {string.Join(", ", Views)}.");
+        }
+
         using StatelessClick click = await SegmentQueryAsync(id, new ClickQuery(seeds, negatives, box, keepSeedRegions, minArea, threshold, refine),
             RenderBytesPerPixel, $"rendering the {view} view", s, context);
-        return Results.File(RenderPng(view, click.Entry, click.Result), "image/png", $"{Path.GetFileNameWithoutExtension(click.Entry.Name)}-{view}.png");
+        return Results.File(RenderPng(drawn, click.Entry, click.Result), "image/png", $"{Path.GetFileNameWithoutExtension(click.Entry.Name)}-{view}.png");
     }
 
     /// <summary>
@@ -359,7 +364,7 @@ internal static class Api
         using var archive = new MemoryStream();
         using (var writer = new ZipArchive(archive, ZipArchiveMode.Create, leaveOpen: true))
         {
-            foreach (string view in ZipViews) Add(writer, $"{view}.png", RenderPng(view, click.Entry, click.Result), CompressionLevel.NoCompression);
+            foreach (SegmentationView view in ZipViews) Add(writer, ViewWriter.FileName(view), RenderPng(view, click.Entry, click.Result), CompressionLevel.NoCompression);
             foreach (var (name, file, _) in Exports) Add(writer, file, Encoding.UTF8.GetBytes(ExportText(name, click, simplify)), CompressionLevel.Optimal);
             Add(writer, "prompt.json", JsonSerializer.SerializeToUtf8Bytes(DescribePrompt(click, simplify), Json), CompressionLevel.Optimal);
         }
@@ -378,7 +383,7 @@ internal static class Api
     ];
 
     /// <summary>The views a zip export carries as PNGs (PNG is compressed already: stored as is).</summary>
-    internal static readonly string[] ZipViews = ["mask", "soft-mask", "cutout", "overlay"];
+    internal static readonly SegmentationView[] ZipViews = [SegmentationView.Mask, SegmentationView.SoftMask, SegmentationView.Cutout, SegmentationView.Overlay];
 
     /// <summary>Polygon simplification when the query names none: the CLI's default, one pixel.</summary>
     private const double DefaultTolerance = 1;
@@ -411,7 +416,7 @@ internal static class Api
             threshold = result.Threshold,
             selectedPixels = result.SelectedPixels,
             polygonTolerance = tolerance,
-            files = ZipViews.Select(v => $"{v}.png").Concat(Exports.Select(e => e.File)),
+            files = ZipViews.Select(ViewWriter.FileName).Concat(Exports.Select(e => e.File)),
         };
     }
 
@@ -427,18 +432,10 @@ internal static class Api
         : throw new ApiException(StatusCodes.Status400BadRequest,
             $"The polygon tolerance is a distance in pixels in [0, 100] (0: the exact outline); found {tolerance.Value.ToString(CultureInfo.InvariantCulture)}.");
 
-    private static byte[] RenderPng(string view, ImageEntry entry, SegmentationResult result)
+    private static byte[] RenderPng(SegmentationView view, ImageEntry entry, SegmentationResult result)
     {
         using Image<Rgb24> original = entry.WrapImage();
-        using Image image = view switch
-        {
-            "similarity" => Renderer.SimilarityHeatmap(result),
-            "mask" => Renderer.Mask(result),
-            "soft-mask" => Renderer.SoftMask(result),
-            "overlay" => Renderer.Overlay(original, result),
-            "cutout" => Renderer.Cutout(original, result),
-            _ => Renderer.Panel(original, result),
-        };
+        using Image image = Renderer.Render(view, original, result);
         using var png = new MemoryStream();
         image.Save(png, SegmentationService.FastPng);
         return png.ToArray();

@@ -165,12 +165,13 @@ internal sealed class SegmentationService : IDisposable
         }
     }
 
-    private static OnnxFeatureExtractor CreateExtractor(WebOptions options, ExtractorOptions extractorOptions) => options.Backbone switch
+    private static OnnxFeatureExtractor CreateExtractor(WebOptions options, ExtractorOptions extractorOptions)
     {
-        "dinov3" => OnnxFeatureExtractor.Create(options.Model!, Backbone.Dinov3, extractorOptions),
-        "dinov2" => OnnxFeatureExtractor.Create(options.Model!, Backbone.Dinov2(), extractorOptions),
-        _ => OnnxFeatureExtractor.CreateDefault(extractorOptions),
-    };
+        Backbone backbone = Backbone.FromName(options.Backbone);
+        return backbone.IsEmbedded
+            ? OnnxFeatureExtractor.CreateDefault(backbone, extractorOptions)
+            : OnnxFeatureExtractor.Create(options.Model!, backbone, extractorOptions);
+    }
 
     /// <summary>
     /// Reads only the header, for messages that name the file and the limit (the decoder checks again). Uses the library's

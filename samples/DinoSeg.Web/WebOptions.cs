@@ -52,8 +52,11 @@ internal sealed record WebOptions
     /// <summary>Longest the request line and headers may take to arrive, in seconds (Kestrel's own default is 30). Default 10.</summary>
     public int HeadersTimeoutSeconds { get; init; } = 10;
 
-    /// <summary><c>default</c> (the embedded ResNet18), <c>dinov3</c> or <c>dinov2</c>; the last two need <see cref="Model"/>.</summary>
-    public string Backbone { get; init; } = "default";
+    /// <summary>
+    /// A preset name (<see cref="DinoSeg.Backbone.PresetNames"/>): <c>default</c> (the embedded ResNet18), <c>resnet18-l3</c>,
+    /// <c>dinov3</c>, <c>dinov3-sat</c>, <c>dinov2</c> or <c>dinov2-reg</c>; those not embedded need <see cref="Model"/>.
+    /// </summary>
+    public string Backbone { get; init; } = DinoSeg.Backbone.DefaultName;
 
     /// <summary>Path of an exported ONNX backbone (server-side setting; clients never send paths).</summary>
     public string? Model { get; init; }
@@ -129,12 +132,12 @@ internal sealed record WebOptions
         ArgumentOutOfRangeException.ThrowIfNegative(BudgetWaitSeconds);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RequestTimeoutSeconds);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(HeadersTimeoutSeconds);
-        if (Backbone is not ("default" or "dinov3" or "dinov2"))
+        if (!DinoSeg.Backbone.PresetNames.Contains(Backbone, StringComparer.OrdinalIgnoreCase))
         {
-            throw new ArgumentException($"DinoSeg:Backbone must be default, dinov3 or dinov2; found '{Backbone}'.", nameof(Backbone));
+            throw new ArgumentException($"DinoSeg:Backbone must be one of {string.Join(", ", DinoSeg.Backbone.PresetNames)}; found '{Backbone}'.", nameof(Backbone));
         }
 
-        if (Backbone != "default" && string.IsNullOrEmpty(Model))
+        if (!DinoSeg.Backbone.FromName(Backbone).IsEmbedded && string.IsNullOrEmpty(Model))
         {
             throw new ArgumentException($"DinoSeg:Backbone={Backbone} needs DinoSeg:Model=PATH.onnx (an exported model).", nameof(Model));
         }

@@ -196,8 +196,37 @@ public sealed record Backbone
     /// </summary>
     public static Backbone ResNet18Layer3 { get; } = ResNet18.WithBlockWeights(0f, 1f, 0f) with { Name = "resnet18-l3" };
 
-    /// <summary>Whether this describes the embedded model (a ResNet18 preset, possibly changed with <c>with</c>).</summary>
-    internal bool IsEmbedded => Name == ResNet18.Name || Name == ResNet18Layer3.Name;
+    /// <summary>
+    /// Whether this describes a model that ships inside the package (a ResNet18 preset, possibly changed with <c>with</c>),
+    /// so <see cref="OnnxFeatureExtractor.CreateDefault(Backbone, ExtractorOptions?)"/> loads it; every other backbone needs
+    /// an exported ONNX file (<see cref="OnnxFeatureExtractor.Create(string, Backbone, ExtractorOptions?)"/>).
+    /// </summary>
+    public bool IsEmbedded => Name == ResNet18.Name || Name == ResNet18Layer3.Name;
+
+    /// <summary>The name <see cref="FromName"/> reads as <see cref="ResNet18"/>: the embedded backbone DinoSeg uses by default.</summary>
+    public const string DefaultName = "default";
+
+    /// <summary>
+    /// Every preset, in the order tools list them: <see cref="ResNet18"/>, <see cref="ResNet18Layer3"/>, <see cref="Dinov3"/>,
+    /// <see cref="Dinov3Satellite"/>, <see cref="Dinov2"/> and DINOv2 with registers.
+    /// </summary>
+    public static IReadOnlyList<Backbone> Presets { get; } = [ResNet18, ResNet18Layer3, Dinov3, Dinov3Satellite, Dinov2(), Dinov2(registers: 4)];
+
+    /// <summary>The names <see cref="FromName"/> accepts: <see cref="DefaultName"/>, then each preset's <see cref="Name"/>.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = [DefaultName, .. Presets.Select(p => p.Name)];
+
+    /// <summary>
+    /// The preset called <paramref name="name"/> (case-insensitive; <see cref="DefaultName"/> is <see cref="ResNet18"/>), for
+    /// command lines and configuration files that name a backbone.
+    /// </summary>
+    /// <exception cref="ArgumentException">No preset has that name; the message lists those that do.</exception>
+    public static Backbone FromName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (string.Equals(name, DefaultName, StringComparison.OrdinalIgnoreCase)) return ResNet18;
+        return Presets.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"No backbone preset is called '{name}'; expected one of {string.Join(", ", PresetNames)}.", nameof(name));
+    }
 
     /// <summary>Checks every field; called when an extractor is created, so a bad preset fails before a model loads.</summary>
     internal void Validate()

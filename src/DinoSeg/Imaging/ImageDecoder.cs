@@ -36,6 +36,23 @@ public static class ImageDecoder
 
     private static readonly ConcurrentDictionary<int, Configuration> Configurations = new();
 
+    /// <summary>
+    /// The file extensions of the formats this decodes, lower case with the dot (".png", ".jpg", ".jpeg", ".tif", …), read
+    /// from the decoders themselves, for tools that pick the images of a folder or name the formats in a file dialog.
+    /// </summary>
+    public static IReadOnlyList<string> FileExtensions { get; } =
+    [
+        .. ConfigurationFor(ImageLimits.Default.BufferLimitMegabytes).ImageFormats
+            .SelectMany(format => format.FileExtensions)
+            .Select(extension => "." + extension.ToLowerInvariant())
+            .Distinct()
+            .Order(StringComparer.Ordinal),
+    ];
+
+    /// <summary>Whether <paramref name="path"/> ends with one of <see cref="FileExtensions"/> (any case); the content is not read.</summary>
+    public static bool HasImageExtension(string path) =>
+        FileExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Decodes the file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">No file at that path.</exception>
     /// <exception cref="DinoSegImageException">Not a supported image, truncated or corrupt, or over the limits.</exception>

@@ -32,6 +32,23 @@ public static partial class Renderer
     private static readonly (float Value, string Label)[] Ticks = [(1f, "1"), (0.5f, "0.5"), (0f, "0"), (-0.5f, "-0.5"), (-1f, "-1")];
 
     /// <summary>
+    /// Draws <paramref name="view"/> as its own method does (<c>Mask</c>, <c>SoftMask</c>, <c>SimilarityHeatmap</c>,
+    /// <c>Overlay</c>, <c>Cutout</c> or <c>Panel</c>, default styles), for code that picks views by name or from a list
+    /// (<see cref="ViewWriter.TryParseView"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="view"/> is not a defined view.</exception>
+    public static Image Render(SegmentationView view, Image<Rgb24> image, SegmentationResult result) => view switch
+    {
+        SegmentationView.Mask => Mask(result),
+        SegmentationView.SoftMask => SoftMask(result),
+        SegmentationView.Similarity => SimilarityHeatmap(result),
+        SegmentationView.Overlay => Overlay(image, result),
+        SegmentationView.Cutout => Cutout(image, result),
+        SegmentationView.Panel => Panel(image, result),
+        _ => throw new ArgumentOutOfRangeException(nameof(view), view, "Unknown view."),
+    };
+
+    /// <summary>
     /// The similarity map at image size in viridis over [-1, 1], with a colour bar on the right whose red line and red
     /// label mark the threshold. The returned image is wider than the input by the colour bar's width.
     /// </summary>

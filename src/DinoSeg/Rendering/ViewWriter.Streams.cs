@@ -57,7 +57,6 @@ public static partial class ViewWriter
     {
         ArgumentNullException.ThrowIfNull(image);
         Renderer.Validate(image.Image, result);
-        if (!Enum.IsDefined(view)) throw new ArgumentOutOfRangeException(nameof(view), view, "Unknown view.");
-        return Render((int)view, image.Image, result);
+        return Renderer.Render(view, image.Image, result);
     }
 }

@@ -69,7 +69,7 @@ public static partial class ViewWriter
             for (int i = 0; i < targets.Length; i++)
             {
                 beforeRender?.Invoke(FileNames[i]);
-                using Image view = Render(i, image, result);
+                using Image view = Renderer.Render((SegmentationView)i, image, result);
                 temps.Add(AtomicFile.WriteTemporary(targets[i], stream => view.Save(stream, EncoderFor(view))));
             }
 
@@ -85,15 +85,31 @@ public static partial class ViewWriter
         return targets;
     }
 
-    private static Image Render(int index, Image<Rgb24> image, SegmentationResult result) => index switch
+    /// <summary>The file name of <paramref name="view"/> in <see cref="FileNames"/>: "mask.png", "soft-mask.png", ….</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="view"/> is not a defined view.</exception>
+    public static string FileName(SegmentationView view) => Enum.IsDefined(view)
+        ? FileNames[(int)view]
+        : throw new ArgumentOutOfRangeException(nameof(view), view, "Unknown view.");
+
+    /// <summary>
+    /// The view whose file name is <paramref name="name"/>, with or without its ".png" ("soft-mask" or "soft-mask.png"),
+    /// matched exactly as file names and URLs are; false for anything else.
+    /// </summary>
+    public static bool TryParseView(string? name, out SegmentationView view)
     {
-        0 => Renderer.Mask(result),
-        1 => Renderer.SoftMask(result),
-        2 => Renderer.SimilarityHeatmap(result),
-        3 => Renderer.Overlay(image, result),
-        4 => Renderer.Cutout(image, result),
-        _ => Renderer.Panel(image, result),
-    };
+        for (int i = 0; i < FileNames.Count; i++)
+        {
+            string file = FileNames[i];
+            if (name == file || name == file[..^".png".Length])
+            {
+                view = (SegmentationView)i;
+                return true;
+            }
+        }
+
+        view = default;
+        return false;
+    }
 
     /// <summary>
     /// Writes <paramref name="image"/> as a PNG at <paramref name="path"/>, atomically: encodes into a temporary file

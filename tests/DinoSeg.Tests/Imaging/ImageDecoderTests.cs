@@ -139,4 +139,15 @@ public sealed class ImageDecoderTests : IDisposable
         File.WriteAllBytes(path, bytes);
         return path;
     }
+
+    [Fact]
+    public void FileExtensions_NameEveryDecodedFormat_LowerCaseWithTheDot()
+    {
+        Assert.Subset(ImageDecoder.FileExtensions.ToHashSet(), new HashSet<string> { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".tif", ".tiff", ".webp", ".pbm" });
+        Assert.All(ImageDecoder.FileExtensions, e => Assert.Matches("^\\.[a-z0-9]+$", e));
+        Assert.Equal(ImageDecoder.FileExtensions.Distinct().Count(), ImageDecoder.FileExtensions.Count);
+        Assert.True(ImageDecoder.HasImageExtension("/photos/IMG_0001.JPG"));
+        Assert.False(ImageDecoder.HasImageExtension("notes.txt"));
+        Assert.False(ImageDecoder.HasImageExtension("png"));
+    }
 }

@@ -144,6 +144,41 @@ public sealed class ViewWriterTests : IDisposable
         Assert.ThrowsAny<ArgumentException>(() => ViewWriter.SavePng(image, " "));
     }
 
+    [Fact]
+    public void Views_NamesParseBackAndRenderLikeTheirOwnMethods()
+    {
+        SegmentationResult result = SyntheticScene.Result();
+        using Image<Rgb24> photo = SyntheticScene.Photo();
+        foreach (SegmentationView view in Enum.GetValues<SegmentationView>())
+        {
+            string file = ViewWriter.FileName(view);
+            Assert.Equal(ViewWriter.FileNames[(int)view], file);
+            Assert.True(ViewWriter.TryParseView(file, out SegmentationView parsed) && parsed == view, file);
+            Assert.True(ViewWriter.TryParseView(file[..^4], out parsed) && parsed == view, file);
+        }
+
+        Assert.False(ViewWriter.TryParseView("Mask.png", out _));
+        Assert.False(ViewWriter.TryParseView("masks", out _));
+        Assert.False(ViewWriter.TryParseView(null, out _));
+        Assert.Throws<ArgumentOutOfRangeException>("view", () => ViewWriter.FileName((SegmentationView)99));
+        Assert.Throws<ArgumentOutOfRangeException>("view", () => Renderer.Render((SegmentationView)99, photo, result));
+
+        using var mask = (Image<L8>)Renderer.Render(SegmentationView.Mask, photo, result);
+        using Image<L8> expectedMask = Renderer.Mask(result);
+        Assert.Equal(PixelsOf(expectedMask), PixelsOf(mask));
+        using var cutout = (Image<Rgba32>)Renderer.Render(SegmentationView.Cutout, photo, result);
+        using Image<Rgba32> expectedCutout = Renderer.Cutout(photo, result);
+        Assert.Equal(PixelsOf(expectedCutout), PixelsOf(cutout));
+    }
+
+    private static TPixel[] PixelsOf<TPixel>(Image<TPixel> image)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        var pixels = new TPixel[image.Width * image.Height];
+        image.CopyPixelDataTo(pixels);
+        return pixels;
+    }
+
     private static void AssertPng(string dir, string name, int bitsPerPixel, PngColorType colorType, (int, int)? size)
     {
         IImageInfo info = Image.Identify(Path.Combine(dir, name));
