@@ -40,7 +40,7 @@ public sealed class CliParsingTests : IDisposable
     [Theory]
     [InlineData("segment", "--seed <X,Y>", "--out <DIR> (REQUIRED)")]
     [InlineData("bench", "--size <WxH>", "--clicks <N>")]
-    [InlineData("features", "--out <FILE.dsf> (REQUIRED)", "--backbone <default|resnet18-l3|dinov3|dinov2>")]
+    [InlineData("features", "--out <FILE.dsf> (REQUIRED)", "--backbone <default|resnet18-s16|resnet18-l3|dinov3|dinov3-sat|dinov2|dinov2-reg>")]
     [InlineData("propagate", "--top-k <K>", "--radius <R|all>")]
     [InlineData("batch", "--seeds <FILE.csv|FILE.json> (REQUIRED)", "--shard <I/N>")]
     [InlineData("eval", "--graph-alpha <A>", "--max-clicks <N>")]

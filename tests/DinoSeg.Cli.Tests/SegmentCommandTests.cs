@@ -183,7 +183,7 @@ public sealed class SegmentCommandTests : IDisposable
         { "min area fraction", ["segment", "{photo}", "--seed", "1,1", "--min-area", "2.5", "--out", "{out}"], 2, "Cannot parse argument '2.5' for option '--min-area'" },
         { "missing model", ["segment", "{photo}", "--seed", "1,1", "--backbone", "dinov3", "--model", "/no/model.onnx", "--out", "{out}"], 2, "file not found" },
         { "not an onnx model", ["segment", "{photo}", "--seed", "1,1", "--backbone", "dinov3", "--model", "{text}", "--out", "{out}"], 4, "ONNX" },
-        { "model without backbone", ["segment", "{photo}", "--seed", "1,1", "--model", "{text}", "--out", "{out}"], 2, "--backbone dinov3 or dinov2" },
+        { "model without backbone", ["segment", "{photo}", "--seed", "1,1", "--model", "{text}", "--out", "{out}"], 2, "--model needs a backbone that is not embedded" },
         { "cuda without cuda", ["segment", "{photo}", "--seed", "1,1", "--device", "cuda", "--out", "{out}"], 5, "this dinoseg runs on the CPU build of ONNX Runtime" },
         { "unknown option", ["segment", "{photo}", "--seed", "1,1", "--colour", "red", "--out", "{out}"], 2, "Unrecognized command or argument '--colour'" },
         { "unknown command", ["paint", "{photo}"], 2, "Unrecognized command or argument 'paint'" },
