@@ -61,7 +61,7 @@ internal static class BenchCommand
         {
             seed[0] = new PixelPoint(random.Next(width), random.Next(height));
             segmenter.Segment(features, seed, 0.1f, result);
-            _ = result.SoftMask;
+            _ = result.GetSoftMask();
         }
 
         var click = new double[clicks];
@@ -86,7 +86,7 @@ internal static class BenchCommand
             rethreshold[i] = Ms(t0);
 
             t0 = Stopwatch.GetTimestamp();
-            _ = result.SoftMask;
+            _ = result.GetSoftMask();
             softMask[i] = Ms(t0);
 
             // The slider's worst case, again right after a click: 0.1 → −1 reaches into every block but the seed's peak, so
