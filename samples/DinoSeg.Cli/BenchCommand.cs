@@ -149,7 +149,7 @@ internal static class BenchCommand
             stdout.WriteLine($"{width}x{height} ({features.Cols}x{features.Rows} patches, dim {dim}, {featureMiB:0.#} MiB of features, evicted before each click), σ {sigma}, {Environment.ProcessorCount} threads");
             stdout.WriteLine($"click → mask   p50 {report.perClickMs:0.000} ms   p90 {report.perClickP90Ms:0.000} ms");
             stdout.WriteLine($"threshold only p50 {report.thresholdChangeMs:0.000} ms (0.1 → 0.15..0.25); through nearly every block (0.1 → −1) {report.stagesMs.thresholdChangeWholeMap:0.000} ms");
-            stdout.WriteLine($"soft mask      p50 {report.stagesMs.softMask:0.000} ms (computed when first read)");
+            stdout.WriteLine($"soft mask      p50 {report.stagesMs.softMask:0.000} ms (made by GetSoftMask, not by the click)");
             stdout.WriteLine($"seed dot only  p50 {report.stagesMs.seedSimilaritySingleThread:0.000} ms (one thread; a bare read of the features takes {report.stagesMs.featureReadBoundSingleThread:0.000} ms)");
             stdout.WriteLine($"allocated per click: {allocatedPerClick} bytes");
         }
