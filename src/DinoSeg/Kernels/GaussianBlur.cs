@@ -42,6 +42,8 @@ internal static class GaussianBlur
     /// pass in place through <paramref name="rowCopy"/>. <paramref name="source"/> may hold only the rows from
     /// <paramref name="sourceOrigin"/> on (a band of a larger map), so a caller can blur a band at a time.
     /// </summary>
+    /// <remarks>Compiled fully optimised on first call, like the passes it runs: tiered, the soft mask took ~8% longer in paired runs.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BlurRows(ReadOnlySpan<float> source, int sourceOrigin, AxisWeights columnWeights, ReadOnlySpan<float> kernel, int cols,
         int first, int end, Span<float> rowCopy, Span<float> destination)
     {
