@@ -56,7 +56,7 @@ public class GrabCutBenchmarks
         }
 
         _work = new byte[_trimap.Length];
-        Console.WriteLine($"// GrabCut click: band {_grabCutResult.GrabCutBandPixels} px, {_grabCutResult.GrabCutIterations} rounds; " +
+        Console.WriteLine($"// GrabCut click: band {_grabCutResult.Pipeline.GrabCutBandPixels} px, {_grabCutResult.Pipeline.GrabCutIterations} rounds; " +
             $"trimap {(dir is null ? "from the plain mask" : "from " + dir)}, β {_guide.Beta:G4}");
     }
 

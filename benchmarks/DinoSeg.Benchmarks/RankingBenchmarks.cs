@@ -50,7 +50,7 @@ public class RankingBenchmarks
         _rankedResult = new SegmentationResult(_wide);
         _plain.Segment(_wide, OnTheCup, 0.1f, _plainResult);
         _ranked.Segment(_wide, OnTheCup, 0.4f, _rankedResult);
-        Console.WriteLine($"// ranked click at 64x64: {_rankedResult.RankingIterations} CG iterations; graph of the default size: " +
+        Console.WriteLine($"// ranked click at 64x64: {_rankedResult.Pipeline.RankingIterations} CG iterations; graph of the default size: " +
             $"{PatchGraph.Build(_defaultSize).Edges} edges over {_defaultSize.PatchCount} patches");
     }
 

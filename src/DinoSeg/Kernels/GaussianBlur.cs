@@ -31,10 +31,29 @@ internal static class GaussianBlur
     /// <param name="destination">Output, same size as the source.</param>
     internal static void Apply(ReadOnlySpan<float> source, AxisWeights columnWeights, ReadOnlySpan<float> kernel, int cols, Span<float> scratch, Span<float> destination)
     {
-        int rows = columnWeights.OutputLength;
-        Span<float> vertical = scratch[..(rows * cols)];
-        SeparableFilter.ApplyAcrossRows(source, cols, cols, columnWeights, 0, rows, vertical);
-        AlongRows(vertical, kernel, cols, 0, rows, destination);
+        // The soft mask's blur over the whole map on this thread: the source is copied first, so it may be the destination.
+        int n = columnWeights.OutputLength * cols;
+        source[..n].CopyTo(scratch);
+        BlurRows(scratch[..n], 0, columnWeights, kernel, cols, 0, columnWeights.OutputLength, scratch.Slice(n, cols), destination);
+    }
+
+    /// <summary>
+    /// Output rows [first, end): the vertical pass straight into <paramref name="destination"/>, then each row's horizontal
+    /// pass in place through <paramref name="rowCopy"/>. <paramref name="source"/> may hold only the rows from
+    /// <paramref name="sourceOrigin"/> on (a band of a larger map), so a caller can blur a band at a time.
+    /// </summary>
+    /// <remarks>Compiled fully optimised on first call, like the passes it runs: tiered, the soft mask took ~8% longer in paired runs.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void BlurRows(ReadOnlySpan<float> source, int sourceOrigin, AxisWeights columnWeights, ReadOnlySpan<float> kernel, int cols,
+        int first, int end, Span<float> rowCopy, Span<float> destination)
+    {
+        SeparableFilter.ApplyAcrossRows(source, cols, cols, columnWeights, first, end, destination, sourceOrigin);
+        for (int y = first; y < end; y++)
+        {
+            Span<float> row = destination.Slice(y * cols, cols);
+            row.CopyTo(rowCopy);
+            AlongRows(rowCopy[..cols], kernel, cols, 0, 1, row);
+        }
     }
 
     /// <summary>

@@ -36,19 +36,76 @@ internal static class GuidedFilter
         Throw.IfShorterThan(output.Length, n, "Output", nameof(output));
         Throw.IfShorterThan(scratch.Length, ScratchLength(width, height), "Scratch", nameof(scratch));
 
-        Span<float> meanP = scratch[..n], product = scratch.Slice(n, n), box = scratch.Slice(2 * n, 2 * n + width);
-        ReadOnlySpan<float> I = guide[..n], meanI = guideMean[..n], varI = guideVariance[..n], p = input[..n];
+        // The passes over the whole image on this thread; the click's refinement runs the same passes split over the workers.
+        input[..n].CopyTo(output); // the output is the work buffer (p, then a, then q); harmless when it is the input
+        var passes = new Passes(guide, output, scratch, width, height, radius);
+        passes.ProductAndRowMeans(0, height);
+        passes.ColumnMeans(intoProduct: false, 0, width);
+        passes.CoefficientsAndRowMeans(guideMean, guideVariance, epsilon, 0, height);
+        passes.ColumnMeans(intoProduct: true, 0, width);
+        passes.Combine(0, height);
+    }
 
-        BoxFilter.Mean(p, width, height, radius, meanP, box);
-        TensorPrimitives.Multiply(I, p, product);
-        Span<float> a = output[..n]; // output is free until the last step (and p, if it aliases output, is no longer needed after this)
-        BoxFilter.Mean(product, width, height, radius, a, box);
-        Coefficients(meanI, varI, epsilon, meanP, a, product);
+    /// <summary>
+    /// The filter's five passes, each over a range of rows or columns so that a caller can split it over threads with the
+    /// same values bit for bit. The work buffer holds p, then a, then mean(I·p) and mean(b), then q; the scratch holds
+    /// mean(p) then b, the product buffer (I·p, then mean(a)), two row-pass buffers and the column sums.
+    /// </summary>
+    internal readonly ref struct Passes(ReadOnlySpan<float> guide, Span<float> work, Span<float> scratch, int width, int height, int radius)
+    {
+        private readonly ReadOnlySpan<float> _guide = guide;
+        private readonly Span<float> _work = work;
+        private readonly Span<float> _scratch = scratch;
 
-        Span<float> meanA = product;
-        BoxFilter.Mean(a, width, height, radius, meanA, box);
-        BoxFilter.Mean(meanP, width, height, radius, a, box); // mean(b) into the output span
-        TensorPrimitives.MultiplyAdd(meanA, I, a, output[..n]);
+        private int N => width * height;
+
+        private Span<float> MeanP => _scratch[..N];
+
+        private Span<float> Product => _scratch.Slice(N, N);
+
+        private Span<float> RowsA => _scratch.Slice(2 * N, N);
+
+        private Span<float> RowsB => _scratch.Slice(3 * N, N);
+
+        private Span<float> Sums => _scratch.Slice(4 * N, width);
+
+        /// <summary>Rows [start, end): I·p into the product buffer, and the row passes of p and of I·p.</summary>
+        public void ProductAndRowMeans(int start, int end)
+        {
+            int from = start * width, length = (end - start) * width;
+            TensorPrimitives.Multiply(_guide.Slice(from, length), _work.Slice(from, length), Product.Slice(from, length));
+            BoxFilter.RowMeans(_work, width, radius, RowsA, start, end);
+            BoxFilter.RowMeans(Product, width, radius, RowsB, start, end);
+        }
+
+        /// <summary>
+        /// Columns [start, end) of both row buffers' column passes: the first into mean(p), or into the product buffer
+        /// (mean(a), <paramref name="intoProduct"/>); the second into the work buffer (mean(I·p), then mean(b): p and a are no
+        /// longer needed by then).
+        /// </summary>
+        public void ColumnMeans(bool intoProduct, int start, int end)
+        {
+            BoxFilter.ColumnMeans(RowsA, width, height, radius, intoProduct ? Product : MeanP, Sums, start, end);
+            BoxFilter.ColumnMeans(RowsB, width, height, radius, _work, Sums, start, end);
+        }
+
+        /// <summary>Rows [start, end): the coefficients a (into the work buffer) and b (over mean(p)), and their row passes.</summary>
+        public void CoefficientsAndRowMeans(ReadOnlySpan<float> guideMean, ReadOnlySpan<float> guideVariance, float epsilon, int start, int end)
+        {
+            int from = start * width, length = (end - start) * width;
+            Coefficients(guideMean.Slice(from, length), guideVariance.Slice(from, length), epsilon, MeanP.Slice(from, length),
+                _work.Slice(from, length), Product.Slice(from, length));
+            BoxFilter.RowMeans(_work, width, radius, RowsA, start, end);
+            BoxFilter.RowMeans(MeanP, width, radius, RowsB, start, end);
+        }
+
+        /// <summary>Rows [start, end): q = mean(a)·I + mean(b) into the work buffer.</summary>
+        public void Combine(int start, int end)
+        {
+            int from = start * width, length = (end - start) * width;
+            Span<float> q = _work.Slice(from, length);
+            TensorPrimitives.MultiplyAdd(Product.Slice(from, length), _guide.Slice(from, length), q, q);
+        }
     }
 
     /// <summary>

@@ -55,34 +55,78 @@ internal sealed class RangeWorkers
 
         try
         {
-            _job = job;
-            _total = total;
-            _parts = parts;
-            _error = null;
-            _pending = parts - 1;
-            for (int i = 0; i < parts - 1; i++) _start[i].Release();
-            try
-            {
-                RunPart(0);
-            }
-            catch (Exception e)
-            {
-                _error = e; // still wait below: helpers must finish before the job and ranges are reused
-            }
-
-            // The caller's own part takes as long as a helper's, so the wait is short: spin and yield rather than block,
-            // which would cost a wake-up and allocate a lock object on first use.
-            var spinner = default(SpinWait);
-            while (Volatile.Read(ref _pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
-            _job = null;
-            // The part's own exception, with its stack, whichever thread ran it: the same type a caller gets when the job
-            // runs in one part on the calling thread (one core, or the workers busy).
-            if (_error is { } error) ExceptionDispatchInfo.Throw(error);
+            Dispatch(job, total, parts);
         }
         finally
         {
             Monitor.Exit(_gate);
         }
+    }
+
+    /// <summary>
+    /// Runs a job whose fields are its inputs (a stage's arrays and values, passed in one call) over [0, total): no boxing,
+    /// no allocation. The job is copied into one holder per job type for the helpers to read; only the dispatch holding the
+    /// gate touches it (there is one set of workers, <see cref="Shared"/>).
+    /// </summary>
+    public void For<TJob>(in TJob job, int total, int minPerPart)
+        where TJob : struct, IRangeJob
+    {
+        int parts = Math.Min(MaxParts, total / Math.Max(1, minPerPart));
+        if (parts <= 1 || !Monitor.TryEnter(_gate))
+        {
+            job.Run(0, total);
+            return;
+        }
+
+        Held<TJob> held = Held<TJob>.Instance;
+        held.Job = job;
+        try
+        {
+            Dispatch(held, total, parts);
+        }
+        finally
+        {
+            held.Job = default; // drop the stage's arrays before another dispatch may take the holder
+            Monitor.Exit(_gate);
+        }
+    }
+
+    /// <summary>Runs the parts over the helpers and the calling thread; the caller holds <see cref="_gate"/>.</summary>
+    private void Dispatch(IRangeJob job, int total, int parts)
+    {
+        _job = job;
+        _total = total;
+        _parts = parts;
+        _error = null;
+        _pending = parts - 1;
+        for (int i = 0; i < parts - 1; i++) _start[i].Release();
+        try
+        {
+            RunPart(0);
+        }
+        catch (Exception e)
+        {
+            _error = e; // still wait below: helpers must finish before the job and ranges are reused
+        }
+
+        // The caller's own part takes as long as a helper's, so the wait is short: spin and yield rather than block,
+        // which would cost a wake-up and allocate a lock object on first use.
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
+        _job = null;
+        // The part's own exception, with its stack, whichever thread ran it: the same type a caller gets when the job
+        // runs in one part on the calling thread (one core, or the workers busy).
+        if (_error is { } error) ExceptionDispatchInfo.Throw(error);
+    }
+
+    private sealed class Held<TJob> : IRangeJob
+        where TJob : struct, IRangeJob
+    {
+        public static readonly Held<TJob> Instance = new();
+
+        public TJob Job;
+
+        public void Run(int start, int end) => Job.Run(start, end);
     }
 
     private void RunPart(int part)

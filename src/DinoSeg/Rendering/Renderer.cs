@@ -80,7 +80,7 @@ public static partial class Renderer
         ArgumentNullException.ThrowIfNull(result);
         if (!result.HasSoftMask) return Mask(result);
         var image = new Image<L8>(result.Width, result.Height);
-        ReadOnlySpan<float> soft = result.SoftMask;
+        ReadOnlySpan<float> soft = result.GetSoftMask();
         for (int y = 0; y < result.Height; y++)
         {
             ReadOnlySpan<float> src = soft.Slice(y * result.Width, result.Width);
@@ -106,7 +106,7 @@ public static partial class Renderer
         Validate(image, result);
         style ??= OverlayStyle.Default;
         Image<Rgb24> overlay = image.Clone();
-        if (result.HasSoftMask) Tint(overlay, result.SoftMask, 1f, style);
+        if (result.HasSoftMask) Tint(overlay, result.GetSoftMask(), 1f, style);
         else Tint(overlay, result.Mask, 1f / 255, style);
         if (style.DrawSeeds) DrawPrompt(new Canvas(overlay), result, 1.0, style);
         return overlay;
@@ -119,13 +119,14 @@ public static partial class Renderer
         Validate(image, result);
         var cutout = new Image<Rgba32>(result.Width, result.Height);
         int width = result.Width;
+        ReadOnlySpan<float> soft = result.GetSoftMask();
         for (int y = 0; y < result.Height; y++)
         {
             ReadOnlySpan<Rgb24> src = image.DangerousGetPixelRowMemory(y).Span;
             Span<Rgba32> dst = cutout.DangerousGetPixelRowMemory(y).Span;
             if (result.HasSoftMask)
             {
-                ReadOnlySpan<float> alpha = result.SoftMask.Slice(y * width, width);
+                ReadOnlySpan<float> alpha = soft.Slice(y * width, width);
                 for (int x = 0; x < width; x++) dst[x] = new Rgba32(src[x].R, src[x].G, src[x].B, ToByte(alpha[x]));
             }
             else
@@ -163,7 +164,7 @@ public static partial class Renderer
         float[] similarity = new float[count], mask = new float[count], alpha = new float[count];
         AreaResampler.Resample(result.Similarity, result.Width, result.Height, similarity, viewWidth, viewHeight);
         AreaResampler.Resample(result.Mask, result.Width, result.Height, mask, viewWidth, viewHeight, 1f / 255);
-        if (result.HasSoftMask) AreaResampler.Resample(result.SoftMask, result.Width, result.Height, alpha, viewWidth, viewHeight);
+        if (result.HasSoftMask) AreaResampler.Resample(result.GetSoftMask(), result.Width, result.Height, alpha, viewWidth, viewHeight);
         else mask.CopyTo(alpha, 0);
 
         var views = new Image<Rgb24>[Titles.Length];

@@ -20,60 +20,8 @@ public sealed partial class SimilaritySegmenter
     {
         // A range check, not Enum.IsDefined: that one may allocate (its per-type cache), and this is the per-click path.
         if ((uint)rule > (uint)AutoThreshold.LastRule) throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown threshold rule.");
-        // The map does not depend on the threshold: build it with any, then apply the one the rule reads off it.
-        SegmentMap(features, positives, negatives, box, 1f, into);
-        float threshold = rule == ThresholdRule.StableMask ? StableThreshold(into) : AutoThreshold.Compute(rule, into);
-        into.ApplyThreshold(threshold);
-        into.AutoRule = rule;
-        FinishMask(into);
-    }
-
-    /// <summary>
-    /// <see cref="ThresholdRule.StableMask"/>: finishes the mask at each ladder threshold and keeps the one most like its
-    /// neighbours' (the sum of its IoUs with the masks one step below and above; an end counts its one neighbour twice).
-    /// Ties go to the lower threshold. Two mask buffers, the result's: allocation-free once they exist.
-    /// </summary>
-    private float StableThreshold(SegmentationResult into)
-    {
-        const int N = AutoThreshold.StableLadder;
-        Span<double> step = stackalloc double[N - 1]; // IoU of the masks at ladder values i and i + 1
-        Span<byte> previous = into.PreviousMaskBuffer;
-        var range = AutoThreshold.StableRange(into);
-        for (int i = 0; i < N; i++)
-        {
-            into.ApplyThreshold(AutoThreshold.StableStep(range, i));
-            RefineMask(into);
-            into.FilterRegions(Options);
-            if (i > 0) step[i - 1] = MaskIoU(previous, into.Mask);
-            into.Mask.CopyTo(previous);
-        }
-
-        int best = 0;
-        double bestScore = double.NegativeInfinity;
-        for (int i = 0; i < N; i++)
-        {
-            double score = i == 0 ? 2 * step[0] : i == N - 1 ? 2 * step[N - 2] : step[i - 1] + step[i];
-            if (score > bestScore)
-            {
-                bestScore = score;
-                best = i;
-            }
-        }
-
-        return AutoThreshold.StableStep(range, best);
-    }
-
-    /// <summary>IoU of two 0/255 masks; 1 when both are empty (they agree).</summary>
-    private static double MaskIoU(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        long both = 0, either = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            both += a[i] & b[i] & 1;
-            either += (a[i] | b[i]) & 1;
-        }
-
-        return either == 0 ? 1 : (double)both / either;
+        CheckClick(features, positives, negatives, box, threshold: null, into);
+        into.Pipeline.Click(features, positives, negatives, box, Options, rule);
     }
 
     /// <summary>Segments from positive and negative seeds with an automatic threshold into an existing result.</summary>

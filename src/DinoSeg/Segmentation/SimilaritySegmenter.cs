@@ -1,12 +1,11 @@
-using System.Numerics.Tensors;
 using DinoSeg.Kernels;
 
 namespace DinoSeg;
 
 /// <summary>
 /// The per-click path: seed similarity over the patch grid → optional ranking over the patch graph → bilinear upsampling to image size with optional Gaussian
-/// smoothing (one fused separable pass, exactly equal to upsample-then-blur) → negative-seed gate → threshold → region
-/// options → feathered soft mask.
+/// smoothing (one fused separable pass, exactly equal to upsample-then-blur) → negative-seed gate → optional refinement →
+/// threshold → region options; the feathered soft mask on request (<see cref="SegmentationResult.GetSoftMask"/>).
 /// </summary>
 /// <remarks>
 /// Immutable and thread-safe: any number of threads may segment the same <see cref="PatchFeatures"/> at once, each with
@@ -131,67 +130,55 @@ public sealed partial class SimilaritySegmenter
     public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
         float threshold, SegmentationResult into)
     {
-        SegmentMap(features, positives, negatives, box, threshold, into);
-        FinishMask(into);
+        CheckClick(features, positives, negatives, box, threshold, into);
+        into.Pipeline.Click(features, positives, negatives, box, Options, threshold);
     }
 
-    /// <summary>The steps after every threshold (a click's, the rule's, the slider's): mask refinement, region options, soft mask.</summary>
-    private void FinishMask(SegmentationResult into)
+    /// <summary>
+    /// Builds, ahead of the first click, what these options need per image beyond the features (the patch graph for
+    /// <see cref="Propagation.Graph"/>; nothing otherwise), so that click feels as instant as the next. Optional: the first
+    /// click builds it otherwise. The features keep it (<see cref="PatchFeatures.GetGraph"/>).
+    /// </summary>
+    public void Prepare(PatchFeatures features)
     {
-        RefineMask(into);
-        into.FilterRegions(Options);
-        into.InvalidateSoftMask(Options.ComputeSoftMask, Options.FeatherSigma);
+        ArgumentNullException.ThrowIfNull(features);
+        if (Options.Propagation == Propagation.Graph) features.GetGraph(Options.Graph);
     }
 
-    /// <summary>Everything up to the thresholded (and map-refined) mask; the callers finish with the mask steps.</summary>
-    private void SegmentMap(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
-        float threshold, SegmentationResult into)
+    /// <summary>Every check of a click's arguments (the threshold unless a rule chooses it), before any work.</summary>
+    private void CheckClick(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
+        float? threshold, SegmentationResult into)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(into);
-        Threshold.Validate(threshold);
+        if (threshold is float t) Threshold.Validate(t);
         if (positives.IsEmpty && box is null) throw new ArgumentException("At least one positive seed or a box is needed.", nameof(positives));
-        if (!into.Fits(features)) throw new ArgumentException("The result was created for features of another size or grid.", nameof(into));
+        if (!into.Pipeline.Buffers.Fits(features)) throw new ArgumentException("The result was created for features of another size or grid.", nameof(into));
         CheckGuide(into);
         foreach (PixelPoint seed in positives) features.PatchAt(seed); // validates every seed before any work
         foreach (PixelPoint seed in negatives) features.PatchAt(seed);
         box?.ThrowIfOutside(features.ImageWidth, features.ImageHeight, nameof(box));
+    }
 
-        Record(positives, into.SeedList);
-        Record(negatives, into.NegativeSeedList);
-        into.SetBox(box, Options.BoxMargin);
-        if (box is PixelRect b) BoxPrototype(features, b, into.BoxVector);
-        bool ranked = Options.Propagation == Propagation.Graph;
-        into.RankingIterations = 0;
-        into.Propagation = Options.Propagation;
-        if (negatives.IsEmpty && box is null && !ranked && TryCombineIntoOneVector(features, positives, box: false, into))
+    /// <summary>With refinement on, the result must carry the image guide (with colours for GrabCut and the CRF).</summary>
+    private void CheckGuide(SegmentationResult into)
+    {
+        if (Options.Refinement != Refinement.None && into.Guide is null)
         {
-            // The common click: one pass over the features, pipelined with the upsampling.
-            into.ComputeSimilarityAndUpsample(features, Options.SimilaritySigma, threshold);
-        }
-        else
-        {
-            if (ranked)
-            {
-                Rank(features, positives, negatives, box is not null, into);
-            }
-            else
-            {
-                ComputePatchSimilarity(features, positives, box is not null, into);
-                if (!negatives.IsEmpty) ComputeNegativeSimilarity(features, negatives, into);
-            }
-
-            if (!negatives.IsEmpty) TensorPrimitives.Subtract(into.PatchSimilarityBuffer, into.NegativeSimilarityBuffer, into.PatchMarginBuffer);
-            into.Upsample(Options.SimilaritySigma, threshold);
+            throw new ArgumentException(
+                "Refinement needs the image: set result.Guide = RefinementGuide.FromImage(image) once per image.", nameof(into));
         }
 
-        Refine(into, threshold);
-        into.AutoRule = null;
+        if (Options.Refinement is Refinement.GrabCut or Refinement.DenseCrf && !into.Guide!.HasColor)
+        {
+            throw new ArgumentException(
+                $"{Options.Refinement} needs the image's colours: make the guide with RefinementGuide.FromImage(image), not FromGrey.", nameof(into));
+        }
     }
 
     /// <summary>
-    /// The slider path: re-thresholds an existing result without touching features or the similarity map; the soft mask
-    /// follows on its next read.
+    /// The slider path: re-thresholds an existing result without touching features or the similarity map; the next
+    /// <see cref="SegmentationResult.GetSoftMask"/> feathers the new mask.
     /// </summary>
     /// <remarks>
     /// Only the 64-pixel blocks of the map that hold a value between the old and the new threshold are rewritten (the click
@@ -205,105 +192,6 @@ public sealed partial class SimilaritySegmenter
         ArgumentNullException.ThrowIfNull(result);
         Threshold.Validate(threshold);
         if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
-        result.ApplyThreshold(threshold);
-        result.AutoRule = null;
-        FinishMask(result);
-    }
-
-    /// <summary>s⁺ per patch: the seeds and the box prototype (in <see cref="SegmentationResult.BoxVector"/>) combined.</summary>
-    private void ComputePatchSimilarity(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, bool box, SegmentationResult into)
-    {
-        if (TryCombineIntoOneVector(features, seeds, box, into))
-        {
-            into.ComputeSimilarity(features, max: false);
-        }
-        else
-        {
-            into.PatchSimilarityBuffer.Fill(float.NegativeInfinity);
-            if (box)
-            {
-                into.BoxVector.CopyTo(into.Vector);
-                into.ComputeSimilarity(features, max: true);
-            }
-
-            foreach (PixelPoint seed in seeds)
-            {
-                var (row, col) = features.PatchAt(seed);
-                features.GetPatch(row, col).CopyTo(into.Vector);
-                into.ComputeSimilarity(features, max: true);
-            }
-        }
-    }
-
-    /// <summary>
-    /// With one seed (or the box alone), or with <see cref="SeedCombine.Mean"/>, puts the single vector whose similarity is
-    /// the combined s⁺ into <see cref="SegmentationResult.Vector"/> and returns true; with several seeds combined by max, false.
-    /// </summary>
-    private bool TryCombineIntoOneVector(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, bool box, SegmentationResult into)
-    {
-        int count = seeds.Length + (box ? 1 : 0);
-        if (count > 1 && Options.SeedCombine != SeedCombine.Mean) return false;
-
-        // Mean over seeds of v·s equals v · mean(s): one pass over the features either way.
-        Span<float> seedVector = into.Vector;
-        if (box) into.BoxVector.CopyTo(seedVector);
-        else seedVector.Clear();
-        foreach (PixelPoint seed in seeds)
-        {
-            var (row, col) = features.PatchAt(seed);
-            TensorPrimitives.Add(seedVector, features.GetPatch(row, col), seedVector);
-        }
-
-        if (count > 1) TensorPrimitives.Multiply(seedVector, 1f / count, seedVector);
-        return true;
-    }
-
-    /// <summary>The box prototype: the normalised mean of the vectors of the patches whose centres lie in the box.</summary>
-    private static void BoxPrototype(PatchFeatures features, PixelRect box, Span<float> prototype)
-    {
-        prototype.Clear();
-        PatchGrid grid = features.Grid;
-        double sx = (double)features.ImageWidth / features.WorkingWidth, sy = (double)features.ImageHeight / features.WorkingHeight;
-        int count = 0;
-        for (int row = 0; row < features.Rows; row++)
-        {
-            double cy = (row + 0.5) * features.PatchSize * sy;
-            if (cy < box.Y0 || cy >= box.Y1) continue;
-            for (int col = 0; col < features.Cols; col++)
-            {
-                double cx = (col + 0.5) * features.PatchSize * sx;
-                if (cx < box.X0 || cx >= box.X1) continue;
-                TensorPrimitives.Add(prototype, features.GetPatch(row, col), prototype);
-                count++;
-            }
-        }
-
-        if (count == 0)
-        {
-            // A box smaller than a patch: the patch under its centre stands for it.
-            var (row, col) = grid.PatchAt(box.Centre);
-            features.GetPatch(row, col).CopyTo(prototype);
-        }
-
-        float norm = TensorPrimitives.Norm(prototype);
-        if (norm > 0) TensorPrimitives.Divide(prototype, norm, prototype);
-    }
-
-    /// <summary>s⁻ = max over the negative seeds; the caller takes the margin s⁺ − s⁻ that the result upsamples as its gate.</summary>
-    private static void ComputeNegativeSimilarity(PatchFeatures features, ReadOnlySpan<PixelPoint> negatives, SegmentationResult into)
-    {
-        into.NegativeSimilarityBuffer.Fill(float.NegativeInfinity);
-        foreach (PixelPoint seed in negatives)
-        {
-            var (row, col) = features.PatchAt(seed);
-            features.GetPatch(row, col).CopyTo(into.Vector);
-            into.ComputeSimilarity(features, max: true, negative: true);
-        }
-    }
-
-    private static void Record(ReadOnlySpan<PixelPoint> seeds, List<PixelPoint> list)
-    {
-        list.Clear();
-        foreach (PixelPoint seed in seeds) list.Add(seed);
+        result.Pipeline.Rethreshold(Options, threshold);
     }
 }

@@ -32,7 +32,7 @@ public sealed class LifetimeTests(ITestOutputHelper output)
         {
             PatchFeatures features = extractor.Extract(image);
             SegmentationResult result = segmenter.Segment(features, new PixelPoint(cycle % 128, cycle % 96), 0.3f);
-            checksum += result.SoftMask[cycle % result.SoftMask.Length] + result.SelectedPixels;
+            checksum += result.GetSoftMask()[cycle % result.GetSoftMask().Length] + result.SelectedPixels;
             if (cycle == Baseline) atBaseline = Measure();
         }
 

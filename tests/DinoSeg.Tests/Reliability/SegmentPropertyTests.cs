@@ -66,7 +66,7 @@ public sealed class SegmentPropertyTests
         Assert.Equal(selected, result.SelectedPixels);
         var binary = new double[mask.Length];
         for (int i = 0; i < mask.Length; i++) binary[i] = mask[i] == 255 ? 1 : 0;
-        AssertClose(ScalarReference.GaussianBlur(binary, height, width, options.FeatherSigma), result.SoftMask, "soft mask");
+        AssertClose(ScalarReference.GaussianBlur(binary, height, width, options.FeatherSigma), result.GetSoftMask(), "soft mask");
     }
 
     private static double Pick(Random random, params double[] values) => values[random.Next(values.Length)];

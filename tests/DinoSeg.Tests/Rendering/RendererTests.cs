@@ -150,7 +150,7 @@ public class RendererTests
         soft.CopyPixelDataTo(pixels);
         for (int i = 0; i < pixels.Length; i++)
         {
-            Assert.InRange(pixels[i] - Math.Round(result.SoftMask[i] * 255.0, MidpointRounding.AwayFromZero), -1, 1);
+            Assert.InRange(pixels[i] - Math.Round(result.GetSoftMask()[i] * 255.0, MidpointRounding.AwayFromZero), -1, 1);
         }
 
         Assert.Contains(pixels, p => p is > 0 and < 255);
@@ -187,7 +187,7 @@ public class RendererTests
         {
             for (int x = 0; x < W; x++)
             {
-                if (result.SoftMask[y * W + x] != 0f || NearSeedMarks(result, x, y)) continue;
+                if (result.GetSoftMask()[y * W + x] != 0f || NearSeedMarks(result, x, y)) continue;
                 Assert.Equal(photo[x, y], overlay[x, y]);
                 checkedPixels++;
             }
@@ -214,7 +214,7 @@ public class RendererTests
             for (int x = 0; x < W; x++)
             {
                 if (NearSeedMarks(result, x, y)) continue;
-                float w = 0.5f * result.SoftMask[y * W + x];
+                float w = 0.5f * result.GetSoftMask()[y * W + x];
                 Rgb24 src = photo[x, y], got = overlay[x, y];
                 Assert.Equal(src.R + (tint.R - src.R) * w, got.R, 1.0);
                 Assert.Equal(src.G + (tint.G - src.G) * w, got.G, 1.0);
@@ -374,7 +374,7 @@ public class RendererTests
                 Rgba32 c = cutout[x, y];
                 Rgb24 p = photo[x, y];
                 Assert.Equal((p.R, p.G, p.B), (c.R, c.G, c.B));
-                Assert.Equal(result.SoftMask[y * W + x] * 255.0, c.A, 0.5 + 1e-4);
+                Assert.Equal(result.GetSoftMask()[y * W + x] * 255.0, c.A, 0.5 + 1e-4);
             }
         }
     }

@@ -65,5 +65,5 @@ public sealed class ConcurrencyTests
     }
 
     private static (byte[] Mask, float[] Similarity, float[] Soft) Snapshot(SegmentationResult r) =>
-        (r.Mask.ToArray(), r.Similarity.ToArray(), r.SoftMask.ToArray());
+        (r.Mask.ToArray(), r.Similarity.ToArray(), r.GetSoftMask().ToArray());
 }

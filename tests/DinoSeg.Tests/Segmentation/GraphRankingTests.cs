@@ -165,7 +165,7 @@ public sealed class GraphRankingTests
         Assert.Equal(0, r.Mask[40 * f.ImageWidth + regionWidth + 24]);  // and nothing of the other one
         Assert.Equal(1f, r.PatchSimilarity[f.PatchAt(seed).Row * f.Cols], 5);
         foreach (float v in r.PatchSimilarity) Assert.InRange(v, 0f, 1f);
-        Assert.InRange(r.RankingIterations, 1, 500);
+        Assert.InRange(r.Pipeline.RankingIterations, 1, 500);
     }
 
     [Fact]
@@ -265,10 +265,10 @@ public sealed class GraphRankingTests
         ranked.Segment(f, [a, b], [], 0.4f, session);
         ranked.Segment(f, [a, b], [n], 0.4f, session);
         ranked.Segment(f, [a, b], [n], 0.4f, session);
-        Assert.Equal(0, session.RankingIterations); // the same prompt again: every solve kept
+        Assert.Equal(0, session.Pipeline.RankingIterations); // the same prompt again: every solve kept
         SegmentationResult fresh = ranked.Segment(f, [a, b], [n], 0.4f);
 
-        Assert.True(fresh.RankingIterations > 0);
+        Assert.True(fresh.Pipeline.RankingIterations > 0);
         Assert.Equal(fresh.PatchSimilarity.ToArray(), session.PatchSimilarity.ToArray());
         Assert.Equal(fresh.NegativePatchSimilarity.ToArray(), session.NegativePatchSimilarity.ToArray());
         Assert.Equal(fresh.Mask.ToArray(), session.Mask.ToArray());
@@ -276,7 +276,7 @@ public sealed class GraphRankingTests
         // Other solve settings are other solves.
         var lessSpread = new SimilaritySegmenter(ranked.Options with { Graph = ranked.Options.Graph with { Alpha = 0.9 } });
         lessSpread.Segment(f, [a, b], [n], 0.4f, session);
-        Assert.True(session.RankingIterations > 0);
+        Assert.True(session.Pipeline.RankingIterations > 0);
         Assert.Equal(lessSpread.Segment(f, [a, b], [n], 0.4f).PatchSimilarity.ToArray(), session.PatchSimilarity.ToArray());
     }
 

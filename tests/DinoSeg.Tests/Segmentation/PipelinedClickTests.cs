@@ -1,3 +1,5 @@
+using DinoSeg.Pipeline;
+
 namespace DinoSeg.Tests.Segmentation;
 
 /// <summary>The pipelined plain click must equal the two-stage path (similarity, then upsample) bit for bit.</summary>
@@ -21,9 +23,14 @@ public sealed class PipelinedClickTests
 
         segmenter.Segment(f, [seed], 0.1f, pipelined);
         var (row, col) = f.PatchAt(seed);
-        f.GetPatch(row, col).CopyTo(staged.Vector);
-        staged.ComputeSimilarity(f, max: false);
-        staged.Upsample(sigma, 0.1f);
+        ClickBuffers b = staged.Pipeline.Buffers;
+        f.GetPatch(row, col).CopyTo(b.Vector);
+        SimilarityStage.Compute(f, b.Vector, b.PatchSimilarity, max: false);
+        var upsample = new UpsampleStage(b);
+        upsample.Prepare(sigma);
+        upsample.Run(b.PatchSimilarity, b.Similarity, 0.1f, writeBounds: true);
+        b.Threshold = 0.1f;
+        b.MapWritten();
 
         Assert.True(pipelined.PatchSimilarity.SequenceEqual(staged.PatchSimilarity));
         Assert.True(pipelined.Similarity.SequenceEqual(staged.Similarity));
@@ -32,7 +39,7 @@ public sealed class PipelinedClickTests
 
         // The slider after a pipelined click (block bounds taken in the fused pass) leaves the same mask and count.
         segmenter.Rethreshold(pipelined, 0.3f);
-        staged.ApplyThreshold(0.3f);
+        ThresholdStage.Apply(b, 0.3f);
         Assert.True(pipelined.Mask.SequenceEqual(staged.Mask));
         Assert.Equal(staged.SelectedPixels, pipelined.SelectedPixels);
     }

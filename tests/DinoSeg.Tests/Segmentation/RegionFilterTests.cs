@@ -172,7 +172,7 @@ public sealed class RegionFilterTests
         Assert.Equal(255, b.Mask[30 * 96 + 20]);
         Assert.Equal(b.SelectedPixels, b.Mask.ToArray().Count(v => v == 255));
         Assert.True(b.SelectedPixels < a.SelectedPixels);
-        Assert.Equal(b.Mask.ToArray().Select(v => v / 255f), b.SoftMask.ToArray().Select(v => MathF.Round(v)));
+        Assert.Equal(b.Mask.ToArray().Select(v => v / 255f), b.GetSoftMask().ToArray().Select(v => MathF.Round(v)));
     }
 
     [Fact]

@@ -112,10 +112,10 @@ public sealed class SimilaritySegmenterTests
             .Segment(TwoHalves(), new PixelPoint(10, 10), 0.5f);
 
         Assert.True(r.HasSoftMask);
-        Assert.Equal(1f, r.SoftMask[30 * 96 + 10], 4);
-        Assert.Equal(0f, r.SoftMask[30 * 96 + 85], 4);
-        Assert.InRange(r.SoftMask[30 * 96 + 48], 0.2f, 0.8f); // the edge between the halves is at x = 48
-        Assert.All(r.SoftMask.ToArray(), v => Assert.InRange(v, 0f, 1.00001f));
+        Assert.Equal(1f, r.GetSoftMask()[30 * 96 + 10], 4);
+        Assert.Equal(0f, r.GetSoftMask()[30 * 96 + 85], 4);
+        Assert.InRange(r.GetSoftMask()[30 * 96 + 48], 0.2f, 0.8f); // the edge between the halves is at x = 48
+        Assert.All(r.GetSoftMask().ToArray(), v => Assert.InRange(v, 0f, 1.00001f));
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class SimilaritySegmenterTests
         SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain with { FeatherSigma = 0 })
             .Segment(TwoHalves(), new PixelPoint(10, 10), 0.5f);
 
-        Assert.Equal(r.Mask.ToArray().Select(b => b / 255f), r.SoftMask.ToArray());
+        Assert.Equal(r.Mask.ToArray().Select(b => b / 255f), r.GetSoftMask().ToArray());
     }
 
     [Theory]
@@ -150,7 +150,7 @@ public sealed class SimilaritySegmenterTests
         var expected = new float[width * height];
         GaussianBlur.Apply(unit, AxisWeights.Gaussian(height, featherSigma), kernel, width, scratch, expected);
         Assert.InRange(r.SelectedPixels, width * height / 10, width * height * 9 / 10);
-        Assert.Equal(expected, r.SoftMask.ToArray());
+        Assert.Equal(expected, r.GetSoftMask().ToArray());
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class SimilaritySegmenterTests
             .Segment(TwoHalves(), new PixelPoint(10, 10), 0.5f);
 
         Assert.False(r.HasSoftMask);
-        Assert.True(r.SoftMask.IsEmpty);
+        Assert.True(r.GetSoftMask().IsEmpty);
     }
 
     [Fact]

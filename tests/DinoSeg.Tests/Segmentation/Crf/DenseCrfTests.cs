@@ -240,7 +240,8 @@ public sealed class DenseCrfTests
         SimilaritySegmenter segmenter = Crf();
         PixelPoint[] seeds = [new(10, 60)];
         using Image<Rgb24> copy = Image.LoadPixelData<Rgb24>(guide.Rgb, guide.Width, guide.Height);
-        var sequential = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(copy), SequentialCrf = true };
+        var sequential = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(copy) };
+        sequential.Pipeline.SequentialCrf = true;
         segmenter.Segment(features, seeds, 0.5f, sequential);
         byte[] expected = sequential.Mask.ToArray();
 

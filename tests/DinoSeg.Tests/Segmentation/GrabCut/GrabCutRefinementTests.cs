@@ -1,4 +1,5 @@
 using DinoSeg.Evaluation;
+using DinoSeg.Pipeline;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -24,7 +25,7 @@ public sealed class GrabCutRefinementTests
         Assert.True(after > before + 0.02, $"IoU {before:0.000} → {after:0.000}");
         Assert.True(after > 0.99, $"IoU after GrabCut {after:0.000}");
         Assert.Equal(refined.Mask.ToArray().Count(v => v != 0), refined.SelectedPixels);
-        Assert.True(refined.GrabCutIterations is > 0 and <= SimilaritySegmenter.GrabCutIterations);
+        Assert.True(refined.Pipeline.GrabCutIterations is > 0 and <= MaskRefineStage.GrabCutRounds);
     }
 
     [Fact]

@@ -1,0 +1,210 @@
+using System.Numerics.Tensors;
+
+namespace DinoSeg.Pipeline;
+
+/// <summary>
+/// The per-click engine behind a <see cref="SegmentationResult"/>: it owns the click's buffers (<see cref="ClickBuffers"/>)
+/// and runs the stages in order — similarity → propagation → upsample → gate → map refinement → threshold → mask refinement
+/// → regions → soft mask (on request) — one file per stage beside this one. <see cref="SimilaritySegmenter"/> checks the
+/// arguments and calls one of the three entry points: a click at a given threshold, a click whose threshold a rule reads
+/// off its map, and the slider.
+/// </summary>
+/// <remarks>Every buffer is made on first use and reused, so a click into a used result allocates nothing.</remarks>
+internal sealed class ClickPipeline
+{
+    private readonly SegmentationResult _view;
+    private readonly PropagationStage _propagation;
+    private readonly UpsampleStage _upsample;
+    private readonly FusedClickStage _fused;
+    private readonly MapRefineStage _mapRefine;
+    private readonly MaskRefineStage _maskRefine;
+    private readonly RegionStage _regions;
+    private readonly SoftMaskStage _softMask;
+
+    /// <param name="features">The features whose size the buffers take.</param>
+    /// <param name="view">The result this engine fills (the threshold rules read the map through it).</param>
+    public ClickPipeline(PatchFeatures features, SegmentationResult view)
+    {
+        _view = view;
+        Buffers = new ClickBuffers(features);
+        _propagation = new PropagationStage(Buffers);
+        _upsample = new UpsampleStage(Buffers);
+        _fused = new FusedClickStage(Buffers);
+        _mapRefine = new MapRefineStage(Buffers);
+        _maskRefine = new MaskRefineStage(Buffers);
+        _regions = new RegionStage(Buffers);
+        _softMask = new SoftMaskStage(Buffers);
+    }
+
+    public ClickBuffers Buffers { get; }
+
+    /// <summary>Whether the latest click asked for a soft mask.</summary>
+    public bool HasSoftMask => _softMask.Enabled;
+
+    /// <summary>Conjugate-gradient iterations of the latest ranked click (positive and negative maps together); 0 otherwise.</summary>
+    public int RankingIterations => _propagation.Iterations;
+
+    /// <inheritdoc cref="MaskRefineStage.GrabCutIterations"/>
+    public int GrabCutIterations => _maskRefine.GrabCutIterations;
+
+    /// <inheritdoc cref="MaskRefineStage.GrabCutBandPixels"/>
+    public int GrabCutBandPixels => _maskRefine.GrabCutBandPixels;
+
+    /// <inheritdoc cref="MaskRefineStage.CrfProbabilities"/>
+    public ReadOnlySpan<float> CrfProbabilities => _maskRefine.CrfProbabilities;
+
+    /// <inheritdoc cref="MaskRefineStage.SequentialCrf"/>
+    public bool SequentialCrf
+    {
+        get => _maskRefine.SequentialCrf;
+        set => _maskRefine.SequentialCrf = value;
+    }
+
+    /// <summary>A click at <paramref name="threshold"/> (the arguments are checked by the caller).</summary>
+    public void Click(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
+        SegmentationOptions options, float threshold)
+    {
+        Map(features, positives, negatives, box, options, threshold);
+        FinishMask(options);
+    }
+
+    /// <summary>A click whose threshold <paramref name="rule"/> reads off the click's own map.</summary>
+    public void Click(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
+        SegmentationOptions options, ThresholdRule rule)
+    {
+        // The map does not depend on the threshold: build it with any, then apply the one the rule reads off it.
+        Map(features, positives, negatives, box, options, 1f);
+        float threshold = rule == ThresholdRule.StableMask ? StableThreshold(options) : AutoThreshold.Compute(rule, _view);
+        ThresholdStage.Apply(Buffers, threshold);
+        Buffers.AutoRule = rule;
+        FinishMask(options);
+    }
+
+    /// <summary>The slider: a new threshold on the existing map, then the mask steps again.</summary>
+    public void Rethreshold(SegmentationOptions options, float threshold)
+    {
+        ThresholdStage.Apply(Buffers, threshold);
+        Buffers.AutoRule = null;
+        FinishMask(options);
+    }
+
+    /// <summary>The soft mask of the current mask, made now unless it is current; empty when the options turned it off.</summary>
+    public ReadOnlySpan<float> SoftMask() => _softMask.Get();
+
+    /// <summary>Everything up to the thresholded, map-refined mask.</summary>
+    private void Map(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
+        SegmentationOptions options, float threshold)
+    {
+        ClickBuffers b = Buffers;
+        b.SetPrompt(positives, negatives, box, options.BoxMargin);
+        if (box is PixelRect rect) SimilarityStage.BoxPrototype(features, rect, b.BoxVector);
+        bool ranked = options.Propagation == Propagation.Graph;
+        b.Propagation = options.Propagation;
+        _upsample.Prepare(options.SimilaritySigma);
+        if (!ranked) _propagation.Skip();
+        if (negatives.IsEmpty && box is null && !ranked && SimilarityStage.TryCombineIntoOneVector(b, features, positives, box: false, options.SeedCombine))
+        {
+            // The common click: one pass over the features, pipelined with the upsampling.
+            _fused.Run(features, _upsample.Rows!, _upsample.Cols!, threshold);
+        }
+        else
+        {
+            if (ranked)
+            {
+                _propagation.Run(features, positives, negatives, box is not null, options);
+            }
+            else
+            {
+                SimilarityStage.Positive(b, features, positives, box is not null, options.SeedCombine);
+                if (!negatives.IsEmpty) SimilarityStage.Negative(b, features, negatives);
+            }
+
+            Upsample(threshold);
+        }
+
+        b.MapWritten();
+        if (options.Refinement == Refinement.GuidedFilter)
+        {
+            _mapRefine.Run(_view.Guide!, options.RefineRadius, (float)options.RefineEpsilon);
+            ThresholdStage.Apply(b, threshold);
+        }
+
+        b.AutoRule = null;
+    }
+
+    /// <summary>
+    /// The staged upsampling: s⁺ to image size and, with negative seeds, the margin s⁺ − s⁻ too (the map is linear in the
+    /// patch values, so upsampling the margin equals the difference of the upsampled maps); then the gate.
+    /// </summary>
+    private void Upsample(float threshold)
+    {
+        ClickBuffers b = Buffers;
+        if (b.NegativeSeeds.Count > 0)
+        {
+            TensorPrimitives.Subtract(b.PatchSimilarity, b.NegativeSimilarity, b.PatchMargin);
+            _upsample.Run(b.PatchMargin, b.EnsureMargin(), 0f, writeBounds: false);
+        }
+
+        // Gating rewrites the map, so the gate takes the bounds afterwards.
+        bool gated = GateStage.Applies(b);
+        _upsample.Run(b.PatchSimilarity, b.Similarity, threshold, writeBounds: !gated);
+        b.Threshold = threshold;
+        if (gated) GateStage.Run(b);
+    }
+
+    /// <summary>The steps after every final threshold (a click's, a rule's, the slider's): mask refinement, regions, soft mask.</summary>
+    private void FinishMask(SegmentationOptions options)
+    {
+        _maskRefine.Run(options.Refinement, _view.Guide, options.Crf);
+        _regions.Run(options);
+        _softMask.Invalidate(options.ComputeSoftMask, options.FeatherSigma);
+    }
+
+    /// <summary>
+    /// <see cref="ThresholdRule.StableMask"/>: finishes the mask at each ladder threshold and keeps the one most like its
+    /// neighbours' (the sum of its IoUs with the masks one step below and above; an end counts its one neighbour twice).
+    /// Ties go to the lower threshold. Two mask buffers: allocation-free once they exist.
+    /// </summary>
+    private float StableThreshold(SegmentationOptions options)
+    {
+        const int N = AutoThreshold.StableLadder;
+        Span<double> step = stackalloc double[N - 1]; // IoU of the masks at ladder values i and i + 1
+        Span<byte> previous = Buffers.PreviousMask;
+        var range = AutoThreshold.StableRange(_view);
+        for (int i = 0; i < N; i++)
+        {
+            ThresholdStage.Apply(Buffers, AutoThreshold.StableStep(range, i));
+            _maskRefine.Run(options.Refinement, _view.Guide, options.Crf);
+            _regions.Run(options);
+            if (i > 0) step[i - 1] = MaskIoU(previous, Buffers.Mask);
+            Buffers.Mask.CopyTo(previous);
+        }
+
+        int best = 0;
+        double bestScore = double.NegativeInfinity;
+        for (int i = 0; i < N; i++)
+        {
+            double score = i == 0 ? 2 * step[0] : i == N - 1 ? 2 * step[N - 2] : step[i - 1] + step[i];
+            if (score > bestScore)
+            {
+                bestScore = score;
+                best = i;
+            }
+        }
+
+        return AutoThreshold.StableStep(range, best);
+    }
+
+    /// <summary>IoU of two 0/255 masks; 1 when both are empty (they agree).</summary>
+    private static double MaskIoU(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        long both = 0, either = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            both += a[i] & b[i] & 1;
+            either += (a[i] | b[i]) & 1;
+        }
+
+        return either == 0 ? 1 : (double)both / either;
+    }
+}
