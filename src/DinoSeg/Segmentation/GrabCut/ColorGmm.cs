@@ -152,6 +152,29 @@ internal sealed class ColorGmm
         return best;
     }
 
+    /// <summary>
+    /// <see cref="MostLikely(double, double, double)"/> of four colours at once, one per lane: the same arithmetic in the
+    /// same order, so the same component (ties to the lower index) as the scalar form, bit for bit.
+    /// </summary>
+    /// <remarks>Reads the model only, so the solver's workers call it at once on different colours.</remarks>
+    public Vector256<long> MostLikely(Vector256<double> r, Vector256<double> g, Vector256<double> b)
+    {
+        ReadOnlySpan<double> p = _packed;
+        Vector256<long> best = Vector256<long>.Zero;
+        Vector256<double> bestValue = Vector256.Create(double.NegativeInfinity);
+        for (int k = 0; k < Components; k++)
+        {
+            ReadOnlySpan<double> q = p.Slice(Packed * k, Packed);
+            if (double.IsNegativeInfinity(q[0])) continue;
+            Vector256<double> value = Vector256.Create(-q[1]) - 0.5 * Mahalanobis(q, r, g, b);
+            Vector256<double> better = Vector256.GreaterThan(value, bestValue);
+            bestValue = Vector256.ConditionalSelect(better, value, bestValue);
+            best = Vector256.ConditionalSelect(better.AsInt64(), Vector256.Create((long)k), best);
+        }
+
+        return best;
+    }
+
     /// <summary>−log of the mixture density at the colour (OpenCV's data term), by log-sum-exp so far colours stay finite.</summary>
     /// <remarks>The scalar form: the reference the tests hold the solver's four-lane form to.</remarks>
     internal double NegativeLog(double r, double g, double b)
@@ -205,8 +228,17 @@ internal sealed class ColorGmm
             max = Vector256.Max(max, t);
         }
 
-        Vector256<double> sum = Vector256<double>.Zero;
-        for (int k = 0; k < Components; k++) sum += Vector256.Exp(terms[k] - max);
+        // As in the scalar form, a term below e^−40 of the largest cannot change the sum (≥ 1): a component that far in all
+        // four lanes is skipped, and the others are held at −700 or above, since exp of a lane beyond about ±708 sends the
+        // whole vector to the scalar fallback.
+        Vector256<double> sum = Vector256<double>.Zero, floor = Vector256.Create(-700.0), negligible = Vector256.Create(-40.0);
+        for (int k = 0; k < Components; k++)
+        {
+            Vector256<double> d = terms[k] - max;
+            if (Vector256.LessThanOrEqualAll(d, negligible)) continue;
+            sum += Vector256.Exp(Vector256.Max(d, floor));
+        }
+
         return -(max + Vector256.Log(sum));
     }
 
@@ -214,6 +246,13 @@ internal sealed class ColorGmm
     private static double Mahalanobis(ReadOnlySpan<double> q, double r, double g, double b)
     {
         double dr = r - q[2], dg = g - q[3], db = b - q[4];
+        return dr * dr * q[5] + dg * dg * q[8] + db * db * q[10] + 2 * (dr * dg * q[6] + dr * db * q[7] + dg * db * q[9]);
+    }
+
+    /// <summary>The four-lane <see cref="Mahalanobis(ReadOnlySpan{double}, double, double, double)"/>, in the same order.</summary>
+    private static Vector256<double> Mahalanobis(ReadOnlySpan<double> q, Vector256<double> r, Vector256<double> g, Vector256<double> b)
+    {
+        Vector256<double> dr = r - Vector256.Create(q[2]), dg = g - Vector256.Create(q[3]), db = b - Vector256.Create(q[4]);
         return dr * dr * q[5] + dg * dg * q[8] + db * db * q[10] + 2 * (dr * dg * q[6] + dr * db * q[7] + dg * db * q[9]);
     }
 

@@ -32,22 +32,28 @@ internal sealed class GrabCutSolver
     private int[] _foregroundTouched = new int[64], _backgroundTouched = new int[64];
     private int _foregroundTouchedCount, _backgroundTouchedCount;
     private byte[] _foregroundBinComponent = [], _backgroundBinComponent = [];
-    private int[] _nodeOf = [];          // per pixel: its graph node, or −1 for a sure pixel
+    private const int SureForegroundPixel = -1, SureBackgroundPixel = -2;
+    private int[] _nodeOf = [];          // per pixel: its graph node, or SureForegroundPixel / SureBackgroundPixel
+    private byte[] _image = [];          // the image, copied so that the workers can read it (a span cannot go to them)
+    private int _width, _height;
+    private double _beta;
     private int[] _band = [];            // per node: its pixel
     private double[] _toForeground = []; // per node: weight of its edges to sure-foreground neighbours
     private double[] _toBackground = [];
     private double[] _sourceWeight = [], _sinkWeight = []; // per node: the terminal weights the flow holds now
     private double[] _newSourceWeight = [], _newSinkWeight = []; // per node: this round's terminal weights
-    private byte[] _bandRgb = [];        // per node: its colour, so the workers need no span of the image
+    private readonly ColorColumns _bandColor = new(); // per node: its colour as doubles, four nodes to a vector load
+    private readonly ColorColumns _foregroundBinMean = new(), _backgroundBinMean = new(); // per touched bin: its mean colour
     private byte[] _bandLabel = [];      // per node: its trimap code now (a copy the workers can read)
     private readonly BandJobs _jobs;
     private byte[] _component = [];      // per node: its GMM component
-    private int[] _edgeFrom = [], _edgeTo = [];
+    private int[] _edgeTo = [];          // per node, 4 slots (left, up-left, up, up-right): the neighbour's node, or −1
     private double[] _edgeWeight = [];
-    private double[] _sampleColor = [];
+    private readonly ColorColumns _sampleColor = new();
     private double[] _sampleWeight = [];
     private readonly double[] _centres = new double[3 * ColorGmm.Components];
-    private byte[] _sampleLabel = [];
+    private byte[] _sampleLabel = [], _previousSampleLabel = [];
+    private double[] _sampleDistance = []; // k-means++: per sample, the squared distance to its nearest centre so far
     private readonly MaxFlow _flow = new();
 
     /// <summary>A solver with its own buffers; its per-pixel stages run on <see cref="RangeWorkers.Shared"/>.</summary>
@@ -111,7 +117,10 @@ internal sealed class GrabCutSolver
         if (!CollectBand(rgb, trimap, n, out long foregroundSamples, out long backgroundSamples) || foregroundSamples == 0 || backgroundSamples == 0) return false;
 
         int nodes = BandPixels;
-        int edges = ContrastLinks(rgb, width, height, beta, trimap);
+        EnsureCapacity(ref _image, 3 * n);
+        rgb[..(3 * n)].CopyTo(_image);
+        (_width, _height, _beta) = (width, height, beta);
+        int edges = ContrastLinks();
         InitialModel(rgb, trimap, foreground: true);
         InitialModel(rgb, trimap, foreground: false);
         EnsureCapacity(ref _foregroundBinComponent, _foregroundTouchedCount);
@@ -124,14 +133,17 @@ internal sealed class GrabCutSolver
             if (round == 0)
             {
                 _flow.Reset(nodes, edges);
-                for (int e = 0; e < edges; e++) _flow.AddEdges(_edgeFrom[e], _edgeTo[e], _edgeWeight[e], _edgeWeight[e]);
+                for (int slot = 0; slot < 4 * nodes; slot++)
+                {
+                    if (_edgeTo[slot] >= 0) _flow.AddEdges(slot >> 2, _edgeTo[slot], _edgeWeight[slot], _edgeWeight[slot]);
+                }
             }
 
             // Only the data terms change between rounds (the band and its contrast edges are fixed by the trimap), so later
             // rounds keep the previous round's flow and add the change of each node's terminal weights: a maximum flow
             // from there is a maximum flow of the new graph (Kohli and Torr's dynamic graph cuts, without reusing the
             // search trees), and most of it is already pushed.
-            _jobs.Dispatch(BandJobs.Stage.DataTerms, (nodes + BandJobs.DataTermLanes - 1) / BandJobs.DataTermLanes);
+            _jobs.Dispatch(BandJobs.Stage.DataTerms, BandJobs.Groups(nodes));
             for (int node = 0; node < nodes; node++)
             {
                 double source = _newSourceWeight[node], sink = _newSinkWeight[node];
@@ -174,12 +186,12 @@ internal sealed class GrabCutSolver
                 case Foreground:
                     AddToBin(_foregroundBins, ref _foregroundTouched, ref _foregroundTouchedCount, rgb[c], rgb[c + 1], rgb[c + 2]);
                     foregroundSamples++;
-                    _nodeOf[p] = -1;
+                    _nodeOf[p] = SureForegroundPixel;
                     break;
                 case Background:
                     AddToBin(_backgroundBins, ref _backgroundTouched, ref _backgroundTouchedCount, rgb[c], rgb[c + 1], rgb[c + 2]);
                     backgroundSamples++;
-                    _nodeOf[p] = -1;
+                    _nodeOf[p] = SureBackgroundPixel;
                     break;
                 case ProbablyForeground or ProbablyBackground:
                     if (t == ProbablyForeground) foregroundSamples++;
@@ -187,14 +199,10 @@ internal sealed class GrabCutSolver
                     if (nodes == _band.Length)
                     {
                         Array.Resize(ref _band, Math.Max(1024, nodes * 2));
-                        Array.Resize(ref _bandRgb, 3 * _band.Length);
                         Array.Resize(ref _bandLabel, _band.Length);
                     }
 
                     _band[nodes] = p;
-                    _bandRgb[3 * nodes] = rgb[c];
-                    _bandRgb[3 * nodes + 1] = rgb[c + 1];
-                    _bandRgb[3 * nodes + 2] = rgb[c + 2];
                     _bandLabel[nodes] = t;
                     _nodeOf[p] = nodes++;
                     break;
@@ -204,14 +212,36 @@ internal sealed class GrabCutSolver
         }
 
         BandPixels = nodes;
+        _bandColor.EnsureCapacity(nodes);
+        for (int node = 0; node < nodes; node++)
+        {
+            int c = 3 * _band[node];
+            _bandColor.Set(node, rgb[c], rgb[c + 1], rgb[c + 2]);
+        }
+
+        BinMeans(_foregroundBins, _foregroundTouched, _foregroundTouchedCount, _foregroundBinMean);
+        BinMeans(_backgroundBins, _backgroundTouched, _backgroundTouchedCount, _backgroundBinMean);
         return nodes > 0;
     }
 
+    private static void BinMeans(ColorBin[] bins, int[] touched, int count, ColorColumns means)
+    {
+        means.EnsureCapacity(count);
+        for (int i = 0; i < count; i++)
+        {
+            ref ColorBin bin = ref bins[touched[i]];
+            double inv = 1.0 / bin.Count;
+            means.Set(i, bin.R * inv, bin.G * inv, bin.B * inv);
+        }
+    }
+
     /// <summary>
-    /// Per node, the contrast weights to its sure neighbours as terminal weights, and the edges to undecided neighbours
-    /// that come before it in raster order (left, up-left, up, up-right: OpenCV's order), each pair once.
+    /// Per node (on the workers), the contrast weights to its sure neighbours as terminal weights, and the edges to the
+    /// undecided neighbours that come before it in raster order (left, up-left, up, up-right: OpenCV's order), each pair
+    /// once; the flow takes them in node and slot order, as a sequential loop would add them.
     /// </summary>
-    private int ContrastLinks(ReadOnlySpan<byte> rgb, int width, int height, double beta, ReadOnlySpan<byte> trimap)
+    /// <returns>The number of edges.</returns>
+    private int ContrastLinks()
     {
         int nodes = BandPixels;
         EnsureCapacity(ref _toForeground, nodes);
@@ -221,52 +251,49 @@ internal sealed class GrabCutSolver
         EnsureCapacity(ref _newSourceWeight, nodes);
         EnsureCapacity(ref _newSinkWeight, nodes);
         EnsureCapacity(ref _component, nodes);
-        EnsureCapacity(ref _edgeFrom, 4 * nodes);
         EnsureCapacity(ref _edgeTo, 4 * nodes);
         EnsureCapacity(ref _edgeWeight, 4 * nodes);
-        double diagonal = Gamma / Math.Sqrt(2.0);
+        _jobs.Dispatch(BandJobs.Stage.ContrastLinks, nodes);
         int edges = 0;
-        for (int node = 0; node < nodes; node++)
-        {
-            int p = _band[node], y = p / width, x = p - y * width;
-            double toForeground = 0, toBackground = 0;
-            for (int dy = -1; dy <= 1; dy++)
-            {
-                int qy = y + dy;
-                if ((uint)qy >= (uint)height) continue;
-                for (int dx = -1; dx <= 1; dx++)
-                {
-                    int qx = x + dx;
-                    if ((dx == 0 && dy == 0) || (uint)qx >= (uint)width) continue;
-                    int q = qy * width + qx;
-                    if (_nodeOf[q] >= 0) continue; // an undecided neighbour: an edge, added by the later pixel of the pair
-                    double w = (dx != 0 && dy != 0 ? diagonal : Gamma) * Math.Exp(-beta * Squared(rgb, 3 * p, 3 * q));
-                    if (trimap[q] == Foreground) toForeground += w;
-                    else toBackground += w;
-                }
-            }
-
-            // The earlier undecided neighbours, in OpenCV's order, so adjacency lists are built as there.
-            edges = AddEdgeTo(rgb, width, height, beta, node, p, x - 1, y, Gamma, edges);
-            edges = AddEdgeTo(rgb, width, height, beta, node, p, x - 1, y - 1, diagonal, edges);
-            edges = AddEdgeTo(rgb, width, height, beta, node, p, x, y - 1, Gamma, edges);
-            edges = AddEdgeTo(rgb, width, height, beta, node, p, x + 1, y - 1, diagonal, edges);
-            _toForeground[node] = toForeground;
-            _toBackground[node] = toBackground;
-        }
-
+        foreach (int other in _edgeTo.AsSpan(0, 4 * nodes)) edges += other >= 0 ? 1 : 0;
         return edges;
     }
 
-    private int AddEdgeTo(ReadOnlySpan<byte> rgb, int width, int height, double beta, int node, int p, int qx, int qy, double scale, int edges)
+    /// <summary>One node's part of <see cref="ContrastLinks()"/>.</summary>
+    private void ContrastLinks(int node)
     {
-        if ((uint)qx >= (uint)width || (uint)qy >= (uint)height) return edges;
-        int q = qy * width + qx, other = _nodeOf[q];
-        if (other < 0) return edges;
-        _edgeFrom[edges] = node;
-        _edgeTo[edges] = other;
-        _edgeWeight[edges] = scale * Math.Exp(-beta * Squared(rgb, 3 * p, 3 * q));
-        return edges + 1;
+        int width = _width, height = _height, p = _band[node], y = p / width, x = p - y * width;
+        double diagonal = Gamma / Math.Sqrt(2.0), toForeground = 0, toBackground = 0;
+        for (int dy = -1; dy <= 1; dy++)
+        {
+            int qy = y + dy;
+            if ((uint)qy >= (uint)height) continue;
+            for (int dx = -1; dx <= 1; dx++)
+            {
+                int qx = x + dx;
+                if ((dx == 0 && dy == 0) || (uint)qx >= (uint)width) continue;
+                int q = qy * width + qx, other = _nodeOf[q];
+                if (other >= 0) continue; // an undecided neighbour: an edge, added by the later pixel of the pair
+                double w = (dx != 0 && dy != 0 ? diagonal : Gamma) * Math.Exp(-_beta * Squared(_image, 3 * p, 3 * q));
+                if (other == SureForegroundPixel) toForeground += w;
+                else toBackground += w;
+            }
+        }
+
+        // The earlier undecided neighbours, in OpenCV's order, so adjacency lists are built as there.
+        EdgeTo(4 * node, p, x - 1, y, Gamma);
+        EdgeTo(4 * node + 1, p, x - 1, y - 1, diagonal);
+        EdgeTo(4 * node + 2, p, x, y - 1, Gamma);
+        EdgeTo(4 * node + 3, p, x + 1, y - 1, diagonal);
+        _toForeground[node] = toForeground;
+        _toBackground[node] = toBackground;
+    }
+
+    private void EdgeTo(int slot, int p, int qx, int qy, double scale)
+    {
+        int other = (uint)qx < (uint)_width && (uint)qy < (uint)_height ? _nodeOf[qy * _width + qx] : -1;
+        _edgeTo[slot] = Math.Max(other, -1);
+        if (other >= 0) _edgeWeight[slot] = scale * Math.Exp(-_beta * Squared(_image, 3 * p, 3 * (qy * _width + qx)));
     }
 
     /// <summary>
@@ -281,27 +308,24 @@ internal sealed class GrabCutSolver
         byte label = foreground ? ProbablyForeground : ProbablyBackground;
         int samples = binCount;
         for (int node = 0; node < BandPixels; node++) if (trimap[_band[node]] == label) samples++;
-        EnsureCapacity(ref _sampleColor, 3 * samples);
+        _sampleColor.EnsureCapacity(samples);
         EnsureCapacity(ref _sampleWeight, samples);
         EnsureCapacity(ref _sampleLabel, samples);
+        EnsureCapacity(ref _previousSampleLabel, samples);
+        EnsureCapacity(ref _sampleDistance, samples);
+        ColorColumns means = foreground ? _foregroundBinMean : _backgroundBinMean;
         int s = 0;
         for (int i = 0; i < binCount; i++, s++)
         {
-            ref ColorBin bin = ref bins[touched[i]];
-            double inv = 1.0 / bin.Count;
-            _sampleColor[3 * s] = bin.R * inv;
-            _sampleColor[3 * s + 1] = bin.G * inv;
-            _sampleColor[3 * s + 2] = bin.B * inv;
-            _sampleWeight[s] = bin.Count;
+            _sampleColor.Set(s, means.R[i], means.G[i], means.B[i]);
+            _sampleWeight[s] = bins[touched[i]].Count;
         }
 
         for (int node = 0; node < BandPixels; node++)
         {
             int p = _band[node];
             if (trimap[p] != label) continue;
-            _sampleColor[3 * s] = rgb[3 * p];
-            _sampleColor[3 * s + 1] = rgb[3 * p + 1];
-            _sampleColor[3 * s + 2] = rgb[3 * p + 2];
+            _sampleColor.Set(s, rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]);
             _sampleWeight[s++] = 1;
         }
 
@@ -329,33 +353,43 @@ internal sealed class GrabCutSolver
         double total = 0;
         for (int i = 0; i < samples; i++) total += _sampleWeight[i];
 
-        // k-means++: the first centre by weight, each next one by weight × squared distance to the nearest centre.
+        // k-means++: the first centre by weight, each next one by weight × squared distance to the nearest centre. Each
+        // sample keeps its nearest distance so far and takes the minimum with each new centre (in the order the centres
+        // came, as a loop over them would).
         int k = 0;
-        int first = Pick(total, useDistance: false, 0, ref state);
+        int first = Pick(total, useDistance: false, ref state);
         Centre(k++, first);
+        for (int i = 0; i < samples; i++) _sampleDistance[i] = Math.Min(double.PositiveInfinity, Distance(i, 0));
         while (k < K)
         {
             double sum = 0;
-            for (int i = 0; i < samples; i++) sum += _sampleWeight[i] * NearestDistance(i, k);
+            for (int i = 0; i < samples; i++) sum += _sampleWeight[i] * _sampleDistance[i];
             if (!(sum > 0)) break; // every sample sits on a centre
-            int next = Pick(sum, useDistance: true, k, ref state); // before k moves on: only the centres chosen so far count
+            int next = Pick(sum, useDistance: true, ref state);
             Centre(k++, next);
+            if (k == K) break;
+            for (int i = 0; i < samples; i++) _sampleDistance[i] = Math.Min(_sampleDistance[i], Distance(i, k - 1));
         }
 
         Span<double> sums = stackalloc double[4 * K];
         for (int round = 0; round <= KMeansIterations; round++)
         {
-            _jobs.Centres = k;
-            _jobs.Dispatch(BandJobs.Stage.NearestCentres, samples);
+            if (round > 0) _sampleLabel.AsSpan(0, samples).CopyTo(_previousSampleLabel);
+            (_jobs.Centres, _jobs.Samples) = (k, samples);
+            _jobs.Dispatch(BandJobs.Stage.NearestCentres, BandJobs.Groups(samples));
             if (round == KMeansIterations) break;
+
+            // Converged: the centres would come out as they are (same clusters, same sums), so every later round would
+            // repeat this one.
+            if (round > 0 && _sampleLabel.AsSpan(0, samples).SequenceEqual(_previousSampleLabel.AsSpan(0, samples))) break;
             sums.Clear();
             for (int i = 0; i < samples; i++)
             {
                 int c = _sampleLabel[i];
                 double w = _sampleWeight[i];
-                sums[4 * c] += w * _sampleColor[3 * i];
-                sums[4 * c + 1] += w * _sampleColor[3 * i + 1];
-                sums[4 * c + 2] += w * _sampleColor[3 * i + 2];
+                sums[4 * c] += w * _sampleColor.R[i];
+                sums[4 * c + 1] += w * _sampleColor.G[i];
+                sums[4 * c + 2] += w * _sampleColor.B[i];
                 sums[4 * c + 3] += w;
             }
 
@@ -366,12 +400,12 @@ internal sealed class GrabCutSolver
             }
         }
 
-        int Pick(double mass, bool useDistance, int centresSoFar, ref ulong rng)
+        int Pick(double mass, bool useDistance, ref ulong rng)
         {
             double target = NextUnit(ref rng) * mass, acc = 0;
             for (int i = 0; i < samples; i++)
             {
-                acc += _sampleWeight[i] * (useDistance ? NearestDistance(i, centresSoFar) : 1);
+                acc += _sampleWeight[i] * (useDistance ? _sampleDistance[i] : 1);
                 if (acc > target) return i;
             }
 
@@ -380,29 +414,26 @@ internal sealed class GrabCutSolver
 
         void Centre(int c, int sample)
         {
-            for (int ch = 0; ch < 3; ch++) _centres[3 * c + ch] = _sampleColor[3 * sample + ch];
+            (_centres[3 * c], _centres[3 * c + 1], _centres[3 * c + 2]) = (_sampleColor.R[sample], _sampleColor.G[sample], _sampleColor.B[sample]);
         }
     }
 
-    private double NearestDistance(int sample, int centres)
+    /// <summary>
+    /// The nearest of the first <paramref name="centres"/> centres to samples 4·group … 4·group + 3 (the first of equals):
+    /// <see cref="Distance"/>'s arithmetic in its order, four samples per vector.
+    /// </summary>
+    private Vector256<long> Nearest(int group, int centres)
     {
-        double best = double.PositiveInfinity;
-        for (int c = 0; c < centres; c++) best = Math.Min(best, Distance(sample, c));
-        return best;
-    }
-
-    private int Nearest(int sample, int centres)
-    {
-        int best = 0;
-        double bestDistance = double.PositiveInfinity;
+        var (r, g, b) = _sampleColor.Load(group);
+        Vector256<long> best = Vector256<long>.Zero;
+        Vector256<double> bestDistance = Vector256.Create(double.PositiveInfinity);
         for (int c = 0; c < centres; c++)
         {
-            double d = Distance(sample, c);
-            if (d < bestDistance)
-            {
-                bestDistance = d;
-                best = c;
-            }
+            Vector256<double> dr = r - Vector256.Create(_centres[3 * c]), dg = g - Vector256.Create(_centres[3 * c + 1]), db = b - Vector256.Create(_centres[3 * c + 2]);
+            Vector256<double> d = dr * dr + dg * dg + db * db;
+            Vector256<double> nearer = Vector256.LessThan(d, bestDistance);
+            bestDistance = Vector256.ConditionalSelect(nearer, d, bestDistance);
+            best = Vector256.ConditionalSelect(nearer.AsInt64(), Vector256.Create((long)c), best);
         }
 
         return best;
@@ -410,16 +441,15 @@ internal sealed class GrabCutSolver
 
     private double Distance(int sample, int c)
     {
-        double dr = _sampleColor[3 * sample] - _centres[3 * c], dg = _sampleColor[3 * sample + 1] - _centres[3 * c + 1], db = _sampleColor[3 * sample + 2] - _centres[3 * c + 2];
+        double dr = _sampleColor.R[sample] - _centres[3 * c], dg = _sampleColor.G[sample] - _centres[3 * c + 1], db = _sampleColor.B[sample] - _centres[3 * c + 2];
         return dr * dr + dg * dg + db * db;
     }
 
     /// <summary>One GrabCut round's model update: each pixel (each bin of sure pixels) to its likeliest component, then relearn.</summary>
     private void AssignAndLearn(ReadOnlySpan<byte> rgb, ReadOnlySpan<byte> trimap)
     {
-        AssignBins(_foregroundModel, _foregroundBins, _foregroundTouched, _foregroundTouchedCount, _foregroundBinComponent);
-        AssignBins(_backgroundModel, _backgroundBins, _backgroundTouched, _backgroundTouchedCount, _backgroundBinComponent);
-        _jobs.Dispatch(BandJobs.Stage.Components, BandPixels);
+        _jobs.Dispatch(BandJobs.Stage.BinComponents, BandJobs.Groups(_foregroundTouchedCount) + BandJobs.Groups(_backgroundTouchedCount));
+        _jobs.Dispatch(BandJobs.Stage.Components, BandJobs.Groups(BandPixels));
 
         _foregroundModel.BeginLearning();
         _backgroundModel.BeginLearning();
@@ -436,16 +466,6 @@ internal sealed class GrabCutSolver
         // previous parameters.
         _foregroundModel.EndLearning();
         _backgroundModel.EndLearning();
-    }
-
-    private static void AssignBins(ColorGmm model, ColorBin[] bins, int[] touched, int count, byte[] components)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            ref ColorBin bin = ref bins[touched[i]];
-            double inv = 1.0 / bin.Count;
-            components[i] = (byte)model.MostLikely(bin.R * inv, bin.G * inv, bin.B * inv);
-        }
     }
 
     private static void AddToBin(ColorBin[] bins, ref int[] touched, ref int count, int r, int g, int b)
@@ -488,40 +508,105 @@ internal sealed class GrabCutSolver
     }
 
     /// <summary>
+    /// Colours as three columns of doubles, padded to whole <see cref="Vector256{T}"/>s, so that four consecutive colours
+    /// load as one vector per channel. The padding lanes hold whatever was there: they are computed and never written.
+    /// </summary>
+    private sealed class ColorColumns
+    {
+        public double[] R { get; private set; } = [];
+
+        public double[] G { get; private set; } = [];
+
+        public double[] B { get; private set; } = [];
+
+        /// <summary>Room for <paramref name="count"/> colours and the padding after them; the contents are not kept.</summary>
+        public void EnsureCapacity(int count)
+        {
+            int padded = BandJobs.Lanes * BandJobs.Groups(count);
+            if (R.Length >= padded) return;
+            int size = Math.Max(padded, R.Length + R.Length / 2 + BandJobs.Lanes) & ~(BandJobs.Lanes - 1);
+            (R, G, B) = (new double[size], new double[size], new double[size]);
+        }
+
+        public void Set(int i, double r, double g, double b) => (R[i], G[i], B[i]) = (r, g, b);
+
+        /// <summary>Colours 4·group … 4·group + 3.</summary>
+        public (Vector256<double> R, Vector256<double> G, Vector256<double> B) Load(int group)
+        {
+            int first = BandJobs.Lanes * group;
+            return (Vector256.Create<double>(R.AsSpan(first, BandJobs.Lanes)), Vector256.Create<double>(G.AsSpan(first, BandJobs.Lanes)),
+                Vector256.Create<double>(B.AsSpan(first, BandJobs.Lanes)));
+        }
+    }
+
+    /// <summary>
     /// The per-pixel stages, split over the workers: each index is computed alone from read-only models and written to its
     /// own slot, so the result is the same whatever the split. Sums stay sequential in the solver (their order is fixed).
+    /// The vector stages work on groups of four consecutive colours (<see cref="ColorColumns"/>), and it is groups, not
+    /// colours, that are split among the workers, so every colour is computed the same way whatever the split.
     /// </summary>
     private sealed class BandJobs(GrabCutSolver solver) : IRangeJob
     {
-        public enum Stage { DataTerms, Components, NearestCentres }
+        public enum Stage { ContrastLinks, DataTerms, Components, BinComponents, NearestCentres }
 
         // Below this many pixels a part costs less than waking a worker.
         private const int MinPerPart = 2048;
 
-        /// <summary>Nodes per data-term call (the lanes of a <see cref="Vector256{T}"/> of doubles).</summary>
-        public const int DataTermLanes = 4;
+        /// <summary>Colours per vector call (the lanes of a <see cref="Vector256{T}"/> of doubles).</summary>
+        public const int Lanes = 4;
 
         private Stage _stage;
 
         /// <summary>Centres chosen so far, for <see cref="Stage.NearestCentres"/>.</summary>
         public int Centres { get; set; }
 
-        /// <summary>
-        /// Data terms of nodes 4·group … 4·group + 3 in one vector call per model; lanes past the last node repeat it and are
-        /// not written. Groups, not nodes, are split among the workers, so every node is computed the same way whatever the split.
-        /// </summary>
-        private void DataTerms(byte[] rgb, int group)
-        {
-            int first = DataTermLanes * group, count = Math.Min(DataTermLanes, solver.BandPixels - first);
-            Span<double> r = stackalloc double[DataTermLanes], g = stackalloc double[DataTermLanes], b = stackalloc double[DataTermLanes];
-            for (int lane = 0; lane < DataTermLanes; lane++)
-            {
-                int node = first + Math.Min(lane, count - 1);
-                (r[lane], g[lane], b[lane]) = (rgb[3 * node], rgb[3 * node + 1], rgb[3 * node + 2]);
-            }
+        /// <summary>k-means samples, for <see cref="Stage.NearestCentres"/>.</summary>
+        public int Samples { get; set; }
 
-            Vector256<double> vr = Vector256.Create<double>(r), vg = Vector256.Create<double>(g), vb = Vector256.Create<double>(b);
-            Vector256<double> background = solver._backgroundModel.NegativeLog(vr, vg, vb), foreground = solver._foregroundModel.NegativeLog(vr, vg, vb);
+        /// <summary>Groups of <see cref="Lanes"/> that hold <paramref name="count"/> colours.</summary>
+        public static int Groups(int count) => (count + Lanes - 1) / Lanes;
+
+        public void Dispatch(Stage stage, int count)
+        {
+            _stage = stage;
+            if (solver.Sequential) Run(0, count);
+            else RangeWorkers.Shared.For(this, count, stage == Stage.ContrastLinks ? MinPerPart : MinPerPart / Lanes);
+        }
+
+        public void Run(int start, int end)
+        {
+            switch (_stage)
+            {
+                case Stage.ContrastLinks:
+                    for (int node = start; node < end; node++) solver.ContrastLinks(node);
+                    break;
+                case Stage.DataTerms:
+                    for (int group = start; group < end; group++) DataTerms(group);
+                    break;
+                case Stage.Components:
+                    for (int group = start; group < end; group++) Components(group);
+                    break;
+                case Stage.BinComponents:
+                    int foregroundGroups = Groups(solver._foregroundTouchedCount);
+                    for (int group = start; group < end; group++)
+                    {
+                        if (group < foregroundGroups) BinComponents(solver._foregroundModel, solver._foregroundBinMean, solver._foregroundTouchedCount, solver._foregroundBinComponent, group);
+                        else BinComponents(solver._backgroundModel, solver._backgroundBinMean, solver._backgroundTouchedCount, solver._backgroundBinComponent, group - foregroundGroups);
+                    }
+
+                    break;
+                case Stage.NearestCentres:
+                    for (int group = start; group < end; group++) NearestCentres(group);
+                    break;
+            }
+        }
+
+        /// <summary>Data terms of nodes 4·group … 4·group + 3, one vector call per model; padding lanes are not written.</summary>
+        private void DataTerms(int group)
+        {
+            int first = Lanes * group, count = Math.Min(Lanes, solver.BandPixels - first);
+            var (r, g, b) = solver._bandColor.Load(group);
+            Vector256<double> background = solver._backgroundModel.NegativeLog(r, g, b), foreground = solver._foregroundModel.NegativeLog(r, g, b);
             for (int lane = 0; lane < count; lane++)
             {
                 int node = first + lane;
@@ -530,33 +615,34 @@ internal sealed class GrabCutSolver
             }
         }
 
-        public void Dispatch(Stage stage, int count)
+        /// <summary>Samples of the group to their nearest k-means centre; padding lanes are not written.</summary>
+        private void NearestCentres(int group)
         {
-            _stage = stage;
-            if (solver.Sequential) Run(0, count);
-            else RangeWorkers.Shared.For(this, count, MinPerPart);
+            int first = Lanes * group, count = Math.Min(Lanes, Samples - first);
+            Vector256<long> nearest = solver.Nearest(group, Centres);
+            for (int lane = 0; lane < count; lane++) solver._sampleLabel[first + lane] = (byte)nearest.GetElement(lane);
         }
 
-        public void Run(int start, int end)
+        /// <summary>Each node of the group to its likeliest component of the model of its current label.</summary>
+        private void Components(int group)
         {
-            byte[] rgb = solver._bandRgb;
-            switch (_stage)
+            int first = Lanes * group, count = Math.Min(Lanes, solver.BandPixels - first);
+            var (r, g, b) = solver._bandColor.Load(group);
+            Vector256<long> foreground = solver._foregroundModel.MostLikely(r, g, b), background = solver._backgroundModel.MostLikely(r, g, b);
+            for (int lane = 0; lane < count; lane++)
             {
-                case Stage.DataTerms:
-                    for (int group = start; group < end; group++) DataTerms(rgb, group);
-                    break;
-                case Stage.Components:
-                    for (int node = start; node < end; node++)
-                    {
-                        ColorGmm model = solver._bandLabel[node] == ProbablyForeground ? solver._foregroundModel : solver._backgroundModel;
-                        solver._component[node] = (byte)model.MostLikely(rgb[3 * node], rgb[3 * node + 1], rgb[3 * node + 2]);
-                    }
-
-                    break;
-                case Stage.NearestCentres:
-                    for (int i = start; i < end; i++) solver._sampleLabel[i] = (byte)solver.Nearest(i, Centres);
-                    break;
+                int node = first + lane;
+                solver._component[node] = (byte)(solver._bandLabel[node] == ProbablyForeground ? foreground : background).GetElement(lane);
             }
+        }
+
+        /// <summary>Each bin of the group (at its mean colour) to its likeliest component of its model.</summary>
+        private static void BinComponents(ColorGmm model, ColorColumns means, int bins, byte[] components, int group)
+        {
+            int first = Lanes * group, count = Math.Min(Lanes, bins - first);
+            var (r, g, b) = means.Load(group);
+            Vector256<long> best = model.MostLikely(r, g, b);
+            for (int lane = 0; lane < count; lane++) components[first + lane] = (byte)best.GetElement(lane);
         }
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace DinoSeg.GrabCut;
 
 /// <summary>
@@ -99,48 +102,53 @@ internal sealed class MaxFlow
     /// negative or not): it continues from the flow already pushed, which stays feasible because only the difference of a
     /// node's two terminal capacities matters to the cut, and returns the new graph's maximum flow.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called a few times per click: optimised from the first call
     public double Solve()
     {
         int n = _nodes, nil = n; // node n is the queue's sentinel
-        Node[] node = _node;
-        Edge[] edge = _edge;
+        ref Node node0 = ref MemoryMarshal.GetArrayDataReference(_node);
+        ref Edge edge0 = ref MemoryMarshal.GetArrayDataReference(_edge);
 
         // Pre-pass: push along every source → i → j → sink path of one edge directly. Most of a segmentation graph's flow
         // takes such paths, and pushing them here skips a tree search and an adoption each. Any augmentation order gives
         // the same maximum flow, so the trees below finish the job.
         for (int e = 2; e < _edges; e++)
         {
-            int i = edge[e ^ 1].Dst, j = edge[e].Dst;
-            double fromSource = node[i].Residual, toSink = -node[j].Residual, capacity = edge[e].Capacity;
+            ref Edge forward = ref Unsafe.Add(ref edge0, e);
+            ref Edge backward = ref Unsafe.Add(ref edge0, e ^ 1);
+            ref Node from = ref Unsafe.Add(ref node0, backward.Dst), to = ref Unsafe.Add(ref node0, forward.Dst);
+            double fromSource = from.Residual, toSink = -to.Residual, capacity = forward.Capacity;
             if (fromSource <= 0 || toSink <= 0 || capacity == 0) continue;
             double push = Math.Min(capacity, Math.Min(fromSource, toSink));
-            edge[e].Capacity = capacity - push;
-            edge[e ^ 1].Capacity += push;
-            node[i].Residual = fromSource - push;
-            node[j].Residual = push - toSink;
+            forward.Capacity = capacity - push;
+            backward.Capacity += push;
+            from.Residual = fromSource - push;
+            to.Residual = push - toSink;
             _flow += push;
         }
+
         int head = nil, last = nil;
         int time = 0;
-        node[nil].Next = nil;
-        for (int v = 0; v < n; v++)
+        Unsafe.Add(ref node0, nil).Next = nil;
+        for (int i = 0; i < n; i++)
         {
-            node[v].Stamp = 0;
-            node[v].Tree = 0;
-            node[v].Next = NotQueued;
-            if (node[v].Residual != 0)
+            ref Node v = ref Unsafe.Add(ref node0, i);
+            v.Stamp = 0;
+            v.Tree = 0;
+            v.Next = NotQueued;
+            if (v.Residual != 0)
             {
-                if (last == nil) head = v;
-                else node[last].Next = v;
-                last = v;
-                node[v].Next = nil;
-                node[v].Dist = 1;
-                node[v].Parent = Terminal;
-                node[v].Tree = node[v].Residual < 0 ? (byte)1 : (byte)0;
+                if (last == nil) head = i;
+                else Unsafe.Add(ref node0, last).Next = i;
+                last = i;
+                v.Next = nil;
+                v.Dist = 1;
+                v.Parent = Terminal;
+                v.Tree = v.Residual < 0 ? (byte)1 : (byte)0;
             }
             else
             {
-                node[v].Parent = 0;
+                v.Parent = 0;
             }
         }
 
@@ -150,105 +158,114 @@ internal sealed class MaxFlow
             int join = 0;
             while (head != nil)
             {
-                int v = head;
-                if (node[v].Parent != 0)
+                ref Node v = ref Unsafe.Add(ref node0, head);
+                if (v.Parent != 0)
                 {
-                    int vt = node[v].Tree;
-                    for (int e = node[v].First; e != 0; e = edge[e].Next)
+                    int vt = v.Tree;
+                    for (int e = v.First; e != 0;)
                     {
-                        if (edge[e ^ vt].Capacity == 0) continue;
-                        int u = edge[e].Dst;
-                        if (node[u].Parent == 0)
+                        ref Edge arc = ref Unsafe.Add(ref edge0, e);
+                        int next = arc.Next;
+                        if (Unsafe.Add(ref edge0, e ^ vt).Capacity == 0)
                         {
-                            node[u].Tree = (byte)vt;
-                            node[u].Parent = e ^ 1;
-                            node[u].Stamp = node[v].Stamp;
-                            node[u].Dist = node[v].Dist + 1;
-                            if (node[u].Next == NotQueued)
-                            {
-                                node[u].Next = nil;
-                                node[last].Next = u; // the queue holds v, so last is a node
-                                last = u;
-                            }
-
+                            e = next;
                             continue;
                         }
 
-                        if (node[u].Tree != vt)
+                        int ui = arc.Dst;
+                        ref Node u = ref Unsafe.Add(ref node0, ui);
+                        if (u.Parent == 0)
+                        {
+                            u.Tree = (byte)vt;
+                            u.Parent = e ^ 1;
+                            u.Stamp = v.Stamp;
+                            u.Dist = v.Dist + 1;
+                            if (u.Next == NotQueued)
+                            {
+                                u.Next = nil;
+                                Unsafe.Add(ref node0, last).Next = ui; // the queue holds v, so last is a node
+                                last = ui;
+                            }
+                        }
+                        else if (u.Tree != vt)
                         {
                             join = e ^ vt; // oriented from the source tree to the sink tree
                             break;
                         }
-
-                        if (node[u].Dist > node[v].Dist + 1 && node[u].Stamp <= node[v].Stamp)
+                        else if (u.Dist > v.Dist + 1 && u.Stamp <= v.Stamp)
                         {
                             // A shorter path to the root: re-parent (keeps the trees shallow).
-                            node[u].Parent = e ^ 1;
-                            node[u].Stamp = node[v].Stamp;
-                            node[u].Dist = node[v].Dist + 1;
+                            u.Parent = e ^ 1;
+                            u.Stamp = v.Stamp;
+                            u.Dist = v.Dist + 1;
                         }
+
+                        e = next;
                     }
 
                     if (join > 0) break;
                 }
 
-                head = node[v].Next;
-                node[v].Next = NotQueued;
+                head = v.Next;
+                v.Next = NotQueued;
                 if (head == nil) last = nil;
             }
 
             if (join <= 0) break;
 
             // The bottleneck of the path source → … → join → … → sink.
-            double bottleneck = edge[join].Capacity;
+            double bottleneck = Unsafe.Add(ref edge0, join).Capacity;
             for (int k = 1; k >= 0; k--)
             {
-                int v = edge[join ^ k].Dst;
-                for (int e; (e = node[v].Parent) >= 0; v = edge[e].Dst) bottleneck = Math.Min(bottleneck, edge[e ^ k].Capacity);
-                bottleneck = Math.Min(bottleneck, Math.Abs(node[v].Residual));
+                int v = Unsafe.Add(ref edge0, join ^ k).Dst;
+                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0; v = Unsafe.Add(ref edge0, e).Dst) bottleneck = Math.Min(bottleneck, Unsafe.Add(ref edge0, e ^ k).Capacity);
+                bottleneck = Math.Min(bottleneck, Math.Abs(Unsafe.Add(ref node0, v).Residual));
             }
 
             // Push it, and collect the nodes whose link to their parent saturated (the orphans).
-            edge[join].Capacity -= bottleneck;
-            edge[join ^ 1].Capacity += bottleneck;
+            Unsafe.Add(ref edge0, join).Capacity -= bottleneck;
+            Unsafe.Add(ref edge0, join ^ 1).Capacity += bottleneck;
             _flow += bottleneck;
             _orphanCount = 0;
             for (int k = 1; k >= 0; k--)
             {
-                int v = edge[join ^ k].Dst;
-                for (int e; (e = node[v].Parent) >= 0; v = edge[e].Dst)
+                int v = Unsafe.Add(ref edge0, join ^ k).Dst;
+                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0; v = Unsafe.Add(ref edge0, e).Dst)
                 {
-                    edge[e ^ (k ^ 1)].Capacity += bottleneck;
-                    if ((edge[e ^ k].Capacity -= bottleneck) == 0) AddOrphan(v);
+                    Unsafe.Add(ref edge0, e ^ (k ^ 1)).Capacity += bottleneck;
+                    if ((Unsafe.Add(ref edge0, e ^ k).Capacity -= bottleneck) == 0) AddOrphan(v);
                 }
 
-                node[v].Residual += bottleneck * (1 - k * 2);
-                if (node[v].Residual == 0) AddOrphan(v);
+                ref Node root = ref Unsafe.Add(ref node0, v);
+                root.Residual += bottleneck * (1 - k * 2);
+                if (root.Residual == 0) AddOrphan(v);
             }
 
             // Adoption: find each orphan a new parent in its own tree, or free it.
             time++;
             while (_orphanCount > 0)
             {
-                int v = _orphans[--_orphanCount];
+                int vi = _orphans[--_orphanCount];
+                ref Node v = ref Unsafe.Add(ref node0, vi);
                 int best = 0, minDist = int.MaxValue;
-                int vt = node[v].Tree;
-                for (int e = node[v].First; e != 0; e = edge[e].Next)
+                int vt = v.Tree;
+                for (int e = v.First; e != 0; e = Unsafe.Add(ref edge0, e).Next)
                 {
-                    if (edge[e ^ (vt ^ 1)].Capacity == 0) continue;
-                    int u = edge[e].Dst;
-                    if (node[u].Tree != vt || node[u].Parent == 0) continue;
+                    if (Unsafe.Add(ref edge0, e ^ (vt ^ 1)).Capacity == 0) continue;
+                    int u = Unsafe.Add(ref edge0, e).Dst;
+                    if (Unsafe.Add(ref node0, u).Tree != vt || Unsafe.Add(ref node0, u).Parent == 0) continue;
                     int d = 0;
                     for (; ; )
                     {
                         // Walk to the root (or to a node already measured in this round) to learn u's depth.
-                        if (node[u].Stamp == time)
+                        ref Node w = ref Unsafe.Add(ref node0, u);
+                        if (w.Stamp == time)
                         {
-                            d += node[u].Dist;
+                            d += w.Dist;
                             break;
                         }
 
-                        int up = node[u].Parent;
+                        int up = w.Parent;
                         d++;
                         if (up < 0)
                         {
@@ -258,14 +275,14 @@ internal sealed class MaxFlow
                             }
                             else
                             {
-                                node[u].Stamp = time;
-                                node[u].Dist = 1;
+                                w.Stamp = time;
+                                w.Dist = 1;
                             }
 
                             break;
                         }
 
-                        u = edge[up].Dst;
+                        u = Unsafe.Add(ref edge0, up).Dst;
                     }
 
                     if (++d < int.MaxValue)
@@ -276,36 +293,38 @@ internal sealed class MaxFlow
                             best = e;
                         }
 
-                        for (u = edge[e].Dst; node[u].Stamp != time; u = edge[node[u].Parent].Dst)
+                        for (u = Unsafe.Add(ref edge0, e).Dst; Unsafe.Add(ref node0, u).Stamp != time; u = Unsafe.Add(ref edge0, Unsafe.Add(ref node0, u).Parent).Dst)
                         {
-                            node[u].Stamp = time;
-                            node[u].Dist = --d;
+                            Unsafe.Add(ref node0, u).Stamp = time;
+                            Unsafe.Add(ref node0, u).Dist = --d;
                         }
                     }
                 }
 
-                if ((node[v].Parent = best) > 0)
+                if ((v.Parent = best) > 0)
                 {
-                    node[v].Stamp = time;
-                    node[v].Dist = minDist;
+                    v.Stamp = time;
+                    v.Dist = minDist;
                     continue;
                 }
 
                 // No parent: v becomes free; its neighbours in the tree become active, its children orphans.
-                node[v].Stamp = 0;
-                for (int e = node[v].First; e != 0; e = edge[e].Next)
+                v.Stamp = 0;
+                for (int e = v.First; e != 0; e = Unsafe.Add(ref edge0, e).Next)
                 {
-                    int u = edge[e].Dst, up = node[u].Parent;
-                    if (node[u].Tree != vt || up == 0) continue;
-                    if (edge[e ^ (vt ^ 1)].Capacity != 0 && node[u].Next == NotQueued)
+                    int ui = Unsafe.Add(ref edge0, e).Dst;
+                    ref Node u = ref Unsafe.Add(ref node0, ui);
+                    int up = u.Parent;
+                    if (u.Tree != vt || up == 0) continue;
+                    if (Unsafe.Add(ref edge0, e ^ (vt ^ 1)).Capacity != 0 && u.Next == NotQueued)
                     {
-                        node[u].Next = nil;
-                        if (last == nil) head = u;
-                        else node[last].Next = u;
-                        last = u;
+                        u.Next = nil;
+                        if (last == nil) head = ui;
+                        else Unsafe.Add(ref node0, last).Next = ui;
+                        last = ui;
                     }
 
-                    if (up > 0 && edge[up].Dst == v) AddOrphan(u);
+                    if (up > 0 && Unsafe.Add(ref edge0, up).Dst == vi) AddOrphan(ui);
                 }
             }
         }

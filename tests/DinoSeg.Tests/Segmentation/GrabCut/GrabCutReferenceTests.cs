@@ -67,8 +67,9 @@ public sealed class GrabCutReferenceTests
     [Fact]
     public void Run_SplitOverWorkersOrNot_GivesTheSameLabels()
     {
-        // The data terms, component choices and k-means labels run on the workers; each pixel is computed alone, so the
-        // split must not change a bit (on a one-core machine both runs are sequential and the check is trivially true).
+        // The contrast links, data terms, component choices (pixels and colour bins) and k-means labels run on the
+        // workers; each pixel, bin or group of four is computed alone, so the split must not change a bit (on a one-core
+        // machine both runs are sequential and the check is trivially true).
         using var image = Image.Load<Rgb24>(Path.Combine(AppContext.BaseDirectory, "EvalSet", "photos", "coffee.png"));
         RefinementGuide guide = RefinementGuide.FromImage(image);
         byte[] trimap = LoadGrey(Reference("coffee", "trimap")).Select(v => (byte)(v / 85)).ToArray();
