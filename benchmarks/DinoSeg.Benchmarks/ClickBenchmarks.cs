@@ -12,7 +12,7 @@ public class ClickBenchmarks
     private PatchFeatures _features = null!;
     private SegmentationResult _result = null!;
     // The plain cosine click (the kernels' cost); RankingBenchmarks puts the default ranked click beside it.
-    private readonly SimilaritySegmenter _segmenter = new(SegmentationOptions.Default with { Propagation = Propagation.None });
+    private readonly SimilaritySegmenter _segmenter = new(SegmentationOptions.Default with { Refinement = Refinement.None, Propagation = Propagation.None });
     private readonly PixelPoint[] _seed = new PixelPoint[1];
     private int _click;
 

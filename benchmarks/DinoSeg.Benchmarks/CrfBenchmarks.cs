@@ -17,7 +17,7 @@ public class CrfBenchmarks
 {
     private const int Width = 1224, Height = 816;
     private static readonly PixelPoint[] OnTheCup = [new PixelPoint(581, 722)];
-    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { ComputeSoftMask = false });
+    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false });
     private readonly SimilaritySegmenter _crf = new(SegmentationOptions.Default with { ComputeSoftMask = false, Refinement = Refinement.DenseCrf });
     private PatchFeatures _features = null!;
     private RefinementGuide _guide = null!;

@@ -19,7 +19,7 @@ public class GrabCutBenchmarks
 {
     private const int Width = 1224, Height = 816;
     private static readonly PixelPoint[] OnTheCup = [new PixelPoint(581, 722)];
-    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { ComputeSoftMask = false });
+    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false });
     private readonly SimilaritySegmenter _guided = new(SegmentationOptions.Default with { ComputeSoftMask = false, Refinement = Refinement.GuidedFilter });
     private readonly SimilaritySegmenter _grabCut = new(SegmentationOptions.Default with { ComputeSoftMask = false, Refinement = Refinement.GrabCut });
     private readonly GrabCutSolver _solver = new();

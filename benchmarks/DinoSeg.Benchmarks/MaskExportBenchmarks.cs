@@ -30,7 +30,7 @@ public class MaskCleanupBenchmarks
         using var photo = Image.Load<Rgb24>(Path.Combine(AppContext.BaseDirectory, "coffee.png"));
         photo.Mutate(x => x.Resize(1536, 1024));
         PatchFeatures features = extractor.Extract(photo);
-        var basis = SegmentationOptions.Default with { ComputeSoftMask = false, Propagation = Propagation.None };
+        var basis = SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false, Propagation = Propagation.None };
         SegmentationOptions options = CleanUp switch
         {
             "fill-holes" => basis with { FillHolesArea = 5000 },
@@ -69,7 +69,7 @@ public class MaskExportBenchmarks
         photo.Mutate(x => x.Resize(1536, 1024));
         PatchFeatures features = extractor.Extract(photo);
         _result = new SegmentationResult(features);
-        new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false, Propagation = Propagation.None })
+        new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false, Propagation = Propagation.None })
             .SegmentAuto(features, [new PixelPoint(620, 560)], [], ThresholdRule.Otsu, _result);
     }
 

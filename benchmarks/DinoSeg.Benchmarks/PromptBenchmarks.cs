@@ -13,8 +13,8 @@ public class PromptBenchmarks
     private PatchFeatures _features = null!;
     private SegmentationResult _result = null!;
     // The plain cosine pipeline, as these prompt costs were measured from the start (RankingBenchmarks adds the ranking).
-    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { Propagation = Propagation.None });
-    private readonly SimilaritySegmenter _regions = new(SegmentationOptions.Default with { Propagation = Propagation.None, KeepSeedRegionsOnly = true, MinRegionArea = 200 });
+    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { Refinement = Refinement.None, Propagation = Propagation.None });
+    private readonly SimilaritySegmenter _regions = new(SegmentationOptions.Default with { Refinement = Refinement.None, Propagation = Propagation.None, KeepSeedRegionsOnly = true, MinRegionArea = 200 });
     private readonly PixelPoint[] _seed = [new(512, 512)];
     private readonly PixelPoint[] _negatives = [new(100, 900), new(900, 100)];
     private int _click;

@@ -12,7 +12,7 @@ public class QualityOptionBenchmarks
     private const int Size = 1024;
     private PatchFeatures _features = null!;
     private SegmentationResult _plainResult = null!, _refinedResult = null!;
-    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { ComputeSoftMask = false, Propagation = Propagation.None });
+    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false, Propagation = Propagation.None });
     private readonly SimilaritySegmenter _refined = new(SegmentationOptions.Default with
     {
         ComputeSoftMask = false,

@@ -20,8 +20,8 @@ public class RankingBenchmarks
     private static readonly PixelPoint[] OnTheCup = [new PixelPoint(420, 560)];
     private readonly PixelPoint[] _moving = [new PixelPoint(420, 560)], _pair = [new PixelPoint(420, 560), default];
     private int _click;
-    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { ComputeSoftMask = false, Propagation = Propagation.None });
-    private readonly SimilaritySegmenter _ranked = new(SegmentationOptions.Default with { ComputeSoftMask = false, Propagation = Propagation.Graph });
+    private readonly SimilaritySegmenter _plain = new(SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false, Propagation = Propagation.None });
+    private readonly SimilaritySegmenter _ranked = new(SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false, Propagation = Propagation.Graph });
     private OnnxFeatureExtractor _extractor = null!;
     private Image<Rgb24> _photo = null!;
     private PatchFeatures _defaultSize = null!, _wide = null!;

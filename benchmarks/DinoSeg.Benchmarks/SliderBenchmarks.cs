@@ -16,7 +16,7 @@ namespace DinoSeg.Benchmarks;
 [MemoryDiagnoser]
 public class SliderBenchmarks : IRangeJob
 {
-    private readonly SimilaritySegmenter _segmenter = new(SegmentationOptions.Default with { ComputeSoftMask = false, Propagation = Propagation.None });
+    private readonly SimilaritySegmenter _segmenter = new(SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false, Propagation = Propagation.None });
     private SegmentationResult _result = null!;
     private byte[] _mask = [];
     private float _threshold;

@@ -261,6 +261,7 @@ internal static class BatchCommand
             {
                 var clock = Stopwatch.StartNew();
                 work.Features = extractor.Extract(work.Image, cancel);
+                work.Features.Guide = RefinementGuide.FromImage(work.Image); // the default refinement (the CRF) reads the colours
                 work.ExtractMs = clock.Elapsed.TotalMilliseconds;
             }
 

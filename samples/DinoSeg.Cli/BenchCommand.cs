@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text.Json;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace DinoSeg.Cli;
 
@@ -17,8 +19,9 @@ internal static class BenchCommand
         var command = new CliCommand("bench",
             "time the per-click path on random features of a given size",
             "Times the per-click path on random L2-normalised features (patch 16) with the features evicted from the CPU caches before each " +
-            "click. Reports p50/p90 of a click (similarity → upsample/smooth → threshold → mask), a threshold change alone (a slider move " +
-            "from 0.1 to 0.15–0.25, and the worst case 0.1 → −1 that re-thresholds nearly the whole map), each right after a click, and per-stage times.",
+            "click. Reports p50/p90 of a plain click (Refinement.None: similarity → upsample/smooth → threshold → mask), a threshold change alone (a slider move " +
+            "from 0.1 to 0.15–0.25, and the worst case 0.1 → −1 that re-thresholds nearly the whole map), each right after a click, per-stage times, " +
+            "and the default click and slider move, which add the CRF refinement (on an image coloured patch by patch from the features).",
             """
             dinoseg bench
             dinoseg bench --size 3840x2160 --dim 1024 --sigma 4 --clicks 50 --json
@@ -47,7 +50,9 @@ internal static class BenchCommand
     public static int Run((int Width, int Height) size, int dim, double sigma, double feather, int clicks, bool json, TextWriter stdout)
     {
         var (width, height) = size;
-        var options = LibraryCheck.Run(() => new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = sigma, FeatherSigma = feather }),
+        // The plain click, named explicitly: the default refines with the CRF, timed apart below.
+        var options = LibraryCheck.Run(
+            () => new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = sigma, FeatherSigma = feather, Refinement = Refinement.None }),
             new Dictionary<string, string> { [nameof(SegmentationOptions.SimilaritySigma)] = "--sigma", [nameof(SegmentationOptions.FeatherSigma)] = "--feather" }).Options;
         PatchFeatures features = RandomFeatures(width, height, dim);
         var segmenter = new SimilaritySegmenter(options);
@@ -114,12 +119,18 @@ internal static class BenchCommand
 
         // Each round made two clicks, three slider moves and a soft mask: everything it allocated is charged to its clicks.
         long allocatedPerClick = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (2 * clicks);
+        var (defaultClick, defaultSlider) = TimeDefaultClick(features, options with { Refinement = SegmentationOptions.Default.Refinement }, clicks, evictor);
         double featureMiB = features.Vectors.Length * 4.0 / (1 << 20);
         var report = new
         {
             perClickMs = Percentile(click, 0.5),
             perClickP90Ms = Percentile(click, 0.9),
             thresholdChangeMs = Percentile(rethreshold, 0.5),
+            refinement = "none",
+            defaultRefinement = MaskOptions.DefaultRefinement,
+            defaultClickMs = Percentile(defaultClick, 0.5),
+            defaultClickP90Ms = Percentile(defaultClick, 0.9),
+            defaultThresholdChangeMs = Percentile(defaultSlider, 0.5),
             stagesMs = new
             {
                 clickWithoutSoftMask = Percentile(click, 0.5),
@@ -147,14 +158,71 @@ internal static class BenchCommand
         else
         {
             stdout.WriteLine($"{width}x{height} ({features.Cols}x{features.Rows} patches, dim {dim}, {featureMiB:0.#} MiB of features, evicted before each click), σ {sigma}, {Environment.ProcessorCount} threads");
-            stdout.WriteLine($"click → mask   p50 {report.perClickMs:0.000} ms   p90 {report.perClickP90Ms:0.000} ms");
+            stdout.WriteLine($"click → mask   p50 {report.perClickMs:0.000} ms   p90 {report.perClickP90Ms:0.000} ms (Refinement.None)");
             stdout.WriteLine($"threshold only p50 {report.thresholdChangeMs:0.000} ms (0.1 → 0.15..0.25); through nearly every block (0.1 → −1) {report.stagesMs.thresholdChangeWholeMap:0.000} ms");
             stdout.WriteLine($"soft mask      p50 {report.stagesMs.softMask:0.000} ms (made by GetSoftMask, not by the click)");
             stdout.WriteLine($"seed dot only  p50 {report.stagesMs.seedSimilaritySingleThread:0.000} ms (one thread; a bare read of the features takes {report.stagesMs.featureReadBoundSingleThread:0.000} ms)");
-            stdout.WriteLine($"allocated per click: {allocatedPerClick} bytes");
+            stdout.WriteLine($"allocated per click: {allocatedPerClick} bytes (Refinement.None)");
+            stdout.WriteLine($"default click  p50 {report.defaultClickMs:0.000} ms   p90 {report.defaultClickP90Ms:0.000} ms; its slider move p50 {report.defaultThresholdChangeMs:0.000} ms (refine {report.defaultRefinement})");
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The default click (the CRF refines every final mask, a slider move included) on the same features, with a guide whose
+    /// colours follow them (each patch coloured by its first three components), so the CRF's colour kernel sees regions.
+    /// </summary>
+    private static (double[] Click, double[] Slider) TimeDefaultClick(PatchFeatures features, SegmentationOptions options, int clicks, CacheEvictor evictor)
+    {
+        var segmenter = new SimilaritySegmenter(options);
+        var result = new SegmentationResult(features) { Guide = PatchColouredGuide(features) };
+        var random = new Random(11);
+        PixelPoint[] seed = new PixelPoint[1];
+        for (int i = 0; i < 3; i++)
+        {
+            seed[0] = new PixelPoint(random.Next(features.ImageWidth), random.Next(features.ImageHeight));
+            segmenter.Segment(features, seed, 0.1f, result);
+        }
+
+        var click = new double[clicks];
+        var slider = new double[clicks];
+        for (int i = 0; i < clicks; i++)
+        {
+            seed[0] = new PixelPoint(random.Next(features.ImageWidth), random.Next(features.ImageHeight));
+            evictor.Evict();
+            long t0 = Stopwatch.GetTimestamp();
+            segmenter.Segment(features, seed, 0.1f, result);
+            click[i] = Ms(t0);
+            t0 = Stopwatch.GetTimestamp();
+            segmenter.Rethreshold(result, 0.1f + 0.05f * (1 + i % 3));
+            slider[i] = Ms(t0);
+        }
+
+        return (click, slider);
+    }
+
+    private static RefinementGuide PatchColouredGuide(PatchFeatures features)
+    {
+        ReadOnlySpan<float> vectors = features.Vectors;
+        int dim = features.Dim;
+        var pixels = new Rgb24[features.ImageWidth * features.ImageHeight];
+        for (int y = 0; y < features.ImageHeight; y++)
+        {
+            for (int x = 0; x < features.ImageWidth; x++)
+            {
+                var (r, c) = features.PatchAt(new PixelPoint(x, y));
+                int p = (r * features.Cols + c) * dim;
+                pixels[y * features.ImageWidth + x] =
+                    new Rgb24(Level(vectors[p]), Level(vectors[p + Math.Min(1, dim - 1)]), Level(vectors[p + Math.Min(2, dim - 1)]));
+            }
+        }
+
+        using Image<Rgb24> image = Image.LoadPixelData<Rgb24>(pixels, features.ImageWidth, features.ImageHeight);
+        return RefinementGuide.FromImage(image);
+
+        // Components of unit vectors are small: spread them over the byte range.
+        static byte Level(float v) => (byte)Math.Clamp(128 + 4000 * v, 0, 255);
     }
 
     private static PatchFeatures RandomFeatures(int width, int height, int dim)

@@ -242,8 +242,11 @@ internal sealed class MaskOptions
     public Option<double?> Sigma { get; } = new("--sigma") { Description = "Gaussian σ in image pixels applied to the similarity map before the threshold (default 4)", HelpName = "PX" };
 
     public Option<string> Refine { get; } = CliOptions.Named("--refine",
-        "none (default), guided, grabcut or crf: guided filter with the image as guide, GrabCut (colour models and a graph cut in a band around the mask edge), or a fully-connected CRF (mean field with colour and position kernels on a 256-px working grid), so mask edges follow image edges instead of the 16-px patch grid",
-        Names.Of(Names.Refinements), "none");
+        "crf (default), none, guided or grabcut: a fully-connected CRF (mean field with colour and position kernels on a 256-px working grid), nothing (the plain mask on the 16-px patch grid, the fastest), guided filter with the image as guide, or GrabCut (colour models and a graph cut in a band around the mask edge), so mask edges follow image edges",
+        Names.Of(Names.Refinements), DefaultRefinement);
+
+    /// <summary>The library's default refinement, by its CLI name: one default for the library and every command.</summary>
+    public static string DefaultRefinement => Names.Name(Names.Refinements, SegmentationOptions.Default.Refinement);
 
     public Option<string> PropagationOption { get; } = CliOptions.Named("--propagation",
         "graph (default): rank the similarity over the image's patch graph, so one click selects the whole region rather than the parts like the seed patch; none: plain cosine similarity (a fixed T is then a cosine)",

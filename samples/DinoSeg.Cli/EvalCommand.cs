@@ -42,7 +42,7 @@ internal static class EvalCommand
         command.Validators.Add(result =>
         {
             // Validators run before defaults are filled in (an absent option reads as null), and also when a value was refused.
-            string refine = result.GetValue(mask.Refine) ?? "none";
+            string refine = result.GetValue(mask.Refine) ?? MaskOptions.DefaultRefinement;
             if (refine != "guided" && (result.Given(radius) || result.Given(eps))) result.AddError("--refine-radius and --refine-eps need --refine guided");
             if (refine != "crf" && (result.Given(crfTemperature) || result.Given(crfBilateral) || result.Given(crfSmooth)))
             {

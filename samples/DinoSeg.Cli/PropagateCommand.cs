@@ -90,6 +90,7 @@ internal static class PropagateCommand
             double area;
             if (previous is null)
             {
+                features.Guide = RefinementGuide.FromImage(image); // the first frame's default refinement (the CRF) reads the colours
                 SegmentationResult first = LibraryCheck.Run(
                     () => threshold is { } t ? segmenter.Segment(features, [.. seeds], t) : segmenter.SegmentAuto(features, [.. seeds]), FirstFrameNames);
                 firstThreshold = first.Threshold;

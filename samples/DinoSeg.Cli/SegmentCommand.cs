@@ -136,7 +136,8 @@ internal static class SegmentCommand
         double extractMs = Lap(clock);
         string device = onnx?.Device.ToString().ToLowerInvariant() ?? "none";
 
-        var result = new SegmentationResult(features) { Guide = options.Refinement != Refinement.None ? RefinementGuide.FromImage(image) : null };
+        if (options.Refinement != Refinement.None) features.Guide = RefinementGuide.FromImage(image);
+        var result = new SegmentationResult(features);
         try
         {
             // No --threshold means auto: on the evaluation set it beats every backbone default (docs/quality.md).

@@ -39,7 +39,9 @@ internal sealed class SegmentationService : IDisposable
 
         // Clicks and the threshold API skip the soft mask: the page feathers its own views, and only the rendered
         // downloads (overlay, cut-out) need the library's soft mask.
-        SegmentationOptions clicks = SegmentationOptions.Default with { Propagation = options.PropagationMode() };
+        // The plain segmenters say Refinement.None, unlike the library's default (the CRF): the page thresholds the map in the
+        // browser as the slider moves, which a mask refinement would bypass; "Refine edges" asks for the refined pair below.
+        SegmentationOptions clicks = SegmentationOptions.Default with { Propagation = options.PropagationMode(), Refinement = Refinement.None };
         Interactive = new SimilaritySegmenter(clicks with { ComputeSoftMask = false });
         Full = new SimilaritySegmenter(clicks);
         InteractiveRefined = new SimilaritySegmenter(Interactive.Options with { Refinement = options.RefinementMode() });

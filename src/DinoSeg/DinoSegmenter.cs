@@ -83,15 +83,25 @@ public sealed partial class DinoSegmenter : IDisposable
         ThrowIfDisposed();
         using Image<Rgb24> image = ImageDecoder.Load(imagePath, limits);
         using InFlightGate.Scope inFlight = _gate.Enter(this);
-        return Extractor.Extract(image, cancellationToken);
+        return ExtractWithGuide(image, cancellationToken);
     }
 
-    /// <summary>Extracts features of a decoded image.</summary>
+    /// <summary>
+    /// Extracts features of a decoded image; when the options refine (the default CRF does), the image's guide is kept with
+    /// them (<see cref="PatchFeatures.Guide"/>), so clicks on the features alone refine.
+    /// </summary>
     public PatchFeatures Extract(Image<Rgb24> image, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         using InFlightGate.Scope inFlight = _gate.Enter(this);
-        return Extractor.Extract(image, cancellationToken);
+        return ExtractWithGuide(image, cancellationToken);
+    }
+
+    private PatchFeatures ExtractWithGuide(Image<Rgb24> image, CancellationToken cancellationToken = default)
+    {
+        PatchFeatures features = Extractor.Extract(image, cancellationToken);
+        if (Segmenter.Options.Refinement != Refinement.None) features.Guide ??= RefinementGuide.FromImage(image);
+        return features;
     }
 
     /// <summary>One call: extract, then segment from <paramref name="seed"/> at <paramref name="threshold"/>.</summary>
@@ -102,7 +112,7 @@ public sealed partial class DinoSegmenter : IDisposable
         using InFlightGate.Scope inFlight = _gate.Enter(this); // Dispose waits for the whole call
         Kernels.Threshold.Validate(threshold);
         ThrowIfOutside(image, seed);
-        return Segmenter.Segment(Extractor.Extract(image), seed, threshold);
+        return Segmenter.Segment(ExtractWithGuide(image), seed, threshold);
     }
 
     private static void ThrowIfOutside(Image<Rgb24> image, PixelPoint seed)
@@ -142,7 +152,7 @@ public sealed partial class DinoSegmenter : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         using InFlightGate.Scope inFlight = _gate.Enter(this); // Dispose waits for the whole call
         ThrowIfOutside(image, seed);
-        return Segmenter.Segment(Extractor.Extract(image), seed);
+        return Segmenter.Segment(ExtractWithGuide(image), seed);
     }
 
     /// <summary>One call on a file with the default threshold rule: decode, extract, segment.</summary>

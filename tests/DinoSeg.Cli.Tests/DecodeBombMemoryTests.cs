@@ -5,12 +5,14 @@ namespace DinoSeg.Cli.Tests;
 
 /// <summary>
 /// The crafted files of issue 18 through the real CLI: each must end in a normal exit (the bombs decode their first frame
-/// only) with a peak resident set under 600 MiB. A 16-megapixel first frame is the heaviest case: segmenting it and writing
-/// its six full-size views is what the 4096² files cost.
+/// only) with a peak resident set under 700 MiB. A 16-megapixel first frame is the heaviest case: segmenting it (with the
+/// default CRF, which keeps the image's colours, 3 bytes a pixel, and its own buffers: about 610 MiB in all, where the
+/// unrefined mask peaked under 600) and writing its six full-size views is what the 4096² files cost; decoding all 40
+/// frames would take 2.5 GiB.
 /// </summary>
 public sealed class DecodeBombMemoryTests(ITestOutputHelper output) : IDisposable
 {
-    private const long PeakLimitBytes = 600L << 20;
+    private const long PeakLimitBytes = 700L << 20;
     private const long MiB = 1 << 20;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("dinoseg-cli-bombs-").FullName;
@@ -21,7 +23,7 @@ public sealed class DecodeBombMemoryTests(ITestOutputHelper output) : IDisposabl
 
     [Theory]
     [MemberData(nameof(Bombs))]
-    public void Segment_DecodeBomb_FinishesNormallyUnder600MiB(string name)
+    public void Segment_DecodeBomb_FinishesNormallyUnder700MiB(string name)
     {
         // Arrange
         string path = Path.Combine(_dir, name);

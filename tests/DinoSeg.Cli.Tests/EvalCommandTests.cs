@@ -151,7 +151,7 @@ public sealed class EvalCommandTests : IDisposable
         { ["eval", "{dir}", "--scales", "512"], 2, "--scales: Give at least two long sides" },
         { ["eval", "{dir}", "--refine-radius", "4"], 2, "need --refine guided" },
         { ["eval", "{dir}", "--refine", "lattice"], 2, "Argument 'lattice' not recognized" },
-        { ["eval", "{dir}", "--crf-bilateral", "3,20,13"], 2, "need --refine crf" },
+        { ["eval", "{dir}", "--refine", "none", "--crf-bilateral", "3,20,13"], 2, "need --refine crf" },
         { ["eval", "{dir}", "--refine", "crf", "--crf-bilateral", "3,20"], 2, "--crf-bilateral expects W,SPATIAL,COLOR" },
         { ["eval", "{dir}", "--refine", "crf", "--crf-smooth", "1,100"], 2, "--crf-smooth 100: θγ must be in [0.25, 16] working-grid pixels" },
         { ["eval", "{dir}", "--refine", "grabcut", "--refine-radius", "4"], 2, "need --refine guided" },

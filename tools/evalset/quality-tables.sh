@@ -6,25 +6,27 @@ cd "$(dirname "$0")/../.."
 dotnet build -c Release samples/DinoSeg.Cli >/dev/null
 cli=(dotnet artifacts/bin/DinoSeg.Cli/release/DinoSeg.Cli.dll eval samples/evalset --device cpu --json)
 
-# "(defaults)" is the library's default everywhere: graph propagation and the ranked-otsu rule. The first rows are the
-# earlier defaults (plain cosine maps).
+# "(defaults)" is the library's default everywhere: graph propagation, the ranked-otsu rule and the dense CRF. The first
+# rows are the earlier defaults (plain cosine maps); the rows that compare map and threshold options say --refine none,
+# so they measure the options themselves.
 configs=(
-  "--backbone resnet18-l3 --propagation none --threshold 0.2"
-  "--backbone resnet18-l3 --propagation none --rule otsu"
-  "--propagation none --rule otsu"
+  "--backbone resnet18-l3 --propagation none --threshold 0.2 --refine none"
+  "--backbone resnet18-l3 --propagation none --rule otsu --refine none"
+  "--propagation none --rule otsu --refine none"
   "--propagation none --rule otsu --refine guided --scales 512,768"
   "(defaults)"
-  "--rule otsu"
-  "--rule patch-otsu"
-  "--threshold 0.3"
-  "--threshold 0.4"
-  "--threshold 0.5"
-  "--keep-seed-regions"
-  "--graph-alpha 0.9"
-  "--graph-tau 0.4"
-  "--graph-k 20"
-  "--long-side 768"
-  "--scales 512,768"
+  "--refine none"
+  "--rule otsu --refine none"
+  "--rule patch-otsu --refine none"
+  "--threshold 0.3 --refine none"
+  "--threshold 0.4 --refine none"
+  "--threshold 0.5 --refine none"
+  "--keep-seed-regions --refine none"
+  "--graph-alpha 0.9 --refine none"
+  "--graph-tau 0.4 --refine none"
+  "--graph-k 20 --refine none"
+  "--long-side 768 --refine none"
+  "--scales 512,768 --refine none"
   "--refine guided"
   "--refine guided --long-side 768"
 )

@@ -100,6 +100,28 @@ public sealed class PatchFeatures
         }
     }
 
+    /// <summary>
+    /// The image's guide for edge-aware refinement (<see cref="SegmentationOptions.Refinement"/>; the default CRF reads the
+    /// image's colours), kept with the features by <see cref="DinoSegmenter"/>'s extraction when its options refine, so that a
+    /// click on these features alone can refine: a new <see cref="SegmentationResult"/> starts with it as its
+    /// <see cref="SegmentationResult.Guide"/>. Null for features made otherwise (an <see cref="IFeatureExtractor"/> on its own,
+    /// a feature file, <see cref="FromVectors"/>): set it once per image with
+    /// <see cref="RefinementGuide.FromImage(SixLabors.ImageSharp.Image{SixLabors.ImageSharp.PixelFormats.Rgb24})"/> then.
+    /// </summary>
+    public RefinementGuide? Guide
+    {
+        get;
+        set
+        {
+            if (value is not null && (value.Width != ImageWidth || value.Height != ImageHeight))
+            {
+                throw new ArgumentException($"The guide is {value.Width}x{value.Height}, the image {ImageWidth}x{ImageHeight}.", nameof(value));
+            }
+
+            field = value;
+        }
+    }
+
     /// <summary>How original-image pixels map onto this grid.</summary>
     public PatchGrid Grid => new(ImageWidth, ImageHeight, WorkingWidth, WorkingHeight, PatchSize);
 

@@ -15,13 +15,13 @@ namespace DinoSeg;
 /// <remarks>Immutable apart from its caches, which are written atomically: safe to share between threads.</remarks>
 public sealed class RefinementGuide
 {
-    private readonly float[] _grey;
     private readonly byte[]? _rgb;
+    private float[]? _grey; // from the colours on first use: only the guided filter reads it (4 bytes a pixel)
     private Statistics? _statistics;
     private Crf.CrfImage? _crf;
     private double _beta = double.NaN;
 
-    private RefinementGuide(float[] grey, byte[]? rgb, int width, int height)
+    private RefinementGuide(float[]? grey, byte[]? rgb, int width, int height)
     {
         _grey = grey;
         _rgb = rgb;
@@ -35,8 +35,8 @@ public sealed class RefinementGuide
     /// <summary>Guide height.</summary>
     public int Height { get; }
 
-    /// <summary>Grey levels (ITU-R BT.601 luma) in [0, 1], row-major.</summary>
-    public ReadOnlySpan<float> Grey => _grey;
+    /// <summary>Grey levels (ITU-R BT.601 luma) in [0, 1], row-major; made from the colours on first read.</summary>
+    public ReadOnlySpan<float> Grey => Volatile.Read(ref _grey) ?? MakeGrey();
 
     /// <summary>The image's colours, 3 bytes (R, G, B) per pixel, row-major; empty for a guide made from grey levels.</summary>
     public ReadOnlySpan<byte> Rgb => _rgb;
@@ -48,20 +48,30 @@ public sealed class RefinementGuide
     public static RefinementGuide FromImage(Image<Rgb24> image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var grey = new float[image.Width * image.Height];
         var rgb = new byte[3 * image.Width * image.Height];
         int width = image.Width;
         image.ProcessPixelRows(rows =>
         {
-            for (int y = 0; y < rows.Height; y++)
-            {
-                ReadOnlySpan<byte> row = MemoryMarshal.AsBytes(rows.GetRowSpan(y));
-                row.CopyTo(rgb.AsSpan(3 * y * width, 3 * width));
-                Span<float> g = grey.AsSpan(y * width, width);
-                for (int x = 0; x < width; x++) g[x] = (0.299f * row[3 * x] + 0.587f * row[3 * x + 1] + 0.114f * row[3 * x + 2]) / 255f;
-            }
+            for (int y = 0; y < rows.Height; y++) MemoryMarshal.AsBytes(rows.GetRowSpan(y)).CopyTo(rgb.AsSpan(3 * y * width, 3 * width));
         });
-        return new RefinementGuide(grey, rgb, image.Width, image.Height);
+        return new RefinementGuide(null, rgb, image.Width, image.Height);
+    }
+
+    /// <summary>The luma of the colours, once: racing threads compute the same values and one array is kept.</summary>
+    private float[] MakeGrey()
+    {
+        byte[] rgb = _rgb!; // a guide made from grey levels has them from the start
+        var grey = new float[Width * Height];
+        for (int i = 0; i < grey.Length; i++) grey[i] = (0.299f * rgb[3 * i] + 0.587f * rgb[3 * i + 1] + 0.114f * rgb[3 * i + 2]) / 255f;
+        return Interlocked.CompareExchange(ref _grey, grey, null) ?? grey;
+    }
+
+    /// <summary>Makes the guide of an image decoded by <see cref="DecodedImage"/> (the same image the features were extracted from).</summary>
+    /// <exception cref="ObjectDisposedException"><paramref name="image"/> was disposed.</exception>
+    public static RefinementGuide FromImage(DecodedImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return FromImage(image.Image);
     }
 
     /// <summary>
@@ -85,7 +95,7 @@ public sealed class RefinementGuide
         int n = Width * Height;
         var mean = new float[n];
         var variance = new float[n];
-        GuidedFilter.GuideStatistics(_grey, Width, Height, radius, mean, variance, new float[2 * n + Width]);
+        GuidedFilter.GuideStatistics(Grey, Width, Height, radius, mean, variance, new float[2 * n + Width]);
         Volatile.Write(ref _statistics, new Statistics(radius, mean, variance));
         return (mean, variance);
     }

@@ -20,6 +20,7 @@ public sealed class SegmentationResult
         ArgumentNullException.ThrowIfNull(features);
         Pipeline = new ClickPipeline(features, this);
         _click = Pipeline.Buffers;
+        Guide = features.Guide;
     }
 
     /// <summary>
@@ -104,8 +105,10 @@ public sealed class SegmentationResult
 
     /// <summary>
     /// The image guide that <see cref="Refinement.GuidedFilter"/>, <see cref="Refinement.GrabCut"/> and
-    /// <see cref="Refinement.DenseCrf"/> need (made once per image with <see cref="RefinementGuide.FromImage"/>); null when
-    /// no refinement is used.
+    /// <see cref="Refinement.DenseCrf"/> (the default) need: at first the features' own (<see cref="PatchFeatures.Guide"/>,
+    /// there when <see cref="DinoSegmenter"/> extracted them), else set once per image with
+    /// <see cref="RefinementGuide.FromImage(SixLabors.ImageSharp.Image{SixLabors.ImageSharp.PixelFormats.Rgb24})"/>; null
+    /// when no refinement is used. A click on features that carry a guide sets theirs (the image's own).
     /// </summary>
     /// <exception cref="ArgumentException">The guide's size is not the image's.</exception>
     public RefinementGuide? Guide

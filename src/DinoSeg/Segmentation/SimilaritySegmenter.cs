@@ -154,6 +154,7 @@ public sealed partial class SimilaritySegmenter
         if (threshold is float t) Threshold.Validate(t);
         if (positives.IsEmpty && box is null) throw new ArgumentException("At least one positive seed or a box is needed.", nameof(positives));
         if (!into.Pipeline.Buffers.Fits(features)) throw new ArgumentException("The result was created for features of another size or grid.", nameof(into));
+        if (features.Guide is { } own) into.Guide = own; // the image's own guide, also when a result is reused for a new image
         CheckGuide(into);
         foreach (PixelPoint seed in positives) features.PatchAt(seed); // validates every seed before any work
         foreach (PixelPoint seed in negatives) features.PatchAt(seed);
@@ -166,7 +167,10 @@ public sealed partial class SimilaritySegmenter
         if (Options.Refinement != Refinement.None && into.Guide is null)
         {
             throw new ArgumentException(
-                "Refinement needs the image: set result.Guide = RefinementGuide.FromImage(image) once per image.", nameof(into));
+                $"{Options.Refinement} refinement (the default is {SegmentationOptions.Default.Refinement}) needs the image, and neither " +
+                "the features nor the result carry its guide. Fix: extract with DinoSegmenter (it keeps the guide with the features), " +
+                "or set result.Guide = RefinementGuide.FromImage(image) once per image, or use options with Refinement = Refinement.None.",
+                nameof(into));
         }
 
         if (Options.Refinement is Refinement.GrabCut or Refinement.DenseCrf && !into.Guide!.HasColor)
@@ -192,6 +196,7 @@ public sealed partial class SimilaritySegmenter
         ArgumentNullException.ThrowIfNull(result);
         Threshold.Validate(threshold);
         if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
+        CheckGuide(result);
         result.Pipeline.Rethreshold(Options, threshold);
     }
 }

@@ -76,6 +76,7 @@ public sealed class FeatureFileTests : IDisposable
         FeatureFile.Save(original, path);
 
         PatchFeatures loaded = FeatureFile.Load(path, new FeatureExpectations { Backbone = Backbone.ResNet18.Name });
+        loaded.Guide = original.Guide; // a file holds the features, not the image the default refinement reads
         SegmentationResult a = dino.Segment(original, new PixelPoint(172, 115), 0.2f);
         SegmentationResult b = dino.Segment(loaded, new PixelPoint(172, 115), 0.2f);
 

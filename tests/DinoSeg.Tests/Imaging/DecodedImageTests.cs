@@ -3,6 +3,7 @@ using DinoSeg.Tests.Shared;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
+using DinoSeg.Tests.Segmentation;
 
 namespace DinoSeg.Tests.Imaging;
 
@@ -255,7 +256,7 @@ public sealed class DecodedImageTests
     {
         // Any real result will do: random features on the image's grid, one click in the middle.
         PatchFeatures features = Segmentation.SimilaritySegmenterTests.RandomFeatures(42, (height + 15) / 16, (width + 15) / 16, 8, width, height);
-        return new SimilaritySegmenter().Segment(features, new PixelPoint(width / 2, height / 2), 0.2f);
+        return new SimilaritySegmenter(TestOptions.Unrefined).Segment(features, new PixelPoint(width / 2, height / 2), 0.2f);
     }
 
     private static void AssertSamePixels(Image<Rgb24> expected, Image<Rgb24> actual)

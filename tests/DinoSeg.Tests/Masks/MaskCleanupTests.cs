@@ -184,7 +184,7 @@ public sealed class MaskCleanupTests
     public void Segment_WithCleanUp_IsTheThresholdThenSmoothRegionsAndFillInThatOrder(bool ranked, bool regions)
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(5, 12, 19, 16, Width, Height);
-        SegmentationOptions basis = ranked ? SegmentationOptions.Default : TestOptions.Plain;
+        SegmentationOptions basis = ranked ? TestOptions.Unrefined : TestOptions.Plain;
         var plain = new SimilaritySegmenter(basis);
         var cleaned = new SimilaritySegmenter(CleanUp(basis, regions));
         foreach (float t in new[] { 0.05f, 0.2f, 0.4f })
@@ -208,7 +208,7 @@ public sealed class MaskCleanupTests
     public void Rethreshold_WithCleanUp_EqualsAFreshSegmentAtEachThreshold()
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(9, 12, 19, 16, Width, Height);
-        var segmenter = new SimilaritySegmenter(CleanUp(SegmentationOptions.Default, regions: false));
+        var segmenter = new SimilaritySegmenter(CleanUp(TestOptions.Unrefined, regions: false));
         var result = new SegmentationResult(f);
         segmenter.SegmentAuto(f, [Seed], [], null, ThresholdRule.RankedOtsu, result);
         var random = new Random(4);
@@ -230,7 +230,7 @@ public sealed class MaskCleanupTests
     public void Segment_WithCleanUpIntoReusedResult_AllocatesNothing(int radius, bool ranked)
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(5, 12, 19, 16, Width, Height);
-        var segmenter = new SimilaritySegmenter(CleanUp(ranked ? SegmentationOptions.Default : TestOptions.Plain, regions: true) with { SmoothRadius = radius });
+        var segmenter = new SimilaritySegmenter(CleanUp(ranked ? TestOptions.Unrefined : TestOptions.Plain, regions: true) with { SmoothRadius = radius });
         var result = new SegmentationResult(f);
         PixelPoint[] seeds = [Seed];
         PixelPoint[] negatives = [Negative];
@@ -254,7 +254,7 @@ public sealed class MaskCleanupTests
     public void Segment_WithCleanUpFrom8Threads_MatchesSequentialBitForBit()
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(6, 12, 19, 16, Width, Height);
-        var segmenter = new SimilaritySegmenter(CleanUp(SegmentationOptions.Default, regions: false));
+        var segmenter = new SimilaritySegmenter(CleanUp(TestOptions.Unrefined, regions: false));
         byte[] expected = segmenter.Segment(f, [Seed], [Negative], null, 0.2f).Mask.ToArray();
         var masks = new byte[8][];
 

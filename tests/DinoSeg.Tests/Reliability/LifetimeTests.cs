@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit.Abstractions;
+using DinoSeg.Tests.Segmentation;
 
 namespace DinoSeg.Tests.Reliability;
 
@@ -22,7 +23,7 @@ public sealed class LifetimeTests(ITestOutputHelper output)
         // Arrange
         using var extractor = OnnxFeatureExtractor.Create(TestPaths.Fixture("tiny-dinov3.onnx"), Backbone.Dinov3,
             new ExtractorOptions { Device = ExecutionDevice.Cpu, LongSide = 128, IntraOpThreads = 1 });
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined);
         using Image<Rgb24> image = Onnx.TinyDinov3Tests.PatternImage(128, 96);
         (long Managed, long Resident) atBaseline = default, atEnd = default;
         double checksum = 0;

@@ -75,7 +75,7 @@ public sealed class AutoThresholdTests
     public void SegmentAuto_RecordsRuleAndThreshold_AndEqualsAFixedSegmentAtThatThreshold(ThresholdRule rule)
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined);
         var auto = new SegmentationResult(f);
 
         segmenter.SegmentAuto(f, [new PixelPoint(10, 10)], [], rule, auto);
@@ -93,7 +93,7 @@ public sealed class AutoThresholdTests
     public void SegmentAuto_ThenRethresholdOrFixedSegment_ClearsTheRule()
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined);
         var r = new SegmentationResult(f);
 
         segmenter.SegmentAuto(f, [new PixelPoint(10, 10)], [], ThresholdRule.Otsu, r);
@@ -109,7 +109,7 @@ public sealed class AutoThresholdTests
     public void SegmentAuto_WithNegativesIntoReusedResult_AllocatesNothing()
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined);
         var result = new SegmentationResult(f);
         PixelPoint[] positives = [new(10, 10)];
         PixelPoint[] negatives = [new(90, 60)];
@@ -128,6 +128,6 @@ public sealed class AutoThresholdTests
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
         Assert.Throws<ArgumentOutOfRangeException>("rule",
-            () => new SimilaritySegmenter().SegmentAuto(f, [new PixelPoint(1, 1)], [], (ThresholdRule)42, new SegmentationResult(f)));
+            () => new SimilaritySegmenter(TestOptions.Unrefined).SegmentAuto(f, [new PixelPoint(1, 1)], [], (ThresholdRule)42, new SegmentationResult(f)));
     }
 }

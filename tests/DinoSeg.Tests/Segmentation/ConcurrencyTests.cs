@@ -14,7 +14,7 @@ public sealed class ConcurrencyTests
         var raw = new float[rows * cols * dim];
         for (int i = 0; i < raw.Length; i++) raw[i] = (float)random.NextDouble() - 0.5f;
         PatchFeatures features = PatchFeatures.FromVectors(raw, rows, cols, dim, 16, cols * 16, rows * 16, 700, 600, "random");
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined);
         PixelPoint[] seeds = Enumerable.Range(0, 24).Select(i => new PixelPoint(i * 29 % 700, i * 23 % 600)).ToArray();
         var expected = seeds.Select(s => Snapshot(segmenter.Segment(features, s, 0.1f))).ToArray();
 

@@ -149,7 +149,7 @@ public sealed class GraphRankingTests
         // right 4 columns: another region (e2). A click on the left end is like the far end of its region only through the chain.
         PatchFeatures f = ChainAndBlock(out int regionWidth);
         var plain = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = 0 });
-        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with
+        var ranked = new SimilaritySegmenter(TestOptions.Unrefined with
         {
             SimilaritySigma = 0,
             Propagation = Propagation.Graph,
@@ -172,7 +172,7 @@ public sealed class GraphRankingTests
     public void RankedClick_NegativeSeedOnTheOtherRegion_KeepsTheSeedsRegionAndExcludesTheNegatives()
     {
         PatchFeatures f = ChainAndBlock(out int regionWidth);
-        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0, Propagation = Propagation.Graph });
+        var ranked = new SimilaritySegmenter(TestOptions.Unrefined with { SimilaritySigma = 0, Propagation = Propagation.Graph });
         var seed = new PixelPoint(8, 40);
         var negative = new PixelPoint(regionWidth + 30, 40);
 
@@ -188,7 +188,7 @@ public sealed class GraphRankingTests
     public void RankedClick_WithAReusedResult_AllocatesNothing_AndReusesTheGraph()
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(3, 16, 20, 32, 320, 256);
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { Propagation = Propagation.Graph, ComputeSoftMask = false });
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { Propagation = Propagation.Graph, ComputeSoftMask = false });
         var result = new SegmentationResult(f);
         segmenter.Prepare(f);
         PatchGraph graph = f.GetGraph(segmenter.Options.Graph);
@@ -217,7 +217,7 @@ public sealed class GraphRankingTests
     public void RankedAuto_PicksAThresholdOnTheRankedMap()
     {
         PatchFeatures f = ChainAndBlock(out int regionWidth);
-        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { Propagation = Propagation.Graph });
+        var ranked = new SimilaritySegmenter(TestOptions.Unrefined with { Propagation = Propagation.Graph });
         var result = new SegmentationResult(f);
 
         ranked.SegmentAuto(f, [new PixelPoint(8, 40)], [], ThresholdRule.Otsu, result);
@@ -235,7 +235,7 @@ public sealed class GraphRankingTests
     {
         // Each seed ranks on its own and holds 1 at its patch: a seed on a weakly connected patch must not lift the others.
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(seed, 12, 15, 24, 240, 192);
-        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0 });
+        var ranked = new SimilaritySegmenter(TestOptions.Unrefined with { SimilaritySigma = 0 });
         var random = new Random(seed);
         PixelPoint[] seeds = [.. Enumerable.Range(0, 3).Select(_ => new PixelPoint(random.Next(240), random.Next(192)))];
 
@@ -256,7 +256,7 @@ public sealed class GraphRankingTests
     public void RankedClick_ReusesTheSolvesOfEarlierClicks_AndEqualsAFreshResult()
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(11, 12, 15, 24, 240, 192);
-        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 2 });
+        var ranked = new SimilaritySegmenter(TestOptions.Unrefined with { SimilaritySigma = 2 });
         PixelPoint a = new(20, 30), b = new(200, 150), n = new(120, 20);
         var session = new SegmentationResult(f);
 
@@ -288,7 +288,7 @@ public sealed class GraphRankingTests
     public void RankedClick_Negatives_OnlyRemovePixels_NeverTheSeedsPatch_AlwaysTheirOwn(int seed)
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(seed, 12, 15, 24, 240, 192);
-        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0 });
+        var ranked = new SimilaritySegmenter(TestOptions.Unrefined with { SimilaritySigma = 0 });
         var random = new Random(seed);
         PixelPoint positive = new(random.Next(240), random.Next(192));
         PixelPoint[] negatives = [.. Enumerable.Range(0, 2).Select(_ => new PixelPoint(random.Next(240), random.Next(192)))
@@ -321,7 +321,7 @@ public sealed class GraphRankingTests
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(seed, 12, 15, 24, 240, 192);
         var seedPoint = new PixelPoint(37, 51);
-        var ranked = new SimilaritySegmenter();
+        var ranked = new SimilaritySegmenter(TestOptions.Unrefined);
         var plain = new SimilaritySegmenter(TestOptions.Plain);
 
         SegmentationResult r = ranked.SegmentAuto(f, [seedPoint]);
@@ -339,7 +339,7 @@ public sealed class GraphRankingTests
     public void Segment_WithoutAThreshold_UsesTheOptionsRule()
     {
         PatchFeatures f = ChainAndBlock(out _);
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { ThresholdRule = ThresholdRule.SeedMedianMidpoint });
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { ThresholdRule = ThresholdRule.SeedMedianMidpoint });
         var seed = new PixelPoint(8, 40);
 
         SegmentationResult implicitRule = segmenter.Segment(f, seed);
@@ -356,7 +356,7 @@ public sealed class GraphRankingTests
     [Fact]
     public void DefaultThreshold_IsARankFractionOnRankedMaps_AndTheBackbonesCosineOnPlainOnes()
     {
-        Assert.Equal(GraphOptions.DefaultThreshold, new SimilaritySegmenter().DefaultThreshold(Backbone.ResNet18));
+        Assert.Equal(GraphOptions.DefaultThreshold, new SimilaritySegmenter(TestOptions.Unrefined).DefaultThreshold(Backbone.ResNet18));
         Assert.Equal(Backbone.ResNet18.DefaultThreshold, new SimilaritySegmenter(TestOptions.Plain).DefaultThreshold(Backbone.ResNet18));
     }
 

@@ -39,8 +39,8 @@ public sealed class RefinementTests
     public void GuidedFilter_MovesTheMaskEdgeOntoTheImageEdge()
     {
         var (features, guide, truth) = OffGridEdge();
-        var plain = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 4 });
-        var refined = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 4, Refinement = Refinement.GuidedFilter, RefineRadius = 8 });
+        var plain = new SimilaritySegmenter(TestOptions.Unrefined with { SimilaritySigma = 4 });
+        var refined = new SimilaritySegmenter(TestOptions.Unrefined with { SimilaritySigma = 4, Refinement = Refinement.GuidedFilter, RefineRadius = 8 });
 
         // Threshold 0.5: the plain map crosses it at x ≈ 61, between the mixed column's centre (0.71) and the background's (0).
         SegmentationResult a = plain.Segment(features, new PixelPoint(10, 60), 0.5f);
@@ -56,7 +56,7 @@ public sealed class RefinementTests
     public void GuidedFilter_WithoutGuide_ThrowsBeforeAnyWork()
     {
         var (features, _, _) = OffGridEdge();
-        var refined = new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.GuidedFilter });
+        var refined = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = Refinement.GuidedFilter });
         var result = new SegmentationResult(features);
 
         Assert.Throws<ArgumentException>("into", () => refined.Segment(features, [new PixelPoint(10, 60)], 0.5f, result));
@@ -75,7 +75,7 @@ public sealed class RefinementTests
     public void Refined_WithNegativesAndAuto_KeepsExcludedPixelsAndAllocatesNothing()
     {
         var (features, guide, _) = OffGridEdge();
-        var refined = new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.GuidedFilter });
+        var refined = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = Refinement.GuidedFilter });
         var result = new SegmentationResult(features) { Guide = guide };
         PixelPoint[] positives = [new(10, 60)], negatives = [new(120, 60)];
         refined.SegmentAuto(features, positives, negatives, ThresholdRule.PatchOtsu, result);
@@ -103,7 +103,7 @@ public sealed class RefinementTests
         for (int i = 0; i < grey.Length; i++) grey[i] = (i % width < 200 ? 0.2f : 0.7f) + 0.1f * (float)random.NextDouble();
         var features = PatchFeatures.FromVectors(raw, rows, cols, dim, 16, cols * 16, rows * 16, width, height, "test");
         var guide = RefinementGuide.FromGrey(grey, width, height);
-        SegmentationOptions options = SegmentationOptions.Default with { ComputeSoftMask = false, RefineRadius = radius, RefineEpsilon = epsilon };
+        SegmentationOptions options = TestOptions.Unrefined with { ComputeSoftMask = false, RefineRadius = radius, RefineEpsilon = epsilon };
         PixelPoint[] positives = [new(100, 200)], negatives = [new(450, 60)];
 
         var plain = new SimilaritySegmenter(options).Segment(features, positives, negatives, null, 0.3f);

@@ -159,8 +159,8 @@ public sealed class RegionFilterTests
     {
         // Arrange: the left half and an island patch (1,4) in the right half share a vector; the island is detached.
         PatchFeatures f = Island();
-        var plain = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0 });
-        var kept = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0, KeepSeedRegionsOnly = true });
+        var plain = new SimilaritySegmenter(TestOptions.Unrefined with { SimilaritySigma = 0 });
+        var kept = new SimilaritySegmenter(TestOptions.Unrefined with { SimilaritySigma = 0, KeepSeedRegionsOnly = true });
 
         // Act
         SegmentationResult a = plain.Segment(f, new PixelPoint(10, 10), 0.9f);
@@ -179,7 +179,7 @@ public sealed class RegionFilterTests
     public void Segment_MinRegionArea_RemovesTheIslandButNeverTheSeedRegion()
     {
         PatchFeatures f = Island();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { SimilaritySigma = 0, MinRegionArea = 1000 });
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { SimilaritySigma = 0, MinRegionArea = 1000 });
 
         SegmentationResult fromLeft = segmenter.Segment(f, new PixelPoint(10, 10), 0.9f);
         SegmentationResult fromIsland = segmenter.Segment(f, new PixelPoint(72, 24), 0.9f);
@@ -193,7 +193,7 @@ public sealed class RegionFilterTests
     public void Rethreshold_AppliesTheRegionOptions_AndMatchesAFreshSegment()
     {
         PatchFeatures f = Island();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { KeepSeedRegionsOnly = true, MinRegionArea = 50 });
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { KeepSeedRegionsOnly = true, MinRegionArea = 50 });
         SegmentationResult r = segmenter.Segment(f, new PixelPoint(10, 10), -1f);
 
         foreach (float t in new[] { 0.95f, 0.5f, 0.8f, -0.2f })
@@ -211,7 +211,7 @@ public sealed class RegionFilterTests
     public void Segment_WithRegionOptionsIntoReusedResult_AllocatesNothing()
     {
         PatchFeatures f = Island();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { KeepSeedRegionsOnly = true, MinRegionArea = 20 });
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { KeepSeedRegionsOnly = true, MinRegionArea = 20 });
         var result = new SegmentationResult(f);
         PixelPoint[] seeds = [new(10, 10)], other = [new(72, 24), new(90, 60)];
         segmenter.Segment(f, seeds, other, 0.2f, result);

@@ -68,7 +68,7 @@ public sealed class SliderTests
     {
         // Each click replaces the map, its bounds and its mask; a slider move after a prompt of another kind must use the new ones.
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(8, 12, 19, 16, Width, Height);
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined);
         var result = new SegmentationResult(f);
         foreach (Prompt prompt in new[] { Prompt.OneSeed, Prompt.Negative, Prompt.OneSeed, Prompt.Box, Prompt.TwoSeedsMax, Prompt.OneSeed })
         {
@@ -84,11 +84,11 @@ public sealed class SliderTests
 
     private static SimilaritySegmenter Segmenter(Prompt prompt) => new(prompt switch
     {
-        Prompt.TwoSeedsMean => SegmentationOptions.Default with { SeedCombine = SeedCombine.Mean },
-        Prompt.RegionOptions => SegmentationOptions.Default with { KeepSeedRegionsOnly = true, MinRegionArea = 400 },
-        Prompt.Refined => SegmentationOptions.Default with { Refinement = Refinement.GuidedFilter, RefineRadius = 6 },
-        Prompt.Ranked or Prompt.RankedNegative => SegmentationOptions.Default with { Propagation = Propagation.Graph },
-        _ => SegmentationOptions.Default,
+        Prompt.TwoSeedsMean => TestOptions.Unrefined with { SeedCombine = SeedCombine.Mean },
+        Prompt.RegionOptions => TestOptions.Unrefined with { KeepSeedRegionsOnly = true, MinRegionArea = 400 },
+        Prompt.Refined => TestOptions.Unrefined with { Refinement = Refinement.GuidedFilter, RefineRadius = 6 },
+        Prompt.Ranked or Prompt.RankedNegative => TestOptions.Unrefined with { Propagation = Propagation.Graph },
+        _ => TestOptions.Unrefined,
     });
 
     private static SegmentationResult NewResult(PatchFeatures f, Prompt prompt)

@@ -61,7 +61,7 @@ public sealed class StableMaskRuleTests
     public void SegmentAuto_StableMask_PicksTheLadderValueWhoseMaskChangesLeast(Refinement refinement)
     {
         var (features, guide) = GradedScene();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = refinement, ComputeSoftMask = false });
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = refinement, ComputeSoftMask = false });
         PixelPoint[] seeds = [new(12, 60)];
         float expected = ReferenceThreshold(segmenter, features, guide, seeds);
         var result = new SegmentationResult(features) { Guide = guide };
@@ -80,7 +80,7 @@ public sealed class StableMaskRuleTests
     public void SegmentAuto_StableMaskWithAReusedResult_AllocatesNothing()
     {
         var (features, guide) = GradedScene();
-        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.GrabCut, ComputeSoftMask = false });
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = Refinement.GrabCut, ComputeSoftMask = false });
         var result = new SegmentationResult(features) { Guide = guide };
         PixelPoint[] positives = [new(12, 60)], negatives = [new(120, 60)];
         segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.StableMask, result);
@@ -96,7 +96,7 @@ public sealed class StableMaskRuleTests
     public void Compute_StableMask_ThrowsNamingTheSegmenter()
     {
         var (features, _) = GradedScene();
-        SegmentationResult result = new SimilaritySegmenter().Segment(features, new PixelPoint(12, 60), 0.5f);
+        SegmentationResult result = new SimilaritySegmenter(TestOptions.Unrefined).Segment(features, new PixelPoint(12, 60), 0.5f);
 
         var error = Assert.Throws<ArgumentException>("rule", () => AutoThreshold.Compute(ThresholdRule.StableMask, result));
         Assert.Contains("SegmentAuto", error.Message, StringComparison.Ordinal);

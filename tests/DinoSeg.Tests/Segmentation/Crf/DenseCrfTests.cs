@@ -175,13 +175,13 @@ public sealed class DenseCrfTests
     }
 
 
-    private static SimilaritySegmenter Crf() => new(SegmentationOptions.Default with { Refinement = Refinement.DenseCrf, Crf = Pinned, ComputeSoftMask = false });
+    private static SimilaritySegmenter Crf() => new(TestOptions.Unrefined with { Refinement = Refinement.DenseCrf, Crf = Pinned, ComputeSoftMask = false });
 
     [Fact]
     public void DenseCrf_OffGridEdge_MovesTheMaskEdgeOntoTheColourEdge()
     {
         var (features, guide, truth) = RefinementScenes.OffGridEdge();
-        SegmentationResult plain = new SimilaritySegmenter().Segment(features, new PixelPoint(10, 60), 0.5f);
+        SegmentationResult plain = new SimilaritySegmenter(TestOptions.Unrefined).Segment(features, new PixelPoint(10, 60), 0.5f);
         var refined = new SegmentationResult(features) { Guide = guide };
 
         Crf().Segment(features, [new PixelPoint(10, 60)], 0.5f, refined);

@@ -10,13 +10,13 @@ public sealed class GrabCutRefinementTests
     private const int Size = RefinementScenes.Size;
 
 
-    private static SimilaritySegmenter GrabCut() => new(SegmentationOptions.Default with { Refinement = Refinement.GrabCut, ComputeSoftMask = false });
+    private static SimilaritySegmenter GrabCut() => new(TestOptions.Unrefined with { Refinement = Refinement.GrabCut, ComputeSoftMask = false });
 
     [Fact]
     public void GrabCut_OffGridEdge_MovesTheMaskEdgeOntoTheColourEdge()
     {
         var (features, guide, truth) = RefinementScenes.OffGridEdge();
-        SegmentationResult plain = new SimilaritySegmenter().Segment(features, new PixelPoint(10, 60), 0.5f);
+        SegmentationResult plain = new SimilaritySegmenter(TestOptions.Unrefined).Segment(features, new PixelPoint(10, 60), 0.5f);
         var refined = new SegmentationResult(features) { Guide = guide };
 
         GrabCut().Segment(features, [new PixelPoint(10, 60)], 0.5f, refined);
