@@ -300,7 +300,7 @@ public sealed class ApiTests(WebFixture web)
         float reported = float.Parse(response.Headers.GetValues("X-DinoSeg-Auto-Threshold").Single(), CultureInfo.InvariantCulture);
 
         DinoSegmenter dino = EmbeddedBackbone.Segmenter;
-        var segmenter = new SimilaritySegmenter();
+        var segmenter = new SimilaritySegmenter(PageDefaults.Unrefined);
         PatchFeatures features = dino.Extract(Path.Combine(AppContext.BaseDirectory, "Images", "chelsea.png"));
         var result = new SegmentationResult(features);
         segmenter.SegmentAuto(features, [new PixelPoint(172, 115)], [], SegmentationOptions.Default.ThresholdRule, result);
@@ -318,7 +318,7 @@ public sealed class ApiTests(WebFixture web)
 
         DinoSegmenter dino = EmbeddedBackbone.Segmenter;
         PatchFeatures features = dino.Extract(Path.Combine(AppContext.BaseDirectory, "Images", "chelsea.png"));
-        SegmentationResult expected = new SimilaritySegmenter().Segment(features, new PixelPoint(172, 115));
+        SegmentationResult expected = new SimilaritySegmenter(PageDefaults.Unrefined).Segment(features, new PixelPoint(172, 115));
         Assert.Equal(expected.Threshold, info.RootElement.GetProperty("threshold").GetSingle());
         Assert.Equal(expected.SelectedPixels, info.RootElement.GetProperty("selectedPixels").GetInt32());
 
@@ -395,7 +395,7 @@ public sealed class ApiTests(WebFixture web)
     {
         ImageEntry entry = web.App.Services.GetRequiredService<SegmentationService>().Find(await OpenSampleAsync("chelsea.png"));
         var session = new ClickSession(entry.Features);
-        new SimilaritySegmenter().Segment(entry.Features, [new PixelPoint(172, 115)], 0.2f, session.Result);
+        new SimilaritySegmenter(PageDefaults.Unrefined).Segment(entry.Features, [new PixelPoint(172, 115)], 0.2f, session.Result);
 
         byte[] raw = session.EncodeMap(gzip: false).Bytes.ToArray();
         byte[] zipped = session.EncodeMap(gzip: true).Bytes.ToArray();

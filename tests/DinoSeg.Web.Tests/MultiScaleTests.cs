@@ -59,7 +59,7 @@ public sealed class MultiScaleTests
         using var fused = MultiScaleExtractor.CreateDefault([320, 448], new ExtractorOptions { Device = ExecutionDevice.Cpu });
         using Image<Rgb24> photo = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
         PatchFeatures features = fused.Extract(photo);
-        SegmentationResult result = new SimilaritySegmenter().Segment(features, new PixelPoint(172, 115), 0.45f);
+        SegmentationResult result = new SimilaritySegmenter(PageDefaults.Unrefined).Segment(features, new PixelPoint(172, 115), 0.45f);
         Assert.Equal(result.SelectedPixels, click.RootElement.GetProperty("selectedPixels").GetInt32());
     }
 
@@ -76,7 +76,7 @@ public sealed class MultiScaleTests
         IFeatureExtractor extractor = EmbeddedBackbone.Extractor;
         using Image<Rgb24> photo = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
         PatchFeatures features = extractor.Extract(photo);
-        var ranked = new SimilaritySegmenter(SegmentationOptions.Default with { Propagation = Propagation.Graph });
+        var ranked = new SimilaritySegmenter(PageDefaults.Unrefined with { Propagation = Propagation.Graph });
         SegmentationResult result = ranked.Segment(features, new PixelPoint(172, 115), 0.4f);
         Assert.Equal(result.SelectedPixels, click.RootElement.GetProperty("selectedPixels").GetInt32());
     }
