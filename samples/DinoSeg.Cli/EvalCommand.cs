@@ -31,11 +31,15 @@ internal static class EvalCommand
             "W,SPATIAL,COLOR", "W,SPATIAL,COLOR", text => CliOptions.Numbers(text, 3) is [var w, var spatial, var color] ? new Triple(w, spatial, color) : null);
         var crfSmooth = CliOptions.Parsed<Triple>("--crf-smooth", "the CRF's Gaussian kernel: weight, σ in working-grid pixels (default 1,1)",
             "W,SPATIAL", "W,SPATIAL", text => CliOptions.Numbers(text, 2) is [var w, var spatial] ? new Triple(w, spatial, 0) : null);
+        var crfNewRegions = new Option<bool>("--crf-keep-new-regions")
+        {
+            Description = "let the CRF keep regions of its own, where the thresholded map had none (off by default: it only moves the mask's edges)",
+        };
         var neighbours = new Option<int?>("--graph-k") { Description = "graph neighbours per patch (default 10)", HelpName = "K" };
         var tau = new Option<double?>("--graph-tau") { Description = "graph edge temperature (default 0.2)", HelpName = "T" };
         var alpha = new Option<double?>("--graph-alpha") { Description = "how far ranking spreads (default 0.99)", HelpName = "A" };
         var maxClicks = new Option<int?>("--max-clicks") { Description = "click budget per image (default 20)", HelpName = "N" };
-        foreach (Option option in new Option[] { radius, eps, crfTemperature, crfBilateral, crfSmooth, neighbours, tau, alpha, maxClicks }) command.Options.Add(option);
+        foreach (Option option in new Option[] { radius, eps, crfTemperature, crfBilateral, crfSmooth, crfNewRegions, neighbours, tau, alpha, maxClicks }) command.Options.Add(option);
         var model = new ModelOptions(command);
         var json = CliOptions.Json("print one JSON object with the settings, per-image scores and means");
         command.Options.Add(json);
@@ -44,9 +48,9 @@ internal static class EvalCommand
             // Validators run before defaults are filled in (an absent option reads as null), and also when a value was refused.
             string refine = result.GetValue(mask.Refine) ?? MaskOptions.DefaultRefinement;
             if (refine != "guided" && (result.Given(radius) || result.Given(eps))) result.AddError("--refine-radius and --refine-eps need --refine guided");
-            if (refine != "crf" && (result.Given(crfTemperature) || result.Given(crfBilateral) || result.Given(crfSmooth)))
+            if (refine != "crf" && (result.Given(crfTemperature) || result.Given(crfBilateral) || result.Given(crfSmooth) || result.Given(crfNewRegions)))
             {
-                result.AddError("--crf-temperature, --crf-bilateral and --crf-smooth need --refine crf");
+                result.AddError("--crf-temperature, --crf-bilateral, --crf-smooth and --crf-keep-new-regions need --refine crf");
             }
 
             if ((result.GetValue(mask.PropagationOption) ?? "graph") != "graph" && (result.Given(neighbours) || result.Given(tau) || result.Given(alpha)))
@@ -72,6 +76,7 @@ internal static class EvalCommand
                 BilateralColor = bilateral?.C ?? defaults.Crf.BilateralColor,
                 SmoothnessWeight = smooth?.A ?? defaults.Crf.SmoothnessWeight,
                 SmoothnessSpatial = smooth?.B ?? defaults.Crf.SmoothnessSpatial,
+                KeepsNewRegions = parse.GetValue(crfNewRegions),
             };
             var options = mask.Apply(parse, defaults) with
             {
@@ -164,6 +169,7 @@ internal static class EvalCommand
                     smoothnessWeight = options.Crf.SmoothnessWeight,
                     smoothnessSpatial = options.Crf.SmoothnessSpatial,
                     iterations = options.Crf.Iterations,
+                    keepsNewRegions = options.Crf.KeepsNewRegions,
                 },
                 maxClicks = protocol.MaxClicks,
                 images = report.Images.Select(s => new
@@ -240,7 +246,7 @@ internal static class EvalCommand
     {
         Refinement.GuidedFilter => $"guided r{o.RefineRadius} ε{o.RefineEpsilon}",
         Refinement.DenseCrf => string.Create(CultureInfo.InvariantCulture,
-            $"crf T{o.Crf.Temperature} bilateral {o.Crf.BilateralWeight},{o.Crf.BilateralSpatial},{o.Crf.BilateralColor} smooth {o.Crf.SmoothnessWeight},{o.Crf.SmoothnessSpatial}"),
+            $"crf T{o.Crf.Temperature} bilateral {o.Crf.BilateralWeight},{o.Crf.BilateralSpatial},{o.Crf.BilateralColor} smooth {o.Crf.SmoothnessWeight},{o.Crf.SmoothnessSpatial}{(o.Crf.KeepsNewRegions ? " keeps new regions" : "")}"),
         _ => Names.Name(Names.Refinements, refinement),
     };
 }

@@ -64,6 +64,53 @@ internal sealed class RegionFilter
     }
 
     /// <summary>
+    /// Clears the regions in which no pixel of <paramref name="map"/> reaches <paramref name="threshold"/> and that hold no
+    /// positive seed: after a mask refinement, the regions it made where the thresholded map had none. Returns how many
+    /// pixels it cleared.
+    /// </summary>
+    public int KeepRegionsReaching(Span<byte> mask, int width, int height, ReadOnlySpan<float> map, float threshold, List<PixelPoint> seeds)
+    {
+        int runs = Label(mask, width, height, background: false);
+        FlattenAndMeasure(runs);
+        foreach (PixelPoint seed in seeds)
+        {
+            int run = RunAt(seed.X, seed.Y);
+            if (run >= 0) _keep[_parent[run]] = true;
+        }
+
+        for (int y = 0; y < height; y++)
+        {
+            for (int i = _rowFirst[y]; i < _rowFirst[y + 1]; i++)
+            {
+                int root = _parent[i];
+                if (_keep[root]) continue;
+                ReadOnlySpan<float> values = map.Slice(y * width + _start[i], _end[i] - _start[i]);
+                foreach (float v in values)
+                {
+                    if (v >= threshold)
+                    {
+                        _keep[root] = true;
+                        break;
+                    }
+                }
+            }
+        }
+
+        int cleared = 0;
+        for (int y = 0; y < height; y++)
+        {
+            for (int i = _rowFirst[y]; i < _rowFirst[y + 1]; i++)
+            {
+                if (_keep[_parent[i]]) continue;
+                mask.Slice(y * width + _start[i], _end[i] - _start[i]).Clear();
+                cleared += _end[i] - _start[i];
+            }
+        }
+
+        return cleared;
+    }
+
+    /// <summary>
     /// Fills the holes of at most <paramref name="maxArea"/> pixels: 4-connected regions of off pixels that touch neither the
     /// image border nor a negative seed (a hole the user marked as not-object stays open). Returns how many pixels it set.
     /// </summary>

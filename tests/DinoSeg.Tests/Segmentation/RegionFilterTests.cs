@@ -3,8 +3,8 @@ namespace DinoSeg.Tests.Segmentation;
 /// <summary>The run-based labelling against a plain breadth-first flood fill on random masks, and the options end to end.</summary>
 public sealed class RegionFilterTests
 {
-    /// <summary>The reference: 8-connected BFS labelling, then the same keep rule, pixel by pixel.</summary>
-    private static byte[] Reference(byte[] mask, int width, int height, PixelPoint[] seeds, PixelRect? box, bool seedRegionsOnly, int minArea)
+    /// <summary>Plain breadth-first 8-connected labels (-1 off) and each region's area.</summary>
+    private static (int[] Labels, List<int> Areas) FloodLabels(byte[] mask, int width, int height)
     {
         var label = new int[mask.Length];
         Array.Fill(label, -1);
@@ -38,6 +38,13 @@ public sealed class RegionFilterTests
             areas.Add(area);
         }
 
+        return (label, areas);
+    }
+
+    /// <summary>The reference: 8-connected BFS labelling, then the same keep rule, pixel by pixel.</summary>
+    private static byte[] Reference(byte[] mask, int width, int height, PixelPoint[] seeds, PixelRect? box, bool seedRegionsOnly, int minArea)
+    {
+        var (label, areas) = FloodLabels(mask, width, height);
         var keep = new HashSet<int>(seeds.Select(s => label[s.Y * width + s.X]).Where(l => l >= 0));
         for (int i = 0; i < mask.Length; i++)
         {
@@ -121,6 +128,63 @@ public sealed class RegionFilterTests
                 $"{width}x{height} trial {trial} (seed regions only {seedRegionsOnly}, min area {minArea}, box {box}): pixel ({mismatch % width},{mismatch / width}) differs.");
             Assert.Equal(before - mask.Count(b => b != 0), cleared);
         }
+    }
+
+    [Theory]
+    [InlineData(7, 5, 0.5, false)]
+    [InlineData(64, 48, 0.5, false)]
+    [InlineData(64, 48, 0.1, true)]
+    [InlineData(97, 61, 0.05, true)]
+    [InlineData(200, 150, 0.02, true)]
+    public void KeepRegionsReaching_RandomMasks_KeepsExactlyTheRegionsWithAPixelAtTheThresholdOrASeed(int width, int height, double density, bool blobs)
+    {
+        var random = new Random(width * 7 + height);
+        var filter = new RegionFilter();
+        int dropped = 0, kept = 0;
+        for (int trial = 0; trial < 12; trial++)
+        {
+            byte[] mask = RandomMask(random, width, height, density, blobs);
+            float[] map = Enumerable.Range(0, mask.Length).Select(_ => (float)random.NextDouble()).ToArray();
+            float threshold = 0.97f + 0.01f * (trial % 3);
+            PixelPoint[] seeds = Enumerable.Range(0, trial % 3).Select(_ => new PixelPoint(random.Next(width), random.Next(height))).ToArray();
+            var (label, areas) = FloodLabels(mask, width, height);
+            var reached = new HashSet<int>(seeds.Select(p => label[p.Y * width + p.X]).Where(l => l >= 0));
+            for (int i = 0; i < mask.Length; i++)
+            {
+                if (label[i] >= 0 && map[i] >= threshold) reached.Add(label[i]);
+            }
+
+            byte[] expected = [.. mask.Select((v, i) => label[i] >= 0 && reached.Contains(label[i]) ? v : (byte)0)];
+            int before = mask.Count(b => b != 0);
+
+            int cleared = filter.KeepRegionsReaching(mask, width, height, map, threshold, [.. seeds]);
+
+            Assert.Equal(expected, mask);
+            Assert.Equal(before - mask.Count(b => b != 0), cleared);
+            dropped += areas.Count - reached.Count;
+            kept += reached.Count;
+        }
+
+        Assert.True(dropped > 0 && kept > 0, $"{dropped} regions dropped, {kept} kept: the trials must exercise both");
+    }
+
+    [Fact]
+    public void KeepRegionsReaching_DropsOnlyTheRegionTheMapNeverReached()
+    {
+        byte[] mask =
+        [
+            255, 255, 0, 0, 0, 255,
+            255, 255, 0, 0, 0, 255,
+            0, 0, 0, 255, 0, 0,
+        ];
+        float[] map = new float[mask.Length];
+        map[0] = 0.5f; // the top-left region reaches the threshold; the right one holds a seed; the middle one neither
+
+        int cleared = new RegionFilter().KeepRegionsReaching(mask, 6, 3, map, 0.5f, [new PixelPoint(5, 1)]);
+
+        Assert.Equal(1, cleared);
+        Assert.Equal(0, mask[2 * 6 + 3]);
+        Assert.Equal(6, mask.Count(b => b != 0));
     }
 
     [Fact]

@@ -18,6 +18,7 @@ internal sealed class MaskRefineStage(ClickBuffers b)
     private byte[] _trimap = [];
     private int[] _integral = [];
     private DenseCrfSolver? _crf;
+    private RegionFilter? _regions; // drops the regions the CRF made where the map had none
 
     /// <summary>Rounds of the latest GrabCut refinement (0 when none ran), for diagnostics and benchmarks.</summary>
     public int GrabCutIterations => _grabCut?.Iterations ?? 0;
@@ -80,6 +81,12 @@ internal sealed class MaskRefineStage(ClickBuffers b)
         CrfImage image = guide.CrfImageFor(options.BilateralSpatial, options.BilateralColor);
         int seedRadius = Trimap.SeedRadius(Trimap.BandRadius(b.Grid));
         b.Selected = _crf.Run(image, b.Similarity, b.Width, b.Height, b.Threshold, options, b.Seeds, b.NegativeSeeds, seedRadius, b.Mask);
+        if (!options.KeepsNewRegions)
+        {
+            _regions ??= new RegionFilter();
+            b.Selected -= _regions.KeepRegionsReaching(b.Mask, b.Width, b.Height, b.Similarity, b.Threshold, b.Seeds);
+        }
+
         b.MaskIsPlain = false;
     }
 }
