@@ -7,7 +7,8 @@ namespace DinoSeg;
 /// Extract once per image, then segment as often as needed: every click reads these vectors and nothing else.
 /// </summary>
 /// <remarks>
-/// Immutable after construction and safe to read from any number of threads at once. The patch graph that
+/// The vectors are immutable after construction and safe to read from any number of threads at once; the one settable
+/// member is <see cref="Guide"/>, set once per image before the clicks. The patch graph that
 /// <see cref="Propagation.Graph"/> ranks over is built from these vectors on first use and kept here (one graph: asking
 /// for other graph options replaces it).
 /// </remarks>
@@ -113,11 +114,7 @@ public sealed class PatchFeatures
         get;
         set
         {
-            if (value is not null && (value.Width != ImageWidth || value.Height != ImageHeight))
-            {
-                throw new ArgumentException($"The guide is {value.Width}x{value.Height}, the image {ImageWidth}x{ImageHeight}.", nameof(value));
-            }
-
+            RefinementGuide.ThrowIfNotSized(value, ImageWidth, ImageHeight, nameof(value));
             field = value;
         }
     }

@@ -57,6 +57,15 @@ public sealed class RefinementGuide
         return new RefinementGuide(null, rgb, image.Width, image.Height);
     }
 
+    /// <summary>The check both holders of a guide make (features and results): it must be the image's size.</summary>
+    internal static void ThrowIfNotSized(RefinementGuide? guide, int width, int height, string paramName)
+    {
+        if (guide is not null && (guide.Width != width || guide.Height != height))
+        {
+            throw new ArgumentException($"The guide is {guide.Width}x{guide.Height}, the image {width}x{height}.", paramName);
+        }
+    }
+
     /// <summary>The luma of the colours, once: racing threads compute the same values and one array is kept.</summary>
     private float[] MakeGrey()
     {

@@ -116,11 +116,7 @@ public sealed class SegmentationResult
         get;
         set
         {
-            if (value is not null && (value.Width != Width || value.Height != Height))
-            {
-                throw new ArgumentException($"The guide is {value.Width}x{value.Height}, the image {Width}x{Height}.", nameof(value));
-            }
-
+            RefinementGuide.ThrowIfNotSized(value, Width, Height, nameof(value));
             field = value;
         }
     }

@@ -102,6 +102,20 @@ public sealed class DefaultRefinementTests
     }
 
     [Fact]
+    public void FromDecodedImage_IsTheGuideOfItsPixels()
+    {
+        using DecodedImage decoded = DecodedImage.Load(TestPaths.Image("chelsea.png"));
+        using Image<Rgb24> image = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
+
+        RefinementGuide fromDecoded = RefinementGuide.FromImage(decoded), fromImage = RefinementGuide.FromImage(image);
+
+        Assert.Equal((image.Width, image.Height), (fromDecoded.Width, fromDecoded.Height));
+        Assert.True(fromDecoded.Rgb.SequenceEqual(fromImage.Rgb));
+        Assert.True(fromDecoded.Grey.SequenceEqual(fromImage.Grey));
+        Assert.InRange(fromDecoded.Grey[0], 0f, 1f);
+    }
+
+    [Fact]
     public void FeaturesGuide_OfAnotherSize_Refuses()
     {
         var (features, _, _) = RefinementScenes.OffGridEdge();
