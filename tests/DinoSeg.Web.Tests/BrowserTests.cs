@@ -221,7 +221,9 @@ public sealed class BrowserTests(WebFixture web)
     [Fact]
     public async Task RefineEdges_ClicksAgainWithTheGuidedFilter_AndSliderAndDownloadsFollowIt()
     {
-        IPage page = await web.OpenPageAsync();
+        // A server with DinoSeg:Refine=guided: the filter changes the map, so the page thresholds the refined map itself.
+        RefineServer guided = await web.RefineServerAsync("guided");
+        IPage page = await web.OpenPageAsync(server: guided.BaseAddress);
         var driver = new PageDriver(page);
         await driver.PickSampleAsync("chelsea.png");
         await driver.ClickAsync(172, 115);
@@ -235,20 +237,107 @@ public sealed class BrowserTests(WebFixture web)
         // A new request (the map itself changes), whose map the page then thresholds alone.
         Assert.Equal(clicks + 1, await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length"));
         Assert.Contains("refine=true", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
-        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync(), refine: true), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync(), refine: true, guided.Http), await driver.SelectedPixelsAsync());
         Assert.NotEqual(plain, await driver.SelectedPixelsAsync());
         Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
         await driver.SetThresholdAsync(0.3);
-        Assert.Equal(await LibraryAreaAsync(driver, 0.3, refine: true), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, 0.3, refine: true, guided.Http), await driver.SelectedPixelsAsync());
         Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
         Assert.Equal(clicks + 1, await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length"));
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.dinoSeg.maskFetch.requests")); // no slider request
 
         before = await driver.MaskVersionAsync();
         await page.Locator("#refine").UncheckAsync();
         await driver.WaitMaskAfterAsync(before);
-        Assert.Equal(await LibraryAreaAsync(driver, 0.3), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, 0.3, http: guided.Http), await driver.SelectedPixelsAsync());
         Assert.DoesNotContain("refine=true", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
         await page.Context.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("crf")] // the default: the fixture's main server
+    [InlineData("grabcut")]
+    public async Task RefineEdges_MaskRefinement_SliderShowsTheServersRefinedMask_CoalescedAndUndoable(string refine)
+    {
+        RefineServer? other = refine == "crf" ? null : await web.RefineServerAsync(refine);
+        HttpClient http = other?.Http ?? web.Http;
+        IPage page = await web.OpenPageAsync(server: other?.BaseAddress);
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+        await page.Locator("#refine").CheckAsync();
+        await driver.ClickAsync(172, 115);
+
+        // The click's reply carried its refined mask: shown as is, equal to the library's at the rule's own threshold (Auto
+        // mode: off the slider's 0.01 grid, so the slider shows it rounded and the download links carry it exactly).
+        double auto = await page.EvaluateAsync<double>("() => window.dinoSeg.state.serverMask.threshold");
+        Assert.Equal(await page.EvaluateAsync<double>("() => window.dinoSeg.state.autoThreshold"), auto);
+        Assert.Equal(Math.Round(auto, 2), await driver.ThresholdAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, auto, refine: true, http), await driver.SelectedPixelsAsync());
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.dinoSeg.maskFetch.requests"));
+
+        // A slider move asks the server, whose refined mask the page shows, not the map's threshold in the browser.
+        await MoveSliderAsync(driver, 0.3);
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => window.dinoSeg.maskFetch.requests"));
+        int at03 = await driver.SelectedPixelsAsync();
+        Assert.Equal(await LibraryAreaAsync(driver, 0.3, refine: true, http), at03);
+        Assert.NotEqual(await page.EvaluateAsync<int>("() => window.dinoSeg.state.levels.filter(level => level > 130).length"), at03);
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        Assert.Contains("threshold=0.3", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
+
+        // A drag: three moves at once. One request is out, the latest threshold is asked next, the stale answer dropped.
+        int version = await driver.MaskVersionAsync();
+        bool hinted = await page.EvaluateAsync<bool>("""
+            () => {
+              const slider = document.getElementById('threshold');
+              for (const t of [0.35, 0.4, 0.5]) {
+                slider.value = String(t);
+                slider.dispatchEvent(new Event('input', { bubbles: true }));
+              }
+              slider.dispatchEvent(new Event('change', { bubbles: true }));
+              return document.body.dataset.maskPending === 'true';
+            }
+            """);
+        Assert.True(hinted, "the busy hint shows while the server refines");
+        await page.WaitForFunctionAsync("() => !window.dinoSeg.maskFetch.inFlight && document.body.dataset.maskPending === undefined");
+        Assert.Equal(3, await page.EvaluateAsync<int>("() => window.dinoSeg.maskFetch.requests"));
+        Assert.Equal(version + 1, await driver.MaskVersionAsync());
+        Assert.Equal(0.5, await driver.ThresholdAsync());
+        int at05 = await driver.SelectedPixelsAsync();
+        Assert.Equal(await LibraryAreaAsync(driver, 0.5, refine: true, http), at05);
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+
+        // Undo and redo put the threshold back, and the server's mask with it.
+        await driver.PressAndWaitMaskAsync("Control+z");
+        Assert.Equal(0.3, await driver.ThresholdAsync());
+        Assert.Equal(at03, await driver.SelectedPixelsAsync());
+        await driver.PressAndWaitMaskAsync("Control+Shift+z");
+        Assert.Equal(at05, await driver.SelectedPixelsAsync());
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+
+        // A region option is in the server's mask: changing it segments again.
+        int clicks = await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length");
+        version = await driver.MaskVersionAsync();
+        await page.Locator("#keep-regions").CheckAsync();
+        await driver.WaitMaskAfterAsync(version);
+        Assert.Equal(clicks + 1, await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length"));
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A slider move as a person's ends: an input event, then change (one undo step); waits for the mask.</summary>
+    private static async Task MoveSliderAsync(PageDriver driver, double threshold)
+    {
+        int before = await driver.MaskVersionAsync();
+        await driver.Page.EvaluateAsync("""
+            t => {
+              const slider = document.getElementById('threshold');
+              slider.value = String(t);
+              slider.dispatchEvent(new Event('input', { bubbles: true }));
+              slider.dispatchEvent(new Event('change', { bubbles: true }));
+            }
+            """, threshold);
+        await driver.WaitMaskAfterAsync(before);
     }
 
     [Fact]
@@ -402,12 +491,13 @@ public sealed class BrowserTests(WebFixture web)
     }
 
     /// <summary>The library's selected pixels for the page's own prompt at <paramref name="threshold"/>, through the API.</summary>
-    private async Task<int> LibraryAreaAsync(PageDriver driver, double threshold, bool refine = false)
+    /// <remarks>On the fixture's server, or on <paramref name="http"/>'s (a server with another DinoSeg:Refine).</remarks>
+    private async Task<int> LibraryAreaAsync(PageDriver driver, double threshold, bool refine = false, HttpClient? http = null)
     {
         var (id, _, _) = await driver.ImageAsync();
         int[][] seeds = await driver.SeedsAsync(), negative = await driver.NegativesAsync();
         int[]? box = await driver.BoxAsync();
-        using HttpResponseMessage response = await web.Http.PostAsJsonAsync($"/api/images/{id}/segment",
+        using HttpResponseMessage response = await (http ?? web.Http).PostAsJsonAsync($"/api/images/{id}/segment",
             new { session = "browser-test-check", seeds, negative, box, threshold, refine });
         response.EnsureSuccessStatusCode();
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
