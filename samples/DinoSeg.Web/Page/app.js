@@ -119,6 +119,8 @@
     ui.sample.disabled = false;
     ui.negativeNote.hidden = !info.negativeSeeds;
     ui.refineLabel.hidden = !info.refinement;
+    // One default everywhere: the page's click refines like the library's (the CRF, unless the server says otherwise).
+    ui.refine.checked = info.refinement;
     ui.refineLabel.title = REFINE_TITLES[info.refineMethod] ?? ui.refineLabel.title;
     ui.opacity.value = String(info.overlayOpacity);
     setSlider(indexOf(info.defaultThreshold));
