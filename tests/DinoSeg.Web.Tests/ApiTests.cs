@@ -488,6 +488,31 @@ public sealed class ApiTests(WebFixture web)
     }
 
     [Fact]
+    public async Task EncodeMapWithMask_AndEncodeMask_CarryTheRefinedMask_RawOrGzipped()
+    {
+        ImageEntry entry = web.App.Services.GetRequiredService<SegmentationService>().Find(await OpenSampleAsync("chelsea.png"));
+        var session = new ClickSession(entry.Features);
+        session.Result.Guide = entry.GetOrCreateGuide().Guide;
+        new SimilaritySegmenter(PageDefaults.Unrefined with { Refinement = Refinement.DenseCrf }).Segment(entry.Features, [new PixelPoint(172, 115)], 0.45f, session.Result);
+        int n = 451 * 300;
+        long heldBefore = session.Bytes(0);
+        byte[] mask = session.Result.Mask.ToArray();
+        byte[] levels = session.EncodeMap(gzip: false).Bytes.ToArray();
+
+        byte[] both = session.EncodeMap(gzip: false, withMask: true).Bytes.ToArray();
+        byte[] bothZipped = session.EncodeMap(gzip: true, withMask: true).Bytes.ToArray();
+        byte[] alone = session.EncodeMask(gzip: false).Bytes.ToArray();
+        byte[] aloneZipped = session.EncodeMask(gzip: true).Bytes.ToArray();
+
+        Assert.Equal([.. levels, .. mask], both);
+        Assert.Equal(both, Gunzip(bothZipped));
+        Assert.Equal(mask, alone);
+        Assert.Equal(mask, Gunzip(aloneZipped));
+        Assert.True(aloneZipped.Length < n / 10, $"{aloneZipped.Length} bytes compressed");
+        Assert.Equal(heldBefore + n, session.Bytes(0)); // the room for the mask is counted once it exists
+    }
+
+    [Fact]
     public async Task EncodeMap_Gzip_InflatesToTheRawLevels()
     {
         ImageEntry entry = web.App.Services.GetRequiredService<SegmentationService>().Find(await OpenSampleAsync("chelsea.png"));
