@@ -18,7 +18,8 @@ namespace DinoSeg.Web;
 /// <summary>
 /// The JSON/PNG API over the library. Costs by route: opening an image decodes and extracts features (once per image,
 /// cached); a click runs only the per-click path into the session's reused result; a slider move in the page needs no
-/// request at all (see <see cref="SimilarityMap"/>), and <c>/threshold</c> re-thresholds without recomputing similarity.
+/// request at all (see <see cref="SimilarityMap"/>) unless the click's mask was refined (CRF, GrabCut: <c>/mask</c> reruns
+/// the refinement), and <c>/threshold</c> re-thresholds without recomputing similarity.
 /// </summary>
 internal static class Api
 {
@@ -60,11 +61,16 @@ internal static class Api
             .Accepts<ClickRequest>("application/json").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapPost("/images/{id}/similarity-map", SimilarityMapOf)
             .WithSummary("A click, answered with the page's map: one byte per pixel, the number of slider thresholds that pixel reaches (X-DinoSeg-* headers carry the rest).")
-            .Accepts<ClickRequest>("application/json").Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .Accepts<ClickRequest>("application/json").Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapPost("/images/{id}/threshold", Rethreshold)
             .WithSummary("A slider move: re-thresholds the session's last click (409 before one).")
             .Accepts<ClickRequest>("application/json").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/images/{id}/mask", MaskOf)
+            .WithSummary("A slider move, answered with the mask: re-thresholds the session's last click, its mask refinement (CRF, GrabCut) run again, "
+                + "and sends the mask, one byte per pixel, 0 or 255 (409 before a click; X-DinoSeg-* headers carry the numbers).")
+            .Accepts<ClickRequest>("application/json").Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("/images/{id}/views/{view}.png", RenderView)
             .WithSummary("A rendered view (similarity, mask, soft-mask, overlay, cutout, panel) of the click the query describes (seeds=x,y;…, threshold=T|auto).")
             .Produces(StatusCodes.Status200OK, contentType: "image/png").ProducesProblem(StatusCodes.Status404NotFound);
@@ -196,13 +202,14 @@ internal static class Api
 
     /// <summary>
     /// What a click allocates beyond the cached session: a new session's maps, and the first refined click's guide and
-    /// refinement buffers (these then belong to the cache, which the budget also counts).
+    /// refinement buffers, with a mask refinement the room to send its mask too (these then belong to the cache, which the
+    /// budget also counts).
     /// </summary>
-    private static long ClickBytes(ImageEntry entry, string sessionId, bool refine)
+    private static long ClickBytes(ImageEntry entry, string sessionId, bool refine, bool refinesMask)
     {
         ClickSession? existing = entry.FindSession(sessionId);
         long pixels = (long)entry.Width * entry.Height, bytes = existing is null ? entry.SessionBytes : 0;
-        if (refine && existing?.Result.Guide is null) bytes += 5L * pixels * sizeof(float) + 3L * pixels * sizeof(float);
+        if (refine && existing?.Result.Guide is null) bytes += 5L * pixels * sizeof(float) + 3L * pixels * sizeof(float) + (refinesMask ? pixels : 0);
         return bytes;
     }
 
@@ -219,7 +226,7 @@ internal static class Api
         ImageEntry entry = s.Find(id);
         var (sessionId, prompt, threshold) = await ReadClickAsync(context, entry);
         // Admission first: a new session or a first refined click allocates image-sized buffers.
-        using MemoryBudget.Lease lease = await s.Budget.AcquireAsync(ClickBytes(entry, sessionId, prompt.Refine), "a click", context.RequestAborted);
+        using MemoryBudget.Lease lease = await s.Budget.AcquireAsync(ClickBytes(entry, sessionId, prompt.Refine, s.RefinesMask), "a click", context.RequestAborted);
         ClickSession session = SessionFor(s, entry, sessionId);
         SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: false);
         bool grew = false;
@@ -251,33 +258,29 @@ internal static class Api
     /// <summary>
     /// A click for the page: segments into the session's result and sends the map as <see cref="SimilarityMap"/> levels,
     /// one byte per pixel (gzip-encoded for clients off this machine that accept it), with the numbers in headers. The
-    /// page thresholds it itself on slider moves.
+    /// page thresholds it itself on slider moves. A click refined on its mask (CRF, GrabCut) sends its mask too, behind
+    /// the levels (<c>X-DinoSeg-Refined-Mask: true</c>): no threshold of the levels gives it, so the page shows it as is
+    /// and asks <c>/mask</c> on slider moves.
     /// </summary>
     private static async Task SimilarityMapOf(string id, HttpContext context, SegmentationService s)
     {
         ImageEntry known = s.Find(id);
         bool gzip = ShouldGzip(context);
-        // The reply is copied out of the session (1 byte per pixel, counted against the budget) so that the session's gate
-        // is released before the bytes go out: a slow reader holds only its own copy, never the session.
-        using MemoryBudget.Lease copy = await s.Budget.AcquireAsync((long)known.Width * known.Height * (gzip ? 2 : 1), "a similarity map", context.RequestAborted);
+        // The reply is copied out of the session (1 byte per pixel, 2 when a mask may follow the levels; counted against
+        // the budget before the body says whether the click is refined) so that the session's gate is released before the
+        // bytes go out: a slow reader holds only its own copy, never the session.
+        long replyBytes = (long)known.Width * known.Height * (s.RefinesMask ? 2 : 1) * (gzip ? 2 : 1);
+        using MemoryBudget.Lease copy = await s.Budget.AcquireAsync(replyBytes, "a similarity map", context.RequestAborted);
         HttpResponse response = context.Response;
         var (buffer, length) = await ClickAsync(id, context, s, (session, segmentMs) =>
         {
             SegmentationResult result = session.Result;
-            var (body, levelsMs, compressMs) = session.EncodeMap(gzip);
-            byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, body.Length));
-            body.Span.CopyTo(rented);
-
-            response.ContentType = "application/octet-stream";
-            response.ContentLength = body.Length;
-            response.Headers.CacheControl = "no-store";
-            response.Headers.Vary = "Accept-Encoding";
-            // Compressed here rather than by middleware, and only this route: the browser inflates natively in its network
-            // stack (inflating in JavaScript with DecompressionStream measured slower than sending the raw bytes).
-            if (gzip) response.Headers.ContentEncoding = "gzip";
-            response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture,
-                $"segment;dur={segmentMs:0.00}, levels;dur={levelsMs:0.00}, gzip;dur={compressMs:0.00}");
-            response.Headers["X-DinoSeg-Selected-Pixels"] = result.SelectedPixels.ToString(CultureInfo.InvariantCulture);
+            bool withMask = SegmentationService.RefinesMaskWith(session.Segmenter!.Options);
+            var (body, levelsMs, compressMs) = session.EncodeMap(gzip, withMask);
+            byte[] rented = CopyToRented(body);
+            SetBinaryHeaders(response, body.Length, gzip, string.Create(CultureInfo.InvariantCulture,
+                $"segment;dur={segmentMs:0.00}, levels;dur={levelsMs:0.00}, gzip;dur={compressMs:0.00}"), result);
+            if (withMask) response.Headers["X-DinoSeg-Refined-Mask"] = "true";
             response.Headers["X-DinoSeg-Seeds"] = JsonSerializer.Serialize(SeedsOf(result.Seeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Negatives"] = JsonSerializer.Serialize(SeedsOf(result.NegativeSeeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Box"] = JsonSerializer.Serialize(Corners(result.Box), Json);
@@ -285,18 +288,42 @@ internal static class Api
             response.Headers["X-DinoSeg-Auto-Threshold"] = AutoThreshold.Compute(s.Full.Options.ThresholdRule, result).ToString("R", CultureInfo.InvariantCulture);
             return Task.FromResult((rented, body.Length));
         });
-        try
-        {
-            await response.Body.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        await WriteRentedAsync(response, buffer, length, context.RequestAborted);
     }
 
     /// <summary>The slider path for API clients: re-thresholds the session's last click; nothing else is recomputed.</summary>
-    private static async Task<SegmentInfo> Rethreshold(string id, HttpContext context, SegmentationService s)
+    private static Task<SegmentInfo> Rethreshold(string id, HttpContext context, SegmentationService s) =>
+        RethresholdAsync(id, context, s, (session, segmentMs) => Describe(session, segmentMs));
+
+    /// <summary>
+    /// The page's slider on a click refined on its mask (CRF, GrabCut): re-thresholds the session's last click, which runs
+    /// the refinement again on the new threshold (the similarity map is not recomputed), and sends the mask as one byte per
+    /// pixel, 0 or 255 (gzip-encoded like the map), with the threshold and the selection's size in headers.
+    /// </summary>
+    private static async Task MaskOf(string id, HttpContext context, SegmentationService s)
+    {
+        ImageEntry known = s.Find(id);
+        bool gzip = ShouldGzip(context);
+        // Copied out of the session like the map, so that a slow reader never holds the session's gate.
+        using MemoryBudget.Lease copy = await s.Budget.AcquireAsync((long)known.Width * known.Height * (gzip ? 2 : 1), "a mask", context.RequestAborted);
+        HttpResponse response = context.Response;
+        var (buffer, length) = await RethresholdAsync(id, context, s, (session, segmentMs) =>
+        {
+            var (body, compressMs) = session.EncodeMask(gzip);
+            byte[] rented = CopyToRented(body);
+            SetBinaryHeaders(response, body.Length, gzip, string.Create(CultureInfo.InvariantCulture,
+                $"rethreshold;dur={segmentMs:0.00}, gzip;dur={compressMs:0.00}"), session.Result);
+            return (rented, body.Length);
+        });
+        await WriteRentedAsync(response, buffer, length, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// Reads a slider move (session and threshold), re-thresholds the session's last click under its gate, and runs
+    /// <paramref name="respond"/> with the time that took while the gate is still held.
+    /// </summary>
+    /// <exception cref="ApiException">400 without a threshold in [-1, 1]; 409 when the session has no click on this image.</exception>
+    private static async Task<T> RethresholdAsync<T>(string id, HttpContext context, SegmentationService s, Func<ClickSession, double, T> respond)
     {
         ImageEntry entry = s.Find(id);
         ClickRequest request = await ReadJsonAsync(context);
@@ -310,12 +337,48 @@ internal static class Api
         {
             long start = Stopwatch.GetTimestamp();
             session.Segmenter!.Rethreshold(session.Result, threshold);
-            return Describe(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            return respond(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         finally
         {
             session.Gate.Release();
         }
+    }
+
+    /// <summary>A pooled copy of a session's reply bytes (at least one byte long); return it with <see cref="WriteRentedAsync"/>.</summary>
+    private static byte[] CopyToRented(ReadOnlyMemory<byte> body)
+    {
+        byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, body.Length));
+        body.Span.CopyTo(rented);
+        return rented;
+    }
+
+    /// <summary>Sends the first <paramref name="length"/> bytes of a pooled copy and returns it to the pool.</summary>
+    private static async Task WriteRentedAsync(HttpResponse response, byte[] rented, int length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await response.Body.WriteAsync(rented.AsMemory(0, length), cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>The headers of a per-pixel reply (a map or a mask): its length and encoding, timings, threshold and selection.</summary>
+    private static void SetBinaryHeaders(HttpResponse response, int length, bool gzip, string serverTiming, SegmentationResult result)
+    {
+        response.ContentType = "application/octet-stream";
+        response.ContentLength = length;
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Vary = "Accept-Encoding";
+        // Compressed here rather than by middleware, and only these routes: the browser inflates natively in its network
+        // stack (inflating in JavaScript with DecompressionStream measured slower than sending the raw bytes).
+        if (gzip) response.Headers.ContentEncoding = "gzip";
+        response.Headers["Server-Timing"] = serverTiming;
+        response.Headers["X-DinoSeg-Threshold"] = result.Threshold.ToString("R", CultureInfo.InvariantCulture);
+        response.Headers["X-DinoSeg-Selected-Pixels"] = result.SelectedPixels.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 namespace DinoSeg.Web;
 
-/// <summary>Body of a click (<c>/segment</c>, <c>/similarity-map</c>) or a slider move (<c>/threshold</c>).</summary>
+/// <summary>Body of a click (<c>/segment</c>, <c>/similarity-map</c>) or a slider move (<c>/threshold</c>, <c>/mask</c>: session and threshold).</summary>
 /// <param name="Session">Client-chosen id (1–64 of A–Z a–z 0–9 _ -) of the session whose result is reused; default "api".</param>
 /// <param name="Seeds">Positive seeds as [x, y] pixels of the image; several combine by max.</param>
 /// <param name="Negative">Negative seeds as [x, y]: a pixel is selected only where it is closer to the seeds than to these.</param>
@@ -8,7 +8,8 @@ namespace DinoSeg.Web;
 /// <param name="KeepSeedRegions">Keep only the connected regions holding a seed or overlapping the box.</param>
 /// <param name="MinArea">Remove regions of fewer pixels than this (never one holding a seed or overlapping the box).</param>
 /// <param name="Threshold">Similarity threshold in [-1, 1]; default the backbone's.</param>
-/// <param name="Refine">Refine the map's edges with the guided filter (guided by the image) before the threshold.</param>
+/// <param name="Refine">Refine the edges with the server's method (<c>/api/info</c>'s refineMethod): the CRF or GrabCut on the
+/// mask after the threshold, or the guided filter on the map before it.</param>
 /// <remarks>Every member may be left out (hence the defaults, which also keep them optional in the OpenAPI document).</remarks>
 internal sealed record ClickRequest(string? Session = null, int[][]? Seeds = null, int[][]? Negative = null, int[]? Box = null,
     bool? KeepSeedRegions = null, int? MinArea = null, float? Threshold = null, bool? Refine = null);
@@ -42,7 +43,8 @@ internal sealed record ProblemInfo(string Type, string Title, int Status, string
 
 /// <summary>
 /// What the page needs to know once: backbone, defaults, limits, colours. <c>Refinement</c>: clicks may ask for edge
-/// refinement, <c>RefineMethod</c> "guided" (guided filter, with this radius and ε) , "grabcut" or "crf"; <c>Scales</c>: the fused working long sides, empty for one scale; <c>Propagation</c>: "none", or "graph" when
+/// refinement, <c>RefineMethod</c> "crf" (the default) or "grabcut" (on the mask: the page asks <c>/mask</c> for each slider
+/// move) or "guided" (guided filter on the map, with this radius and ε: the page thresholds it itself); <c>Scales</c>: the fused working long sides, empty for one scale; <c>Propagation</c>: "none", or "graph" when
 /// every click is ranked over the image's patch graph.
 /// </summary>
 internal sealed record ServerInfo(

@@ -39,8 +39,10 @@ internal sealed class SegmentationService : IDisposable
 
         // Clicks and the threshold API skip the soft mask: the page feathers its own views, and only the rendered
         // downloads (overlay, cut-out) need the library's soft mask.
-        // The plain segmenters say Refinement.None, unlike the library's default (the CRF): the page thresholds the map in the
-        // browser as the slider moves, which a mask refinement would bypass; "Refine edges" asks for the refined pair below.
+        // The plain segmenters say Refinement.None, unlike the library's default (the CRF): without "Refine edges" the page
+        // thresholds the map in the browser as the slider moves. "Refine edges" asks for the refined pair below; with a mask
+        // refinement (CRF, GrabCut) the page then asks the server for every slider move's mask (/mask), which no threshold
+        // of the map in the browser gives.
         SegmentationOptions clicks = SegmentationOptions.Default with { Propagation = options.PropagationMode(), Refinement = Refinement.None };
         Interactive = new SimilaritySegmenter(clicks with { ComputeSoftMask = false });
         Full = new SimilaritySegmenter(clicks);
@@ -77,8 +79,17 @@ internal sealed class SegmentationService : IDisposable
     /// <summary>The same with the feathered soft mask, for rendered views.</summary>
     public SimilaritySegmenter Full { get; }
 
-    /// <summary><see cref="Interactive"/> with refinement (the "Refine edges" option; guided filter unless DinoSeg:Refine is grabcut or crf).</summary>
+    /// <summary><see cref="Interactive"/> with refinement (the "Refine edges" option; the CRF unless DinoSeg:Refine is guided or grabcut).</summary>
     public SimilaritySegmenter InteractiveRefined { get; }
+
+    /// <summary>
+    /// Whether "Refine edges" refines the mask after the threshold (CRF, GrabCut) rather than the map before it (guided
+    /// filter): then a refined click's mask is no threshold of its map, and the page asks the server for it.
+    /// </summary>
+    public bool RefinesMask => RefinesMaskWith(InteractiveRefined.Options);
+
+    /// <summary>Whether <paramref name="options"/> refine the thresholded mask (so their mask is no threshold of the map).</summary>
+    public static bool RefinesMaskWith(SegmentationOptions options) => options.Refinement is Refinement.GrabCut or Refinement.DenseCrf;
 
     /// <summary><see cref="Full"/> with the same refinement.</summary>
     public SimilaritySegmenter FullRefined { get; }

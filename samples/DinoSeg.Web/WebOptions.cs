@@ -87,11 +87,12 @@ internal sealed record WebOptions
     };
 
     /// <summary>
-    /// What the page's "Refine" option applies: "guided" (the default: <see cref="DinoSeg.Refinement.GuidedFilter"/> on the
-    /// map), "grabcut" (<see cref="DinoSeg.Refinement.GrabCut"/> on the mask) or "crf" (<see cref="DinoSeg.Refinement.DenseCrf"/>
-    /// on the mask).
+    /// What the page's "Refine edges" option applies: "crf" (the default, as the library's:
+    /// <see cref="DinoSeg.Refinement.DenseCrf"/> on the mask), "grabcut" (<see cref="DinoSeg.Refinement.GrabCut"/> on the
+    /// mask) or "guided" (<see cref="DinoSeg.Refinement.GuidedFilter"/> on the map). A slider move on a refined click costs
+    /// a request that reruns the refinement with "crf" or "grabcut", none with "guided" (the page thresholds the refined map).
     /// </summary>
-    public string Refine { get; init; } = "guided";
+    public string Refine { get; init; } = "crf";
 
     /// <summary><see cref="Refine"/> as the library's option.</summary>
     public Refinement RefinementMode() => Refine switch

@@ -94,6 +94,10 @@ public sealed class ApiTests(WebFixture web)
         string[] routes = [.. paths.EnumerateObject().Select(p => p.Name)];
         Assert.Contains("/api/images/{id}/segment", routes);
         Assert.Contains("/api/images/{id}/views/{view}.png", routes);
+        JsonElement mask = paths.GetProperty("/api/images/{id}/mask").GetProperty("post");
+        Assert.True(mask.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("application/octet-stream", out _));
+        Assert.True(mask.GetProperty("responses").GetProperty("409").GetProperty("content").TryGetProperty("application/problem+json", out _));
+        Assert.Contains("mask", mask.GetProperty("summary").GetString());
         Assert.DoesNotContain("/app.js", routes); // the page's files are not the API
         JsonElement segment = paths.GetProperty("/api/images/{id}/segment").GetProperty("post");
         Assert.Equal("#/components/schemas/ClickRequest",
@@ -231,10 +235,12 @@ public sealed class ApiTests(WebFixture web)
     }
 
     [Fact]
-    public async Task Refine_ClickMapThresholdAndViews_AllUseTheLibrarysGuidedFilter()
+    public async Task Refine_Guided_ClickMapThresholdAndViews_AllUseTheLibrarysGuidedFilter()
     {
-        string id = await OpenSampleAsync("chelsea.png");
-        using JsonDocument info = await GetJsonAsync("/api/info");
+        // A server started with DinoSeg:Refine=guided: the filter changes the map, so the page's levels carry it.
+        HttpClient http = (await web.RefineServerAsync("guided")).Http;
+        string id = await OpenSampleAsync("chelsea.png", http);
+        using JsonDocument info = await GetJsonAsync("/api/info", http);
         Assert.True(info.RootElement.GetProperty("refinement").GetBoolean());
         Assert.Equal(SegmentationOptions.Default.RefineRadius, info.RootElement.GetProperty("refineRadius").GetInt32());
         Assert.Equal(0, info.RootElement.GetProperty("scales").GetArrayLength());
@@ -242,13 +248,13 @@ public sealed class ApiTests(WebFixture web)
         Assert.Equal("guided", info.RootElement.GetProperty("refineMethod").GetString());
 
         var click = new { session = "api-refine", seeds = new[] { new[] { 172, 115 } }, threshold = 0.45, refine = true };
-        using JsonDocument refined = await PostJsonAsync($"/api/images/{id}/segment", click);
-        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-refine", threshold = 0.55 });
-        using HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map", click);
+        using JsonDocument refined = await PostJsonAsync($"/api/images/{id}/segment", click, http);
+        using JsonDocument moved = await PostJsonAsync($"/api/images/{id}/threshold", new { session = "api-refine", threshold = 0.55 }, http);
+        using HttpResponseMessage response = await http.PostAsJsonAsync($"/api/images/{id}/similarity-map", click);
         byte[] levels = await response.Content.ReadAsByteArrayAsync();
-        using HttpResponseMessage plainResponse = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map", click with { refine = false });
+        using HttpResponseMessage plainResponse = await http.PostAsJsonAsync($"/api/images/{id}/similarity-map", click with { refine = false });
         byte[] plainLevels = await plainResponse.Content.ReadAsByteArrayAsync();
-        using Image<L8> view = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=0.45&refine=true");
+        using Image<L8> view = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=0.45&refine=true", http);
 
         // The library on the same image: guide from the decoded pixels, default refinement settings.
         DinoSegmenter dino = EmbeddedBackbone.Segmenter;
@@ -265,7 +271,98 @@ public sealed class ApiTests(WebFixture web)
         Assert.Equal(result.SelectedPixels, moved.RootElement.GetProperty("selectedPixels").GetInt32());
         Assert.Equal(at045, CountOn(view));
         Assert.Equal(at045, levels.Count(level => level > 145)); // the slider's 0.45 on the refined map
+        Assert.Equal(451 * 300, levels.Length); // the levels alone: no mask follows a map refinement
+        Assert.False(response.Headers.Contains("X-DinoSeg-Refined-Mask"));
         Assert.NotEqual(plainLevels, levels);
+    }
+
+    /// <summary>The library's click at 0.45 and slider move to 0.55 with <paramref name="refinement"/>, as the page's server segments them.</summary>
+    private static (byte[] At045, byte[] At055) LibraryMasks(Refinement refinement)
+    {
+        using Image<Rgb24> image = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
+        PatchFeatures features = EmbeddedBackbone.Segmenter.Extract(image);
+        var segmenter = new SimilaritySegmenter(PageDefaults.Unrefined with { Refinement = refinement });
+        var result = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(image) };
+        segmenter.Segment(features, [new PixelPoint(172, 115)], 0.45f, result);
+        byte[] at045 = result.Mask.ToArray();
+        segmenter.Rethreshold(result, 0.55f);
+        return (at045, result.Mask.ToArray());
+    }
+
+    [Theory]
+    [InlineData("crf")] // the default: the fixture's main server
+    [InlineData("grabcut")]
+    public async Task Mask_OnAMaskRefinedClick_IsTheLibrarysRethresholdedRefinedMask(string refine)
+    {
+        HttpClient http = refine == "crf" ? Http : (await web.RefineServerAsync(refine)).Http;
+        string id = await OpenSampleAsync("chelsea.png", http);
+        using JsonDocument info = await GetJsonAsync("/api/info", http);
+        Assert.Equal(refine, info.RootElement.GetProperty("refineMethod").GetString());
+        int n = 451 * 300;
+        string session = $"api-mask-{refine}";
+
+        // The click: the levels, then the refined mask, which no threshold of the levels gives.
+        using HttpResponseMessage clicked = await http.PostAsJsonAsync($"/api/images/{id}/similarity-map",
+            new { session, seeds = new[] { new[] { 172, 115 } }, threshold = 0.45, refine = true });
+        Assert.Equal(HttpStatusCode.OK, clicked.StatusCode);
+        Assert.Equal("true", clicked.Headers.GetValues("X-DinoSeg-Refined-Mask").Single());
+        Assert.Equal("0.45", clicked.Headers.GetValues("X-DinoSeg-Threshold").Single());
+        byte[] body = await clicked.Content.ReadAsByteArrayAsync();
+        Assert.Equal(2 * n, body.Length);
+        byte[] levels = body[..n], clickMask = body[n..];
+
+        // A slider move: the session's click re-thresholded, its refinement run again.
+        using HttpResponseMessage moved = await http.PostAsJsonAsync($"/api/images/{id}/mask", new { session, threshold = 0.55 });
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        Assert.Equal("application/octet-stream", moved.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("0.55", moved.Headers.GetValues("X-DinoSeg-Threshold").Single());
+        Assert.Contains("rethreshold;dur=", moved.Headers.GetValues("Server-Timing").Single());
+        byte[] movedMask = await moved.Content.ReadAsByteArrayAsync();
+
+        var (at045, at055) = LibraryMasks(refine == "crf" ? Refinement.DenseCrf : Refinement.GrabCut);
+        Assert.Equal(at045, clickMask);
+        Assert.Equal(at055, movedMask);
+        int selected = movedMask.Count(v => v != 0);
+        Assert.Equal(selected, int.Parse(moved.Headers.GetValues("X-DinoSeg-Selected-Pixels").Single(), CultureInfo.InvariantCulture));
+        // Not what the page would threshold from the levels: the refinement moved the edges.
+        Assert.NotEqual(levels.Count(level => level > 155), selected);
+        Assert.NotEqual(at045.Count(v => v != 0), selected);
+
+        // The stateless view with refine=true agrees with the session's mask.
+        using Image<L8> view = await GetImageAsync<L8>($"/api/images/{id}/views/mask.png?seeds=172,115&threshold=0.55&refine=true", http);
+        Assert.Equal(selected, CountOn(view));
+    }
+
+    [Fact]
+    public async Task Mask_Refused_WithoutAClick_OutOfRange_OrOnAnUnknownImage()
+    {
+        string id = await OpenSampleAsync("coffee.png");
+        using (HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/mask", new { session = "never-clicked-mask", threshold = 0.3 }))
+        {
+            await AssertErrorAsync(response, HttpStatusCode.Conflict, "no click");
+        }
+
+        using (await PostJsonAsync($"/api/images/{id}/segment", new { session = "api-mask-errors", seeds = new[] { new[] { 290, 150 } }, refine = true }))
+        {
+        }
+
+        using (HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/mask", new { session = "api-mask-errors", threshold = 1.5 }))
+        {
+            await AssertErrorAsync(response, HttpStatusCode.BadRequest, "[-1, 1]");
+        }
+
+        using (HttpResponseMessage response = await Http.PostAsJsonAsync($"/api/images/{id}/mask", new { session = "api-mask-errors" }))
+        {
+            await AssertErrorAsync(response, HttpStatusCode.BadRequest, "threshold");
+        }
+
+        using (HttpResponseMessage response = await Http.PostAsJsonAsync("/api/images/0123456789abcdef0123456789abcdef/mask", new { session = "api-mask-errors", threshold = 0.3 }))
+        {
+            await AssertErrorAsync(response, HttpStatusCode.NotFound, "open it again");
+        }
+
+        using HttpResponseMessage ok = await Http.PostAsJsonAsync($"/api/images/{id}/mask", new { session = "api-mask-errors", threshold = 0.3 });
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
     }
 
     private static int CountOn(Image<L8> mask)
@@ -388,6 +485,31 @@ public sealed class ApiTests(WebFixture web)
         context.Connection.RemoteIpAddress = IPAddress.Parse(remote);
 
         Assert.Equal(expected, Api.ShouldGzip(context));
+    }
+
+    [Fact]
+    public async Task EncodeMapWithMask_AndEncodeMask_CarryTheRefinedMask_RawOrGzipped()
+    {
+        ImageEntry entry = web.App.Services.GetRequiredService<SegmentationService>().Find(await OpenSampleAsync("chelsea.png"));
+        var session = new ClickSession(entry.Features);
+        session.Result.Guide = entry.GetOrCreateGuide().Guide;
+        new SimilaritySegmenter(PageDefaults.Unrefined with { Refinement = Refinement.DenseCrf }).Segment(entry.Features, [new PixelPoint(172, 115)], 0.45f, session.Result);
+        int n = 451 * 300;
+        long heldBefore = session.Bytes(0);
+        byte[] mask = session.Result.Mask.ToArray();
+        byte[] levels = session.EncodeMap(gzip: false).Bytes.ToArray();
+
+        byte[] both = session.EncodeMap(gzip: false, withMask: true).Bytes.ToArray();
+        byte[] bothZipped = session.EncodeMap(gzip: true, withMask: true).Bytes.ToArray();
+        byte[] alone = session.EncodeMask(gzip: false).Bytes.ToArray();
+        byte[] aloneZipped = session.EncodeMask(gzip: true).Bytes.ToArray();
+
+        Assert.Equal([.. levels, .. mask], both);
+        Assert.Equal(both, Gunzip(bothZipped));
+        Assert.Equal(mask, alone);
+        Assert.Equal(mask, Gunzip(aloneZipped));
+        Assert.True(aloneZipped.Length < n / 10, $"{aloneZipped.Length} bytes compressed");
+        Assert.Equal(heldBefore + n, session.Bytes(0)); // the room for the mask is counted once it exists
     }
 
     [Fact]
@@ -657,28 +779,30 @@ public sealed class ApiTests(WebFixture web)
         return output.ToArray();
     }
 
-    private async Task<string> OpenSampleAsync(string name)
+    /// <summary>Opens a bundled photo on the fixture's server, or on <paramref name="http"/>'s.</summary>
+    private async Task<string> OpenSampleAsync(string name, HttpClient? http = null)
     {
-        using JsonDocument info = await PostJsonAsync($"/api/samples/{name}", null);
+        using JsonDocument info = await PostJsonAsync($"/api/samples/{name}", null, http);
         return info.RootElement.GetProperty("id").GetString()!;
     }
 
-    private async Task<JsonDocument> GetJsonAsync(string path)
+    private async Task<JsonDocument> GetJsonAsync(string path, HttpClient? http = null)
     {
-        using HttpResponseMessage response = await Http.GetAsync(path);
+        using HttpResponseMessage response = await (http ?? Http).GetAsync(path);
         return await ReadJsonAsync(response, HttpStatusCode.OK);
     }
 
-    private async Task<JsonDocument> PostJsonAsync(string path, object? body)
+    private async Task<JsonDocument> PostJsonAsync(string path, object? body, HttpClient? http = null)
     {
-        using HttpResponseMessage response = body is null ? await Http.PostAsync(path, null) : await Http.PostAsJsonAsync(path, body);
+        http ??= Http;
+        using HttpResponseMessage response = body is null ? await http.PostAsync(path, null) : await http.PostAsJsonAsync(path, body);
         return await ReadJsonAsync(response, HttpStatusCode.OK);
     }
 
-    private async Task<Image<T>> GetImageAsync<T>(string path)
+    private async Task<Image<T>> GetImageAsync<T>(string path, HttpClient? http = null)
         where T : unmanaged, IPixel<T>
     {
-        using HttpResponseMessage response = await Http.GetAsync(path);
+        using HttpResponseMessage response = await (http ?? Http).GetAsync(path);
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
         return Image.Load<T>(await response.Content.ReadAsByteArrayAsync());

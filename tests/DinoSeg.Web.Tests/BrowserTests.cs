@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using DinoSeg.Tests.Shared;
 using Microsoft.Playwright;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -18,6 +19,7 @@ public sealed class BrowserTests(WebFixture web)
         IPage page = await web.OpenPageAsync();
         var driver = new PageDriver(page);
         await driver.PickSampleAsync("chelsea.png");
+        await driver.UnrefinedAsync(); // the map thresholded in the page: both eyes, like the library's plain mask
         Assert.Equal("", await page.Locator("#area").GetAttributeAsync("data-selected-pixels"));
 
         await driver.ClickAsync(172, 115);
@@ -46,11 +48,36 @@ public sealed class BrowserTests(WebFixture web)
     }
 
     [Fact]
+    public async Task DefaultClick_IsTheLibrarysDefault_TheCrfAtTheRulesThreshold()
+    {
+        IPage page = await web.OpenPageAsync();
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+        Assert.True(await page.Locator("#refine").IsCheckedAsync(), "Refine edges is on by default where the server refines");
+
+        await driver.ClickAsync(172, 115);
+
+        // The library's default click (SegmentationOptions.Default: graph ranking, its rule, the CRF) on the same pixels.
+        int[] seed = (await driver.SeedsAsync())[0];
+        using Image<Rgb24> image = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
+        PatchFeatures features = EmbeddedBackbone.Segmenter.Extract(image);
+        var result = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(image) };
+        new SimilaritySegmenter(SegmentationOptions.Default).Segment(features, [new PixelPoint(seed[0], seed[1])], [], null, result);
+        Assert.Equal(Refinement.DenseCrf, SegmentationOptions.Default.Refinement);
+        Assert.Equal(result.Threshold, (float)await driver.ShownThresholdAsync());
+        Assert.Equal(result.SelectedPixels, await driver.SelectedPixelsAsync());
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        Assert.Equal(255, await driver.MaskAtAsync(172, 115));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Slider_Moves_MaskShrinksAndGrowsAndStaysEqualToTheLibrarys()
     {
         IPage page = await web.OpenPageAsync();
         var driver = new PageDriver(page);
         await driver.PickSampleAsync("coffee.png");
+        await driver.UnrefinedAsync(); // the page's own slider: the map thresholded in the browser
         await driver.ClickAsync(290, 150);
         int atDefault = await driver.SelectedPixelsAsync();
 
@@ -94,7 +121,7 @@ public sealed class BrowserTests(WebFixture web)
             r => r.Url.EndsWith("/similarity-map", StringComparison.Ordinal));
         double second = double.Parse(await reply.HeaderValueAsync("x-dinoseg-auto-threshold") ?? "", CultureInfo.InvariantCulture);
         Assert.Equal(Math.Round(second, 2), await driver.ThresholdAsync(), 6);
-        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver), await driver.SelectedPixelsAsync());
 
         // A hand on the slider ends it: the next click keeps the slider's value.
         await driver.SetThresholdAsync(0.6);
@@ -109,7 +136,7 @@ public sealed class BrowserTests(WebFixture web)
         await driver.WaitMaskAfterAsync(before);
         Assert.Equal("true", await auto.GetAttributeAsync("aria-pressed"));
         Assert.InRange(await driver.ThresholdAsync(), AutoThreshold.RankedLow, AutoThreshold.RankedHigh);
-        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver), await driver.SelectedPixelsAsync());
 
         // Off again, then another image: Auto is on again and the slider back at its start.
         await driver.SetThresholdAsync(0.7);
@@ -137,7 +164,7 @@ public sealed class BrowserTests(WebFixture web)
         await driver.ClickAsync(172, 115);
         await driver.ClickAsync(60, 250, "#image", [KeyboardModifier.Shift]);
         Assert.Equal(2, await page.EvaluateAsync<int>("() => window.dinoSeg.state.marks.length"));
-        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver), await driver.SelectedPixelsAsync());
         Assert.Equal(255, await driver.MaskAtAsync(318, 137)); // the other eye, before the negative
 
         int before = await driver.MaskVersionAsync();
@@ -151,7 +178,7 @@ public sealed class BrowserTests(WebFixture web)
         Assert.Equal(1, await page.EvaluateAsync<int>("() => window.dinoSeg.state.negativeMarks.length"));
         Assert.Equal(0, await driver.MaskAtAsync(318, 137));
         Assert.Equal(255, await driver.MaskAtAsync(172, 115));
-        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver), await driver.SelectedPixelsAsync());
         Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
         await driver.SetThresholdAsync(-0.5); // the slider keeps the negative's exclusion
         Assert.Equal(0, await driver.MaskAtAsync(318, 137));
@@ -191,6 +218,7 @@ public sealed class BrowserTests(WebFixture web)
         IPage page = await web.OpenPageAsync();
         var driver = new PageDriver(page);
         await driver.PickSampleAsync("chelsea.png");
+        await driver.UnrefinedAsync(); // the page's own region filter, on the map thresholded in the browser
         await driver.ClickAsync(172, 115);
         Assert.Equal(255, await driver.MaskAtAsync(318, 137));
         int clicks = await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length");
@@ -221,9 +249,12 @@ public sealed class BrowserTests(WebFixture web)
     [Fact]
     public async Task RefineEdges_ClicksAgainWithTheGuidedFilter_AndSliderAndDownloadsFollowIt()
     {
-        IPage page = await web.OpenPageAsync();
+        // A server with DinoSeg:Refine=guided: the filter changes the map, so the page thresholds the refined map itself.
+        RefineServer guided = await web.RefineServerAsync("guided");
+        IPage page = await web.OpenPageAsync(server: guided.BaseAddress);
         var driver = new PageDriver(page);
         await driver.PickSampleAsync("chelsea.png");
+        await driver.UnrefinedAsync(); // first the plain click, then the box ticked
         await driver.ClickAsync(172, 115);
         int plain = await driver.SelectedPixelsAsync();
         int clicks = await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length");
@@ -235,20 +266,107 @@ public sealed class BrowserTests(WebFixture web)
         // A new request (the map itself changes), whose map the page then thresholds alone.
         Assert.Equal(clicks + 1, await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length"));
         Assert.Contains("refine=true", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
-        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync(), refine: true), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync(), refine: true, guided.Http), await driver.SelectedPixelsAsync());
         Assert.NotEqual(plain, await driver.SelectedPixelsAsync());
         Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
         await driver.SetThresholdAsync(0.3);
-        Assert.Equal(await LibraryAreaAsync(driver, 0.3, refine: true), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, 0.3, refine: true, guided.Http), await driver.SelectedPixelsAsync());
         Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
         Assert.Equal(clicks + 1, await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length"));
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.dinoSeg.maskFetch.requests")); // no slider request
 
         before = await driver.MaskVersionAsync();
         await page.Locator("#refine").UncheckAsync();
         await driver.WaitMaskAfterAsync(before);
-        Assert.Equal(await LibraryAreaAsync(driver, 0.3), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, 0.3, http: guided.Http), await driver.SelectedPixelsAsync());
         Assert.DoesNotContain("refine=true", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
         await page.Context.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("crf")] // the default: the fixture's main server
+    [InlineData("grabcut")]
+    public async Task RefineEdges_MaskRefinement_SliderShowsTheServersRefinedMask_CoalescedAndUndoable(string refine)
+    {
+        RefineServer? other = refine == "crf" ? null : await web.RefineServerAsync(refine);
+        HttpClient http = other?.Http ?? web.Http;
+        IPage page = await web.OpenPageAsync(server: other?.BaseAddress);
+        var driver = new PageDriver(page);
+        await driver.PickSampleAsync("chelsea.png");
+        Assert.True(await page.Locator("#refine").IsCheckedAsync(), "on by default where the server refines");
+        await driver.ClickAsync(172, 115);
+
+        // The click's reply carried its refined mask: shown as is, equal to the library's at the rule's own threshold (Auto
+        // mode: off the slider's 0.01 grid, so the slider shows it rounded and the download links carry it exactly).
+        double auto = await page.EvaluateAsync<double>("() => window.dinoSeg.state.serverMask.threshold");
+        Assert.Equal(await page.EvaluateAsync<double>("() => window.dinoSeg.state.autoThreshold"), auto);
+        Assert.Equal(Math.Round(auto, 2), await driver.ThresholdAsync());
+        Assert.Equal(await LibraryAreaAsync(driver, auto, refine: true, http), await driver.SelectedPixelsAsync());
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.dinoSeg.maskFetch.requests"));
+
+        // A slider move asks the server, whose refined mask the page shows, not the map's threshold in the browser.
+        await MoveSliderAsync(driver, 0.3);
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => window.dinoSeg.maskFetch.requests"));
+        int at03 = await driver.SelectedPixelsAsync();
+        Assert.Equal(await LibraryAreaAsync(driver, 0.3, refine: true, http), at03);
+        Assert.NotEqual(await page.EvaluateAsync<int>("() => window.dinoSeg.state.levels.filter(level => level > 130).length"), at03);
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        Assert.Contains("threshold=0.3", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
+
+        // A drag: three moves at once. One request is out, the latest threshold is asked next, the stale answer dropped.
+        int version = await driver.MaskVersionAsync();
+        bool hinted = await page.EvaluateAsync<bool>("""
+            () => {
+              const slider = document.getElementById('threshold');
+              for (const t of [0.35, 0.4, 0.5]) {
+                slider.value = String(t);
+                slider.dispatchEvent(new Event('input', { bubbles: true }));
+              }
+              slider.dispatchEvent(new Event('change', { bubbles: true }));
+              return document.body.dataset.maskPending === 'true';
+            }
+            """);
+        Assert.True(hinted, "the busy hint shows while the server refines");
+        await page.WaitForFunctionAsync("() => !window.dinoSeg.maskFetch.inFlight && document.body.dataset.maskPending === undefined");
+        Assert.Equal(3, await page.EvaluateAsync<int>("() => window.dinoSeg.maskFetch.requests"));
+        Assert.Equal(version + 1, await driver.MaskVersionAsync());
+        Assert.Equal(0.5, await driver.ThresholdAsync());
+        int at05 = await driver.SelectedPixelsAsync();
+        Assert.Equal(await LibraryAreaAsync(driver, 0.5, refine: true, http), at05);
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+
+        // Undo and redo put the threshold back, and the server's mask with it.
+        await driver.PressAndWaitMaskAsync("Control+z");
+        Assert.Equal(0.3, await driver.ThresholdAsync());
+        Assert.Equal(at03, await driver.SelectedPixelsAsync());
+        await driver.PressAndWaitMaskAsync("Control+Shift+z");
+        Assert.Equal(at05, await driver.SelectedPixelsAsync());
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+
+        // A region option is in the server's mask: changing it segments again.
+        int clicks = await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length");
+        version = await driver.MaskVersionAsync();
+        await page.Locator("#keep-regions").CheckAsync();
+        await driver.WaitMaskAfterAsync(version);
+        Assert.Equal(clicks + 1, await page.EvaluateAsync<int>("() => window.dinoSeg.stats.click.length"));
+        Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A slider move as a person's ends: an input event, then change (one undo step); waits for the mask.</summary>
+    private static async Task MoveSliderAsync(PageDriver driver, double threshold)
+    {
+        int before = await driver.MaskVersionAsync();
+        await driver.Page.EvaluateAsync("""
+            t => {
+              const slider = document.getElementById('threshold');
+              slider.value = String(t);
+              slider.dispatchEvent(new Event('input', { bubbles: true }));
+              slider.dispatchEvent(new Event('change', { bubbles: true }));
+            }
+            """, threshold);
+        await driver.WaitMaskAfterAsync(before);
     }
 
     [Fact]
@@ -276,7 +394,7 @@ public sealed class BrowserTests(WebFixture web)
         await driver.ClickAsync(320, 100);
 
         Assert.Equal(255, await driver.MaskAtAsync(320, 100));
-        Assert.Equal(await LibraryAreaAsync(driver, await driver.ThresholdAsync()), await driver.SelectedPixelsAsync());
+        Assert.Equal(await LibraryAreaAsync(driver), await driver.SelectedPixelsAsync());
         await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync();
         await page.Context.CloseAsync();
     }
@@ -350,6 +468,7 @@ public sealed class BrowserTests(WebFixture web)
         IPage page = await web.OpenPageAsync();
         var driver = new PageDriver(page);
         await driver.UploadAsync(photo);
+        await driver.UnrefinedAsync(); // the page's own path: a click's map, then slider moves with no request
         (int x, int y)[] points = [(495, 256), (480, 240), (510, 270), (300, 500), (700, 150), (470, 250), (520, 260), (200, 200), (800, 600), (530, 230), (495, 256), (600, 400)];
         foreach (var (x, y) in points)
         {
@@ -401,13 +520,19 @@ public sealed class BrowserTests(WebFixture web)
         await page.Context.CloseAsync();
     }
 
-    /// <summary>The library's selected pixels for the page's own prompt at <paramref name="threshold"/>, through the API.</summary>
-    private async Task<int> LibraryAreaAsync(PageDriver driver, double threshold, bool refine = false)
+    /// <summary>
+    /// The library's selected pixels for the page's own prompt at <paramref name="threshold"/> (null: the shown mask's),
+    /// refined when <paramref name="refine"/> (null: as the page's "Refine edges" says), through the API.
+    /// </summary>
+    /// <remarks>On the fixture's server, or on <paramref name="http"/>'s (a server with another DinoSeg:Refine).</remarks>
+    private async Task<int> LibraryAreaAsync(PageDriver driver, double? threshold = null, bool? refine = null, HttpClient? http = null)
     {
+        threshold ??= await driver.ShownThresholdAsync();
+        refine ??= await driver.Page.Locator("#refine").IsCheckedAsync();
         var (id, _, _) = await driver.ImageAsync();
         int[][] seeds = await driver.SeedsAsync(), negative = await driver.NegativesAsync();
         int[]? box = await driver.BoxAsync();
-        using HttpResponseMessage response = await web.Http.PostAsJsonAsync($"/api/images/{id}/segment",
+        using HttpResponseMessage response = await (http ?? web.Http).PostAsJsonAsync($"/api/images/{id}/segment",
             new { session = "browser-test-check", seeds, negative, box, threshold, refine });
         response.EnsureSuccessStatusCode();
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

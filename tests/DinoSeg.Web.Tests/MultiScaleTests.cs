@@ -95,8 +95,8 @@ public sealed class MultiScaleTests
         ArgumentException e = Assert.Throws<ArgumentException>("Refine", new WebOptions { Refine = "lattice" }.Validate);
         Assert.Contains("DinoSeg:Refine", e.Message);
         Assert.Equal(Refinement.GrabCut, new WebOptions { Refine = "grabcut" }.RefinementMode());
-        Assert.Equal(Refinement.DenseCrf, new WebOptions { Refine = "crf" }.RefinementMode());
-        Assert.Equal(Refinement.GuidedFilter, new WebOptions().RefinementMode());
+        Assert.Equal(Refinement.GuidedFilter, new WebOptions { Refine = "guided" }.RefinementMode());
+        Assert.Equal(Refinement.DenseCrf, new WebOptions().RefinementMode()); // the library's default refinement
     }
 
     [Theory]

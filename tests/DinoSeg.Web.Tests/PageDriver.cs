@@ -20,6 +20,16 @@ internal sealed class PageDriver(IPage page)
     /// <summary>The seeds the page holds, as [x, y] image pixels.</summary>
     public Task<int[][]> SeedsAsync() => Page.EvaluateAsync<int[][]>("() => window.dinoSeg.state.seeds.map(p => [p.x, p.y])");
 
+    /// <summary>
+    /// Unticks "Refine edges" (on by default: the page's click refines like the library's): the plain mask, the map
+    /// thresholded in the browser, for the tests of the page's own slider and region filter.
+    /// </summary>
+    public Task UnrefinedAsync() => Page.Locator("#refine").UncheckAsync();
+
+    /// <summary>The threshold of the mask the page shows: a server-refined mask's own (an Auto click's is off the slider's grid), else the slider's.</summary>
+    public Task<double> ShownThresholdAsync() =>
+        Page.EvaluateAsync<double>("() => window.dinoSeg.state.serverMask?.threshold ?? Number(document.getElementById('threshold').value)");
+
     public async Task PickSampleAsync(string name)
     {
         await Page.Locator("#sample").SelectOptionAsync(name);

@@ -28,6 +28,8 @@ public sealed class WebFixture : IAsyncLifetime
     };
 
     private readonly SemaphoreSlim _browserGate = new(1, 1);
+    private readonly SemaphoreSlim _serversGate = new(1, 1);
+    private readonly Dictionary<string, RefineServer> _refineServers = [];
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
@@ -78,16 +80,40 @@ public sealed class WebFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A second server like this one but with <c>DinoSeg:Refine=<paramref name="refine"/></c> ("guided", "grabcut"), started
+    /// on first use and kept for the collection: the main server keeps the default (the CRF).
+    /// </summary>
+    internal async Task<RefineServer> RefineServerAsync(string refine)
+    {
+        await _serversGate.WaitAsync();
+        try
+        {
+            if (_refineServers.TryGetValue(refine, out RefineServer? server)) return server;
+            WebApplication app = WebApp.Create(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"], Options with { Refine = refine });
+            await app.StartAsync();
+            var address = new Uri(app.Urls.Single());
+            server = new RefineServer(app, address, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) });
+            _refineServers.Add(refine, server);
+            return server;
+        }
+        finally
+        {
+            _serversGate.Release();
+        }
+    }
+
     /// <summary>A fresh browser context (own storage, own session id) with the page loaded and ready.</summary>
     /// <param name="width">Viewport width in CSS pixels.</param>
     /// <param name="height">Viewport height.</param>
     /// <param name="hasTouch">A touch screen: taps and touch events work (as on a phone or tablet).</param>
-    public async Task<IPage> OpenPageAsync(int width = 1400, int height = 1000, bool hasTouch = false)
+    /// <param name="server">The server whose page to open; this fixture's main server when null.</param>
+    public async Task<IPage> OpenPageAsync(int width = 1400, int height = 1000, bool hasTouch = false, Uri? server = null)
     {
         IBrowser browser = await BrowserAsync();
         IBrowserContext context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = BaseAddress.ToString(),
+            BaseURL = (server ?? BaseAddress).ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             AcceptDownloads = true,
             HasTouch = hasTouch,
@@ -108,9 +134,20 @@ public sealed class WebFixture : IAsyncLifetime
         Http.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
+        foreach (RefineServer server in _refineServers.Values)
+        {
+            server.Http.Dispose();
+            await server.App.StopAsync();
+            await server.App.DisposeAsync();
+        }
+
         _browserGate.Dispose();
+        _serversGate.Dispose();
     }
 }
+
+/// <summary>A server started with another <c>DinoSeg:Refine</c>: the app, its address and a client for it.</summary>
+internal sealed record RefineServer(WebApplication App, Uri BaseAddress, HttpClient Http);
 
 [CollectionDefinition(Name)]
 public sealed class WebCollection : ICollectionFixture<WebFixture>

@@ -10,6 +10,9 @@
 //    level 0), then the region options the library's way (RegionFilter.cs), drawn at full resolution; the main view's
 //    tint and outline and the cut-out are composited from it on canvases at the size they are displayed (a 1024-px
 //    photo shown 600 px wide needs a third of the pixels);
+//  - except when "Refine edges" refines the mask (the server's CRF or GrabCut): no threshold of the map gives that mask,
+//    so the click's reply carries it behind the levels and a slider move asks POST /mask for the new threshold's (at
+//    most one request in flight; the latest threshold is asked next, answers for an older one are dropped);
 //  - exports: links to the server, which segments the same prompt with the library and writes PNGs, polygons, RLE.
 //
 // The main view is one canvas inside a clipping stage; zoom and pan only move and resize that canvas (CSS), so a
@@ -33,6 +36,13 @@
   const WHITE = 0xffffffff; // ImageData pixels seen as little-endian uint32 (0xAABBGGRR); the mask is white on transparent
   const DRAG_PX = 6; // a pointer moved less than this (CSS px) between down and up is a click, not a box
   const MAX_ZOOM_PX = 8; // zoom stops at this many screen pixels per image pixel
+  // The server's refinement methods (/api/info's refineMethod), as the page names them.
+  const REFINE_NAMES = { crf: 'dense CRF', grabcut: 'GrabCut', guided: 'guided filter' };
+  const REFINE_TITLES = {
+    crf: "Snap the mask to the image's edges (a dense CRF on the mask, on the server: each slider move asks it again, ~20 ms a megapixel)",
+    grabcut: "Snap the mask to the image's edges (GrabCut on the mask, on the server: each slider move asks it again, 0.3–0.6 s)",
+    guided: "Snap the mask to the image's edges (guided filter on the similarity map; a little slower per click, the slider stays in the page)",
+  };
 
   const state = {
     info: null,
@@ -60,6 +70,7 @@
     clickSeq: 0,
     selected: 0,
     maskVersion: 0,
+    serverMask: null, // a mask-refined click's mask from the server: { mask: Uint8Array (0/255), k, threshold } or null
   };
 
   // Undo and redo: snapshots of what the person chose (prompt, options, threshold unless Auto picks it).
@@ -82,7 +93,9 @@
   // Timings for the browser test and the curious: ms from the input event to the mask being drawn ("ready") and to the
   // next animation frame ("frame").
   const stats = { click: [], slider: [], open: [] };
-  window.dinoSeg = { state, stats, history };
+  // Slider moves on a mask-refined click: whether a /mask request is out, and the input time of the latest move.
+  const maskFetch = { inFlight: false, t0: 0, requests: 0 };
+  window.dinoSeg = { state, stats, history, maskFetch };
 
   init().catch(e => showError(`Could not reach the server: ${e.message}`));
 
@@ -106,6 +119,9 @@
     ui.sample.disabled = false;
     ui.negativeNote.hidden = !info.negativeSeeds;
     ui.refineLabel.hidden = !info.refinement;
+    // One default everywhere: the page's click refines like the library's (the CRF, unless the server says otherwise).
+    ui.refine.checked = info.refinement;
+    ui.refineLabel.title = REFINE_TITLES[info.refineMethod] ?? ui.refineLabel.title;
     ui.opacity.value = String(info.overlayOpacity);
     setSlider(indexOf(info.defaultThreshold));
     setAuto(true);
@@ -122,12 +138,16 @@
     ui.clear.addEventListener('click', clearAll);
     ui.undo.addEventListener('click', undo);
     ui.redo.addEventListener('click', redo);
-    // Region options re-filter the current map in the page, like a slider move; the next click sends them too.
-    const onRegionOptions = () => { if (state.levels) applyThreshold(); };
+    // Region options re-filter the current map in the page, like a slider move; the next click sends them too. A
+    // server-refined mask holds the click's region options: then the server segments again.
+    const onRegionOptions = () => {
+      if (!state.levels) return;
+      if (maskRefined()) segment(performance.now(), true); else applyThreshold();
+    };
     ui.keepRegions.addEventListener('change', () => { onRegionOptions(); commit(); });
     ui.minArea.addEventListener('input', onRegionOptions);
     ui.minArea.addEventListener('change', commit);
-    // Refinement changes the map itself, so the server segments again (the slider then needs no request, as usual).
+    // Refinement changes the map (guided filter) or the mask (CRF, GrabCut), so the server segments again.
     ui.refine.addEventListener('change', e => {
       commit();
       if (state.image && hasPrompt()) segment(e.timeStamp, true);
@@ -248,6 +268,7 @@
     buf.on = new Uint8Array(buf.n);
     buf.rowFirst = new Int32Array(height + 1);
     state.levels = null;
+    state.serverMask = null;
     ui.stage.removeAttribute('data-empty');
     layoutMain(true);
     prepareCutout();
@@ -319,6 +340,8 @@
     state.negativeMarks = [];
     state.boxMark = null;
     state.levels = null;
+    state.serverMask = null;
+    setMaskPending(false);
     drawMain();
     for (const c of [ui.heatmap, ui.mask, ui.cutout]) ctx(c).clearRect(0, 0, c.width, c.height);
     for (const c of [ui.heatmap, ui.mask, ui.cutout]) c.parentElement.setAttribute('data-empty', 'Click the image');
@@ -668,10 +691,7 @@
     if (!state.image) return;
     setAuto(false);
     setSlider(state.k + step);
-    if (state.levels) {
-      applyThreshold();
-      record('slider', event.timeStamp);
-    }
+    if (state.levels) applyThreshold(event.timeStamp);
 
     commit();
   }
@@ -715,6 +735,8 @@
     updateHistoryButtons();
     const promptChanged = JSON.stringify([snap.seeds, snap.negatives, snap.box, snap.refine]) !==
       JSON.stringify([state.seeds, state.negatives, state.box, ui.refine.checked]);
+    // A server-refined mask holds the click's region options: other options need a new click.
+    const regionsChanged = snap.keepRegions !== ui.keepRegions.checked || snap.minArea !== minArea();
     Object.assign(state, { seeds: snap.seeds, negatives: snap.negatives, box: snap.box, corner: null });
     ui.keepRegions.checked = snap.keepRegions;
     ui.minArea.value = String(snap.minArea);
@@ -725,7 +747,7 @@
     if (!hasPrompt()) {
       clearPrompt();
       resetViews();
-    } else if (promptChanged || !state.levels) {
+    } else if (promptChanged || !state.levels || (regionsChanged && maskRefined())) {
       segment(performance.now(), true);
     } else {
       applyThreshold();
@@ -777,9 +799,13 @@
       state.boxMark = reply.box;
       state.autoThreshold = reply.autoThreshold;
       if (state.auto && Number.isFinite(reply.autoThreshold)) setSlider(indexOf(reply.autoThreshold));
+      // The mask at the click's own threshold (Auto: the rule's, off the slider's grid, shown at its nearest index); if the
+      // slider has moved since the click was sent, the slider's index is asked next.
+      state.serverMask = reply.mask && { mask: reply.mask, k: indexOf(reply.threshold), threshold: reply.threshold };
 
       drawHeatmap();
       const tHeat = performance.now();
+      if (maskRefined() && state.serverMask.k !== state.k) drawServerMask(); // this click's mask, until the slider's comes
       applyThreshold();
       for (const c of [ui.heatmap, ui.mask, ui.cutout]) c.parentElement.removeAttribute('data-empty');
       ui.clear.disabled = false;
@@ -800,8 +826,13 @@
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(click),
     });
     if (!response.ok) return { status: response.status, error: (await response.json()).error };
+    // If gzip-encoded, inflated natively by the browser. A mask-refined click's mask follows the levels.
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const refined = response.headers.get('X-DinoSeg-Refined-Mask') === 'true', n = refined ? bytes.length / 2 : bytes.length;
     return {
-      levels: new Uint8Array(await response.arrayBuffer()), // if gzip-encoded, inflated natively by the browser
+      levels: refined ? bytes.subarray(0, n) : bytes,
+      mask: refined ? bytes.subarray(n) : null,
+      threshold: Number(response.headers.get('X-DinoSeg-Threshold')),
       seeds: JSON.parse(response.headers.get('X-DinoSeg-Seeds')),
       negatives: JSON.parse(response.headers.get('X-DinoSeg-Negatives')),
       box: JSON.parse(response.headers.get('X-DinoSeg-Box')),
@@ -822,9 +853,7 @@
   function onSlider(event) {
     setAuto(false); // a hand on the slider ends Auto mode until it is switched on again or another image opens
     setSlider(Math.round((Number(ui.threshold.value) + 1) * 100));
-    if (!state.levels) return;
-    applyThreshold();
-    record('slider', event.timeStamp);
+    if (state.levels) applyThreshold(event.timeStamp);
   }
 
   /**
@@ -835,8 +864,7 @@
     setAuto(!state.auto);
     if (state.auto && state.levels && Number.isFinite(state.autoThreshold)) {
       setSlider(indexOf(state.autoThreshold));
-      applyThreshold();
-      record('slider', event.timeStamp);
+      applyThreshold(event.timeStamp);
     }
 
     commit();
@@ -861,9 +889,19 @@
     }
   }
 
-  /** The mask for the current slider index, then the main view's layers and the cut-out from it. */
-  function applyThreshold() {
-    const t0 = performance.now();
+  /**
+   * The mask for the current slider index, then the main view's layers and the cut-out from it. `t0`, for a slider
+   * move: its input time, recorded once the mask is drawn. A mask-refined click's mask comes from the server: the one it
+   * sent for this index, or else a request for it (drawn when it comes back).
+   */
+  function applyThreshold(t0) {
+    if (maskRefined()) {
+      if (state.serverMask.k === state.k) drawServerMask(t0);
+      else requestServerMask(t0 ?? performance.now());
+      return;
+    }
+
+    const tStart = performance.now();
     const levels = state.levels, k = state.k, mask32 = buf.mask32, n = buf.n;
     let selected = 0;
     if (regionOptionsOn()) {
@@ -885,6 +923,30 @@
       }
     }
 
+    drawMask(tStart, selected);
+    if (t0 !== undefined) record('slider', t0);
+  }
+
+  /** Whether the shown click's mask was refined on the server (CRF, GrabCut), so that slider moves ask the server. */
+  function maskRefined() { return state.serverMask !== null; }
+
+  /** The server's mask as it came (its region options applied there), then the views from it. */
+  function drawServerMask(t0) {
+    const tStart = performance.now();
+    const mask = state.serverMask.mask, mask32 = buf.mask32, n = buf.n;
+    let selected = 0;
+    for (let i = 0; i < n; i++) {
+      const on = mask[i] !== 0;
+      mask32[i] = on ? WHITE : 0;
+      selected += on;
+    }
+
+    drawMask(tStart, selected);
+    if (t0 !== undefined) record('slider', t0);
+  }
+
+  /** Draws `buf.mask` (made since `tStart`) and everything made from it. */
+  function drawMask(tStart, selected) {
     ctx(ui.mask).putImageData(buf.mask, 0, 0);
     const t1 = performance.now();
     renderTint();
@@ -895,10 +957,71 @@
     const t2 = performance.now();
 
     setArea(selected);
-    state.phases = { mask: t1 - t0, views: t2 - t1, tint: tLayers - t1, main: tMain - tLayers, cutout: t2 - tMain };
+    state.phases = { mask: t1 - tStart, views: t2 - t1, tint: tLayers - t1, main: tMain - tLayers, cutout: t2 - tMain };
     updateDownloads();
     state.maskVersion++;
     document.body.dataset.maskVersion = String(state.maskVersion);
+  }
+
+  /**
+   * A slider move on a mask-refined click: the server re-thresholds the session's click and refines again. At most one
+   * request is out; a move meanwhile only notes its time, and when the answer comes the latest index is asked next.
+   */
+  function requestServerMask(t0) {
+    maskFetch.t0 = t0;
+    setMaskPending(true);
+    if (!maskFetch.inFlight) fetchServerMask();
+  }
+
+  async function fetchServerMask() {
+    const k = state.k, t0 = maskFetch.t0, seq = state.clickSeq, image = state.image;
+    maskFetch.inFlight = true;
+    maskFetch.requests++;
+    let failed = false;
+    try {
+      const reply = await requestMask(image, { session: state.session, threshold: thresholdAt(k) });
+      // A click since (its reply draws), another image, or the click no longer mask-refined: this answer is not wanted.
+      if (seq !== state.clickSeq || image !== state.image || !maskRefined()) return;
+      if (reply.status === 404 || reply.status === 409) {
+        // The server forgot the image or this tab's session: the click again, at this threshold (Auto is off).
+        failed = true;
+        segment(t0, true);
+        return;
+      }
+
+      if (reply.error) throw new Error(reply.error);
+      // The slider moved on while this was out: dropped, the latest index is asked next.
+      if (k !== state.k || reply.mask.length !== buf.n) return;
+      state.serverMask = { mask: reply.mask, k, threshold: reply.threshold };
+      drawServerMask(t0);
+    } catch (e) {
+      failed = true;
+      showError(e.message);
+    } finally {
+      maskFetch.inFlight = false;
+      if (!failed && state.levels && maskRefined() && state.serverMask.k !== state.k) fetchServerMask();
+      else setMaskPending(false);
+    }
+  }
+
+  /** One slider move's server-refined mask: { mask, threshold, selectedPixels, server } or { status, error }. */
+  async function requestMask(image, move) {
+    const response = await fetch(`/api/images/${image.id}/mask`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(move),
+    });
+    if (!response.ok) return { status: response.status, error: (await response.json()).error };
+    return {
+      mask: new Uint8Array(await response.arrayBuffer()),
+      threshold: Number(response.headers.get('X-DinoSeg-Threshold')),
+      selectedPixels: Number(response.headers.get('X-DinoSeg-Selected-Pixels')),
+      server: response.headers.get('Server-Timing'),
+    };
+  }
+
+  /** The subtle hint while the server refines a slider move's mask: the threshold's value and the mask view dim a little. */
+  function setMaskPending(on) {
+    if (on) document.body.dataset.maskPending = 'true'; else delete document.body.dataset.maskPending;
+    ui.thresholdValue.title = on ? 'Refining the mask on the server…' : '';
   }
 
   /**
@@ -1150,7 +1273,8 @@
     if (ui.keepRegions.checked) parts.push('keepSeedRegions=true');
     if (minArea() > 1) parts.push(`minArea=${minArea()}`);
     if (ui.refine.checked) parts.push('refine=true');
-    parts.push(`threshold=${thresholdAt(state.k)}`);
+    // A server-refined mask is at the threshold it was made at (an Auto click's is off the slider's grid): the same here.
+    parts.push(`threshold=${maskRefined() ? state.serverMask.threshold : thresholdAt(state.k)}`);
     return parts.join('&');
   }
 
@@ -1215,7 +1339,7 @@
     if (on) ui.mainView.setAttribute('aria-busy', 'true'); else ui.mainView.removeAttribute('aria-busy');
     if (document.body.dataset.state === 'busy') return; // opening an image: its own message stays
     ui.busy.hidden = !on;
-    if (on) ui.busyText.textContent = ui.refine.checked ? 'Segmenting with refined edges…' : 'Segmenting…';
+    if (on) ui.busyText.textContent = ui.refine.checked ? `Segmenting with refined edges (${REFINE_NAMES[state.info.refineMethod] ?? state.info.refineMethod})…` : 'Segmenting…';
   }
 
   function setStatus(text) { ui.status.textContent = text; }
