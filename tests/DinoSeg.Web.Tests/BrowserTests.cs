@@ -314,7 +314,7 @@ public sealed class BrowserTests(WebFixture web)
         Assert.Equal(0, await driver.MaskDifferenceFromLibraryAsync());
         Assert.Contains("threshold=0.3", await page.Locator("a.download[data-view=\"mask\"]").GetAttributeAsync("href"));
 
-        // A drag: three moves at once. One request is out, the latest threshold is asked next, the stale answer dropped.
+        // A drag: three moves at once. One request is out (0.35), its answer is drawn, then the latest threshold is asked.
         int version = await driver.MaskVersionAsync();
         bool hinted = await page.EvaluateAsync<bool>("""
             () => {
@@ -330,7 +330,7 @@ public sealed class BrowserTests(WebFixture web)
         Assert.True(hinted, "the busy hint shows while the server refines");
         await page.WaitForFunctionAsync("() => !window.dinoSeg.maskFetch.inFlight && document.body.dataset.maskPending === undefined");
         Assert.Equal(3, await page.EvaluateAsync<int>("() => window.dinoSeg.maskFetch.requests"));
-        Assert.Equal(version + 1, await driver.MaskVersionAsync());
+        Assert.Equal(version + 2, await driver.MaskVersionAsync());
         Assert.Equal(0.5, await driver.ThresholdAsync());
         int at05 = await driver.SelectedPixelsAsync();
         Assert.Equal(await LibraryAreaAsync(driver, 0.5, refine: true, http), at05);

@@ -965,7 +965,8 @@
 
   /**
    * A slider move on a mask-refined click: the server re-thresholds the session's click and refines again. At most one
-   * request is out; a move meanwhile only notes its time, and when the answer comes the latest index is asked next.
+   * request is out; a move meanwhile only notes its time, and when the answer comes it is drawn and the latest index
+   * is asked next.
    */
   function requestServerMask(t0) {
     maskFetch.t0 = t0;
@@ -990,8 +991,9 @@
       }
 
       if (reply.error) throw new Error(reply.error);
-      // The slider moved on while this was out: dropped, the latest index is asked next.
-      if (k !== state.k || reply.mask.length !== buf.n) return;
+      if (reply.mask.length !== buf.n) return;
+      // Drawn even when the slider moved on meanwhile, so a drag keeps showing masks (the hint stays on while the
+      // latest index is asked next) instead of freezing until the drag slows down.
       state.serverMask = { mask: reply.mask, k, threshold: reply.threshold };
       drawServerMask(t0);
     } catch (e) {
