@@ -77,10 +77,10 @@ internal static class Api
 
     private static ServerInfo Info(SegmentationService s)
     {
-        var viridis = new int[Viridis.Size * 3];
-        for (int i = 0; i < Viridis.Size; i++)
+        var viridis = new int[Renderer.HeatmapColors.Count * 3];
+        for (int i = 0; i < Renderer.HeatmapColors.Count; i++)
         {
-            Rgb24 c = Viridis.At(i);
+            Rgb24 c = Renderer.HeatmapColors[i];
             (viridis[3 * i], viridis[3 * i + 1], viridis[3 * i + 2]) = (c.R, c.G, c.B);
         }
 
@@ -282,7 +282,7 @@ internal static class Api
             response.Headers["X-DinoSeg-Negatives"] = JsonSerializer.Serialize(SeedsOf(result.NegativeSeeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Box"] = JsonSerializer.Serialize(Corners(result.Box), Json);
             // What the page's Auto mode applies: the library's default rule on this click's map (one histogram).
-            response.Headers["X-DinoSeg-Auto-Threshold"] = AutoThreshold.Compute(s.Full.Options.ThresholdRule, result).ToString("R", CultureInfo.InvariantCulture);
+            response.Headers["X-DinoSeg-Auto-Threshold"] = s.Full.ChooseThreshold(result).ToString("R", CultureInfo.InvariantCulture);
             return Task.FromResult((rented, body.Length));
         });
         try

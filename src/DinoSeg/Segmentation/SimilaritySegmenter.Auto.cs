@@ -56,4 +56,16 @@ public sealed partial class SimilaritySegmenter
     /// <inheritdoc cref="SegmentAuto(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, ThresholdRule, SegmentationResult)"/>
     public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
         SegmentationResult into) => SegmentAuto(features, positives, negatives, box, Options.ThresholdRule, into);
+
+    /// <summary>
+    /// The threshold <paramref name="rule"/> (by default the options' <see cref="SegmentationOptions.ThresholdRule"/>) reads
+    /// off a segmented result's own map, without changing the result: what an automatic click would have chosen, for a
+    /// result thresholded by hand (a slider's "auto" position). Never above the map's value at a positive seed.
+    /// Allocation-free: one histogram.
+    /// </summary>
+    /// <exception cref="ArgumentException">The result holds no segmentation yet, or the rule is
+    /// <see cref="ThresholdRule.StableMask"/> (it compares finished masks, which only a click makes).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The rule is unknown.</exception>
+    public float ChooseThreshold(SegmentationResult result, ThresholdRule? rule = null) =>
+        AutoThreshold.Compute(rule ?? Options.ThresholdRule, result);
 }

@@ -89,6 +89,26 @@ public sealed class AutoThresholdTests
         Assert.Null(fixedResult.AutoRule);
     }
 
+    [Theory]
+    [InlineData(ThresholdRule.PatchOtsu)]
+    [InlineData(ThresholdRule.RankedOtsu)]
+    [InlineData(ThresholdRule.SeedMedianMidpoint)]
+    public void ChooseThreshold_OnAFixedThresholdClick_IsWhatAnAutomaticClickChose(ThresholdRule rule)
+    {
+        PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { ThresholdRule = rule });
+        var auto = new SegmentationResult(f);
+        segmenter.SegmentAuto(f, [new PixelPoint(10, 10)], [], rule, auto);
+
+        SegmentationResult byHand = segmenter.Segment(f, new PixelPoint(10, 10), 0.9f);
+
+        Assert.Equal(auto.Threshold, segmenter.ChooseThreshold(byHand));
+        Assert.Equal(auto.Threshold, new SimilaritySegmenter(TestOptions.Unrefined).ChooseThreshold(byHand, rule));
+        Assert.Equal(0.9f, byHand.Threshold); // read, not applied
+        Assert.Throws<ArgumentException>("rule", () => segmenter.ChooseThreshold(byHand, ThresholdRule.StableMask));
+        Assert.Throws<ArgumentException>("result", () => segmenter.ChooseThreshold(new SegmentationResult(f)));
+    }
+
     [Fact]
     public void SegmentAuto_ThenRethresholdOrFixedSegment_ClearsTheRule()
     {
