@@ -35,42 +35,20 @@ public sealed partial class SimilaritySegmenter
         return Options.Propagation == Propagation.Graph ? GraphOptions.DefaultThreshold : backbone.DefaultThreshold;
     }
 
-    /// <summary>Segments from one seed into a new result.</summary>
+    /// <summary>Segments from one seed at a fixed threshold into a new result (the card's call).</summary>
     /// <param name="features">Features of the image.</param>
     /// <param name="seed">A pixel of the original image.</param>
     /// <param name="threshold">Similarity threshold in [-1, 1].</param>
+    /// <exception cref="ArgumentOutOfRangeException">The seed lies outside the image, or the threshold is not in [-1, 1].</exception>
     public SegmentationResult Segment(PatchFeatures features, PixelPoint seed, float threshold) =>
-        Segment(features, [seed], threshold);
-
-    /// <summary>Segments from one or more seeds into a new result.</summary>
-    public SegmentationResult Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, float threshold)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        var result = new SegmentationResult(features);
-        Segment(features, seeds, threshold, result);
-        return result;
-    }
-
-    /// <summary>Segments into an existing result (allocation-free once its buffers exist).</summary>
-    /// <exception cref="ArgumentException">No seeds, or <paramref name="into"/> was made for other features' size.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A seed lies outside the image, or the threshold is not in [-1, 1].</exception>
-    public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, float threshold, SegmentationResult into) =>
-        Segment(features, seeds, [], threshold, into);
-
-    /// <summary>Segments from positive and negative seeds into a new result.</summary>
-    /// <inheritdoc cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, float, SegmentationResult)"/>
-    public SegmentationResult Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, float threshold)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        var result = new SegmentationResult(features);
-        Segment(features, positives, negatives, threshold, result);
-        return result;
-    }
+        Segment(features, new SegmentationPrompt(seed), threshold);
 
     /// <summary>
-    /// Segments from positive and negative seeds into an existing result (allocation-free once its buffers exist).
+    /// Segments from any prompt — positive seeds, negative seeds, a box — at a fixed threshold, into <paramref name="into"/>
+    /// (allocation-free once its buffers exist) or a new result.
     /// </summary>
     /// <remarks>
+    /// <para>
     /// Per patch, s⁺ is the similarity to the positive seeds (combined by <see cref="SegmentationOptions.SeedCombine"/>)
     /// and s⁻ the highest similarity to any negative seed. Both are upsampled and smoothed by the same linear map (in
     /// practice: s⁺ and the margin s⁺ − s⁻); a pixel is selected only where the smoothed s⁺ is strictly above the smoothed
@@ -78,60 +56,27 @@ public sealed partial class SimilaritySegmenter
     /// <see cref="SegmentationResult.Excluded"/>, which is below every threshold, so the slider
     /// (<see cref="Rethreshold"/>) keeps the rule. Gating after the smoothing, not before, puts the boundary where the two
     /// smoothed similarities cross, with no halo or erosion from smoothing a step.
-    /// </remarks>
-    /// <param name="features">Features of the image.</param>
-    /// <param name="positives">At least one pixel on the object, in original-image pixels.</param>
-    /// <param name="negatives">Pixels not on the object (may be empty).</param>
-    /// <param name="threshold">Similarity threshold in [-1, 1].</param>
-    /// <param name="into">The result to fill, made for features of this size.</param>
-    /// <exception cref="ArgumentException">No positive seed, or <paramref name="into"/> was made for other features' size.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A seed lies outside the image, or the threshold is not in [-1, 1].</exception>
-    public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, float threshold,
-        SegmentationResult into)
-    {
-        if (positives.IsEmpty) throw new ArgumentException("At least one positive seed is needed.", nameof(positives));
-        Segment(features, positives, negatives, null, threshold, into);
-    }
-
-    /// <summary>Segments from a box prompt into a new result.</summary>
-    /// <inheritdoc cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, float, SegmentationResult)"/>
-    public SegmentationResult Segment(PatchFeatures features, PixelRect box, float threshold) => Segment(features, [], [], box, threshold);
-
-    /// <summary>Segments from any prompt (seeds, negative seeds, a box) into a new result.</summary>
-    /// <inheritdoc cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, float, SegmentationResult)"/>
-    public SegmentationResult Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
-        float threshold)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        var result = new SegmentationResult(features);
-        Segment(features, positives, negatives, box, threshold, result);
-        return result;
-    }
-
-    /// <summary>
-    /// Segments from any prompt — positive seeds, negative seeds, a box — into an existing result (allocation-free once
-    /// its buffers exist).
-    /// </summary>
-    /// <remarks>
+    /// </para>
+    /// <para>
     /// A box adds one more positive "seed": its prototype, the mean of the vectors of the patches whose centres lie in the
-    /// box (the patch under the box centre when none does), normalised. It combines with the positive seeds like any seed
-    /// (<see cref="SegmentationOptions.SeedCombine"/>), and the selection is limited to the box grown by
-    /// <see cref="SegmentationOptions.BoxMargin"/> (<see cref="SegmentationResult.BoxLimit"/>). Negative seeds work as in
-    /// <see cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, float, SegmentationResult)"/>.
+    /// box (the patch under the box centre when none does), normalised. It combines with the positive seeds like any seed,
+    /// and the selection is limited to the box grown by <see cref="SegmentationOptions.BoxMargin"/>
+    /// (<see cref="SegmentationResult.BoxLimit"/>).
+    /// </para>
     /// </remarks>
     /// <param name="features">Features of the image.</param>
-    /// <param name="positives">Pixels on the object, in original-image pixels (may be empty when there is a box).</param>
-    /// <param name="negatives">Pixels not on the object (may be empty).</param>
-    /// <param name="box">A rectangle around the object, or null.</param>
+    /// <param name="prompt">The seeds, negative seeds and box.</param>
     /// <param name="threshold">Similarity threshold in [-1, 1].</param>
-    /// <param name="into">The result to fill, made for features of this size.</param>
+    /// <param name="into">The result to fill, made for features of this size; null for a new one.</param>
+    /// <returns><paramref name="into"/>, or the new result.</returns>
     /// <exception cref="ArgumentException">Neither a positive seed nor a box, or <paramref name="into"/> was made for other features' size.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A seed or the box lies outside the image, or the threshold is not in [-1, 1].</exception>
-    public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
-        float threshold, SegmentationResult into)
+    public SegmentationResult Segment(PatchFeatures features, in SegmentationPrompt prompt, float threshold, SegmentationResult? into = null)
     {
-        CheckClick(features, positives, negatives, box, threshold, into);
-        into.Pipeline.Click(features, positives, negatives, box, Options, threshold);
+        SegmentationResult result = ResultFor(features, into);
+        CheckClick(features, prompt, threshold, result);
+        result.Pipeline.Click(features, prompt.Seeds, prompt.Negatives, prompt.Box, Options, threshold);
+        return result;
     }
 
     /// <summary>
@@ -145,20 +90,24 @@ public sealed partial class SimilaritySegmenter
         if (Options.Propagation == Propagation.Graph) features.GetGraph(Options.Graph);
     }
 
-    /// <summary>Every check of a click's arguments (the threshold unless a rule chooses it), before any work.</summary>
-    private void CheckClick(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
-        float? threshold, SegmentationResult into)
+    /// <summary><paramref name="into"/>, or a new result for the features.</summary>
+    private static SegmentationResult ResultFor(PatchFeatures features, SegmentationResult? into)
     {
         ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(into);
+        return into ?? new SegmentationResult(features);
+    }
+
+    /// <summary>Every check of a click's arguments (the threshold unless a rule chooses it), before any work.</summary>
+    private void CheckClick(PatchFeatures features, in SegmentationPrompt prompt, float? threshold, SegmentationResult into)
+    {
         if (threshold is float t) Threshold.Validate(t);
-        if (positives.IsEmpty && box is null) throw new ArgumentException("At least one positive seed or a box is needed.", nameof(positives));
+        if (prompt.Seeds.IsEmpty && prompt.Box is null) throw new ArgumentException("At least one positive seed or a box is needed.", nameof(prompt));
         if (!into.Pipeline.Buffers.Fits(features)) throw new ArgumentException("The result was created for features of another size or grid.", nameof(into));
         if (features.Guide is { } own) into.Guide = own; // the image's own guide, also when a result is reused for a new image
         CheckGuide(into);
-        foreach (PixelPoint seed in positives) features.PatchAt(seed); // validates every seed before any work
-        foreach (PixelPoint seed in negatives) features.PatchAt(seed);
-        box?.ThrowIfOutside(features.ImageWidth, features.ImageHeight, nameof(box));
+        foreach (PixelPoint seed in prompt.Seeds) features.PatchAt(seed); // validates every seed before any work
+        foreach (PixelPoint seed in prompt.Negatives) features.PatchAt(seed);
+        prompt.Box?.ThrowIfOutside(features.ImageWidth, features.ImageHeight, nameof(prompt));
     }
 
     /// <summary>With refinement on, the result must carry the image guide (with colours for GrabCut and the CRF).</summary>
