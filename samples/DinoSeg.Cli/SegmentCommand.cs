@@ -141,8 +141,8 @@ internal static class SegmentCommand
         try
         {
             // No --threshold means auto: on the evaluation set it beats every backbone default (docs/quality.md).
-            if (args.Threshold is { } fixedThreshold) segmenter.Segment(features, [.. args.Seeds], [.. args.Negatives], args.Box, fixedThreshold, result);
-            else segmenter.SegmentAuto(features, [.. args.Seeds], [.. args.Negatives], args.Box, options.ThresholdRule, result);
+            if (args.Threshold is { } fixedThreshold) segmenter.Segment(features, new SegmentationPrompt([.. args.Seeds], [.. args.Negatives], args.Box), fixedThreshold, result);
+            else segmenter.SegmentAuto(features, new SegmentationPrompt([.. args.Seeds], [.. args.Negatives], args.Box), options.ThresholdRule, result);
         }
         catch (ArgumentException e) when (e.ParamName is { } name && ClickNames(args, e).TryGetValue(name, out string? option))
         {

@@ -236,8 +236,8 @@ internal static class Api
             }
 
             // No threshold in the request: the library's rule picks one from this click's map (the page's Auto mode).
-            if (threshold is { } t) segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, t, session.Result);
-            else segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, session.Result);
+            if (threshold is { } t) segmenter.Segment(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), t, session.Result);
+            else segmenter.SegmentAuto(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), into: session.Result);
             session.Segmenter = segmenter;
             return await respond(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
@@ -476,8 +476,8 @@ internal static class Api
             }
 
             SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: true);
-            if (threshold is { } t) segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, t, result);
-            else segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, result);
+            if (threshold is { } t) segmenter.Segment(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), t, result);
+            else segmenter.SegmentAuto(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), into: result);
             return new StatelessClick(entry, result, lease);
         }
         catch

@@ -31,11 +31,15 @@ public readonly ref struct SegmentationPrompt
         _single = true;
     }
 
-    /// <summary>Positive seeds (at least one) and, optionally, negative seeds.</summary>
-    public SegmentationPrompt(ReadOnlySpan<PixelPoint> seeds, ReadOnlySpan<PixelPoint> negatives = default)
+    /// <summary>
+    /// Positive seeds and, optionally, negative seeds and a box (null for none: callers whose box is optional pass it as
+    /// it is). At least one positive seed unless there is a box.
+    /// </summary>
+    public SegmentationPrompt(ReadOnlySpan<PixelPoint> seeds, ReadOnlySpan<PixelPoint> negatives = default, PixelRect? box = null)
     {
         _seeds = seeds;
         Negatives = negatives;
+        Box = box;
     }
 
     /// <summary>A box around the object, optionally with positive and negative seeds.</summary>

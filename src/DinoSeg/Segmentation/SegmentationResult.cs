@@ -6,7 +6,7 @@ namespace DinoSeg;
 /// The outcome of one click, read-only: similarity at patch and at image resolution, the binary mask, the threshold and the
 /// rule that chose it, the prompt and the selected area; the soft (feathered) mask on request (<see cref="GetSoftMask"/>).
 /// Holds its own buffers, so passing it back to
-/// <see cref="SimilaritySegmenter.Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, float, SegmentationResult)"/>
+/// <see cref="SimilaritySegmenter.Segment(PatchFeatures, in SegmentationPrompt, float, SegmentationResult?)"/>
 /// makes the next click allocation-free.
 /// </summary>
 /// <remarks>Not thread-safe: use one result per thread. Spans are valid until the result is segmented into again.</remarks>
