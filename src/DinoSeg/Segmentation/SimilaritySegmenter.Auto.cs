@@ -19,22 +19,27 @@ public sealed partial class SimilaritySegmenter
     /// <param name="prompt">The seeds, negative seeds and box, as for <c>Segment</c>.</param>
     /// <param name="rule">How the threshold is chosen; null for the options' <see cref="SegmentationOptions.ThresholdRule"/>.</param>
     /// <param name="into">The result to fill, made for features of this size; null for a new one.</param>
+    /// <param name="options">Options for this click instead of <see cref="Options"/> (null: those), their
+    /// <see cref="SegmentationOptions.ThresholdRule"/> included; the result keeps them for <see cref="Rethreshold"/>.</param>
     /// <returns><paramref name="into"/>, or the new result.</returns>
     /// <exception cref="ArgumentException">No positive seed nor box, or <paramref name="into"/> was made for other features' size.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A seed or the box lies outside the image, or the rule is unknown.</exception>
-    public SegmentationResult SegmentAuto(PatchFeatures features, in SegmentationPrompt prompt, ThresholdRule? rule = null, SegmentationResult? into = null)
+    /// <exception cref="ArgumentOutOfRangeException">A seed or the box lies outside the image, the rule is unknown, or an option is out of range.</exception>
+    public SegmentationResult SegmentAuto(PatchFeatures features, in SegmentationPrompt prompt, ThresholdRule? rule = null, SegmentationResult? into = null,
+        SegmentationOptions? options = null)
     {
-        ThresholdRule chosen = rule ?? Options.ThresholdRule;
+        SegmentationOptions chosenOptions = OptionsFor(options);
+        ThresholdRule chosen = rule ?? chosenOptions.ThresholdRule;
         // A range check, not Enum.IsDefined: that one may allocate (its per-type cache), and this is the per-click path.
         if ((uint)chosen > (uint)AutoThreshold.LastRule) throw new ArgumentOutOfRangeException(nameof(rule), chosen, "Unknown threshold rule.");
         SegmentationResult result = ResultFor(features, into);
-        CheckClick(features, prompt, threshold: null, result);
-        result.Pipeline.Click(features, prompt.Seeds, prompt.Negatives, prompt.Box, Options, chosen);
+        CheckClick(features, prompt, threshold: null, result, chosenOptions);
+        result.Pipeline.Click(features, prompt.Seeds, prompt.Negatives, prompt.Box, chosenOptions, chosen);
         return result;
     }
 
     /// <summary>
-    /// The threshold <paramref name="rule"/> (by default the options' <see cref="SegmentationOptions.ThresholdRule"/>) reads
+    /// The threshold <paramref name="rule"/> (by default the <see cref="SegmentationOptions.ThresholdRule"/> of the options
+    /// the result's click used) reads
     /// off a segmented result's own map, without changing the result: what an automatic click would have chosen, for a
     /// result thresholded by hand (a slider's "auto" position). Never above the map's value at a positive seed.
     /// Allocation-free: one histogram.
@@ -42,6 +47,9 @@ public sealed partial class SimilaritySegmenter
     /// <exception cref="ArgumentException">The result holds no segmentation yet, or the rule is
     /// <see cref="ThresholdRule.StableMask"/> (it compares finished masks, which only a click makes).</exception>
     /// <exception cref="ArgumentOutOfRangeException">The rule is unknown.</exception>
-    public float ChooseThreshold(SegmentationResult result, ThresholdRule? rule = null) =>
-        AutoThreshold.Compute(rule ?? Options.ThresholdRule, result);
+    public float ChooseThreshold(SegmentationResult result, ThresholdRule? rule = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return AutoThreshold.Compute(rule ?? (result.Options ?? Options).ThresholdRule, result);
+    }
 }

@@ -61,10 +61,13 @@ public sealed class DefaultRefinementTests
     [Fact]
     public void RefiningSlider_OnAResultWithoutAGuide_SaysHowToGiveOne()
     {
-        var (features, _, _) = RefinementScenes.OffGridEdge();
-        SegmentationResult plain = new SimilaritySegmenter(TestOptions.Unrefined).Segment(features, new PixelPoint(10, 60), 0.5f);
+        var (features, guide, _) = RefinementScenes.OffGridEdge();
+        var refined = new SegmentationResult(features) { Guide = guide };
+        new SimilaritySegmenter().Segment(features, new SegmentationPrompt(new PixelPoint(10, 60)), 0.5f, refined);
+        refined.Guide = null;
 
-        var e = Assert.Throws<ArgumentException>(() => new SimilaritySegmenter().Rethreshold(plain, 0.4f));
+        // The slider finishes the mask with the click's options (refining here), whichever segmenter it is called on.
+        var e = Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Unrefined).Rethreshold(refined, 0.4f));
 
         Assert.Contains("RefinementGuide.FromImage(image)", e.Message);
     }
