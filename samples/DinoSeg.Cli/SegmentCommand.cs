@@ -105,8 +105,8 @@ internal static class SegmentCommand
     private static Dictionary<string, string> ClickNames(SegmentArguments args, Exception? e = null) => new()
     {
         ["threshold"] = "--threshold",
-        ["box"] = "--box",
-        ["positives"] = "--seed",
+        ["prompt.Box"] = "--box",
+        ["prompt"] = "--seed", // neither a seed nor a box
         // A seed outside the image: the library names the point, the command line knows which list it came from.
         ["point"] = e is ArgumentOutOfRangeException { ActualValue: PixelPoint p } && !args.Seeds.Contains(p) ? "--negative" : "--seed",
     };

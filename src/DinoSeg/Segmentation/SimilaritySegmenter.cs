@@ -117,6 +117,9 @@ public sealed partial class SimilaritySegmenter
         return options;
     }
 
+    /// <summary>What a box outside the image is reported as (<see cref="ArgumentException.ParamName"/>): the prompt's box.</summary>
+    private const string BoxParameter = "prompt.Box";
+
     /// <summary><paramref name="into"/>, or a new result for the features.</summary>
     private static SegmentationResult ResultFor(PatchFeatures features, SegmentationResult? into)
     {
@@ -135,7 +138,7 @@ public sealed partial class SimilaritySegmenter
         CheckGuide(into, options);
         foreach (PixelPoint seed in prompt.Seeds) features.PatchAt(seed); // validates every seed before any work
         foreach (PixelPoint seed in prompt.Negatives) features.PatchAt(seed);
-        prompt.Box?.ThrowIfOutside(features.ImageWidth, features.ImageHeight, nameof(prompt));
+        prompt.Box?.ThrowIfOutside(features.ImageWidth, features.ImageHeight, BoxParameter); // callers map it to their own box input
     }
 
     /// <summary>With refinement on, the result must carry the image guide (with colours for GrabCut and the CRF).</summary>

@@ -138,12 +138,12 @@ public sealed class BoxPromptTests
     [InlineData(10, 0, 10, 10)]
     [InlineData(20, 0, 10, 10)]
     [InlineData(0, 30, 10, 20)]
-    public void Segment_BoxOutsideOrEmpty_ThrowsNamingThePrompt(int x0, int y0, int x1, int y1)
+    public void Segment_BoxOutsideOrEmpty_ThrowsNamingTheBox(int x0, int y0, int x1, int y1)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
             new SimilaritySegmenter(TestOptions.Plain).Segment(SimilaritySegmenterTests.TwoHalves(), new SegmentationPrompt(new PixelRect(x0, y0, x1, y1)), 0.5f));
 
-        Assert.Equal("prompt", e.ParamName);
+        Assert.Equal("prompt.Box", e.ParamName);
     }
 
     [Fact]

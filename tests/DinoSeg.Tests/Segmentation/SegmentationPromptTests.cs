@@ -53,7 +53,7 @@ public sealed class SegmentationPromptTests
 
         Assert.Throws<ArgumentException>("prompt", () => segmenter.Segment(f, default(SegmentationPrompt), 0.5f));
         Assert.Throws<ArgumentException>("prompt", () => segmenter.SegmentAuto(f, new SegmentationPrompt([], [new PixelPoint(80, 10)])));
-        Assert.Throws<ArgumentOutOfRangeException>("prompt", () => segmenter.Segment(f, new SegmentationPrompt(new PixelRect(0, 0, 200, 10)), 0.5f));
+        Assert.Throws<ArgumentOutOfRangeException>("prompt.Box", () => segmenter.Segment(f, new SegmentationPrompt(new PixelRect(0, 0, 200, 10)), 0.5f));
     }
 
     [Fact]
