@@ -30,14 +30,14 @@ public class ClickBenchmarks
         _features = PatchFeatures.FromVectors(raw, rows, cols, 1024, 16, cols * 16, rows * 16, width, height, "random");
         _result = new SegmentationResult(_features);
         _seed[0] = new PixelPoint(width / 2, height / 2);
-        _segmenter.Segment(_features, _seed, 0.1f, _result);
+        _segmenter.Segment(_features, new SegmentationPrompt(_seed), 0.1f, _result);
     }
 
     [Benchmark]
     public int Click()
     {
         _seed[0] = new PixelPoint((_click++ * 97) % _features.ImageWidth, (_click * 61) % _features.ImageHeight);
-        _segmenter.Segment(_features, _seed, 0.1f, _result);
+        _segmenter.Segment(_features, new SegmentationPrompt(_seed), 0.1f, _result);
         return _result.SelectedPixels;
     }
 

@@ -34,8 +34,8 @@ public class CrfBenchmarks
         _guide = RefinementGuide.FromImage(photo);
         _plainResult = new SegmentationResult(_features);
         _crfResult = new SegmentationResult(_features) { Guide = _guide };
-        _plain.SegmentAuto(_features, OnTheCup, [], ThresholdRule.RankedOtsu, _plainResult);
-        _crf.SegmentAuto(_features, OnTheCup, [], ThresholdRule.RankedOtsu, _crfResult);
+        _plain.SegmentAuto(_features, new SegmentationPrompt(OnTheCup), ThresholdRule.RankedOtsu, _plainResult);
+        _crf.SegmentAuto(_features, new SegmentationPrompt(OnTheCup), ThresholdRule.RankedOtsu, _crfResult);
         _threshold = _crfResult.Threshold;
         CrfImage image = _guide.CrfImageFor(CrfOptions.Default.BilateralSpatial, CrfOptions.Default.BilateralColor);
         Console.WriteLine($"// CRF grid {image.Width}x{image.Height} (factor {image.Factor}), {image.Lattice.Vertices} lattice vertices");
@@ -44,14 +44,14 @@ public class CrfBenchmarks
     [Benchmark(Baseline = true)]
     public int ClickAuto()
     {
-        _plain.SegmentAuto(_features, OnTheCup, [], ThresholdRule.RankedOtsu, _plainResult);
+        _plain.SegmentAuto(_features, new SegmentationPrompt(OnTheCup), ThresholdRule.RankedOtsu, _plainResult);
         return _plainResult.SelectedPixels;
     }
 
     [Benchmark]
     public int ClickAutoDenseCrf()
     {
-        _crf.SegmentAuto(_features, OnTheCup, [], ThresholdRule.RankedOtsu, _crfResult);
+        _crf.SegmentAuto(_features, new SegmentationPrompt(OnTheCup), ThresholdRule.RankedOtsu, _crfResult);
         return _crfResult.SelectedPixels;
     }
 

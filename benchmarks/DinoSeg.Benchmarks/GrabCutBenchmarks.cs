@@ -39,9 +39,9 @@ public class GrabCutBenchmarks
         _plainResult = new SegmentationResult(_features);
         _guidedResult = new SegmentationResult(_features) { Guide = _guide };
         _grabCutResult = new SegmentationResult(_features) { Guide = _guide };
-        _plain.SegmentAuto(_features, OnTheCup, [], ThresholdRule.Otsu, _plainResult);
-        _guided.SegmentAuto(_features, OnTheCup, [], ThresholdRule.Otsu, _guidedResult);
-        _grabCut.SegmentAuto(_features, OnTheCup, [], ThresholdRule.Otsu, _grabCutResult);
+        _plain.SegmentAuto(_features, new SegmentationPrompt(OnTheCup), ThresholdRule.Otsu, _plainResult);
+        _guided.SegmentAuto(_features, new SegmentationPrompt(OnTheCup), ThresholdRule.Otsu, _guidedResult);
+        _grabCut.SegmentAuto(_features, new SegmentationPrompt(OnTheCup), ThresholdRule.Otsu, _grabCutResult);
 
         _trimap = new byte[Width * Height];
         if (dir is null)
@@ -63,21 +63,21 @@ public class GrabCutBenchmarks
     [Benchmark(Baseline = true)]
     public int ClickAuto()
     {
-        _plain.SegmentAuto(_features, OnTheCup, [], ThresholdRule.Otsu, _plainResult);
+        _plain.SegmentAuto(_features, new SegmentationPrompt(OnTheCup), ThresholdRule.Otsu, _plainResult);
         return _plainResult.SelectedPixels;
     }
 
     [Benchmark]
     public int ClickAutoGuidedFilter()
     {
-        _guided.SegmentAuto(_features, OnTheCup, [], ThresholdRule.Otsu, _guidedResult);
+        _guided.SegmentAuto(_features, new SegmentationPrompt(OnTheCup), ThresholdRule.Otsu, _guidedResult);
         return _guidedResult.SelectedPixels;
     }
 
     [Benchmark]
     public int ClickAutoGrabCut()
     {
-        _grabCut.SegmentAuto(_features, OnTheCup, [], ThresholdRule.Otsu, _grabCutResult);
+        _grabCut.SegmentAuto(_features, new SegmentationPrompt(OnTheCup), ThresholdRule.Otsu, _grabCutResult);
         return _grabCutResult.SelectedPixels;
     }
 

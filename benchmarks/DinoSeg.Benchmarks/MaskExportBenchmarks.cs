@@ -41,7 +41,7 @@ public class MaskCleanupBenchmarks
         };
         _segmenter = new SimilaritySegmenter(options);
         _result = new SegmentationResult(features);
-        _segmenter.SegmentAuto(features, [new PixelPoint(620, 560)], [], ThresholdRule.Otsu, _result); // on the cup's red glaze
+        _segmenter.SegmentAuto(features, new SegmentationPrompt([new PixelPoint(620, 560)]), ThresholdRule.Otsu, _result); // on the cup's red glaze
         _threshold = _result.Threshold;
     }
 
@@ -70,7 +70,7 @@ public class MaskExportBenchmarks
         PatchFeatures features = extractor.Extract(photo);
         _result = new SegmentationResult(features);
         new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false, Propagation = Propagation.None })
-            .SegmentAuto(features, [new PixelPoint(620, 560)], [], ThresholdRule.Otsu, _result);
+            .SegmentAuto(features, new SegmentationPrompt([new PixelPoint(620, 560)]), ThresholdRule.Otsu, _result);
     }
 
     [Benchmark]

@@ -28,8 +28,8 @@ public class PromptBenchmarks
         for (int i = 0; i < raw.Length; i++) raw[i] = (float)random.NextDouble() - 0.5f;
         _features = PatchFeatures.FromVectors(raw, rows, cols, dim, 16, cols * 16, rows * 16, size, size, "random");
         _result = new SegmentationResult(_features);
-        _plain.Segment(_features, _seed, _negatives, new PixelRect(200, 200, 800, 800), 0f, _result);
-        _regions.Segment(_features, _seed, _negatives, null, 0f, _result);
+        _plain.Segment(_features, new SegmentationPrompt(new PixelRect(200, 200, 800, 800), _seed, _negatives), 0f, _result);
+        _regions.Segment(_features, new SegmentationPrompt(_seed, _negatives), 0f, _result);
     }
 
     private PixelPoint[] NextSeed()
@@ -41,14 +41,14 @@ public class PromptBenchmarks
     [Benchmark(Baseline = true)]
     public int Click()
     {
-        _plain.Segment(_features, NextSeed(), 0f, _result);
+        _plain.Segment(_features, new SegmentationPrompt(NextSeed()), 0f, _result);
         return _result.SelectedPixels;
     }
 
     [Benchmark]
     public int ClickWithTwoNegatives()
     {
-        _plain.Segment(_features, NextSeed(), _negatives, 0f, _result);
+        _plain.Segment(_features, new SegmentationPrompt(NextSeed(), _negatives), 0f, _result);
         return _result.SelectedPixels;
     }
 
@@ -56,14 +56,14 @@ public class PromptBenchmarks
     public int ClickFromBox()
     {
         int x = (_click++ * 37) % 512;
-        _plain.Segment(_features, [], [], new PixelRect(x, x / 2, x + 400, x / 2 + 300), 0f, _result);
+        _plain.Segment(_features, new SegmentationPrompt(new PixelRect(x, x / 2, x + 400, x / 2 + 300)), 0f, _result);
         return _result.SelectedPixels;
     }
 
     [Benchmark]
     public int ClickWithRegionOptions()
     {
-        _regions.Segment(_features, NextSeed(), 0f, _result);
+        _regions.Segment(_features, new SegmentationPrompt(NextSeed()), 0f, _result);
         return _result.SelectedPixels;
     }
 

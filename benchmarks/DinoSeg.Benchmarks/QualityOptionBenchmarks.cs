@@ -37,8 +37,8 @@ public class QualityOptionBenchmarks
         _plainResult = new SegmentationResult(_features);
         _refinedResult = new SegmentationResult(_features) { Guide = RefinementGuide.FromGrey(grey, Size, Size) };
         _seed[0] = new PixelPoint(Size / 2, Size / 2);
-        _plain.Segment(_features, _seed, 0.1f, _plainResult);
-        _refined.Segment(_features, _seed, 0.1f, _refinedResult); // guide statistics for radius 16, scratch buffers
+        _plain.Segment(_features, new SegmentationPrompt(_seed), 0.1f, _plainResult);
+        _refined.Segment(_features, new SegmentationPrompt(_seed), 0.1f, _refinedResult); // guide statistics for radius 16, scratch buffers
     }
 
     private ReadOnlySpan<PixelPoint> NextSeed()
@@ -50,21 +50,21 @@ public class QualityOptionBenchmarks
     [Benchmark(Baseline = true)]
     public int Click()
     {
-        _plain.Segment(_features, NextSeed(), 0.1f, _plainResult);
+        _plain.Segment(_features, new SegmentationPrompt(NextSeed()), 0.1f, _plainResult);
         return _plainResult.SelectedPixels;
     }
 
     [Benchmark]
     public int ClickAutoThreshold()
     {
-        _plain.SegmentAuto(_features, NextSeed(), [], ThresholdRule.Otsu, _plainResult);
+        _plain.SegmentAuto(_features, new SegmentationPrompt(NextSeed()), ThresholdRule.Otsu, _plainResult);
         return _plainResult.SelectedPixels;
     }
 
     [Benchmark]
     public int ClickGuidedFilter()
     {
-        _refined.Segment(_features, NextSeed(), 0.1f, _refinedResult);
+        _refined.Segment(_features, new SegmentationPrompt(NextSeed()), 0.1f, _refinedResult);
         return _refinedResult.SelectedPixels;
     }
 }

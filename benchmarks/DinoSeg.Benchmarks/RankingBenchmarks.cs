@@ -48,8 +48,8 @@ public class RankingBenchmarks
         _ranked.Prepare(_wide);
         _plainResult = new SegmentationResult(_wide);
         _rankedResult = new SegmentationResult(_wide);
-        _plain.Segment(_wide, OnTheCup, 0.1f, _plainResult);
-        _ranked.Segment(_wide, OnTheCup, 0.4f, _rankedResult);
+        _plain.Segment(_wide, new SegmentationPrompt(OnTheCup), 0.1f, _plainResult);
+        _ranked.Segment(_wide, new SegmentationPrompt(OnTheCup), 0.4f, _rankedResult);
         Console.WriteLine($"// ranked click at 64x64: {_rankedResult.Pipeline.RankingIterations} CG iterations; graph of the default size: " +
             $"{PatchGraph.Build(_defaultSize).Edges} edges over {_defaultSize.PatchCount} patches");
     }
@@ -82,7 +82,7 @@ public class RankingBenchmarks
     [BenchmarkCategory("Per click")]
     public int PlainClick64x64()
     {
-        _plain.Segment(_wide, OnTheCup, 0.1f, _plainResult);
+        _plain.Segment(_wide, new SegmentationPrompt(OnTheCup), 0.1f, _plainResult);
         return _plainResult.SelectedPixels;
     }
 
@@ -92,7 +92,7 @@ public class RankingBenchmarks
     public int RankedClick64x64()
     {
         _moving[0] = new PixelPoint((_click++ * 97) % 1024, (_click * 61) % 1024);
-        _ranked.Segment(_wide, _moving, 0.4f, _rankedResult);
+        _ranked.Segment(_wide, new SegmentationPrompt(_moving), 0.4f, _rankedResult);
         return _rankedResult.SelectedPixels;
     }
 
@@ -102,7 +102,7 @@ public class RankingBenchmarks
     public int RankedSecondClick64x64()
     {
         _pair[1] = new PixelPoint((_click++ * 97) % 1024, (_click * 61) % 1024);
-        _ranked.Segment(_wide, _pair, 0.4f, _rankedResult);
+        _ranked.Segment(_wide, new SegmentationPrompt(_pair), 0.4f, _rankedResult);
         return _rankedResult.SelectedPixels;
     }
 }

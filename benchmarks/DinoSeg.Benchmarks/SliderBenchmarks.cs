@@ -30,7 +30,7 @@ public class SliderBenchmarks : IRangeJob
         photo.Mutate(x => x.Resize(1536, 1024));
         PatchFeatures features = extractor.Extract(photo);
         _result = new SegmentationResult(features);
-        _segmenter.SegmentAuto(features, [new PixelPoint(620, 560)], [], ThresholdRule.Otsu, _result); // on the cup's red glaze
+        _segmenter.SegmentAuto(features, new SegmentationPrompt([new PixelPoint(620, 560)]), ThresholdRule.Otsu, _result); // on the cup's red glaze
         _threshold = _result.Threshold;
         _mask = new byte[_result.Similarity.Length];
     }

@@ -345,8 +345,8 @@ internal static class BatchCommand
         Image<Rgb24> image = work.Image!;
         PatchFeatures features = work.Features!;
         SegmentationResult result = LibraryCheck.Run(() => ThresholdFor(args, work.Item) is { } threshold
-            ? segmenter.Segment(features, [.. work.Item.Seeds], threshold)
-            : segmenter.SegmentAuto(features, [.. work.Item.Seeds]), ThresholdOption);
+            ? segmenter.Segment(features, new SegmentationPrompt([.. work.Item.Seeds]), threshold)
+            : segmenter.SegmentAuto(features, new SegmentationPrompt([.. work.Item.Seeds])), ThresholdOption);
         double segmentMs = clock.Elapsed.TotalMilliseconds;
         string directory = Path.Combine(args.Output, work.Item.Stem);
         if (Directory.Exists(directory))

@@ -65,7 +65,7 @@ internal static class BenchCommand
         for (int i = 0; i < 5; i++)
         {
             seed[0] = new PixelPoint(random.Next(width), random.Next(height));
-            segmenter.Segment(features, seed, 0.1f, result);
+            segmenter.Segment(features, new SegmentationPrompt(seed), 0.1f, result);
             _ = result.GetSoftMask();
         }
 
@@ -82,7 +82,7 @@ internal static class BenchCommand
             seed[0] = new PixelPoint(random.Next(width), random.Next(height));
             evictor.Evict();
             long t0 = Stopwatch.GetTimestamp();
-            segmenter.Segment(features, seed, 0.1f, result);
+            segmenter.Segment(features, new SegmentationPrompt(seed), 0.1f, result);
             click[i] = Ms(t0);
 
             // A slider move: 0.1 → 0.15, 0.2 or 0.25 (only blocks holding a value in between are rewritten).
@@ -97,7 +97,7 @@ internal static class BenchCommand
             // The slider's worst case, again right after a click: 0.1 → −1 reaches into every block but the seed's peak, so
             // nearly the whole map is re-thresholded.
             evictor.Evict();
-            segmenter.Segment(features, seed, 0.1f, result);
+            segmenter.Segment(features, new SegmentationPrompt(seed), 0.1f, result);
             t0 = Stopwatch.GetTimestamp();
             segmenter.Rethreshold(result, -1f);
             wholeMap[i] = Ms(t0);
@@ -182,7 +182,7 @@ internal static class BenchCommand
         for (int i = 0; i < 3; i++)
         {
             seed[0] = new PixelPoint(random.Next(features.ImageWidth), random.Next(features.ImageHeight));
-            segmenter.Segment(features, seed, 0.1f, result);
+            segmenter.Segment(features, new SegmentationPrompt(seed), 0.1f, result);
         }
 
         var click = new double[clicks];
@@ -192,7 +192,7 @@ internal static class BenchCommand
             seed[0] = new PixelPoint(random.Next(features.ImageWidth), random.Next(features.ImageHeight));
             evictor.Evict();
             long t0 = Stopwatch.GetTimestamp();
-            segmenter.Segment(features, seed, 0.1f, result);
+            segmenter.Segment(features, new SegmentationPrompt(seed), 0.1f, result);
             click[i] = Ms(t0);
             t0 = Stopwatch.GetTimestamp();
             segmenter.Rethreshold(result, 0.1f + 0.05f * (1 + i % 3));

@@ -92,7 +92,7 @@ internal static class PropagateCommand
             {
                 features.Guide = RefinementGuide.FromImage(image); // the first frame's default refinement (the CRF) reads the colours
                 SegmentationResult first = LibraryCheck.Run(
-                    () => threshold is { } t ? segmenter.Segment(features, [.. seeds], t) : segmenter.SegmentAuto(features, [.. seeds]), FirstFrameNames);
+                    () => threshold is { } t ? segmenter.Segment(features, new SegmentationPrompt([.. seeds]), t) : segmenter.SegmentAuto(features, new SegmentationPrompt([.. seeds])), FirstFrameNames);
                 firstThreshold = first.Threshold;
                 previousMask = first.Mask.ToArray();
                 previousLabels = new float[features.PatchCount];

@@ -105,8 +105,8 @@ internal static class SegmentCommand
     private static Dictionary<string, string> ClickNames(SegmentArguments args, Exception? e = null) => new()
     {
         ["threshold"] = "--threshold",
-        ["box"] = "--box",
-        ["positives"] = "--seed",
+        ["prompt.Box"] = "--box",
+        ["prompt"] = "--seed", // neither a seed nor a box
         // A seed outside the image: the library names the point, the command line knows which list it came from.
         ["point"] = e is ArgumentOutOfRangeException { ActualValue: PixelPoint p } && !args.Seeds.Contains(p) ? "--negative" : "--seed",
     };
@@ -141,8 +141,8 @@ internal static class SegmentCommand
         try
         {
             // No --threshold means auto: on the evaluation set it beats every backbone default (docs/quality.md).
-            if (args.Threshold is { } fixedThreshold) segmenter.Segment(features, [.. args.Seeds], [.. args.Negatives], args.Box, fixedThreshold, result);
-            else segmenter.SegmentAuto(features, [.. args.Seeds], [.. args.Negatives], args.Box, options.ThresholdRule, result);
+            if (args.Threshold is { } fixedThreshold) segmenter.Segment(features, new SegmentationPrompt([.. args.Seeds], [.. args.Negatives], args.Box), fixedThreshold, result);
+            else segmenter.SegmentAuto(features, new SegmentationPrompt([.. args.Seeds], [.. args.Negatives], args.Box), options.ThresholdRule, result);
         }
         catch (ArgumentException e) when (e.ParamName is { } name && ClickNames(args, e).TryGetValue(name, out string? option))
         {

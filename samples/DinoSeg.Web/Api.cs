@@ -83,10 +83,10 @@ internal static class Api
 
     private static ServerInfo Info(SegmentationService s)
     {
-        var viridis = new int[Viridis.Size * 3];
-        for (int i = 0; i < Viridis.Size; i++)
+        var viridis = new int[Renderer.HeatmapColors.Count * 3];
+        for (int i = 0; i < Renderer.HeatmapColors.Count; i++)
         {
-            Rgb24 c = Viridis.At(i);
+            Rgb24 c = Renderer.HeatmapColors[i];
             (viridis[3 * i], viridis[3 * i + 1], viridis[3 * i + 2]) = (c.R, c.G, c.B);
         }
 
@@ -243,8 +243,8 @@ internal static class Api
             }
 
             // No threshold in the request: the library's rule picks one from this click's map (the page's Auto mode).
-            if (threshold is { } t) segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, t, session.Result);
-            else segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, session.Result);
+            if (threshold is { } t) segmenter.Segment(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), t, session.Result);
+            else segmenter.SegmentAuto(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), into: session.Result);
             session.Segmenter = segmenter;
             return await respond(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
@@ -285,7 +285,7 @@ internal static class Api
             response.Headers["X-DinoSeg-Negatives"] = JsonSerializer.Serialize(SeedsOf(result.NegativeSeeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Box"] = JsonSerializer.Serialize(Corners(result.Box), Json);
             // What the page's Auto mode applies: the library's default rule on this click's map (one histogram).
-            response.Headers["X-DinoSeg-Auto-Threshold"] = AutoThreshold.Compute(s.Full.Options.ThresholdRule, result).ToString("R", CultureInfo.InvariantCulture);
+            response.Headers["X-DinoSeg-Auto-Threshold"] = s.Full.ChooseThreshold(result).ToString("R", CultureInfo.InvariantCulture);
             return Task.FromResult((rented, body.Length));
         });
         await WriteRentedAsync(response, buffer, length, context.RequestAborted);
@@ -539,8 +539,8 @@ internal static class Api
             }
 
             SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: true);
-            if (threshold is { } t) segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, t, result);
-            else segmenter.Segment(entry.Features, prompt.Seeds, prompt.Negatives, prompt.Box, result);
+            if (threshold is { } t) segmenter.Segment(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), t, result);
+            else segmenter.SegmentAuto(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), into: result);
             return new StatelessClick(entry, result, lease);
         }
         catch

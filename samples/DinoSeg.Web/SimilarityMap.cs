@@ -36,7 +36,7 @@ internal static class SimilarityMap
         for (int level = 0; level <= Steps; level++)
         {
             float s = level == 0 ? -1f : level == Steps ? 1f : (Grid[level - 1] + Grid[level]) / 2;
-            Rgb24 c = Viridis.Map(s);
+            Rgb24 c = Renderer.HeatmapColor(s);
             (rgb[3 * level], rgb[3 * level + 1], rgb[3 * level + 2]) = (c.R, c.G, c.B);
         }
 

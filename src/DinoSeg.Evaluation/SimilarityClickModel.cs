@@ -36,8 +36,8 @@ public sealed class SimilarityClickModel : IClickModel
     /// <inheritdoc/>
     public ReadOnlySpan<byte> Segment(ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives)
     {
-        if (_threshold is { } t) _segmenter.Segment(_features, positives, negatives, t, Result);
-        else _segmenter.SegmentAuto(_features, positives, negatives, _rule, Result);
+        if (_threshold is { } t) _segmenter.Segment(_features, new SegmentationPrompt(positives, negatives), t, Result);
+        else _segmenter.SegmentAuto(_features, new SegmentationPrompt(positives, negatives), _rule, Result);
         return Result.Mask;
     }
 }

@@ -25,17 +25,12 @@ public sealed partial class DinoSegmenter
         return Extract(image, cancellationToken);
     }
 
-    /// <summary>One call: extract, then segment from <paramref name="seed"/> with the evaluated default threshold rule.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The seed lies outside the image; checked before the backbone runs.</exception>
-    public SegmentationResult Segment(DecodedImage image, PixelPoint seed)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        return Segment(image.Image, seed);
-    }
-
-    /// <summary>One call: extract, then segment from <paramref name="seed"/> at <paramref name="threshold"/>.</summary>
+    /// <summary>
+    /// One call: extract, then segment from <paramref name="seed"/> at <paramref name="threshold"/>, or with the evaluated
+    /// default rule when it is null.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The seed lies outside the image or the threshold is not in [-1, 1]; checked before the backbone runs.</exception>
-    public SegmentationResult Segment(DecodedImage image, PixelPoint seed, float threshold)
+    public SegmentationResult Segment(DecodedImage image, PixelPoint seed, float? threshold = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         return Segment(image.Image, seed, threshold);

@@ -9,7 +9,7 @@ namespace DinoSeg;
 /// using var dino = DinoSegmenter.CreateDefault();
 /// SegmentationResult result = dino.Segment("photo.jpg", new PixelPoint(320, 240), threshold: 0.2f);
 /// </code>
-/// For interactive use, call <see cref="Extract(string, ImageLimits?, CancellationToken)"/> once per image and <see cref="Segment(PatchFeatures, PixelPoint, float)"/>
+/// For interactive use, call <see cref="Extract(string, ImageLimits?, CancellationToken)"/> once per image and <see cref="Segment(PatchFeatures, PixelPoint, float?)"/>
 /// per click.
 /// </summary>
 /// <remarks>
@@ -104,15 +104,19 @@ public sealed partial class DinoSegmenter : IDisposable
         return features;
     }
 
-    /// <summary>One call: extract, then segment from <paramref name="seed"/> at <paramref name="threshold"/>.</summary>
+    /// <summary>
+    /// One call: extract, then segment from <paramref name="seed"/> at <paramref name="threshold"/>, or with the evaluated
+    /// default rule when it is null (<see cref="SegmentationOptions.ThresholdRule"/> over this click's own map; the result
+    /// records the threshold).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The seed lies outside the image or the threshold is not in [-1, 1]; checked before the backbone runs.</exception>
-    public SegmentationResult Segment(Image<Rgb24> image, PixelPoint seed, float threshold)
+    public SegmentationResult Segment(Image<Rgb24> image, PixelPoint seed, float? threshold = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         using InFlightGate.Scope inFlight = _gate.Enter(this); // Dispose waits for the whole call
-        Kernels.Threshold.Validate(threshold);
+        if (threshold is float t) Kernels.Threshold.Validate(t);
         ThrowIfOutside(image, seed);
-        return Segmenter.Segment(ExtractWithGuide(image), seed, threshold);
+        return SegmentFeatures(ExtractWithGuide(image), seed, threshold);
     }
 
     private static void ThrowIfOutside(Image<Rgb24> image, PixelPoint seed)
@@ -123,55 +127,30 @@ public sealed partial class DinoSegmenter : IDisposable
         }
     }
 
-    /// <summary>One call on a file: decode, extract, segment.</summary>
+    /// <summary>One call on a file: decode, extract, segment (at <paramref name="threshold"/>, or with the default rule when null).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The threshold is not in [-1, 1] (checked before decoding) or the seed lies outside the image.</exception>
     /// <exception cref="FileNotFoundException">No file at <paramref name="imagePath"/>.</exception>
     /// <exception cref="DinoSegImageException">The file is not a usable image or exceeds the default limits.</exception>
-    public SegmentationResult Segment(string imagePath, PixelPoint seed, float threshold)
+    public SegmentationResult Segment(string imagePath, PixelPoint seed, float? threshold = null)
     {
         ThrowIfDisposed();
-        Kernels.Threshold.Validate(threshold);
+        if (threshold is float t) Kernels.Threshold.Validate(t);
         using Image<Rgb24> image = ImageDecoder.Load(imagePath);
         return Segment(image, seed, threshold);
     }
 
-    /// <summary>Segments already-extracted features (the per-click call).</summary>
-    public SegmentationResult Segment(PatchFeatures features, PixelPoint seed, float threshold)
-    {
-        ThrowIfDisposed();
-        return Segmenter.Segment(features, seed, threshold);
-    }
-
     /// <summary>
-    /// One call with no threshold to choose: extract, then segment from <paramref name="seed"/> with the evaluated default
-    /// rule (<see cref="SegmentationOptions.ThresholdRule"/> over this click's own map; the result records the threshold).
+    /// Segments already-extracted features (the per-click call) at <paramref name="threshold"/>, or with the default rule
+    /// when null. For negative seeds, a box or a reused result, use <see cref="Segmenter"/>'s prompt overloads.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The seed lies outside the image; checked before the backbone runs.</exception>
-    public SegmentationResult Segment(Image<Rgb24> image, PixelPoint seed)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        using InFlightGate.Scope inFlight = _gate.Enter(this); // Dispose waits for the whole call
-        ThrowIfOutside(image, seed);
-        return Segmenter.Segment(ExtractWithGuide(image), seed);
-    }
-
-    /// <summary>One call on a file with the default threshold rule: decode, extract, segment.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The seed lies outside the image.</exception>
-    /// <exception cref="FileNotFoundException">No file at <paramref name="imagePath"/>.</exception>
-    /// <exception cref="DinoSegImageException">The file is not a usable image or exceeds the default limits.</exception>
-    public SegmentationResult Segment(string imagePath, PixelPoint seed)
+    public SegmentationResult Segment(PatchFeatures features, PixelPoint seed, float? threshold = null)
     {
         ThrowIfDisposed();
-        using Image<Rgb24> image = ImageDecoder.Load(imagePath);
-        return Segment(image, seed);
+        return SegmentFeatures(features, seed, threshold);
     }
 
-    /// <summary>Segments already-extracted features with the default threshold rule (the per-click call).</summary>
-    public SegmentationResult Segment(PatchFeatures features, PixelPoint seed)
-    {
-        ThrowIfDisposed();
-        return Segmenter.Segment(features, seed);
-    }
+    private SegmentationResult SegmentFeatures(PatchFeatures features, PixelPoint seed, float? threshold) =>
+        threshold is float t ? Segmenter.Segment(features, seed, t) : Segmenter.Segment(features, seed);
 
     /// <summary>
     /// Disposes the extractor if this object owns it, after the extractions in flight have finished (later calls throw

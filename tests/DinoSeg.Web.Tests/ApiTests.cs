@@ -262,7 +262,7 @@ public sealed class ApiTests(WebFixture web)
         PatchFeatures features = dino.Extract(image);
         var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.GuidedFilter });
         var result = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(image) };
-        segmenter.Segment(features, [new PixelPoint(172, 115)], 0.45f, result);
+        segmenter.Segment(features, new SegmentationPrompt([new PixelPoint(172, 115)]), 0.45f, result);
         int at045 = result.SelectedPixels;
         segmenter.Rethreshold(result, 0.55f);
 
@@ -400,7 +400,7 @@ public sealed class ApiTests(WebFixture web)
         var segmenter = new SimilaritySegmenter(PageDefaults.Unrefined);
         PatchFeatures features = dino.Extract(Path.Combine(AppContext.BaseDirectory, "Images", "chelsea.png"));
         var result = new SegmentationResult(features);
-        segmenter.SegmentAuto(features, [new PixelPoint(172, 115)], [], SegmentationOptions.Default.ThresholdRule, result);
+        segmenter.SegmentAuto(features, new SegmentationPrompt([new PixelPoint(172, 115)]), SegmentationOptions.Default.ThresholdRule, result);
         Assert.Equal(result.Threshold, reported);
     }
 
@@ -517,7 +517,7 @@ public sealed class ApiTests(WebFixture web)
     {
         ImageEntry entry = web.App.Services.GetRequiredService<SegmentationService>().Find(await OpenSampleAsync("chelsea.png"));
         var session = new ClickSession(entry.Features);
-        new SimilaritySegmenter(PageDefaults.Unrefined).Segment(entry.Features, [new PixelPoint(172, 115)], 0.2f, session.Result);
+        new SimilaritySegmenter(PageDefaults.Unrefined).Segment(entry.Features, new SegmentationPrompt([new PixelPoint(172, 115)]), 0.2f, session.Result);
 
         byte[] raw = session.EncodeMap(gzip: false).Bytes.ToArray();
         byte[] zipped = session.EncodeMap(gzip: true).Bytes.ToArray();

@@ -26,7 +26,7 @@ public sealed class BrowserTests(WebFixture web)
 
         // Auto mode (on for a new image): the slider is at the library's rule's threshold for this click.
         double threshold = await driver.ThresholdAsync();
-        Assert.InRange(threshold, AutoThreshold.RankedLow, AutoThreshold.RankedHigh);
+        Assert.InRange(threshold, GraphOptions.RankedOtsuLow, GraphOptions.RankedOtsuHigh);
         Assert.Equal(255, await driver.MaskAtAsync(172, 115));
         Assert.Equal(255, await driver.MaskAtAsync(318, 137)); // the other eye
         Assert.Equal(0, await driver.MaskAtAsync(20, 280));
@@ -135,7 +135,7 @@ public sealed class BrowserTests(WebFixture web)
         await auto.ClickAsync();
         await driver.WaitMaskAfterAsync(before);
         Assert.Equal("true", await auto.GetAttributeAsync("aria-pressed"));
-        Assert.InRange(await driver.ThresholdAsync(), AutoThreshold.RankedLow, AutoThreshold.RankedHigh);
+        Assert.InRange(await driver.ThresholdAsync(), GraphOptions.RankedOtsuLow, GraphOptions.RankedOtsuHigh);
         Assert.Equal(await LibraryAreaAsync(driver), await driver.SelectedPixelsAsync());
 
         // Off again, then another image: Auto is on again and the slider back at its start.

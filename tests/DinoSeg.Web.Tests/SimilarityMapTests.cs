@@ -1,5 +1,6 @@
 using System.Globalization;
 using DinoSeg.Rendering;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace DinoSeg.Web.Tests;
 
@@ -64,11 +65,21 @@ public sealed class SimilarityMapTests
         {
             float s = (float)(random.NextDouble() * 2 - 1);
             int level = SimilarityMap.LevelOf(s);
-            int exact = Viridis.IndexOf(s);
+            int exact = IndexOfColour(Renderer.HeatmapColor(s));
             var colour = (rgb[3 * level], rgb[3 * level + 1], rgb[3 * level + 2]);
             bool near = Enumerable.Range(Math.Max(0, exact - 1), Math.Min(255, exact + 1) - Math.Max(0, exact - 1) + 1)
-                .Select(Viridis.At).Any(c => (c.R, c.G, c.B) == colour);
+                .Select(k => Renderer.HeatmapColors[k]).Any(c => (c.R, c.G, c.B) == colour);
             Assert.True(near, $"s={s}: level {level} colour {colour} is more than one entry from viridis entry {exact}");
         }
+    }
+
+    private static int IndexOfColour(Rgb24 colour)
+    {
+        for (int k = 0; k < Renderer.HeatmapColors.Count; k++)
+        {
+            if (Renderer.HeatmapColors[k] == colour) return k;
+        }
+
+        return -1;
     }
 }

@@ -5,8 +5,12 @@ namespace DinoSeg;
 /// and then renamed over the target. A reader never sees a partial file, and a failed or killed write leaves the old
 /// file (if any) untouched; at worst a hidden <c>.NAME.*.tmp</c> file remains after a kill.
 /// </summary>
-/// <remarks>Stateless and thread-safe; concurrent writes to one path each complete, and the last rename wins.</remarks>
-public static class AtomicFile
+/// <remarks>
+/// Stateless and thread-safe; concurrent writes to one path each complete, and the last rename wins. Internal: the
+/// library writes its own files with it (<see cref="FeatureFile"/>, <c>ViewWriter</c>), and the CLI compiles this same
+/// file for its JSON and export files, so there is one implementation and no public file-system helper in the API.
+/// </remarks>
+internal static class AtomicFile
 {
     /// <summary>Creates or replaces <paramref name="path"/> with what <paramref name="write"/> puts into the stream it is given.</summary>
     /// <param name="path">The file to create or replace; its directory is created if missing.</param>

@@ -58,6 +58,18 @@ public static partial class Renderer
         return Heatmap(result.Similarity, result.Width, result.Height, result.Threshold);
     }
 
+    /// <summary>
+    /// The heatmap's colour scale, for clients that paint similarity themselves (a browser, a legend): matplotlib's
+    /// viridis as 256 colours over [-1, 1], entry k at similarity −1 + 2k/255 (dark violet, teal at 0, yellow at +1).
+    /// </summary>
+    public static IReadOnlyList<Rgb24> HeatmapColors { get; } = [.. Enumerable.Range(0, Viridis.Size).Select(Viridis.At)];
+
+    /// <summary>
+    /// The heatmap colour of one similarity value, as <see cref="SimilarityHeatmap"/> paints it: the nearest entry of
+    /// <see cref="HeatmapColors"/> (values outside [-1, 1] are clamped, NaN is −1).
+    /// </summary>
+    public static Rgb24 HeatmapColor(float similarity) => Viridis.Map(similarity);
+
     /// <summary>The binary mask at image size: 255 (white) where selected, 0 elsewhere.</summary>
     public static Image<L8> Mask(SegmentationResult result)
     {

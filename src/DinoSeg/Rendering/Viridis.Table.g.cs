@@ -5,7 +5,7 @@
 
 namespace DinoSeg.Rendering;
 
-public static partial class Viridis
+internal static partial class Viridis
 {
     /// <summary>256 entries of R, G, B bytes, low values first.</summary>
     private static ReadOnlySpan<byte> Rgb =>

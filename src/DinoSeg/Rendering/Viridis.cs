@@ -9,7 +9,7 @@ namespace DinoSeg.Rendering;
 /// <remarks>
 /// The table is data generated from matplotlib by <c>tools/reference/make_viridis_table.py</c>. Stateless and thread-safe.
 /// </remarks>
-public static partial class Viridis
+internal static partial class Viridis
 {
     /// <summary>Number of entries in the table.</summary>
     public const int Size = 256;

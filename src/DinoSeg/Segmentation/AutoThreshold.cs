@@ -19,7 +19,7 @@ public enum ThresholdRule
     SeedMedianMidpoint,
 
     /// <summary>
-    /// <see cref="Otsu"/>, held within [<see cref="AutoThreshold.RankedLow"/>, <see cref="AutoThreshold.RankedHigh"/>] when
+    /// <see cref="Otsu"/>, held within [<see cref="GraphOptions.RankedOtsuLow"/>, <see cref="GraphOptions.RankedOtsuHigh"/>] when
     /// the map is ranked (<see cref="Propagation.Graph"/>: its values are fractions of the seed's rank, and a split outside
     /// that band is one of the flat or two-peaked maps where Otsu selects far too much or almost nothing); plain Otsu on
     /// unranked maps. The default (<see cref="SegmentationOptions.ThresholdRule"/>): the fewest clicks of the rules measured
@@ -30,12 +30,11 @@ public enum ThresholdRule
     /// <summary>
     /// The threshold of a ladder whose finished mask (after <see cref="SegmentationOptions.Refinement"/> and the clean-up
     /// options) changes least against the masks at its neighbouring thresholds: a plateau of the whole pipeline's answer,
-    /// not of the map alone. The ladder is <see cref="AutoThreshold.StableLadder"/> values evenly over [0.2, 0.6] on ranked
+    /// not of the map alone. The ladder is 9 values evenly over [0.2, 0.6] on ranked
     /// maps, and from the map's median to the weakest positive seed on plain maps; never above the weakest positive seed.
     /// Costs one mask finish per ladder value plus one (with <see cref="Refinement.GrabCut"/>: ten GrabCut runs per click),
-    /// so it suits one-shot segmentation rather than an interactive click. Only <see cref="SimilaritySegmenter.SegmentAuto(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, ThresholdRule, SegmentationResult)"/>
-    /// and the overloads that use the options' rule can apply it (<see cref="AutoThreshold.Compute"/> cannot: it reads
-    /// one map, not the pipeline).
+    /// so it suits one-shot segmentation rather than an interactive click. Only a click can apply it (<see cref="SimilaritySegmenter.ChooseThreshold"/> cannot: it reads one map,
+    /// not the pipeline).
     /// </summary>
     StableMask,
 }
@@ -45,16 +44,13 @@ public enum ThresholdRule
 /// the stack: no allocation. Values outside [-1, 1] (<see cref="SegmentationResult.Excluded"/> pixels) are ignored.
 /// </summary>
 /// <remarks>Stateless and thread-safe.</remarks>
-public static class AutoThreshold
+internal static class AutoThreshold
 {
     /// <summary>Histogram bins over [-1, 1].</summary>
     public const int Bins = 256;
 
-    /// <summary>The lowest threshold <see cref="ThresholdRule.RankedOtsu"/> picks on a ranked map (measured: docs/quality.md).</summary>
-    public const float RankedLow = 0.3f;
-
-    /// <summary>The highest threshold <see cref="ThresholdRule.RankedOtsu"/> picks on a ranked map.</summary>
-    public const float RankedHigh = 0.5f;
+    /// <summary>The band of <see cref="ThresholdRule.RankedOtsu"/> on ranked maps.</summary>
+    public const float RankedLow = GraphOptions.RankedOtsuLow, RankedHigh = GraphOptions.RankedOtsuHigh;
 
     /// <summary>The last rule, for range checks that must not allocate (Enum.IsDefined may).</summary>
     internal const ThresholdRule LastRule = ThresholdRule.StableMask;

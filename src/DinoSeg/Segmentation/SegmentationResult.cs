@@ -6,7 +6,7 @@ namespace DinoSeg;
 /// The outcome of one click, read-only: similarity at patch and at image resolution, the binary mask, the threshold and the
 /// rule that chose it, the prompt and the selected area; the soft (feathered) mask on request (<see cref="GetSoftMask"/>).
 /// Holds its own buffers, so passing it back to
-/// <see cref="SimilaritySegmenter.Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, float, SegmentationResult)"/>
+/// <see cref="SimilaritySegmenter.Segment(PatchFeatures, in SegmentationPrompt, float, SegmentationResult?, SegmentationOptions?)"/>
 /// makes the next click allocation-free.
 /// </summary>
 /// <remarks>Not thread-safe: use one result per thread. Spans are valid until the result is segmented into again.</remarks>
@@ -80,6 +80,12 @@ public sealed class SegmentationResult
     /// values are then fractions of the seed's rank, in [0, 1]), <see cref="Propagation.None"/> for plain cosine similarity.
     /// </summary>
     public Propagation Propagation => _click.Propagation;
+
+    /// <summary>
+    /// The options the latest click used (the segmenter's, or the ones passed to that click), which
+    /// <see cref="SimilaritySegmenter.Rethreshold"/> keeps using; null before the first click.
+    /// </summary>
+    public SegmentationOptions? Options => _click.Options;
 
     /// <summary>Pixels selected by <see cref="Mask"/> (after the region options).</summary>
     public int SelectedPixels => _click.Selected;

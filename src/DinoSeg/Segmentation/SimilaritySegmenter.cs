@@ -10,7 +10,8 @@ namespace DinoSeg;
 /// <remarks>
 /// Immutable and thread-safe: any number of threads may segment the same <see cref="PatchFeatures"/> at once, each with
 /// its own <see cref="SegmentationResult"/>. Reusing a result makes a click allocation-free. Large images are split over
-/// the machine's cores.
+/// the machine's cores. The prompt overloads take options for one click (<c>options:</c>), so one segmenter serves
+/// callers whose options vary per request.
 /// </remarks>
 public sealed partial class SimilaritySegmenter
 {
@@ -21,8 +22,12 @@ public sealed partial class SimilaritySegmenter
         Options.Validate();
     }
 
-    /// <summary>The options every click uses.</summary>
+    /// <summary>The options every click uses unless it passes its own.</summary>
     public SegmentationOptions Options { get; }
+
+    // The per-click options checked last: a caller that passes the same instance click after click validates it once.
+    // A benign race: at worst two threads both validate.
+    private SegmentationOptions? _lastChecked;
 
     /// <summary>
     /// A fixed threshold that suits these options' maps, for callers that want a number rather than
@@ -35,42 +40,20 @@ public sealed partial class SimilaritySegmenter
         return Options.Propagation == Propagation.Graph ? GraphOptions.DefaultThreshold : backbone.DefaultThreshold;
     }
 
-    /// <summary>Segments from one seed into a new result.</summary>
+    /// <summary>Segments from one seed at a fixed threshold into a new result (the card's call).</summary>
     /// <param name="features">Features of the image.</param>
     /// <param name="seed">A pixel of the original image.</param>
     /// <param name="threshold">Similarity threshold in [-1, 1].</param>
+    /// <exception cref="ArgumentOutOfRangeException">The seed lies outside the image, or the threshold is not in [-1, 1].</exception>
     public SegmentationResult Segment(PatchFeatures features, PixelPoint seed, float threshold) =>
-        Segment(features, [seed], threshold);
-
-    /// <summary>Segments from one or more seeds into a new result.</summary>
-    public SegmentationResult Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, float threshold)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        var result = new SegmentationResult(features);
-        Segment(features, seeds, threshold, result);
-        return result;
-    }
-
-    /// <summary>Segments into an existing result (allocation-free once its buffers exist).</summary>
-    /// <exception cref="ArgumentException">No seeds, or <paramref name="into"/> was made for other features' size.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A seed lies outside the image, or the threshold is not in [-1, 1].</exception>
-    public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, float threshold, SegmentationResult into) =>
-        Segment(features, seeds, [], threshold, into);
-
-    /// <summary>Segments from positive and negative seeds into a new result.</summary>
-    /// <inheritdoc cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, float, SegmentationResult)"/>
-    public SegmentationResult Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, float threshold)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        var result = new SegmentationResult(features);
-        Segment(features, positives, negatives, threshold, result);
-        return result;
-    }
+        Segment(features, new SegmentationPrompt(seed), threshold);
 
     /// <summary>
-    /// Segments from positive and negative seeds into an existing result (allocation-free once its buffers exist).
+    /// Segments from any prompt — positive seeds, negative seeds, a box — at a fixed threshold, into <paramref name="into"/>
+    /// (allocation-free once its buffers exist) or a new result.
     /// </summary>
     /// <remarks>
+    /// <para>
     /// Per patch, s⁺ is the similarity to the positive seeds (combined by <see cref="SegmentationOptions.SeedCombine"/>)
     /// and s⁻ the highest similarity to any negative seed. Both are upsampled and smoothed by the same linear map (in
     /// practice: s⁺ and the margin s⁺ − s⁻); a pixel is selected only where the smoothed s⁺ is strictly above the smoothed
@@ -78,111 +61,109 @@ public sealed partial class SimilaritySegmenter
     /// <see cref="SegmentationResult.Excluded"/>, which is below every threshold, so the slider
     /// (<see cref="Rethreshold"/>) keeps the rule. Gating after the smoothing, not before, puts the boundary where the two
     /// smoothed similarities cross, with no halo or erosion from smoothing a step.
-    /// </remarks>
-    /// <param name="features">Features of the image.</param>
-    /// <param name="positives">At least one pixel on the object, in original-image pixels.</param>
-    /// <param name="negatives">Pixels not on the object (may be empty).</param>
-    /// <param name="threshold">Similarity threshold in [-1, 1].</param>
-    /// <param name="into">The result to fill, made for features of this size.</param>
-    /// <exception cref="ArgumentException">No positive seed, or <paramref name="into"/> was made for other features' size.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A seed lies outside the image, or the threshold is not in [-1, 1].</exception>
-    public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, float threshold,
-        SegmentationResult into)
-    {
-        if (positives.IsEmpty) throw new ArgumentException("At least one positive seed is needed.", nameof(positives));
-        Segment(features, positives, negatives, null, threshold, into);
-    }
-
-    /// <summary>Segments from a box prompt into a new result.</summary>
-    /// <inheritdoc cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, float, SegmentationResult)"/>
-    public SegmentationResult Segment(PatchFeatures features, PixelRect box, float threshold) => Segment(features, [], [], box, threshold);
-
-    /// <summary>Segments from any prompt (seeds, negative seeds, a box) into a new result.</summary>
-    /// <inheritdoc cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, PixelRect?, float, SegmentationResult)"/>
-    public SegmentationResult Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
-        float threshold)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        var result = new SegmentationResult(features);
-        Segment(features, positives, negatives, box, threshold, result);
-        return result;
-    }
-
-    /// <summary>
-    /// Segments from any prompt — positive seeds, negative seeds, a box — into an existing result (allocation-free once
-    /// its buffers exist).
-    /// </summary>
-    /// <remarks>
+    /// </para>
+    /// <para>
     /// A box adds one more positive "seed": its prototype, the mean of the vectors of the patches whose centres lie in the
-    /// box (the patch under the box centre when none does), normalised. It combines with the positive seeds like any seed
-    /// (<see cref="SegmentationOptions.SeedCombine"/>), and the selection is limited to the box grown by
-    /// <see cref="SegmentationOptions.BoxMargin"/> (<see cref="SegmentationResult.BoxLimit"/>). Negative seeds work as in
-    /// <see cref="Segment(PatchFeatures, ReadOnlySpan{PixelPoint}, ReadOnlySpan{PixelPoint}, float, SegmentationResult)"/>.
+    /// box (the patch under the box centre when none does), normalised. It combines with the positive seeds like any seed,
+    /// and the selection is limited to the box grown by <see cref="SegmentationOptions.BoxMargin"/>
+    /// (<see cref="SegmentationResult.BoxLimit"/>).
+    /// </para>
     /// </remarks>
     /// <param name="features">Features of the image.</param>
-    /// <param name="positives">Pixels on the object, in original-image pixels (may be empty when there is a box).</param>
-    /// <param name="negatives">Pixels not on the object (may be empty).</param>
-    /// <param name="box">A rectangle around the object, or null.</param>
+    /// <param name="prompt">The seeds, negative seeds and box.</param>
     /// <param name="threshold">Similarity threshold in [-1, 1].</param>
-    /// <param name="into">The result to fill, made for features of this size.</param>
+    /// <param name="into">The result to fill, made for features of this size; null for a new one.</param>
+    /// <param name="options">Options for this click instead of <see cref="Options"/> (null: those); the result keeps them
+    /// for <see cref="Rethreshold"/>.</param>
+    /// <returns><paramref name="into"/>, or the new result.</returns>
     /// <exception cref="ArgumentException">Neither a positive seed nor a box, or <paramref name="into"/> was made for other features' size.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A seed or the box lies outside the image, or the threshold is not in [-1, 1].</exception>
-    public void Segment(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
-        float threshold, SegmentationResult into)
+    /// <exception cref="ArgumentOutOfRangeException">A seed or the box lies outside the image, the threshold is not in [-1, 1], or an option is out of range.</exception>
+    public SegmentationResult Segment(PatchFeatures features, in SegmentationPrompt prompt, float threshold, SegmentationResult? into = null,
+        SegmentationOptions? options = null)
     {
-        CheckClick(features, positives, negatives, box, threshold, into);
-        into.Pipeline.Click(features, positives, negatives, box, Options, threshold);
+        SegmentationOptions chosen = OptionsFor(options);
+        SegmentationResult result = ResultFor(features, into);
+        CheckClick(features, prompt, threshold, result, chosen);
+        result.Pipeline.Click(features, prompt.Seeds, prompt.Negatives, prompt.Box, chosen, threshold);
+        return result;
     }
 
     /// <summary>
     /// Builds, ahead of the first click, what these options need per image beyond the features (the patch graph for
     /// <see cref="Propagation.Graph"/>; nothing otherwise), so that click feels as instant as the next. Optional: the first
-    /// click builds it otherwise. The features keep it (<see cref="PatchFeatures.GetGraph"/>).
+    /// click builds it otherwise. The features keep it (<see cref="PatchFeatures.GetGraph"/>). Pass the options the clicks
+    /// will pass, if they pass their own.
     /// </summary>
-    public void Prepare(PatchFeatures features)
+    public void Prepare(PatchFeatures features, SegmentationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(features);
-        if (Options.Propagation == Propagation.Graph) features.GetGraph(Options.Graph);
+        SegmentationOptions chosen = OptionsFor(options);
+        if (chosen.Propagation == Propagation.Graph) features.GetGraph(chosen.Graph);
+    }
+
+    /// <summary>
+    /// The options for one click: <see cref="Options"/> when none are passed or they equal them (a record comparison, no
+    /// allocation), else the passed ones, validated unless they are the instance checked last.
+    /// </summary>
+    private SegmentationOptions OptionsFor(SegmentationOptions? options)
+    {
+        if (options is null || ReferenceEquals(options, Options) || options.Equals(Options)) return Options;
+        if (!ReferenceEquals(options, Volatile.Read(ref _lastChecked)))
+        {
+            options.Validate();
+            Volatile.Write(ref _lastChecked, options);
+        }
+
+        return options;
+    }
+
+    /// <summary>What a box outside the image is reported as (<see cref="ArgumentException.ParamName"/>): the prompt's box.</summary>
+    private const string BoxParameter = "prompt.Box";
+
+    /// <summary><paramref name="into"/>, or a new result for the features.</summary>
+    private static SegmentationResult ResultFor(PatchFeatures features, SegmentationResult? into)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return into ?? new SegmentationResult(features);
     }
 
     /// <summary>Every check of a click's arguments (the threshold unless a rule chooses it), before any work.</summary>
-    private void CheckClick(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
-        float? threshold, SegmentationResult into)
+    private static void CheckClick(PatchFeatures features, in SegmentationPrompt prompt, float? threshold, SegmentationResult into,
+        SegmentationOptions options)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(into);
         if (threshold is float t) Threshold.Validate(t);
-        if (positives.IsEmpty && box is null) throw new ArgumentException("At least one positive seed or a box is needed.", nameof(positives));
+        if (prompt.Seeds.IsEmpty && prompt.Box is null) throw new ArgumentException("At least one positive seed or a box is needed.", nameof(prompt));
         if (!into.Pipeline.Buffers.Fits(features)) throw new ArgumentException("The result was created for features of another size or grid.", nameof(into));
         if (features.Guide is { } own) into.Guide = own; // the image's own guide, also when a result is reused for a new image
-        CheckGuide(into);
-        foreach (PixelPoint seed in positives) features.PatchAt(seed); // validates every seed before any work
-        foreach (PixelPoint seed in negatives) features.PatchAt(seed);
-        box?.ThrowIfOutside(features.ImageWidth, features.ImageHeight, nameof(box));
+        CheckGuide(into, options);
+        foreach (PixelPoint seed in prompt.Seeds) features.PatchAt(seed); // validates every seed before any work
+        foreach (PixelPoint seed in prompt.Negatives) features.PatchAt(seed);
+        prompt.Box?.ThrowIfOutside(features.ImageWidth, features.ImageHeight, BoxParameter); // callers map it to their own box input
     }
 
     /// <summary>With refinement on, the result must carry the image guide (with colours for GrabCut and the CRF).</summary>
-    private void CheckGuide(SegmentationResult into)
+    private static void CheckGuide(SegmentationResult into, SegmentationOptions options)
     {
-        if (Options.Refinement != Refinement.None && into.Guide is null)
+        if (options.Refinement != Refinement.None && into.Guide is null)
         {
             throw new ArgumentException(
-                $"{Options.Refinement} refinement (the default is {SegmentationOptions.Default.Refinement}) needs the image, and neither " +
+                $"{options.Refinement} refinement (the default is {SegmentationOptions.Default.Refinement}) needs the image, and neither " +
                 "the features nor the result carry its guide. Fix: extract with DinoSegmenter (it keeps the guide with the features), " +
                 "or set result.Guide = RefinementGuide.FromImage(image) once per image, or use options with Refinement = Refinement.None.",
                 nameof(into));
         }
 
-        if (Options.Refinement is Refinement.GrabCut or Refinement.DenseCrf && !into.Guide!.HasColor)
+        if (options.Refinement is Refinement.GrabCut or Refinement.DenseCrf && !into.Guide!.HasColor)
         {
             throw new ArgumentException(
-                $"{Options.Refinement} needs the image's colours: make the guide with RefinementGuide.FromImage(image), not FromGrey.", nameof(into));
+                $"{options.Refinement} needs the image's colours: make the guide with RefinementGuide.FromImage(image), not FromGrey.", nameof(into));
         }
     }
 
     /// <summary>
     /// The slider path: re-thresholds an existing result without touching features or the similarity map; the next
-    /// <see cref="SegmentationResult.GetSoftMask"/> feathers the new mask.
+    /// <see cref="SegmentationResult.GetSoftMask"/> feathers the new mask. The mask is finished with the options its click
+    /// used (<see cref="SegmentationResult.Options"/>), whichever segmenter or per-click options that was.
     /// </summary>
     /// <remarks>
     /// Only the 64-pixel blocks of the map that hold a value between the old and the new threshold are rewritten (the click
@@ -196,7 +177,8 @@ public sealed partial class SimilaritySegmenter
         ArgumentNullException.ThrowIfNull(result);
         Threshold.Validate(threshold);
         if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
-        CheckGuide(result);
-        result.Pipeline.Rethreshold(Options, threshold);
+        SegmentationOptions clicked = result.Options ?? Options;
+        CheckGuide(result, clicked);
+        result.Pipeline.Rethreshold(clicked, threshold);
     }
 }

@@ -190,13 +190,13 @@ public sealed class MaskCleanupTests
         foreach (float t in new[] { 0.05f, 0.2f, 0.4f })
         {
             // Arrange: the plain threshold, cleaned up step by step by the references.
-            SegmentationResult raw = plain.Segment(f, [Seed], [Negative], null, t);
+            SegmentationResult raw = plain.Segment(f, new SegmentationPrompt([Seed], [Negative]), t);
             byte[] expected = SmoothReference(raw.Mask.ToArray(), Width, Height, 3);
             new RegionFilter().Apply(expected, Width, Height, [Seed], null, regions, regions ? 0 : 50);
             expected = FillHolesReference(expected, Width, Height, [Negative], 300);
 
             // Act
-            SegmentationResult result = cleaned.Segment(f, [Seed], [Negative], null, t);
+            SegmentationResult result = cleaned.Segment(f, new SegmentationPrompt([Seed], [Negative]), t);
 
             // Assert
             Assert.True(expected.AsSpan().SequenceEqual(result.Mask), $"ranked {ranked}, regions {regions}, threshold {t}");
@@ -210,14 +210,14 @@ public sealed class MaskCleanupTests
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(9, 12, 19, 16, Width, Height);
         var segmenter = new SimilaritySegmenter(CleanUp(TestOptions.Unrefined, regions: false));
         var result = new SegmentationResult(f);
-        segmenter.SegmentAuto(f, [Seed], [], null, ThresholdRule.RankedOtsu, result);
+        segmenter.SegmentAuto(f, new SegmentationPrompt([Seed]), ThresholdRule.RankedOtsu, result);
         var random = new Random(4);
         for (int step = 0; step < 12; step++)
         {
             float t = (float)(random.NextDouble() * 0.8);
             segmenter.Rethreshold(result, t);
 
-            SegmentationResult fresh = segmenter.Segment(f, [Seed], [], null, t);
+            SegmentationResult fresh = segmenter.Segment(f, new SegmentationPrompt([Seed]), t);
             Assert.True(fresh.Mask.SequenceEqual(result.Mask), $"step {step}, threshold {t}");
             Assert.Equal(fresh.SelectedPixels, result.SelectedPixels);
         }
@@ -236,10 +236,10 @@ public sealed class MaskCleanupTests
         PixelPoint[] negatives = [Negative];
         void Clicks()
         {
-            segmenter.Segment(f, seeds, negatives, null, 0.15f, result);
+            segmenter.Segment(f, new SegmentationPrompt(seeds, negatives), 0.15f, result);
             segmenter.Rethreshold(result, 0.25f);
             segmenter.Rethreshold(result, 0.05f);
-            segmenter.Segment(f, seeds, [], null, 0.2f, result);
+            segmenter.Segment(f, new SegmentationPrompt(seeds), 0.2f, result);
         }
 
         // Warm-up: the buffers are made, and the run buffers grow to the most runs these masks have; then reused.
@@ -255,13 +255,13 @@ public sealed class MaskCleanupTests
     {
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(6, 12, 19, 16, Width, Height);
         var segmenter = new SimilaritySegmenter(CleanUp(TestOptions.Unrefined, regions: false));
-        byte[] expected = segmenter.Segment(f, [Seed], [Negative], null, 0.2f).Mask.ToArray();
+        byte[] expected = segmenter.Segment(f, new SegmentationPrompt([Seed], [Negative]), 0.2f).Mask.ToArray();
         var masks = new byte[8][];
 
         System.Threading.Tasks.Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
         {
             var result = new SegmentationResult(f);
-            for (int k = 0; k < 3; k++) segmenter.Segment(f, [Seed], [Negative], null, 0.2f, result);
+            for (int k = 0; k < 3; k++) segmenter.Segment(f, new SegmentationPrompt([Seed], [Negative]), 0.2f, result);
             masks[t] = result.Mask.ToArray();
         });
 

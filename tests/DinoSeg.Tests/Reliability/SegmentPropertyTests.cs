@@ -35,7 +35,7 @@ public sealed class SegmentPropertyTests
         float threshold = (float)(random.NextDouble() * 1.6 - 0.8);
 
         // Act
-        SegmentationResult result = new SimilaritySegmenter(options).Segment(features, seeds, threshold);
+        SegmentationResult result = new SimilaritySegmenter(options).Segment(features, new SegmentationPrompt(seeds), threshold);
 
         // Assert: patch similarity from the raw (unnormalised) vectors.
         var patchSimilarity = new float[rows * cols];

@@ -62,7 +62,7 @@ internal static class SyntheticScene
 
     /// <summary>The scene segmented from <see cref="Seed"/>, <see cref="Negative"/> and <see cref="Box"/>.</summary>
     public static SegmentationResult PromptResult(float threshold = Threshold) =>
-        new SimilaritySegmenter(TestOptions.Plain).Segment(Features(), [Seed], [Negative], Box, threshold);
+        new SimilaritySegmenter(TestOptions.Plain).Segment(Features(), new SegmentationPrompt(Box, [Seed], [Negative]), threshold);
 
     public static bool IsCyan(Rgb24 p) => p.R <= 5 && p.G >= 250 && p.B >= 250;
 

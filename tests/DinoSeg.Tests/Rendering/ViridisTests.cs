@@ -17,6 +17,19 @@ public class ViridisTests
     }
 
     [Fact]
+    public void RendererHeatmapColors_AreTheTable_AndHeatmapColorIsMap()
+    {
+        Assert.Equal(Viridis.Size, Renderer.HeatmapColors.Count);
+        for (int k = 0; k < Viridis.Size; k++)
+        {
+            Assert.Equal(Viridis.At(k), Renderer.HeatmapColors[k]);
+            Assert.Equal(Renderer.HeatmapColors[k], Renderer.HeatmapColor(-1f + 2f * k / 255)); // entry k sits at -1 + 2k/255
+        }
+
+        foreach (float v in (float[])[-3f, -0.37f, 0f, 0.5f, 2f, float.NaN]) Assert.Equal(Viridis.Map(v), Renderer.HeatmapColor(v));
+    }
+
+    [Fact]
     public void Map_MinusOneZeroOne_GiveFirstMiddleAndLastEntries()
     {
         // Arrange / Act

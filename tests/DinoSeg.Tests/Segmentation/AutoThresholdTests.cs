@@ -78,7 +78,7 @@ public sealed class AutoThresholdTests
         var segmenter = new SimilaritySegmenter(TestOptions.Unrefined);
         var auto = new SegmentationResult(f);
 
-        segmenter.SegmentAuto(f, [new PixelPoint(10, 10)], [], rule, auto);
+        segmenter.SegmentAuto(f, new SegmentationPrompt([new PixelPoint(10, 10)]), rule, auto);
         SegmentationResult fixedResult = segmenter.Segment(f, new PixelPoint(10, 10), auto.Threshold);
 
         Assert.Equal(rule, auto.AutoRule);
@@ -89,6 +89,26 @@ public sealed class AutoThresholdTests
         Assert.Null(fixedResult.AutoRule);
     }
 
+    [Theory]
+    [InlineData(ThresholdRule.PatchOtsu)]
+    [InlineData(ThresholdRule.RankedOtsu)]
+    [InlineData(ThresholdRule.SeedMedianMidpoint)]
+    public void ChooseThreshold_OnAFixedThresholdClick_IsWhatAnAutomaticClickChose(ThresholdRule rule)
+    {
+        PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { ThresholdRule = rule });
+        var auto = new SegmentationResult(f);
+        segmenter.SegmentAuto(f, new SegmentationPrompt([new PixelPoint(10, 10)]), rule, auto);
+
+        SegmentationResult byHand = segmenter.Segment(f, new PixelPoint(10, 10), 0.9f);
+
+        Assert.Equal(auto.Threshold, segmenter.ChooseThreshold(byHand));
+        Assert.Equal(auto.Threshold, new SimilaritySegmenter(TestOptions.Unrefined).ChooseThreshold(byHand, rule));
+        Assert.Equal(0.9f, byHand.Threshold); // read, not applied
+        Assert.Throws<ArgumentException>("rule", () => segmenter.ChooseThreshold(byHand, ThresholdRule.StableMask));
+        Assert.Throws<ArgumentException>("result", () => segmenter.ChooseThreshold(new SegmentationResult(f)));
+    }
+
     [Fact]
     public void SegmentAuto_ThenRethresholdOrFixedSegment_ClearsTheRule()
     {
@@ -96,12 +116,12 @@ public sealed class AutoThresholdTests
         var segmenter = new SimilaritySegmenter(TestOptions.Unrefined);
         var r = new SegmentationResult(f);
 
-        segmenter.SegmentAuto(f, [new PixelPoint(10, 10)], [], ThresholdRule.Otsu, r);
+        segmenter.SegmentAuto(f, new SegmentationPrompt([new PixelPoint(10, 10)]), ThresholdRule.Otsu, r);
         segmenter.Rethreshold(r, 0.3f);
         Assert.Null(r.AutoRule);
 
-        segmenter.SegmentAuto(f, [new PixelPoint(10, 10)], [], ThresholdRule.Otsu, r);
-        segmenter.Segment(f, [new PixelPoint(10, 10)], 0.3f, r);
+        segmenter.SegmentAuto(f, new SegmentationPrompt([new PixelPoint(10, 10)]), ThresholdRule.Otsu, r);
+        segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(10, 10)]), 0.3f, r);
         Assert.Null(r.AutoRule);
     }
 
@@ -113,12 +133,12 @@ public sealed class AutoThresholdTests
         var result = new SegmentationResult(f);
         PixelPoint[] positives = [new(10, 10)];
         PixelPoint[] negatives = [new(90, 60)];
-        segmenter.SegmentAuto(f, positives, negatives, ThresholdRule.PatchOtsu, result);
+        segmenter.SegmentAuto(f, new SegmentationPrompt(positives, negatives), ThresholdRule.PatchOtsu, result);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        segmenter.SegmentAuto(f, positives, negatives, ThresholdRule.PatchOtsu, result);
-        segmenter.SegmentAuto(f, positives, negatives, ThresholdRule.Otsu, result);
-        segmenter.SegmentAuto(f, positives, negatives, ThresholdRule.SeedMedianMidpoint, result);
+        segmenter.SegmentAuto(f, new SegmentationPrompt(positives, negatives), ThresholdRule.PatchOtsu, result);
+        segmenter.SegmentAuto(f, new SegmentationPrompt(positives, negatives), ThresholdRule.Otsu, result);
+        segmenter.SegmentAuto(f, new SegmentationPrompt(positives, negatives), ThresholdRule.SeedMedianMidpoint, result);
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
@@ -128,6 +148,6 @@ public sealed class AutoThresholdTests
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
         Assert.Throws<ArgumentOutOfRangeException>("rule",
-            () => new SimilaritySegmenter(TestOptions.Unrefined).SegmentAuto(f, [new PixelPoint(1, 1)], [], (ThresholdRule)42, new SegmentationResult(f)));
+            () => new SimilaritySegmenter(TestOptions.Unrefined).SegmentAuto(f, new SegmentationPrompt([new PixelPoint(1, 1)]), (ThresholdRule)42, new SegmentationResult(f)));
     }
 }

@@ -13,7 +13,7 @@ public sealed class BoxPromptTests
         var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = 0 });
 
         // Act
-        SegmentationResult r = segmenter.Segment(f, new PixelRect(0, 0, 40, 64), -1f);
+        SegmentationResult r = segmenter.Segment(f, new SegmentationPrompt(new PixelRect(0, 0, 40, 64)), -1f);
 
         // Assert
         Assert.Equal(new PixelRect(0, 0, 40, 64), r.Box);
@@ -54,7 +54,7 @@ public sealed class BoxPromptTests
         TensorPrimitives.Divide(mean, TensorPrimitives.Norm(mean), mean);
 
         // Act
-        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain).Segment(f, box, 0.3f);
+        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain).Segment(f, new SegmentationPrompt(box), 0.3f);
 
         // Assert
         Assert.Equal(6, inside); // columns 1-3 (centres 25, 42, 58) by rows 2-3 (centres 39, 55)
@@ -70,7 +70,7 @@ public sealed class BoxPromptTests
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
         var segmenter = new SimilaritySegmenter(TestOptions.Plain);
 
-        SegmentationResult box = segmenter.Segment(f, new PixelRect(66, 18, 70, 22), 0.5f);
+        SegmentationResult box = segmenter.Segment(f, new SegmentationPrompt(new PixelRect(66, 18, 70, 22)), 0.5f);
         SegmentationResult seed = segmenter.Segment(f, new PixelPoint(67, 19), 0.5f);
 
         for (int p = 0; p < f.PatchCount; p++) Assert.Equal(seed.PatchSimilarity[p], box.PatchSimilarity[p], 5); // renormalised: rounding only
@@ -85,8 +85,8 @@ public sealed class BoxPromptTests
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
         var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SeedCombine = combine, BoxMargin = 10 });
 
-        SegmentationResult both = segmenter.Segment(f, [new PixelPoint(90, 60)], [], new PixelRect(0, 0, 16, 16), 0.5f);
-        SegmentationResult seeds = segmenter.Segment(f, [new PixelPoint(90, 60), new PixelPoint(5, 5)], 0.5f);
+        SegmentationResult both = segmenter.Segment(f, new SegmentationPrompt(new PixelRect(0, 0, 16, 16), [new PixelPoint(90, 60)]), 0.5f);
+        SegmentationResult seeds = segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(90, 60), new PixelPoint(5, 5)]), 0.5f);
 
         for (int p = 0; p < f.PatchCount; p++) Assert.Equal(seeds.PatchSimilarity[p], both.PatchSimilarity[p], 5);
         Assert.Equal(new PixelRect(0, 0, 96, 64), both.BoxLimit);
@@ -100,11 +100,11 @@ public sealed class BoxPromptTests
         var segmenter = new SimilaritySegmenter(TestOptions.Plain with { BoxMargin = 0, KeepSeedRegionsOnly = true });
         var box = new PixelRect(0, 0, 48, 32);
 
-        SegmentationResult r = segmenter.Segment(f, [], [new PixelPoint(80, 40)], box, -1f);
+        SegmentationResult r = segmenter.Segment(f, new SegmentationPrompt(box, [], [new PixelPoint(80, 40)]), -1f);
         segmenter.Rethreshold(r, 0.2f);
 
         Assert.Equal(box, r.BoxLimit);
-        Assert.Equal(segmenter.Segment(f, [], [new PixelPoint(80, 40)], box, 0.2f).Mask.ToArray(), r.Mask.ToArray());
+        Assert.Equal(segmenter.Segment(f, new SegmentationPrompt(box, [], [new PixelPoint(80, 40)]), 0.2f).Mask.ToArray(), r.Mask.ToArray());
         Assert.True(r.SelectedPixels > 0);
         for (int i = 0; i < r.Mask.Length; i++)
         {
@@ -119,12 +119,12 @@ public sealed class BoxPromptTests
         var segmenter = new SimilaritySegmenter(TestOptions.Plain with { MinRegionArea = 10 });
         var result = new SegmentationResult(f);
         PixelPoint[] positives = [new(10, 10)], negatives = [new(90, 60)];
-        segmenter.Segment(f, positives, negatives, new PixelRect(0, 0, 50, 40), 0.5f, result);
+        segmenter.Segment(f, new SegmentationPrompt(new PixelRect(0, 0, 50, 40), positives, negatives), 0.5f, result);
 
         long allocated = SimilaritySegmenterTests.AllocatedBy(() =>
         {
-            segmenter.Segment(f, positives, negatives, new PixelRect(5, 5, 60, 50), 0.4f, result);
-            segmenter.Segment(f, [], negatives, new PixelRect(0, 0, 30, 30), 0.2f, result);
+            segmenter.Segment(f, new SegmentationPrompt(new PixelRect(5, 5, 60, 50), positives, negatives), 0.4f, result);
+            segmenter.Segment(f, new SegmentationPrompt(new PixelRect(0, 0, 30, 30), [], negatives), 0.2f, result);
             segmenter.Rethreshold(result, 0.7f);
         });
 
@@ -141,15 +141,15 @@ public sealed class BoxPromptTests
     public void Segment_BoxOutsideOrEmpty_ThrowsNamingTheBox(int x0, int y0, int x1, int y1)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            new SimilaritySegmenter(TestOptions.Plain).Segment(SimilaritySegmenterTests.TwoHalves(), new PixelRect(x0, y0, x1, y1), 0.5f));
+            new SimilaritySegmenter(TestOptions.Plain).Segment(SimilaritySegmenterTests.TwoHalves(), new SegmentationPrompt(new PixelRect(x0, y0, x1, y1)), 0.5f));
 
-        Assert.Equal("box", e.ParamName);
+        Assert.Equal("prompt.Box", e.ParamName);
     }
 
     [Fact]
     public void Segment_NoSeedAndNoBox_Throws()
     {
-        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(SimilaritySegmenterTests.TwoHalves(), [], [], null, 0.5f));
+        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(SimilaritySegmenterTests.TwoHalves(), new SegmentationPrompt([]), 0.5f));
     }
 
     [Theory]

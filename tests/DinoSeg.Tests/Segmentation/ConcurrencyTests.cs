@@ -16,7 +16,7 @@ public sealed class ConcurrencyTests
         PatchFeatures features = PatchFeatures.FromVectors(raw, rows, cols, dim, 16, cols * 16, rows * 16, 700, 600, "random");
         var segmenter = new SimilaritySegmenter(TestOptions.Unrefined);
         PixelPoint[] seeds = Enumerable.Range(0, 24).Select(i => new PixelPoint(i * 29 % 700, i * 23 % 600)).ToArray();
-        var expected = seeds.Select(s => Snapshot(segmenter.Segment(features, s, 0.1f))).ToArray();
+        var expected = seeds.Select(s => Snapshot(segmenter.Segment(features, new SegmentationPrompt(s), 0.1f))).ToArray();
 
         var actual = new (byte[] Mask, float[] Similarity, float[] Soft)[Threads][];
         System.Threading.Tasks.Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, t =>
@@ -26,7 +26,7 @@ public sealed class ConcurrencyTests
             for (int k = 0; k < seeds.Length; k++)
             {
                 int i = (k + t * 5) % seeds.Length;
-                segmenter.Segment(features, [seeds[i]], 0.1f, result);
+                segmenter.Segment(features, new SegmentationPrompt([seeds[i]]), 0.1f, result);
                 actual[t][i] = Snapshot(result);
             }
         });

@@ -33,7 +33,7 @@ public sealed class DefaultRefinementTests
         PatchFeatures copy = PatchFeatures.FromVectors(features.Vectors, features.Rows, features.Cols, features.Dim, features.PatchSize,
             features.WorkingWidth, features.WorkingHeight, features.ImageWidth, features.ImageHeight, features.Backbone);
         var byHand = new SegmentationResult(copy) { Guide = RefinementGuide.FromImage(image) };
-        dino.Segmenter.Segment(copy, [new PixelPoint(172, 115)], 0.4f, byHand);
+        dino.Segmenter.Segment(copy, new SegmentationPrompt([new PixelPoint(172, 115)]), 0.4f, byHand);
         Assert.True(clicked.Mask.SequenceEqual(byHand.Mask));
     }
 
@@ -61,10 +61,13 @@ public sealed class DefaultRefinementTests
     [Fact]
     public void RefiningSlider_OnAResultWithoutAGuide_SaysHowToGiveOne()
     {
-        var (features, _, _) = RefinementScenes.OffGridEdge();
-        SegmentationResult plain = new SimilaritySegmenter(TestOptions.Unrefined).Segment(features, new PixelPoint(10, 60), 0.5f);
+        var (features, guide, _) = RefinementScenes.OffGridEdge();
+        var refined = new SegmentationResult(features) { Guide = guide };
+        new SimilaritySegmenter().Segment(features, new SegmentationPrompt(new PixelPoint(10, 60)), 0.5f, refined);
+        refined.Guide = null;
 
-        var e = Assert.Throws<ArgumentException>(() => new SimilaritySegmenter().Rethreshold(plain, 0.4f));
+        // The slider finishes the mask with the click's options (refining here), whichever segmenter it is called on.
+        var e = Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Unrefined).Rethreshold(refined, 0.4f));
 
         Assert.Contains("RefinementGuide.FromImage(image)", e.Message);
     }
@@ -75,7 +78,7 @@ public sealed class DefaultRefinementTests
         var (features, guide, truth) = RefinementScenes.OffGridEdge();
         var segmenter = new SimilaritySegmenter();
         var viaResult = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, [new PixelPoint(10, 60)], 0.5f, viaResult);
+        segmenter.Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, viaResult);
 
         features.Guide = guide;
         SegmentationResult viaFeatures = segmenter.Segment(features, new PixelPoint(10, 60), 0.5f);
@@ -94,9 +97,9 @@ public sealed class DefaultRefinementTests
         other.Guide = otherGuide;
         var segmenter = new SimilaritySegmenter();
         var result = new SegmentationResult(features);
-        segmenter.Segment(features, [new PixelPoint(10, 60)], 0.5f, result);
+        segmenter.Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, result);
 
-        segmenter.Segment(other, [new PixelPoint(10, 60)], 0.5f, result);
+        segmenter.Segment(other, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, result);
 
         Assert.Same(otherGuide, result.Guide);
     }

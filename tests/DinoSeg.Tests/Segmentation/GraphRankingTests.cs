@@ -176,7 +176,7 @@ public sealed class GraphRankingTests
         var seed = new PixelPoint(8, 40);
         var negative = new PixelPoint(regionWidth + 30, 40);
 
-        SegmentationResult r = ranked.Segment(f, [seed], [negative], -1f);
+        SegmentationResult r = ranked.Segment(f, new SegmentationPrompt([seed], [negative]), -1f);
 
         Assert.Equal(255, r.Mask[40 * f.ImageWidth + 8]);
         Assert.Equal(0, r.Mask[40 * f.ImageWidth + regionWidth + 30]);
@@ -195,9 +195,9 @@ public sealed class GraphRankingTests
         PixelPoint[] seeds = [new(30, 40)], twoSeeds = [new(30, 40), new(100, 60)], negatives = [new(250, 200), new(200, 20)];
         void Clicks()
         {
-            segmenter.Segment(f, seeds, [], 0.3f, result);
-            segmenter.Segment(f, seeds, negatives, 0.3f, result);
-            segmenter.Segment(f, twoSeeds, negatives, null, result); // the default rule
+            segmenter.Segment(f, new SegmentationPrompt(seeds), 0.3f, result);
+            segmenter.Segment(f, new SegmentationPrompt(seeds, negatives), 0.3f, result);
+            segmenter.SegmentAuto(f, new SegmentationPrompt(twoSeeds, negatives), into: result); // the default rule
         }
 
         Clicks(); // the result's buffers, the kept solves among them, grow once
@@ -220,7 +220,7 @@ public sealed class GraphRankingTests
         var ranked = new SimilaritySegmenter(TestOptions.Unrefined with { Propagation = Propagation.Graph });
         var result = new SegmentationResult(f);
 
-        ranked.SegmentAuto(f, [new PixelPoint(8, 40)], [], ThresholdRule.Otsu, result);
+        ranked.SegmentAuto(f, new SegmentationPrompt([new PixelPoint(8, 40)]), ThresholdRule.Otsu, result);
 
         Assert.InRange(result.Threshold, 0f, 1f);
         Assert.Equal(255, result.Mask[40 * f.ImageWidth + regionWidth - 8]);
@@ -239,12 +239,12 @@ public sealed class GraphRankingTests
         var random = new Random(seed);
         PixelPoint[] seeds = [.. Enumerable.Range(0, 3).Select(_ => new PixelPoint(random.Next(240), random.Next(192)))];
 
-        SegmentationResult all = ranked.Segment(f, seeds, 0.4f);
+        SegmentationResult all = ranked.Segment(f, new SegmentationPrompt(seeds), 0.4f);
 
         var expected = new float[f.PatchCount];
         foreach (PixelPoint p in seeds)
         {
-            SegmentationResult alone = ranked.Segment(f, p, 0.4f);
+            SegmentationResult alone = ranked.Segment(f, new SegmentationPrompt(p), 0.4f);
             Assert.Equal(1f, alone.PatchSimilarity[f.PatchAt(p).Row * f.Cols + f.PatchAt(p).Col], 5);
             for (int i = 0; i < expected.Length; i++) expected[i] = Math.Max(expected[i], alone.PatchSimilarity[i]);
         }
@@ -261,12 +261,12 @@ public sealed class GraphRankingTests
         var session = new SegmentationResult(f);
 
         // A session's clicks one after another: each reuses the seeds' solves of the click before where it can.
-        ranked.Segment(f, [a], [], 0.4f, session);
-        ranked.Segment(f, [a, b], [], 0.4f, session);
-        ranked.Segment(f, [a, b], [n], 0.4f, session);
-        ranked.Segment(f, [a, b], [n], 0.4f, session);
+        ranked.Segment(f, new SegmentationPrompt([a]), 0.4f, session);
+        ranked.Segment(f, new SegmentationPrompt([a, b]), 0.4f, session);
+        ranked.Segment(f, new SegmentationPrompt([a, b], [n]), 0.4f, session);
+        ranked.Segment(f, new SegmentationPrompt([a, b], [n]), 0.4f, session);
         Assert.Equal(0, session.Pipeline.RankingIterations); // the same prompt again: every solve kept
-        SegmentationResult fresh = ranked.Segment(f, [a, b], [n], 0.4f);
+        SegmentationResult fresh = ranked.Segment(f, new SegmentationPrompt([a, b], [n]), 0.4f);
 
         Assert.True(fresh.Pipeline.RankingIterations > 0);
         Assert.Equal(fresh.PatchSimilarity.ToArray(), session.PatchSimilarity.ToArray());
@@ -275,9 +275,9 @@ public sealed class GraphRankingTests
 
         // Other solve settings are other solves.
         var lessSpread = new SimilaritySegmenter(ranked.Options with { Graph = ranked.Options.Graph with { Alpha = 0.9 } });
-        lessSpread.Segment(f, [a, b], [n], 0.4f, session);
+        lessSpread.Segment(f, new SegmentationPrompt([a, b], [n]), 0.4f, session);
         Assert.True(session.Pipeline.RankingIterations > 0);
-        Assert.Equal(lessSpread.Segment(f, [a, b], [n], 0.4f).PatchSimilarity.ToArray(), session.PatchSimilarity.ToArray());
+        Assert.Equal(lessSpread.Segment(f, new SegmentationPrompt([a, b], [n]), 0.4f).PatchSimilarity.ToArray(), session.PatchSimilarity.ToArray());
     }
 
     [Theory]
@@ -294,8 +294,8 @@ public sealed class GraphRankingTests
         PixelPoint[] negatives = [.. Enumerable.Range(0, 2).Select(_ => new PixelPoint(random.Next(240), random.Next(192)))
             .Where(n => f.PatchAt(n) != f.PatchAt(positive))];
 
-        SegmentationResult without = ranked.Segment(f, [positive], [], 0.3f);
-        SegmentationResult with = ranked.Segment(f, [positive], negatives, 0.3f);
+        SegmentationResult without = ranked.Segment(f, new SegmentationPrompt([positive]), 0.3f);
+        SegmentationResult with = ranked.Segment(f, new SegmentationPrompt([positive], negatives), 0.3f);
 
         for (int i = 0; i < f.PatchCount; i++) Assert.True(with.PatchSimilarity[i] <= without.PatchSimilarity[i], $"patch {i} rose");
         for (int i = 0; i < with.Mask.Length; i++)
@@ -324,8 +324,8 @@ public sealed class GraphRankingTests
         var ranked = new SimilaritySegmenter(TestOptions.Unrefined);
         var plain = new SimilaritySegmenter(TestOptions.Plain);
 
-        SegmentationResult r = ranked.SegmentAuto(f, [seedPoint]);
-        SegmentationResult p = plain.SegmentAuto(f, [seedPoint], ThresholdRule.RankedOtsu);
+        SegmentationResult r = ranked.SegmentAuto(f, new SegmentationPrompt([seedPoint]));
+        SegmentationResult p = plain.SegmentAuto(f, new SegmentationPrompt([seedPoint]), ThresholdRule.RankedOtsu);
 
         Assert.Equal(ThresholdRule.RankedOtsu, r.AutoRule);
         Assert.Equal(Propagation.Graph, r.Propagation);
@@ -343,7 +343,7 @@ public sealed class GraphRankingTests
         var seed = new PixelPoint(8, 40);
 
         SegmentationResult implicitRule = segmenter.Segment(f, seed);
-        SegmentationResult explicitRule = segmenter.SegmentAuto(f, [seed], ThresholdRule.SeedMedianMidpoint);
+        SegmentationResult explicitRule = segmenter.SegmentAuto(f, new SegmentationPrompt([seed]), ThresholdRule.SeedMedianMidpoint);
 
         Assert.Equal(ThresholdRule.SeedMedianMidpoint, implicitRule.AutoRule);
         Assert.Equal(explicitRule.Threshold, implicitRule.Threshold);

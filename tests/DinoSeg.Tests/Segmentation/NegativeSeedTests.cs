@@ -11,8 +11,8 @@ public sealed class NegativeSeedTests
         var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = 0 });
 
         // Act
-        SegmentationResult without = segmenter.Segment(f, [new PixelPoint(10, 10)], [], -1f);
-        SegmentationResult with = segmenter.Segment(f, [new PixelPoint(10, 10)], [new PixelPoint(80, 40)], -1f);
+        SegmentationResult without = segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(10, 10)]), -1f);
+        SegmentationResult with = segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(10, 10)], [new PixelPoint(80, 40)]), -1f);
 
         // Assert
         Assert.Equal(96 * 64, without.SelectedPixels);
@@ -45,9 +45,9 @@ public sealed class NegativeSeedTests
         var segmenter = new SimilaritySegmenter(TestOptions.Plain with { SimilaritySigma = sigma });
 
         // Act
-        SegmentationResult r = segmenter.Segment(f, positives, negatives, threshold);
-        SegmentationResult plus = segmenter.Segment(f, positives, threshold);
-        SegmentationResult minus = segmenter.Segment(f, negatives, threshold);
+        SegmentationResult r = segmenter.Segment(f, new SegmentationPrompt(positives, negatives), threshold);
+        SegmentationResult plus = segmenter.Segment(f, new SegmentationPrompt(positives), threshold);
+        SegmentationResult minus = segmenter.Segment(f, new SegmentationPrompt(negatives), threshold);
 
         // Assert
         int checkedPixels = 0, excluded = 0;
@@ -73,13 +73,13 @@ public sealed class NegativeSeedTests
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
         var segmenter = new SimilaritySegmenter(TestOptions.Plain);
         PixelPoint[] positives = [new(10, 10)], negatives = [new(80, 40)];
-        SegmentationResult r = segmenter.Segment(f, positives, negatives, 0.9f);
+        SegmentationResult r = segmenter.Segment(f, new SegmentationPrompt(positives, negatives), 0.9f);
 
         foreach (float t in new[] { -1f, -0.3f, 0.2f, 0.6f })
         {
             segmenter.Rethreshold(r, t);
 
-            Assert.Equal(segmenter.Segment(f, positives, negatives, t).Mask.ToArray(), r.Mask.ToArray());
+            Assert.Equal(segmenter.Segment(f, new SegmentationPrompt(positives, negatives), t).Mask.ToArray(), r.Mask.ToArray());
             Assert.Equal(0, r.Mask[40 * 96 + 80]);
         }
     }
@@ -88,7 +88,7 @@ public sealed class NegativeSeedTests
     public void Segment_NegativeOnThePositivesPatch_SelectsNothing()
     {
         // Equal similarity everywhere: no pixel is strictly closer to the positives.
-        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain).Segment(SimilaritySegmenterTests.TwoHalves(), [new PixelPoint(10, 10)], [new PixelPoint(12, 12)], -1f);
+        SegmentationResult r = new SimilaritySegmenter(TestOptions.Plain).Segment(SimilaritySegmenterTests.TwoHalves(), new SegmentationPrompt([new PixelPoint(10, 10)], [new PixelPoint(12, 12)]), -1f);
 
         Assert.Equal(0, r.SelectedPixels);
         Assert.All(r.Similarity.ToArray(), v => Assert.Equal(SegmentationResult.Excluded, v));
@@ -100,13 +100,13 @@ public sealed class NegativeSeedTests
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
         var segmenter = new SimilaritySegmenter(TestOptions.Plain);
         SegmentationResult r = new(f);
-        segmenter.Segment(f, [new PixelPoint(10, 10)], [new PixelPoint(80, 40)], 0.3f, r);
+        segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(10, 10)], [new PixelPoint(80, 40)]), 0.3f, r);
 
-        segmenter.Segment(f, [new PixelPoint(10, 10), new PixelPoint(90, 60)], [], 0.3f, r);
+        segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(10, 10), new PixelPoint(90, 60)]), 0.3f, r);
 
         Assert.Empty(r.NegativeSeeds);
         Assert.True(r.NegativePatchSimilarity.IsEmpty);
-        SegmentationResult plain = segmenter.Segment(f, [new PixelPoint(10, 10), new PixelPoint(90, 60)], 0.3f);
+        SegmentationResult plain = segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(10, 10), new PixelPoint(90, 60)]), 0.3f);
         Assert.Equal(plain.Similarity.ToArray(), r.Similarity.ToArray());
         Assert.Equal(plain.Mask.ToArray(), r.Mask.ToArray());
     }
@@ -119,12 +119,12 @@ public sealed class NegativeSeedTests
         var result = new SegmentationResult(f);
         PixelPoint[] positives = [new(10, 10), new(30, 50)];
         PixelPoint[] negatives = [new(90, 60), new(70, 5)];
-        segmenter.Segment(f, positives, negatives, 0.5f, result); // builds the cached weights and buffers
+        segmenter.Segment(f, new SegmentationPrompt(positives, negatives), 0.5f, result); // builds the cached weights and buffers
 
         long allocated = SimilaritySegmenterTests.AllocatedBy(() =>
         {
-            segmenter.Segment(f, positives, negatives, 0.4f, result);
-            segmenter.Segment(f, negatives, positives, 0.1f, result);
+            segmenter.Segment(f, new SegmentationPrompt(positives, negatives), 0.4f, result);
+            segmenter.Segment(f, new SegmentationPrompt(negatives, positives), 0.1f, result);
             segmenter.Rethreshold(result, 0.7f);
         });
 
@@ -137,8 +137,8 @@ public sealed class NegativeSeedTests
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
         var segmenter = new SimilaritySegmenter(TestOptions.Plain);
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => segmenter.Segment(f, [new PixelPoint(1, 1)], [new PixelPoint(0, 64)], 0.5f));
-        var e = Assert.Throws<ArgumentException>(() => segmenter.Segment(f, [], [new PixelPoint(1, 1)], 0.5f));
-        Assert.Equal("positives", e.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(1, 1)], [new PixelPoint(0, 64)]), 0.5f));
+        var e = Assert.Throws<ArgumentException>(() => segmenter.Segment(f, new SegmentationPrompt([], [new PixelPoint(1, 1)]), 0.5f));
+        Assert.Equal("prompt", e.ParamName);
     }
 }

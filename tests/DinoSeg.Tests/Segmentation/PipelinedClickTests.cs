@@ -21,7 +21,7 @@ public sealed class PipelinedClickTests
         var pipelined = new SegmentationResult(f);
         var staged = new SegmentationResult(f);
 
-        segmenter.Segment(f, [seed], 0.1f, pipelined);
+        segmenter.Segment(f, new SegmentationPrompt([seed]), 0.1f, pipelined);
         var (row, col) = f.PatchAt(seed);
         ClickBuffers b = staged.Pipeline.Buffers;
         f.GetPatch(row, col).CopyTo(b.Vector);
@@ -50,7 +50,7 @@ public sealed class PipelinedClickTests
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(2, 16, 16, 32, 256, 256);
         var segmenter = new SimilaritySegmenter(TestOptions.Plain with { ComputeSoftMask = false });
         var result = new SegmentationResult(f);
-        segmenter.Segment(f, [new PixelPoint(40, 40)], 0.1f, result);
+        segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(40, 40)]), 0.1f, result);
 
         long allocated = SimilaritySegmenterTests.AllocatedBy(() => segmenter.Rethreshold(result, 0.2f));
 
@@ -63,12 +63,12 @@ public sealed class PipelinedClickTests
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(4, 20, 30, 32, 480, 320);
         var segmenter = new SimilaritySegmenter(TestOptions.Plain);
         var result = new SegmentationResult(f);
-        segmenter.Segment(f, [new PixelPoint(100, 100)], 0.1f, result);                          // pipelined
-        segmenter.Segment(f, [new PixelPoint(100, 100)], [new PixelPoint(400, 250)], 0.1f, result); // staged (negative seed)
+        segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(100, 100)]), 0.1f, result);                          // pipelined
+        segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(100, 100)], [new PixelPoint(400, 250)]), 0.1f, result); // staged (negative seed)
 
         segmenter.Rethreshold(result, -1f);
 
-        var fresh = segmenter.Segment(f, [new PixelPoint(100, 100)], [new PixelPoint(400, 250)], -1f);
+        var fresh = segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(100, 100)], [new PixelPoint(400, 250)]), -1f);
         Assert.True(result.Mask.SequenceEqual(fresh.Mask));
         Assert.Equal(fresh.SelectedPixels, result.SelectedPixels);
     }
@@ -86,7 +86,7 @@ public sealed class PipelinedClickTests
             var result = new SegmentationResult(f);
             for (int i = 0; i < 20; i++)
             {
-                segmenter.Segment(f, [new PixelPoint(500, 300)], 0.05f, result);
+                segmenter.Segment(f, new SegmentationPrompt([new PixelPoint(500, 300)]), 0.05f, result);
                 Assert.True(result.Mask.SequenceEqual(expected.Mask));
                 Assert.True(result.Similarity.SequenceEqual(expected.Similarity));
             }

@@ -34,8 +34,8 @@ public sealed class RealPhotoTests
         PatchFeatures features = _dino.Extract(TestPaths.Image("chelsea.png"));
         PixelPoint[] positives = [new(172, 115)];
 
-        SegmentationResult without = _dino.Segmenter.Segment(features, positives, [], _dino.DefaultThreshold);
-        SegmentationResult with = _dino.Segmenter.Segment(features, positives, [new PixelPoint(318, 137)], _dino.DefaultThreshold);
+        SegmentationResult without = _dino.Segmenter.Segment(features, new SegmentationPrompt(positives), _dino.DefaultThreshold);
+        SegmentationResult with = _dino.Segmenter.Segment(features, new SegmentationPrompt(positives, [new PixelPoint(318, 137)]), _dino.DefaultThreshold);
 
         AssertSelected(without, (172, 115), (318, 137));
         AssertSelected(with, (172, 115));
@@ -49,7 +49,7 @@ public sealed class RealPhotoTests
         var box = new PixelRect(205, 95, 370, 195);
         PatchFeatures features = _dino.Extract(TestPaths.Image("coffee.png"));
 
-        SegmentationResult r = _dino.Segmenter.Segment(features, box, _dino.DefaultThreshold);
+        SegmentationResult r = _dino.Segmenter.Segment(features, new SegmentationPrompt(box), _dino.DefaultThreshold);
 
         AssertSelected(r, (290, 150), (250, 130), (330, 165));
         PixelRect limit = r.BoxLimit!.Value;

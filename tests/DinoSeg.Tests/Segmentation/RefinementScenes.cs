@@ -50,12 +50,12 @@ internal static class RefinementScenes
         var (features, guide, _) = OffGridEdge();
         var result = new SegmentationResult(features) { Guide = guide };
         PixelPoint[] positives = [new(10, 60)], negatives = [new(120, 60)];
-        segmenter.Segment(features, positives, negatives, 0.5f, result);
-        segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.Otsu, result);
+        segmenter.Segment(features, new SegmentationPrompt(positives, negatives), 0.5f, result);
+        segmenter.SegmentAuto(features, new SegmentationPrompt(positives, negatives), ThresholdRule.Otsu, result);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        segmenter.Segment(features, positives, negatives, 0.5f, result);
-        segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.Otsu, result);
+        segmenter.Segment(features, new SegmentationPrompt(positives, negatives), 0.5f, result);
+        segmenter.SegmentAuto(features, new SegmentationPrompt(positives, negatives), ThresholdRule.Otsu, result);
         segmenter.Rethreshold(result, 0.45f);
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }

@@ -45,7 +45,7 @@ public sealed class RefinementTests
         // Threshold 0.5: the plain map crosses it at x ≈ 61, between the mixed column's centre (0.71) and the background's (0).
         SegmentationResult a = plain.Segment(features, new PixelPoint(10, 60), 0.5f);
         var b = new SegmentationResult(features) { Guide = guide };
-        refined.Segment(features, [new PixelPoint(10, 60)], 0.5f, b);
+        refined.Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, b);
 
         double before = MaskMetrics.IoU(a.Mask, truth), after = MaskMetrics.IoU(b.Mask, truth);
         Assert.True(after > before + 0.02, $"IoU {before:0.000} → {after:0.000}");
@@ -59,7 +59,7 @@ public sealed class RefinementTests
         var refined = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = Refinement.GuidedFilter });
         var result = new SegmentationResult(features);
 
-        Assert.Throws<ArgumentException>("into", () => refined.Segment(features, [new PixelPoint(10, 60)], 0.5f, result));
+        Assert.Throws<ArgumentException>("into", () => refined.Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, result));
         Assert.Empty(result.Seeds);
     }
 
@@ -78,11 +78,11 @@ public sealed class RefinementTests
         var refined = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = Refinement.GuidedFilter });
         var result = new SegmentationResult(features) { Guide = guide };
         PixelPoint[] positives = [new(10, 60)], negatives = [new(120, 60)];
-        refined.SegmentAuto(features, positives, negatives, ThresholdRule.PatchOtsu, result);
+        refined.SegmentAuto(features, new SegmentationPrompt(positives, negatives), ThresholdRule.PatchOtsu, result);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        refined.SegmentAuto(features, positives, negatives, ThresholdRule.Otsu, result);
-        refined.Segment(features, positives, negatives, 0.5f, result);
+        refined.SegmentAuto(features, new SegmentationPrompt(positives, negatives), ThresholdRule.Otsu, result);
+        refined.Segment(features, new SegmentationPrompt(positives, negatives), 0.5f, result);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);
@@ -106,12 +106,12 @@ public sealed class RefinementTests
         SegmentationOptions options = TestOptions.Unrefined with { ComputeSoftMask = false, RefineRadius = radius, RefineEpsilon = epsilon };
         PixelPoint[] positives = [new(100, 200)], negatives = [new(450, 60)];
 
-        var plain = new SimilaritySegmenter(options).Segment(features, positives, negatives, null, 0.3f);
+        var plain = new SimilaritySegmenter(options).Segment(features, new SegmentationPrompt(positives, negatives), 0.3f);
         var refined = new SimilaritySegmenter(options with { Refinement = Refinement.GuidedFilter });
         var result = new SegmentationResult(features) { Guide = guide };
-        refined.Segment(features, positives, negatives, null, 0.3f, result);
+        refined.Segment(features, new SegmentationPrompt(positives, negatives), 0.3f, result);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        refined.Segment(features, positives, negatives, null, 0.3f, result);
+        refined.Segment(features, new SegmentationPrompt(positives, negatives), 0.3f, result);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         float[] map = plain.Similarity.ToArray(), p = new float[map.Length], q = new float[map.Length];

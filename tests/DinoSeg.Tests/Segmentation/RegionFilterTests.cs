@@ -278,13 +278,13 @@ public sealed class RegionFilterTests
         var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { KeepSeedRegionsOnly = true, MinRegionArea = 20 });
         var result = new SegmentationResult(f);
         PixelPoint[] seeds = [new(10, 10)], other = [new(72, 24), new(90, 60)];
-        segmenter.Segment(f, seeds, other, 0.2f, result);
-        segmenter.Segment(f, other, seeds, 0.2f, result);
+        segmenter.Segment(f, new SegmentationPrompt(seeds, other), 0.2f, result);
+        segmenter.Segment(f, new SegmentationPrompt(other, seeds), 0.2f, result);
 
         long allocated = SimilaritySegmenterTests.AllocatedBy(() =>
         {
-            segmenter.Segment(f, seeds, other, 0.5f, result);
-            segmenter.Segment(f, other, seeds, 0.3f, result);
+            segmenter.Segment(f, new SegmentationPrompt(seeds, other), 0.5f, result);
+            segmenter.Segment(f, new SegmentationPrompt(other, seeds), 0.3f, result);
             segmenter.Rethreshold(result, 0.1f);
         });
 

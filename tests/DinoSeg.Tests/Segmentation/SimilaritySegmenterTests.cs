@@ -55,7 +55,7 @@ public sealed class SimilaritySegmenterTests
     {
         var segmenter = new SimilaritySegmenter(TestOptions.Plain);
 
-        SegmentationResult r = segmenter.Segment(TwoHalves(), [new PixelPoint(10, 10), new PixelPoint(90, 60)], threshold: 0.5f);
+        SegmentationResult r = segmenter.Segment(TwoHalves(), new SegmentationPrompt([new PixelPoint(10, 10), new PixelPoint(90, 60)]), threshold: 0.5f);
 
         Assert.Equal(2, r.Seeds.Count);
         Assert.Equal(255, r.Mask[30 * 96 + 20]);
@@ -67,9 +67,9 @@ public sealed class SimilaritySegmenterTests
     public void Segment_MeanCombine_AveragesTheSeedSimilarities()
     {
         PatchFeatures f = TwoHalves();
-        var max = new SimilaritySegmenter(TestOptions.Plain).Segment(f, [new PixelPoint(10, 10), new PixelPoint(90, 60)], 0f);
+        var max = new SimilaritySegmenter(TestOptions.Plain).Segment(f, new SegmentationPrompt([new PixelPoint(10, 10), new PixelPoint(90, 60)]), 0f);
         var mean = new SimilaritySegmenter(TestOptions.Plain with { SeedCombine = SeedCombine.Mean })
-            .Segment(f, [new PixelPoint(10, 10), new PixelPoint(90, 60)], 0f);
+            .Segment(f, new SegmentationPrompt([new PixelPoint(10, 10), new PixelPoint(90, 60)]), 0f);
         var a = new SimilaritySegmenter(TestOptions.Plain).Segment(f, new PixelPoint(10, 10), 0f);
         var b = new SimilaritySegmenter(TestOptions.Plain).Segment(f, new PixelPoint(90, 60), 0f);
 
@@ -171,12 +171,12 @@ public sealed class SimilaritySegmenterTests
         var result = new SegmentationResult(f);
         PixelPoint[] seeds = [new PixelPoint(10, 10)];
         PixelPoint[] other = [new PixelPoint(90, 60), new PixelPoint(5, 5)];
-        segmenter.Segment(f, seeds, 0.5f, result); // builds the cached weights and scratch
-        segmenter.Segment(f, other, 0.5f, result);
+        segmenter.Segment(f, new SegmentationPrompt(seeds), 0.5f, result); // builds the cached weights and scratch
+        segmenter.Segment(f, new SegmentationPrompt(other), 0.5f, result);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        segmenter.Segment(f, seeds, 0.4f, result);
-        segmenter.Segment(f, other, 0.6f, result);
+        segmenter.Segment(f, new SegmentationPrompt(seeds), 0.4f, result);
+        segmenter.Segment(f, new SegmentationPrompt(other), 0.6f, result);
         segmenter.Rethreshold(result, 0.7f);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
@@ -199,7 +199,7 @@ public sealed class SimilaritySegmenterTests
     public void Segment_SeedOutsideImage_ThrowsBeforeAnyWork()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(TwoHalves(), new PixelPoint(96, 0), 0.5f));
-        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(TwoHalves(), ReadOnlySpan<PixelPoint>.Empty, 0.5f));
+        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(TwoHalves(), new SegmentationPrompt(ReadOnlySpan<PixelPoint>.Empty), 0.5f));
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public sealed class SimilaritySegmenterTests
     {
         var other = PatchFeatures.FromVectors(new float[8], 1, 2, 4, 16, 32, 16, 32, 16, "test");
 
-        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(TwoHalves(), [new PixelPoint(1, 1)], 0.5f, new SegmentationResult(other)));
+        Assert.Throws<ArgumentException>(() => new SimilaritySegmenter(TestOptions.Plain).Segment(TwoHalves(), new SegmentationPrompt([new PixelPoint(1, 1)]), 0.5f, new SegmentationResult(other)));
     }
 
     [Theory]

@@ -35,7 +35,7 @@ public sealed class SliderTests
         PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(5, 12, 19, 16, Width, Height);
         SimilaritySegmenter segmenter = Segmenter(prompt);
         SegmentationResult result = NewResult(f, prompt);
-        if (prompt == Prompt.Auto) segmenter.SegmentAuto(f, [Seed], [], ThresholdRule.Otsu, result);
+        if (prompt == Prompt.Auto) segmenter.SegmentAuto(f, new SegmentationPrompt([Seed]), ThresholdRule.Otsu, result);
         else Segment(segmenter, f, prompt, 0.1f, result);
 
         var random = new Random(11);
@@ -110,16 +110,16 @@ public sealed class SliderTests
         switch (prompt)
         {
             case Prompt.TwoSeedsMax or Prompt.TwoSeedsMean:
-                segmenter.Segment(f, [Seed, Second], [], threshold, into);
+                segmenter.Segment(f, new SegmentationPrompt([Seed, Second]), threshold, into);
                 break;
             case Prompt.Negative or Prompt.RankedNegative:
-                segmenter.Segment(f, [Seed], [Negative], threshold, into);
+                segmenter.Segment(f, new SegmentationPrompt([Seed], [Negative]), threshold, into);
                 break;
             case Prompt.Box:
-                segmenter.Segment(f, [], [], Box, threshold, into);
+                segmenter.Segment(f, new SegmentationPrompt(Box), threshold, into);
                 break;
             default:
-                segmenter.Segment(f, [Seed], [], threshold, into);
+                segmenter.Segment(f, new SegmentationPrompt([Seed]), threshold, into);
                 break;
         }
     }

@@ -40,13 +40,13 @@ public sealed class StableMaskRuleTests
     private static float ReferenceThreshold(SimilaritySegmenter segmenter, PatchFeatures features, RefinementGuide guide, PixelPoint[] seeds)
     {
         var probe = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, seeds, 0.5f, probe);
+        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.5f, probe);
         float weakest = seeds.Min(s => probe.Similarity[s.Y * Size + s.X]);
         float[] ladder = [.. Enumerable.Range(0, 9).Select(i => Math.Min(0.2f + 0.4f * i / 8, weakest))];
         var masks = ladder.Select(t =>
         {
             var r = new SegmentationResult(features) { Guide = guide };
-            segmenter.Segment(features, seeds, t, r);
+            segmenter.Segment(features, new SegmentationPrompt(seeds), t, r);
             return r.Mask.ToArray();
         }).ToArray();
         Assert.True(masks.Select(m => m.Count(v => v != 0)).Distinct().Count() > 2, "the scene must make the ladder matter");
@@ -66,12 +66,12 @@ public sealed class StableMaskRuleTests
         float expected = ReferenceThreshold(segmenter, features, guide, seeds);
         var result = new SegmentationResult(features) { Guide = guide };
 
-        segmenter.SegmentAuto(features, seeds, [], ThresholdRule.StableMask, result);
+        segmenter.SegmentAuto(features, new SegmentationPrompt(seeds), ThresholdRule.StableMask, result);
 
         Assert.Equal(expected, result.Threshold, 5);
         Assert.Equal(ThresholdRule.StableMask, result.AutoRule);
         var atThreshold = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, seeds, result.Threshold, atThreshold);
+        segmenter.Segment(features, new SegmentationPrompt(seeds), result.Threshold, atThreshold);
         Assert.Equal(atThreshold.Mask.ToArray(), result.Mask.ToArray());
         Assert.Equal(255, result.Mask[60 * Size + 12]);
     }
@@ -83,10 +83,10 @@ public sealed class StableMaskRuleTests
         var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = Refinement.GrabCut, ComputeSoftMask = false });
         var result = new SegmentationResult(features) { Guide = guide };
         PixelPoint[] positives = [new(12, 60)], negatives = [new(120, 60)];
-        segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.StableMask, result);
+        segmenter.SegmentAuto(features, new SegmentationPrompt(positives, negatives), ThresholdRule.StableMask, result);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        segmenter.SegmentAuto(features, positives, negatives, ThresholdRule.StableMask, result);
+        segmenter.SegmentAuto(features, new SegmentationPrompt(positives, negatives), ThresholdRule.StableMask, result);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);

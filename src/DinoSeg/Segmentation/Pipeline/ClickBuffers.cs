@@ -92,6 +92,9 @@ internal sealed class ClickBuffers
 
     public Propagation Propagation { get; set; }
 
+    /// <summary>The options of the latest click, which the slider keeps using; null before the first.</summary>
+    public SegmentationOptions? Options { get; set; }
+
     /// <summary>Pixels the mask selects: a field, so the stages' parts can add their counts with <see cref="Interlocked"/>.</summary>
     public int Selected;
 

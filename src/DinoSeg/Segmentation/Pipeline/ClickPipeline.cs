@@ -96,6 +96,7 @@ internal sealed class ClickPipeline
         SegmentationOptions options, float threshold)
     {
         ClickBuffers b = Buffers;
+        b.Options = options;
         b.SetPrompt(positives, negatives, box, options.BoxMargin);
         if (box is PixelRect rect) SimilarityStage.BoxPrototype(features, rect, b.BoxVector);
         bool ranked = options.Propagation == Propagation.Graph;

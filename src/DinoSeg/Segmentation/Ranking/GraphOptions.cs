@@ -60,6 +60,15 @@ public sealed record GraphOptions
     /// </summary>
     public const float DefaultThreshold = 0.4f;
 
+    /// <summary>
+    /// The lowest threshold <see cref="ThresholdRule.RankedOtsu"/> picks on a ranked map: below it, Otsu's split of a
+    /// ranked map is one of the flat or two-peaked maps where it selects far too much (measured: docs/quality.md).
+    /// </summary>
+    public const float RankedOtsuLow = 0.3f;
+
+    /// <summary>The highest threshold <see cref="ThresholdRule.RankedOtsu"/> picks on a ranked map (above it, almost nothing is selected).</summary>
+    public const float RankedOtsuHigh = 0.5f;
+
     /// <summary>The defaults.</summary>
     public static GraphOptions Default { get; } = new();
 

@@ -184,7 +184,7 @@ public sealed class DenseCrfTests
         SegmentationResult plain = new SimilaritySegmenter(TestOptions.Unrefined).Segment(features, new PixelPoint(10, 60), 0.5f);
         var refined = new SegmentationResult(features) { Guide = guide };
 
-        Crf().Segment(features, [new PixelPoint(10, 60)], 0.5f, refined);
+        Crf().Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, refined);
 
         double before = MaskMetrics.IoU(plain.Mask, truth), after = MaskMetrics.IoU(refined.Mask, truth);
         Assert.True(after > before + 0.02 && after > 0.98, $"IoU {before:0.000} → {after:0.000}");
@@ -197,7 +197,7 @@ public sealed class DenseCrfTests
         var (features, _, _) = RefinementScenes.OffGridEdge();
         var result = new SegmentationResult(features) { Guide = RefinementGuide.FromGrey(new float[128 * 128], 128, 128) };
 
-        Assert.Throws<ArgumentException>("into", () => Crf().Segment(features, [new PixelPoint(10, 60)], 0.5f, result));
+        Assert.Throws<ArgumentException>("into", () => Crf().Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, result));
         Assert.Empty(result.Seeds);
     }
 
@@ -208,16 +208,16 @@ public sealed class DenseCrfTests
         SimilaritySegmenter segmenter = Crf();
         PixelPoint[] seeds = [new(10, 60)];
         var slid = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, seeds, 0.9f, slid);
+        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.9f, slid);
         segmenter.Rethreshold(slid, 0.4f);
         var fresh = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, seeds, 0.4f, fresh);
+        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.4f, fresh);
         var auto = new SegmentationResult(features) { Guide = guide };
-        segmenter.SegmentAuto(features, seeds, [], ThresholdRule.Otsu, auto);
+        segmenter.SegmentAuto(features, new SegmentationPrompt(seeds), ThresholdRule.Otsu, auto);
         var atAuto = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, seeds, auto.Threshold, atAuto);
+        segmenter.Segment(features, new SegmentationPrompt(seeds), auto.Threshold, atAuto);
         var boxed = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, [], [], new PixelRect(0, 0, 40, 128), 0.4f, boxed);
+        segmenter.Segment(features, new SegmentationPrompt(new PixelRect(0, 0, 40, 128)), 0.4f, boxed);
 
         Assert.Equal(fresh.Mask.ToArray(), slid.Mask.ToArray());
         Assert.Equal(fresh.SelectedPixels, slid.SelectedPixels);
@@ -242,14 +242,14 @@ public sealed class DenseCrfTests
         using Image<Rgb24> copy = Image.LoadPixelData<Rgb24>(guide.Rgb, guide.Width, guide.Height);
         var sequential = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(copy) };
         sequential.Pipeline.SequentialCrf = true;
-        segmenter.Segment(features, seeds, 0.5f, sequential);
+        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.5f, sequential);
         byte[] expected = sequential.Mask.ToArray();
 
         var masks = new byte[8][];
         System.Threading.Tasks.Parallel.For(0, masks.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
         {
             var result = new SegmentationResult(features) { Guide = guide }; // the lattice is built by whichever thread comes first
-            segmenter.Segment(features, seeds, 0.5f, result);
+            segmenter.Segment(features, new SegmentationPrompt(seeds), 0.5f, result);
             masks[i] = result.Mask.ToArray();
         });
 

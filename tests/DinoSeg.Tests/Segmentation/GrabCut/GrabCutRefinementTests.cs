@@ -19,7 +19,7 @@ public sealed class GrabCutRefinementTests
         SegmentationResult plain = new SimilaritySegmenter(TestOptions.Unrefined).Segment(features, new PixelPoint(10, 60), 0.5f);
         var refined = new SegmentationResult(features) { Guide = guide };
 
-        GrabCut().Segment(features, [new PixelPoint(10, 60)], 0.5f, refined);
+        GrabCut().Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, refined);
 
         double before = MaskMetrics.IoU(plain.Mask, truth), after = MaskMetrics.IoU(refined.Mask, truth);
         Assert.True(after > before + 0.02, $"IoU {before:0.000} → {after:0.000}");
@@ -34,7 +34,7 @@ public sealed class GrabCutRefinementTests
         var (features, _, _) = RefinementScenes.OffGridEdge();
         var result = new SegmentationResult(features) { Guide = RefinementGuide.FromGrey(new float[Size * Size], Size, Size) };
 
-        Assert.Throws<ArgumentException>("into", () => GrabCut().Segment(features, [new PixelPoint(10, 60)], 0.5f, result));
+        Assert.Throws<ArgumentException>("into", () => GrabCut().Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, result));
         Assert.Empty(result.Seeds);
     }
 
@@ -45,14 +45,14 @@ public sealed class GrabCutRefinementTests
         SimilaritySegmenter segmenter = GrabCut();
         PixelPoint[] seeds = [new(10, 60)];
         var slid = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, seeds, 0.9f, slid);
+        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.9f, slid);
         segmenter.Rethreshold(slid, 0.4f);
         var fresh = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, seeds, 0.4f, fresh);
+        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.4f, fresh);
         var auto = new SegmentationResult(features) { Guide = guide };
-        segmenter.SegmentAuto(features, seeds, [], ThresholdRule.Otsu, auto);
+        segmenter.SegmentAuto(features, new SegmentationPrompt(seeds), ThresholdRule.Otsu, auto);
         var atAuto = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, seeds, auto.Threshold, atAuto);
+        segmenter.Segment(features, new SegmentationPrompt(seeds), auto.Threshold, atAuto);
 
         Assert.Equal(fresh.Mask.ToArray(), slid.Mask.ToArray());
         Assert.Equal(fresh.SelectedPixels, slid.SelectedPixels);
@@ -66,7 +66,7 @@ public sealed class GrabCutRefinementTests
         var result = new SegmentationResult(features) { Guide = guide };
         PixelPoint positive = new(10, 60), outside = new(100, 20), negative = new(20, 100);
 
-        GrabCut().Segment(features, [positive, outside], [negative], 0.5f, result);
+        GrabCut().Segment(features, new SegmentationPrompt([positive, outside], [negative]), 0.5f, result);
 
         Assert.Equal(255, result.Mask[outside.Y * Size + outside.X]);
         Assert.Equal(0, result.Mask[negative.Y * Size + negative.X]);
@@ -86,14 +86,14 @@ public sealed class GrabCutRefinementTests
         SimilaritySegmenter segmenter = GrabCut();
         PixelPoint[] seeds = [new(10, 60)];
         var sequential = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(ImageOf(guide)) };
-        segmenter.Segment(features, seeds, 0.5f, sequential);
+        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.5f, sequential);
         byte[] expected = sequential.Mask.ToArray();
 
         var masks = new byte[8][];
         System.Threading.Tasks.Parallel.For(0, masks.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
         {
             var result = new SegmentationResult(features) { Guide = guide }; // β is computed by whichever thread comes first
-            segmenter.Segment(features, seeds, 0.5f, result);
+            segmenter.Segment(features, new SegmentationPrompt(seeds), 0.5f, result);
             masks[i] = result.Mask.ToArray();
         });
 
