@@ -91,11 +91,11 @@ internal static class Api
         }
 
         OverlayStyle style = OverlayStyle.Default;
-        SegmentationOptions refined = s.FullRefined.Options;
+        SegmentationOptions full = s.FullOptions, refined = s.FullRefinedOptions;
         return new ServerInfo(s.Extractor.Backbone.Name, s.Device.ToString().ToLowerInvariant(), s.Extractor.Backbone.PatchSize,
-            s.DefaultThreshold, s.Full.Options.SimilaritySigma, s.Full.Options.FeatherSigma, NegativeSeeds: true, BoxPrompt: true,
-            s.Full.Options.BoxMargin, Refinement: true, refined.RefineRadius, refined.RefineEpsilon, s.Options.Refine, s.ScaleSides,
-            s.Full.Options.Propagation == Propagation.Graph ? "graph" : "none", s.Options.MaxUploadBytes, s.Options.MaxPixels, [style.Color.R, style.Color.G, style.Color.B], style.Opacity,
+            s.DefaultThreshold, full.SimilaritySigma, full.FeatherSigma, NegativeSeeds: true, BoxPrompt: true,
+            full.BoxMargin, Refinement: true, refined.RefineRadius, refined.RefineEpsilon, s.Options.Refine, s.ScaleSides,
+            full.Propagation == Propagation.Graph ? "graph" : "none", s.Options.MaxUploadBytes, s.Options.MaxPixels, [style.Color.R, style.Color.G, style.Color.B], style.Opacity,
             Rgb(style.SeedColor), Rgb(style.NegativeSeedColor), Rgb(style.BoxColor), viridis, SimilarityMap.LevelColours(), s.Samples.Names);
     }
 
@@ -228,7 +228,7 @@ internal static class Api
         // Admission first: a new session or a first refined click allocates image-sized buffers.
         using MemoryBudget.Lease lease = await s.Budget.AcquireAsync(ClickBytes(entry, sessionId, prompt.Refine, s.RefinesMask), "a click", context.RequestAborted);
         ClickSession session = SessionFor(s, entry, sessionId);
-        SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: false);
+        SegmentationOptions options = s.OptionsFor(prompt, full: false);
         bool grew = false;
         await session.Gate.WaitAsync(context.RequestAborted);
         try
@@ -243,9 +243,9 @@ internal static class Api
             }
 
             // No threshold in the request: the library's rule picks one from this click's map (the page's Auto mode).
-            if (threshold is { } t) segmenter.Segment(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), t, session.Result);
-            else segmenter.SegmentAuto(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), into: session.Result);
-            session.Segmenter = segmenter;
+            var click = new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box);
+            if (threshold is { } t) s.Segmenter.Segment(entry.Features, click, t, session.Result, options);
+            else s.Segmenter.SegmentAuto(entry.Features, click, into: session.Result, options: options);
             return await respond(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         finally
@@ -275,7 +275,7 @@ internal static class Api
         var (buffer, length) = await ClickAsync(id, context, s, (session, segmentMs) =>
         {
             SegmentationResult result = session.Result;
-            bool withMask = SegmentationService.RefinesMaskWith(session.Segmenter!.Options);
+            bool withMask = SegmentationService.RefinesMaskWith(result.Options!);
             var (body, levelsMs, compressMs) = session.EncodeMap(gzip, withMask);
             byte[] rented = CopyToRented(body);
             SetBinaryHeaders(response, body.Length, gzip, string.Create(CultureInfo.InvariantCulture,
@@ -285,7 +285,7 @@ internal static class Api
             response.Headers["X-DinoSeg-Negatives"] = JsonSerializer.Serialize(SeedsOf(result.NegativeSeeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Box"] = JsonSerializer.Serialize(Corners(result.Box), Json);
             // What the page's Auto mode applies: the library's default rule on this click's map (one histogram).
-            response.Headers["X-DinoSeg-Auto-Threshold"] = s.Full.ChooseThreshold(result).ToString("R", CultureInfo.InvariantCulture);
+            response.Headers["X-DinoSeg-Auto-Threshold"] = s.Segmenter.ChooseThreshold(result).ToString("R", CultureInfo.InvariantCulture);
             return Task.FromResult((rented, body.Length));
         });
         await WriteRentedAsync(response, buffer, length, context.RequestAborted);
@@ -336,7 +336,7 @@ internal static class Api
         try
         {
             long start = Stopwatch.GetTimestamp();
-            session.Segmenter!.Rethreshold(session.Result, threshold);
+            s.Segmenter.Rethreshold(session.Result, threshold);
             return respond(session, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
         finally
@@ -538,9 +538,10 @@ internal static class Api
                 if (made) s.Cache.Grew(entry);
             }
 
-            SimilaritySegmenter segmenter = s.SegmenterFor(prompt, full: true);
-            if (threshold is { } t) segmenter.Segment(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), t, result);
-            else segmenter.SegmentAuto(entry.Features, new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box), into: result);
+            SegmentationOptions options = s.OptionsFor(prompt, full: true);
+            var click = new SegmentationPrompt(prompt.Seeds, prompt.Negatives, prompt.Box);
+            if (threshold is { } t) s.Segmenter.Segment(entry.Features, click, t, result, options);
+            else s.Segmenter.SegmentAuto(entry.Features, click, into: result, options: options);
             return new StatelessClick(entry, result, lease);
         }
         catch
@@ -569,7 +570,7 @@ internal static class Api
     private static SegmentInfo Describe(ClickSession session, double segmentMs)
     {
         SegmentationResult result = session.Result;
-        SegmentationOptions options = session.Segmenter!.Options;
+        SegmentationOptions options = result.Options!;
         return new(result.Threshold, result.SelectedPixels, Math.Round(result.AreaFraction, 6), result.Width, result.Height,
             SeedsOf(result.Seeds, result.Grid), SeedsOf(result.NegativeSeeds, result.Grid), Corners(result.Box), Corners(result.BoxLimit),
             options.KeepSeedRegionsOnly, options.MinRegionArea, options.Refinement != Refinement.None, Math.Round(segmentMs, 3));

@@ -26,11 +26,11 @@ internal sealed class ClickSession
 
     public SegmentationResult Result { get; }
 
-    /// <summary>The segmenter of the last click (its region options apply to later threshold changes too).</summary>
-    public SimilaritySegmenter? Segmenter { get; set; }
-
-    /// <summary>Whether <see cref="Result"/> holds a segmentation (the threshold-only path needs one).</summary>
-    public bool HasResult => Segmenter is not null && (Result.Seeds.Count > 0 || Result.Box is not null);
+    /// <summary>
+    /// Whether <see cref="Result"/> holds a segmentation (the threshold-only path needs one); its options, the click's,
+    /// apply to later threshold changes too.
+    /// </summary>
+    public bool HasResult => Result.Options is not null && (Result.Seeds.Count > 0 || Result.Box is not null);
 
     /// <summary>
     /// The result's map as <see cref="SimilarityMap"/> levels, one byte per pixel, followed when <paramref name="withMask"/>

@@ -44,10 +44,12 @@ internal sealed class SegmentationService : IDisposable
         // refinement (CRF, GrabCut) the page then asks the server for every slider move's mask (/mask), which no threshold
         // of the map in the browser gives.
         SegmentationOptions clicks = SegmentationOptions.Default with { Propagation = options.PropagationMode(), Refinement = Refinement.None };
-        Interactive = new SimilaritySegmenter(clicks with { ComputeSoftMask = false });
-        Full = new SimilaritySegmenter(clicks);
-        InteractiveRefined = new SimilaritySegmenter(Interactive.Options with { Refinement = options.RefinementMode() });
-        FullRefined = new SimilaritySegmenter(Full.Options with { Refinement = options.RefinementMode() });
+        Refinement refined = options.RefinementMode();
+        _interactive = clicks with { ComputeSoftMask = false };
+        _interactiveRefined = _interactive with { Refinement = refined };
+        FullOptions = clicks;
+        FullRefinedOptions = clicks with { Refinement = refined };
+        Segmenter = new SimilaritySegmenter(_interactive);
         Cache = new ImageCache(options.CacheImages, options.CacheBytes, () => Budget!.InFlight);
         Budget = new MemoryBudget(options.CacheBytes, () => Cache.Bytes, Cache.TrimTo, TimeSpan.FromSeconds(options.BudgetWaitSeconds));
         Samples = EmbeddedFiles.Load("samples/");
@@ -73,26 +75,29 @@ internal sealed class SegmentationService : IDisposable
     /// <summary>The long sides of the fused scales; empty for one scale.</summary>
     public int[] ScaleSides { get; }
 
-    /// <summary>The per-click and threshold-only path: similarity, upsampling, smoothing, mask.</summary>
-    public SimilaritySegmenter Interactive { get; }
+    /// <summary>
+    /// The one segmenter of every click and slider move; each click passes its options (<see cref="OptionsFor"/>), which
+    /// its result keeps, so a slider move finishes the mask with the options of the click it moves.
+    /// </summary>
+    public SimilaritySegmenter Segmenter { get; }
 
-    /// <summary>The same with the feathered soft mask, for rendered views.</summary>
-    public SimilaritySegmenter Full { get; }
+    // The page's clicks skip the soft mask; "Refine edges" adds the refinement.
+    private readonly SegmentationOptions _interactive, _interactiveRefined;
 
-    /// <summary><see cref="Interactive"/> with refinement (the "Refine edges" option; the CRF unless DinoSeg:Refine is guided or grabcut).</summary>
-    public SimilaritySegmenter InteractiveRefined { get; }
+    /// <summary>The options of rendered views and stateless API clicks: the page's clicks with the feathered soft mask.</summary>
+    public SegmentationOptions FullOptions { get; }
+
+    /// <summary><see cref="FullOptions"/> with the refinement of "Refine edges" (the CRF unless DinoSeg:Refine is guided or grabcut).</summary>
+    public SegmentationOptions FullRefinedOptions { get; }
 
     /// <summary>
     /// Whether "Refine edges" refines the mask after the threshold (CRF, GrabCut) rather than the map before it (guided
     /// filter): then a refined click's mask is no threshold of its map, and the page asks the server for it.
     /// </summary>
-    public bool RefinesMask => RefinesMaskWith(InteractiveRefined.Options);
+    public bool RefinesMask => RefinesMaskWith(_interactiveRefined);
 
     /// <summary>Whether <paramref name="options"/> refine the thresholded mask (so their mask is no threshold of the map).</summary>
     public static bool RefinesMaskWith(SegmentationOptions options) => options.Refinement is Refinement.GrabCut or Refinement.DenseCrf;
-
-    /// <summary><see cref="Full"/> with the same refinement.</summary>
-    public SimilaritySegmenter FullRefined { get; }
 
     public ImageCache Cache { get; }
 
@@ -103,20 +108,20 @@ internal sealed class SegmentationService : IDisposable
     public const long OpenBytesPerPixel = 16;
 
     /// <summary>
-    /// The interactive or the full segmenter, or one like it with the prompt's region options (a small object, made per
-    /// request only when those options are on).
+    /// The options of a click: interactive (no soft mask) or full, refined when the prompt asks, with the prompt's region
+    /// options (a small record, made per request only when those are on).
     /// </summary>
-    public SimilaritySegmenter SegmenterFor(Prompt prompt, bool full)
+    public SegmentationOptions OptionsFor(Prompt prompt, bool full)
     {
-        SimilaritySegmenter basis = (full, prompt.Refine) switch
+        SegmentationOptions basis = (full, prompt.Refine) switch
         {
-            (true, true) => FullRefined,
-            (true, false) => Full,
-            (false, true) => InteractiveRefined,
-            _ => Interactive,
+            (true, true) => FullRefinedOptions,
+            (true, false) => FullOptions,
+            (false, true) => _interactiveRefined,
+            _ => _interactive,
         };
         if (!prompt.KeepSeedRegions && prompt.MinArea <= 1) return basis;
-        return new SimilaritySegmenter(basis.Options with { KeepSeedRegionsOnly = prompt.KeepSeedRegions, MinRegionArea = prompt.MinArea });
+        return basis with { KeepSeedRegionsOnly = prompt.KeepSeedRegions, MinRegionArea = prompt.MinArea };
     }
 
     public EmbeddedFiles Samples { get; }
@@ -124,7 +129,7 @@ internal sealed class SegmentationService : IDisposable
     public ImageLimits Limits { get; }
 
     /// <summary>Threshold the page's slider starts from (the page's Auto mode, on by default, then moves it per click).</summary>
-    public float DefaultThreshold => Full.DefaultThreshold(Extractor.Backbone);
+    public float DefaultThreshold => Segmenter.DefaultThreshold(Extractor.Backbone);
 
     /// <summary>The cached image for these file bytes, or decodes and extracts it (once, however many ask at once).</summary>
     /// <exception cref="ApiException">Too large, not an image, or undecodable; the message says which and what to do.</exception>

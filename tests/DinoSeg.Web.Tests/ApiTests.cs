@@ -283,7 +283,7 @@ public sealed class ApiTests(WebFixture web)
         PatchFeatures features = EmbeddedBackbone.Segmenter.Extract(image);
         var segmenter = new SimilaritySegmenter(PageDefaults.Unrefined with { Refinement = refinement });
         var result = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(image) };
-        segmenter.Segment(features, [new PixelPoint(172, 115)], 0.45f, result);
+        segmenter.Segment(features, new SegmentationPrompt(new PixelPoint(172, 115)), 0.45f, result);
         byte[] at045 = result.Mask.ToArray();
         segmenter.Rethreshold(result, 0.55f);
         return (at045, result.Mask.ToArray());
@@ -493,7 +493,7 @@ public sealed class ApiTests(WebFixture web)
         ImageEntry entry = web.App.Services.GetRequiredService<SegmentationService>().Find(await OpenSampleAsync("chelsea.png"));
         var session = new ClickSession(entry.Features);
         session.Result.Guide = entry.GetOrCreateGuide().Guide;
-        new SimilaritySegmenter(PageDefaults.Unrefined with { Refinement = Refinement.DenseCrf }).Segment(entry.Features, [new PixelPoint(172, 115)], 0.45f, session.Result);
+        new SimilaritySegmenter(PageDefaults.Unrefined with { Refinement = Refinement.DenseCrf }).Segment(entry.Features, new SegmentationPrompt(new PixelPoint(172, 115)), 0.45f, session.Result);
         int n = 451 * 300;
         long heldBefore = session.Bytes(0);
         byte[] mask = session.Result.Mask.ToArray();

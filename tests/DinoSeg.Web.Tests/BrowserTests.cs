@@ -62,7 +62,7 @@ public sealed class BrowserTests(WebFixture web)
         using Image<Rgb24> image = Image.Load<Rgb24>(TestPaths.Image("chelsea.png"));
         PatchFeatures features = EmbeddedBackbone.Segmenter.Extract(image);
         var result = new SegmentationResult(features) { Guide = RefinementGuide.FromImage(image) };
-        new SimilaritySegmenter(SegmentationOptions.Default).Segment(features, [new PixelPoint(seed[0], seed[1])], [], null, result);
+        new SimilaritySegmenter(SegmentationOptions.Default).SegmentAuto(features, new SegmentationPrompt(new PixelPoint(seed[0], seed[1])), into: result);
         Assert.Equal(Refinement.DenseCrf, SegmentationOptions.Default.Refinement);
         Assert.Equal(result.Threshold, (float)await driver.ShownThresholdAsync());
         Assert.Equal(result.SelectedPixels, await driver.SelectedPixelsAsync());
