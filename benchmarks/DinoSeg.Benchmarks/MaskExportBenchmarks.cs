@@ -1,8 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using DinoSeg.Masks;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 
 namespace DinoSeg.Benchmarks;
 
@@ -26,10 +23,7 @@ public class MaskCleanupBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        using var extractor = OnnxFeatureExtractor.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu, LongSide = 768 });
-        using var photo = Image.Load<Rgb24>(Path.Combine(AppContext.BaseDirectory, "coffee.png"));
-        photo.Mutate(x => x.Resize(1536, 1024));
-        PatchFeatures features = extractor.Extract(photo);
+        PatchFeatures features = BenchmarkPhotos.CoffeeFeatures1536();
         var basis = SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false, Propagation = Propagation.None };
         SegmentationOptions options = CleanUp switch
         {
@@ -64,10 +58,7 @@ public class MaskExportBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        using var extractor = OnnxFeatureExtractor.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu, LongSide = 768 });
-        using var photo = Image.Load<Rgb24>(Path.Combine(AppContext.BaseDirectory, "coffee.png"));
-        photo.Mutate(x => x.Resize(1536, 1024));
-        PatchFeatures features = extractor.Extract(photo);
+        PatchFeatures features = BenchmarkPhotos.CoffeeFeatures1536();
         _result = new SegmentationResult(features);
         new SimilaritySegmenter(SegmentationOptions.Default with { Refinement = Refinement.None, ComputeSoftMask = false, Propagation = Propagation.None })
             .SegmentAuto(features, new SegmentationPrompt([new PixelPoint(620, 560)]), ThresholdRule.Otsu, _result);

@@ -1,9 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using DinoSeg.Kernels;
 using DinoSeg.Parallel;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 
 namespace DinoSeg.Benchmarks;
 
@@ -25,10 +22,7 @@ public class SliderBenchmarks : IRangeJob
     [GlobalSetup]
     public void Setup()
     {
-        using var extractor = OnnxFeatureExtractor.CreateDefault(new ExtractorOptions { Device = ExecutionDevice.Cpu, LongSide = 768 });
-        using var photo = Image.Load<Rgb24>(Path.Combine(AppContext.BaseDirectory, "coffee.png"));
-        photo.Mutate(x => x.Resize(1536, 1024));
-        PatchFeatures features = extractor.Extract(photo);
+        PatchFeatures features = BenchmarkPhotos.CoffeeFeatures1536();
         _result = new SegmentationResult(features);
         _segmenter.SegmentAuto(features, new SegmentationPrompt([new PixelPoint(620, 560)]), ThresholdRule.Otsu, _result); // on the cup's red glaze
         _threshold = _result.Threshold;

@@ -59,4 +59,37 @@ internal static class RefinementScenes
         segmenter.Rethreshold(result, 0.45f);
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
+
+    /// <summary>A mask refinement given a grey guide (no colours) refuses the click before changing the result.</summary>
+    public static void AssertGreyGuideThrowsBeforeAnyWork(SimilaritySegmenter segmenter)
+    {
+        var (features, _, _) = OffGridEdge();
+        var result = new SegmentationResult(features) { Guide = RefinementGuide.FromGrey(new float[Size * Size], Size, Size) };
+
+        Assert.Throws<ArgumentException>("into", () => segmenter.Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, result));
+        Assert.Empty(result.Seeds);
+    }
+
+    /// <summary>
+    /// A mask refinement runs on the final mask whatever made it: a slider move (0.9 → 0.4) equals a fresh click at 0.4,
+    /// and an automatic click equals a fixed click at the threshold it chose.
+    /// </summary>
+    public static void AssertSliderAndAutoRefineLikeAFreshClick(SimilaritySegmenter segmenter)
+    {
+        var (features, guide, _) = OffGridEdge();
+        PixelPoint[] seeds = [new(10, 60)];
+        var slid = new SegmentationResult(features) { Guide = guide };
+        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.9f, slid);
+        segmenter.Rethreshold(slid, 0.4f);
+        var fresh = new SegmentationResult(features) { Guide = guide };
+        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.4f, fresh);
+        var auto = new SegmentationResult(features) { Guide = guide };
+        segmenter.SegmentAuto(features, new SegmentationPrompt(seeds), ThresholdRule.Otsu, auto);
+        var atAuto = new SegmentationResult(features) { Guide = guide };
+        segmenter.Segment(features, new SegmentationPrompt(seeds), auto.Threshold, atAuto);
+
+        Assert.Equal(fresh.Mask.ToArray(), slid.Mask.ToArray());
+        Assert.Equal(fresh.SelectedPixels, slid.SelectedPixels);
+        Assert.Equal(atAuto.Mask.ToArray(), auto.Mask.ToArray());
+    }
 }

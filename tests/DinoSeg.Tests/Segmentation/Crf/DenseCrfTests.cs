@@ -194,34 +194,22 @@ public sealed class DenseCrfTests
     [Fact]
     public void DenseCrf_GreyGuide_ThrowsBeforeAnyWork()
     {
-        var (features, _, _) = RefinementScenes.OffGridEdge();
-        var result = new SegmentationResult(features) { Guide = RefinementGuide.FromGrey(new float[128 * 128], 128, 128) };
-
-        Assert.Throws<ArgumentException>("into", () => Crf().Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, result));
-        Assert.Empty(result.Seeds);
+        RefinementScenes.AssertGreyGuideThrowsBeforeAnyWork(Crf());
     }
 
     [Fact]
-    public void DenseCrf_SliderAutoThresholdAndBox_RefineTheFinalMaskLikeAFreshClick()
+    public void DenseCrf_SliderAndAutoThreshold_RefineTheFinalMaskLikeAFreshClick()
+    {
+        RefinementScenes.AssertSliderAndAutoRefineLikeAFreshClick(Crf());
+    }
+
+    [Fact]
+    public void DenseCrf_Box_KeepsItsLimit()
     {
         var (features, guide, _) = RefinementScenes.OffGridEdge();
-        SimilaritySegmenter segmenter = Crf();
-        PixelPoint[] seeds = [new(10, 60)];
-        var slid = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.9f, slid);
-        segmenter.Rethreshold(slid, 0.4f);
-        var fresh = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.4f, fresh);
-        var auto = new SegmentationResult(features) { Guide = guide };
-        segmenter.SegmentAuto(features, new SegmentationPrompt(seeds), ThresholdRule.Otsu, auto);
-        var atAuto = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, new SegmentationPrompt(seeds), auto.Threshold, atAuto);
         var boxed = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, new SegmentationPrompt(new PixelRect(0, 0, 40, 128)), 0.4f, boxed);
+        Crf().Segment(features, new SegmentationPrompt(new PixelRect(0, 0, 40, 128)), 0.4f, boxed);
 
-        Assert.Equal(fresh.Mask.ToArray(), slid.Mask.ToArray());
-        Assert.Equal(fresh.SelectedPixels, slid.SelectedPixels);
-        Assert.Equal(atAuto.Mask.ToArray(), auto.Mask.ToArray());
         // The box limit (40 + 10 % → x < 44) still holds: excluded pixels stay out.
         Assert.True(boxed.SelectedPixels > 0);
         for (int y = 0; y < 128; y++) Assert.All(boxed.Mask.Slice(y * 128 + 44, 128 - 44).ToArray(), v => Assert.Equal(0, v));

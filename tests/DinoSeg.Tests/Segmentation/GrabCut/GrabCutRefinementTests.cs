@@ -31,32 +31,13 @@ public sealed class GrabCutRefinementTests
     [Fact]
     public void GrabCut_GreyGuide_ThrowsBeforeAnyWork()
     {
-        var (features, _, _) = RefinementScenes.OffGridEdge();
-        var result = new SegmentationResult(features) { Guide = RefinementGuide.FromGrey(new float[Size * Size], Size, Size) };
-
-        Assert.Throws<ArgumentException>("into", () => GrabCut().Segment(features, new SegmentationPrompt([new PixelPoint(10, 60)]), 0.5f, result));
-        Assert.Empty(result.Seeds);
+        RefinementScenes.AssertGreyGuideThrowsBeforeAnyWork(GrabCut());
     }
 
     [Fact]
     public void GrabCut_SliderAndAutoThreshold_RefineTheFinalMaskLikeAFreshClick()
     {
-        var (features, guide, _) = RefinementScenes.OffGridEdge();
-        SimilaritySegmenter segmenter = GrabCut();
-        PixelPoint[] seeds = [new(10, 60)];
-        var slid = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.9f, slid);
-        segmenter.Rethreshold(slid, 0.4f);
-        var fresh = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, new SegmentationPrompt(seeds), 0.4f, fresh);
-        var auto = new SegmentationResult(features) { Guide = guide };
-        segmenter.SegmentAuto(features, new SegmentationPrompt(seeds), ThresholdRule.Otsu, auto);
-        var atAuto = new SegmentationResult(features) { Guide = guide };
-        segmenter.Segment(features, new SegmentationPrompt(seeds), auto.Threshold, atAuto);
-
-        Assert.Equal(fresh.Mask.ToArray(), slid.Mask.ToArray());
-        Assert.Equal(fresh.SelectedPixels, slid.SelectedPixels);
-        Assert.Equal(atAuto.Mask.ToArray(), auto.Mask.ToArray());
+        RefinementScenes.AssertSliderAndAutoRefineLikeAFreshClick(GrabCut());
     }
 
     [Fact]
