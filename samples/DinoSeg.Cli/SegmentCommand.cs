@@ -111,6 +111,21 @@ internal static class SegmentCommand
         ["point"] = e is ArgumentOutOfRangeException { ActualValue: PixelPoint p } && !args.Seeds.Contains(p) ? "--negative" : "--seed",
     };
 
+    private static SegmentationPrompt Prompt(SegmentArguments args) => new(args.Seeds.ToArray(), args.Negatives.ToArray(), args.Box);
+
+    /// <summary>Runs a check or click, reporting the library's refusal of a prompt or threshold as the option that set it.</summary>
+    private static void CheckClick(SegmentArguments args, Action click)
+    {
+        try
+        {
+            click();
+        }
+        catch (ArgumentException e) when (e.ParamName is { } name && ClickNames(args, e).TryGetValue(name, out string? option))
+        {
+            throw LibraryCheck.Usage(option, e);
+        }
+    }
+
     public static int Run(SegmentArguments args, TextWriter stdout)
     {
         // The options are checked by the library before any work, so a bad value fails at once.
@@ -122,6 +137,8 @@ internal static class SegmentCommand
         var clock = Stopwatch.StartNew();
         using Image<Rgb24> image = ImageDecoder.Load(args.ImagePath);
         double decodeMs = Lap(clock);
+        // The click's own checks (seeds and box inside the image, the threshold's range) before the backbone runs.
+        CheckClick(args, () => SimilaritySegmenter.Validate(Prompt(args), image.Width, image.Height, args.Threshold));
 
         // With --features the backbone never runs: the file stands in for the extraction.
         using IFeatureExtractor? extractor = args.FeaturesPath is null ? args.Model.CreateExtractor(args.Scales) : null;
@@ -138,16 +155,12 @@ internal static class SegmentCommand
 
         if (options.Refinement != Refinement.None) features.Guide = RefinementGuide.FromImage(image);
         var result = new SegmentationResult(features);
-        try
+        CheckClick(args, () =>
         {
             // No --threshold means auto: on the evaluation set it beats every backbone default (docs/quality.md).
-            if (args.Threshold is { } fixedThreshold) segmenter.Segment(features, new SegmentationPrompt([.. args.Seeds], [.. args.Negatives], args.Box), fixedThreshold, result);
-            else segmenter.SegmentAuto(features, new SegmentationPrompt([.. args.Seeds], [.. args.Negatives], args.Box), options.ThresholdRule, result);
-        }
-        catch (ArgumentException e) when (e.ParamName is { } name && ClickNames(args, e).TryGetValue(name, out string? option))
-        {
-            throw LibraryCheck.Usage(option, e);
-        }
+            if (args.Threshold is { } fixedThreshold) segmenter.Segment(features, Prompt(args), fixedThreshold, result);
+            else segmenter.SegmentAuto(features, Prompt(args), options.ThresholdRule, result);
+        });
         double segmentMs = Lap(clock);
 
         RemoveStaleTemporaries(args.OutputDirectory);

@@ -161,6 +161,9 @@ public sealed class SegmentCommandTests : IDisposable
         { "truncated", ["segment", "{truncated}", "--seed", "1,1", "--out", "{out}"], 3, "cut short" },
         { "10 gigapixels", ["segment", "{huge}", "--seed", "1,1", "--out", "{out}"], 3, "100000x100000" },
         { "seed outside", ["segment", "{photo}", "--seed", "451,10", "--out", "{out}"], 2, "--seed 451,10: The point must lie inside the 451x300 image" },
+        // Checked against the decoded image before the backbone loads: the bad model would fail with exit 4 otherwise.
+        { "seed outside, before the model", ["segment", "{photo}", "--seed", "451,10", "--backbone", "dinov3", "--model", "{text}", "--out", "{out}"], 2, "--seed 451,10: The point must lie inside the 451x300 image" },
+        { "threshold too big, before the model", ["segment", "{photo}", "--seed", "1,1", "--threshold", "1.5", "--backbone", "dinov3", "--model", "{text}", "--out", "{out}"], 2, "--threshold 1.5: The threshold must be a number in [-1, 1]" },
         { "seed unparsable", ["segment", "{photo}", "--seed", "ten,10", "--out", "{out}"], 2, "expects X,Y" },
         { "seed missing", ["segment", "{photo}", "--out", "{out}"], 2, "--seed: At least one positive seed or a box is needed" },
         { "threshold NaN", ["segment", "{photo}", "--seed", "1,1", "--threshold", "NaN", "--out", "{out}"], 2, "[-1, 1]" },

@@ -45,12 +45,7 @@ public readonly record struct PatchGrid(int ImageWidth, int ImageHeight, int Wor
     /// <exception cref="ArgumentOutOfRangeException">The point lies outside the image.</exception>
     public (int Row, int Col) PatchAt(PixelPoint point)
     {
-        if (!Contains(point))
-        {
-            throw new ArgumentOutOfRangeException(nameof(point), point,
-                $"The point must lie inside the {ImageWidth}x{ImageHeight} image (0 ≤ x < {ImageWidth}, 0 ≤ y < {ImageHeight}).");
-        }
-
+        point.ThrowIfOutside(ImageWidth, ImageHeight);
         // The pixel's centre, in working-image coordinates, falls in exactly one patch.
         int col = (int)((point.X + 0.5) * WorkingWidth / ImageWidth) / PatchSize;
         int row = (int)((point.Y + 0.5) * WorkingHeight / ImageHeight) / PatchSize;

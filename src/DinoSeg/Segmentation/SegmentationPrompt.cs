@@ -59,4 +59,13 @@ public readonly ref struct SegmentationPrompt
 
     /// <summary>A rectangle around the object, or null.</summary>
     public PixelRect? Box { get; }
+
+    /// <summary>Checks the prompt against an image of this size (see <see cref="SimilaritySegmenter.Validate"/>).</summary>
+    internal void Validate(int imageWidth, int imageHeight)
+    {
+        if (Seeds.IsEmpty && Box is null) throw new ArgumentException("At least one positive seed or a box is needed.", "prompt");
+        foreach (PixelPoint seed in Seeds) seed.ThrowIfOutside(imageWidth, imageHeight);
+        foreach (PixelPoint seed in Negatives) seed.ThrowIfOutside(imageWidth, imageHeight);
+        Box?.ThrowIfOutside(imageWidth, imageHeight, "prompt.Box"); // callers map it to their own box input
+    }
 }

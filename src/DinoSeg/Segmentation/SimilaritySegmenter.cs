@@ -117,9 +117,6 @@ public sealed partial class SimilaritySegmenter
         return options;
     }
 
-    /// <summary>What a box outside the image is reported as (<see cref="ArgumentException.ParamName"/>): the prompt's box.</summary>
-    private const string BoxParameter = "prompt.Box";
-
     /// <summary><paramref name="into"/>, or a new result for the features.</summary>
     private static SegmentationResult ResultFor(PatchFeatures features, SegmentationResult? into)
     {
@@ -127,18 +124,28 @@ public sealed partial class SimilaritySegmenter
         return into ?? new SegmentationResult(features);
     }
 
+    /// <summary>
+    /// Checks a click's prompt and threshold against an image of this size, as every click does before any work: a
+    /// positive seed or a box, every seed and the box inside the image, the threshold (when given) in [-1, 1]. Callers
+    /// that extract features first may run it before, to refuse a bad click before the backbone runs.
+    /// </summary>
+    /// <exception cref="ArgumentException">Neither a positive seed nor a box (<c>ParamName</c> "prompt").</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A seed ("point", the point as <c>ActualValue</c>) or the box
+    /// ("prompt.Box") lies outside the image, or the threshold ("threshold") is not in [-1, 1].</exception>
+    public static void Validate(in SegmentationPrompt prompt, int imageWidth, int imageHeight, float? threshold = null)
+    {
+        if (threshold is float t) Threshold.Validate(t);
+        prompt.Validate(imageWidth, imageHeight);
+    }
+
     /// <summary>Every check of a click's arguments (the threshold unless a rule chooses it), before any work.</summary>
     private static void CheckClick(PatchFeatures features, in SegmentationPrompt prompt, float? threshold, SegmentationResult into,
         SegmentationOptions options)
     {
-        if (threshold is float t) Threshold.Validate(t);
-        if (prompt.Seeds.IsEmpty && prompt.Box is null) throw new ArgumentException("At least one positive seed or a box is needed.", nameof(prompt));
+        Validate(prompt, features.ImageWidth, features.ImageHeight, threshold);
         if (!into.Pipeline.Buffers.Fits(features)) throw new ArgumentException("The result was created for features of another size or grid.", nameof(into));
         if (features.Guide is { } own) into.Guide = own; // the image's own guide, also when a result is reused for a new image
         CheckGuide(into, options);
-        foreach (PixelPoint seed in prompt.Seeds) features.PatchAt(seed); // validates every seed before any work
-        foreach (PixelPoint seed in prompt.Negatives) features.PatchAt(seed);
-        prompt.Box?.ThrowIfOutside(features.ImageWidth, features.ImageHeight, BoxParameter); // callers map it to their own box input
     }
 
     /// <summary>With refinement on, the result must carry the image guide (with colours for GrabCut and the CRF).</summary>

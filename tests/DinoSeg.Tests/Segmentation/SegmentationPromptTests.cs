@@ -28,6 +28,38 @@ public sealed class SegmentationPromptTests
     }
 
     [Fact]
+    public void Validate_WithoutFeatures_RefusesWhatAClickRefuses_AndAcceptsTheRest()
+    {
+        PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
+        int w = f.ImageWidth, h = f.ImageHeight;
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain);
+
+        SimilaritySegmenter.Validate(new SegmentationPrompt(new PixelPoint(w - 1, h - 1)), w, h, 1f);
+        SimilaritySegmenter.Validate(new SegmentationPrompt(new PixelRect(0, 0, w, h), [], [new PixelPoint(0, 0)]), w, h);
+
+        // Each bad click: the check alone and the click itself say the same (type and parameter), before any work.
+        void Same(string param, Func<SegmentationPrompt> prompt, float? threshold = 0.5f)
+        {
+            var alone = Assert.ThrowsAny<ArgumentException>(() => SimilaritySegmenter.Validate(prompt(), w, h, threshold));
+            var clicked = Assert.ThrowsAny<ArgumentException>(() => threshold is float t
+                ? segmenter.Segment(f, prompt(), t)
+                : segmenter.SegmentAuto(f, prompt()));
+            Assert.Equal(param, alone.ParamName);
+            Assert.Equal(param, clicked.ParamName);
+            Assert.Equal(alone.GetType(), clicked.GetType());
+            Assert.Equal(alone.Message, clicked.Message);
+        }
+
+        Same("prompt", () => default);
+        Same("point", () => new SegmentationPrompt(new PixelPoint(w, 0)));
+        PixelPoint[] inside = [new(1, 1)], below = [new(0, h)];
+        Same("point", () => new SegmentationPrompt(inside, below), threshold: null);
+        Same("prompt.Box", () => new SegmentationPrompt(new PixelRect(0, 0, w + 1, h)));
+        Same("threshold", () => new SegmentationPrompt(new PixelPoint(1, 1)), threshold: 1.5f);
+        Same("threshold", () => new SegmentationPrompt(new PixelPoint(1, 1)), threshold: float.NaN);
+    }
+
+    [Fact]
     public void Segment_EachPromptShape_EqualsTheSameClickSpelledOtherwise()
     {
         PatchFeatures f = SimilaritySegmenterTests.TwoHalves();
