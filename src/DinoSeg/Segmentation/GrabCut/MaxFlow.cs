@@ -15,12 +15,13 @@ internal sealed class MaxFlow
     private const int Terminal = -1, Orphan = -2, NotQueued = -1;
 
     // Nodes and edges as arrays of structs: a node's (or edge's) fields share a cache line. Node.Parent: the edge from the
-    // node to its parent (its pair points back), 0 when free, Terminal or Orphan. Node.Residual: source capacity minus
-    // sink capacity left (positive: source side). Node.Tree: 0 source tree, 1 sink tree. Edges come in pairs
-    // (2k, 2k + 1), one the other's reverse; edges 0 and 1 are unused so that 0 can mean "none".
+    // node to its parent (its pair points back), 0 when free, Terminal or Orphan. Node.Up: the parent node, that edge's
+    // far end, kept beside it so that walking up a tree reads no edge (valid while Parent > 0). Node.Residual: source
+    // capacity minus sink capacity left (positive: source side). Node.Tree: 0 source tree, 1 sink tree. Edges come in
+    // pairs (2k, 2k + 1), one the other's reverse; edges 0 and 1 are unused so that 0 can mean "none".
     private struct Node
     {
-        public int First, Parent, Next, Stamp, Dist;
+        public int First, Parent, Up, Next, Stamp, Dist;
         public byte Tree;
         public double Residual;
     }
@@ -158,7 +159,8 @@ internal sealed class MaxFlow
             int join = 0;
             while (head != nil)
             {
-                ref Node v = ref Unsafe.Add(ref node0, head);
+                int vi = head;
+                ref Node v = ref Unsafe.Add(ref node0, vi);
                 if (v.Parent != 0)
                 {
                     int vt = v.Tree;
@@ -178,6 +180,7 @@ internal sealed class MaxFlow
                         {
                             u.Tree = (byte)vt;
                             u.Parent = e ^ 1;
+                            u.Up = vi;
                             u.Stamp = v.Stamp;
                             u.Dist = v.Dist + 1;
                             if (u.Next == NotQueued)
@@ -196,6 +199,7 @@ internal sealed class MaxFlow
                         {
                             // A shorter path to the root: re-parent (keeps the trees shallow).
                             u.Parent = e ^ 1;
+                            u.Up = vi;
                             u.Stamp = v.Stamp;
                             u.Dist = v.Dist + 1;
                         }
@@ -218,7 +222,7 @@ internal sealed class MaxFlow
             for (int k = 1; k >= 0; k--)
             {
                 int v = Unsafe.Add(ref edge0, join ^ k).Dst;
-                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0; v = Unsafe.Add(ref edge0, e).Dst) bottleneck = Math.Min(bottleneck, Unsafe.Add(ref edge0, e ^ k).Capacity);
+                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0; v = Unsafe.Add(ref node0, v).Up) bottleneck = Math.Min(bottleneck, Unsafe.Add(ref edge0, e ^ k).Capacity);
                 bottleneck = Math.Min(bottleneck, Math.Abs(Unsafe.Add(ref node0, v).Residual));
             }
 
@@ -230,10 +234,12 @@ internal sealed class MaxFlow
             for (int k = 1; k >= 0; k--)
             {
                 int v = Unsafe.Add(ref edge0, join ^ k).Dst;
-                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0; v = Unsafe.Add(ref edge0, e).Dst)
+                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0;)
                 {
+                    int up = Unsafe.Add(ref node0, v).Up;
                     Unsafe.Add(ref edge0, e ^ (k ^ 1)).Capacity += bottleneck;
                     if ((Unsafe.Add(ref edge0, e ^ k).Capacity -= bottleneck) == 0) AddOrphan(v);
+                    v = up;
                 }
 
                 ref Node root = ref Unsafe.Add(ref node0, v);
@@ -282,7 +288,7 @@ internal sealed class MaxFlow
                             break;
                         }
 
-                        u = Unsafe.Add(ref edge0, up).Dst;
+                        u = w.Up;
                     }
 
                     if (++d < int.MaxValue)
@@ -293,7 +299,7 @@ internal sealed class MaxFlow
                             best = e;
                         }
 
-                        for (u = Unsafe.Add(ref edge0, e).Dst; Unsafe.Add(ref node0, u).Stamp != time; u = Unsafe.Add(ref edge0, Unsafe.Add(ref node0, u).Parent).Dst)
+                        for (u = Unsafe.Add(ref edge0, e).Dst; Unsafe.Add(ref node0, u).Stamp != time; u = Unsafe.Add(ref node0, u).Up)
                         {
                             Unsafe.Add(ref node0, u).Stamp = time;
                             Unsafe.Add(ref node0, u).Dist = --d;
@@ -303,6 +309,7 @@ internal sealed class MaxFlow
 
                 if ((v.Parent = best) > 0)
                 {
+                    v.Up = Unsafe.Add(ref edge0, best).Dst;
                     v.Stamp = time;
                     v.Dist = minDist;
                     continue;
@@ -324,7 +331,7 @@ internal sealed class MaxFlow
                         last = ui;
                     }
 
-                    if (up > 0 && Unsafe.Add(ref edge0, up).Dst == vi) AddOrphan(ui);
+                    if (up > 0 && u.Up == vi) AddOrphan(ui);
                 }
             }
         }
