@@ -35,6 +35,7 @@ internal sealed class MaxFlow
     private Node[] _node = [];
     private Edge[] _edge = [];
     private int[] _orphans = [];
+    private int[] _path = []; // the nodes of the path being augmented: the source side's below its root, then the sink side's and its root
     private int _nodes, _edges, _orphanCount;
     private double _flow;
 
@@ -51,6 +52,7 @@ internal sealed class MaxFlow
             int size = Grow(_node.Length, nodes + 1);
             _node = new Node[size];
             _orphans = new int[size];
+            _path = new int[size];
         }
 
         EnsureEdges(2 * edgePairs + 2);
@@ -217,34 +219,44 @@ internal sealed class MaxFlow
 
             if (join <= 0) break;
 
-            // The bottleneck of the path source → … → join → … → sink.
+            // The bottleneck of the path source → … → join → … → sink. The walk up each tree is a chain of dependent loads;
+            // it records the path's nodes so that the push below reads them side by side instead of walking again.
             double bottleneck = Unsafe.Add(ref edge0, join).Capacity;
+            ref int path0 = ref MemoryMarshal.GetArrayDataReference(_path);
+            int steps = 0, sourceSteps = 0, sourceRoot = 0;
             for (int k = 1; k >= 0; k--)
             {
                 int v = Unsafe.Add(ref edge0, join ^ k).Dst;
-                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0; v = Unsafe.Add(ref node0, v).Up) bottleneck = Math.Min(bottleneck, Unsafe.Add(ref edge0, e ^ k).Capacity);
+                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0; v = Unsafe.Add(ref node0, v).Up)
+                {
+                    Unsafe.Add(ref path0, steps++) = v;
+                    bottleneck = Math.Min(bottleneck, Unsafe.Add(ref edge0, e ^ k).Capacity);
+                }
+
                 bottleneck = Math.Min(bottleneck, Math.Abs(Unsafe.Add(ref node0, v).Residual));
+                if (k == 1) (sourceSteps, sourceRoot) = (steps, v);
+                else Unsafe.Add(ref path0, steps) = v;
             }
 
-            // Push it, and collect the nodes whose link to their parent saturated (the orphans).
+            // Push it, and collect the nodes whose link to their parent saturated (the orphans), in path order: the source
+            // side from the join up to its root, then the sink side.
             Unsafe.Add(ref edge0, join).Capacity -= bottleneck;
             Unsafe.Add(ref edge0, join ^ 1).Capacity += bottleneck;
             _flow += bottleneck;
             _orphanCount = 0;
-            for (int k = 1; k >= 0; k--)
+            for (int k = 1, step = 0; k >= 0; k--)
             {
-                int v = Unsafe.Add(ref edge0, join ^ k).Dst;
-                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0;)
+                for (int end = k == 1 ? sourceSteps : steps; step < end; step++)
                 {
-                    int up = Unsafe.Add(ref node0, v).Up;
+                    int v = Unsafe.Add(ref path0, step), e = Unsafe.Add(ref node0, v).Parent;
                     Unsafe.Add(ref edge0, e ^ (k ^ 1)).Capacity += bottleneck;
                     if ((Unsafe.Add(ref edge0, e ^ k).Capacity -= bottleneck) == 0) AddOrphan(v);
-                    v = up;
                 }
 
-                ref Node root = ref Unsafe.Add(ref node0, v);
+                int r = k == 1 ? sourceRoot : Unsafe.Add(ref path0, steps);
+                ref Node root = ref Unsafe.Add(ref node0, r);
                 root.Residual += bottleneck * (1 - k * 2);
-                if (root.Residual == 0) AddOrphan(v);
+                if (root.Residual == 0) AddOrphan(r);
             }
 
             // Adoption: find each orphan a new parent in its own tree, or free it.
