@@ -624,11 +624,14 @@ internal sealed class GrabCutSolver
         }
 
         /// <summary>Each node of the group to its likeliest component of the model of its current label.</summary>
+        /// <remarks>A model no node of the group has is not evaluated: the band's labels come in runs, so most groups need one.</remarks>
         private void Components(int group)
         {
-            int first = Lanes * group, count = Math.Min(Lanes, solver.BandPixels - first);
+            int first = Lanes * group, count = Math.Min(Lanes, solver.BandPixels - first), foregroundNodes = 0;
+            for (int lane = 0; lane < count; lane++) foregroundNodes += solver._bandLabel[first + lane] == ProbablyForeground ? 1 : 0;
             var (r, g, b) = solver._bandColor.Load(group);
-            Vector256<long> foreground = solver._foregroundModel.MostLikely(r, g, b), background = solver._backgroundModel.MostLikely(r, g, b);
+            Vector256<long> foreground = foregroundNodes > 0 ? solver._foregroundModel.MostLikely(r, g, b) : default;
+            Vector256<long> background = foregroundNodes < count ? solver._backgroundModel.MostLikely(r, g, b) : default;
             for (int lane = 0; lane < count; lane++)
             {
                 int node = first + lane;

@@ -15,12 +15,13 @@ internal sealed class MaxFlow
     private const int Terminal = -1, Orphan = -2, NotQueued = -1;
 
     // Nodes and edges as arrays of structs: a node's (or edge's) fields share a cache line. Node.Parent: the edge from the
-    // node to its parent (its pair points back), 0 when free, Terminal or Orphan. Node.Residual: source capacity minus
-    // sink capacity left (positive: source side). Node.Tree: 0 source tree, 1 sink tree. Edges come in pairs
-    // (2k, 2k + 1), one the other's reverse; edges 0 and 1 are unused so that 0 can mean "none".
+    // node to its parent (its pair points back), 0 when free, Terminal or Orphan. Node.Up: the parent node, that edge's
+    // far end, kept beside it so that walking up a tree reads no edge (valid while Parent > 0). Node.Residual: source
+    // capacity minus sink capacity left (positive: source side). Node.Tree: 0 source tree, 1 sink tree. Edges come in
+    // pairs (2k, 2k + 1), one the other's reverse; edges 0 and 1 are unused so that 0 can mean "none".
     private struct Node
     {
-        public int First, Parent, Next, Stamp, Dist;
+        public int First, Parent, Up, Next, Stamp, Dist;
         public byte Tree;
         public double Residual;
     }
@@ -34,6 +35,7 @@ internal sealed class MaxFlow
     private Node[] _node = [];
     private Edge[] _edge = [];
     private int[] _orphans = [];
+    private int[] _path = []; // the nodes of the path being augmented: the source side's below its root, then the sink side's and its root
     private int _nodes, _edges, _orphanCount;
     private double _flow;
 
@@ -50,6 +52,7 @@ internal sealed class MaxFlow
             int size = Grow(_node.Length, nodes + 1);
             _node = new Node[size];
             _orphans = new int[size];
+            _path = new int[size];
         }
 
         EnsureEdges(2 * edgePairs + 2);
@@ -158,7 +161,8 @@ internal sealed class MaxFlow
             int join = 0;
             while (head != nil)
             {
-                ref Node v = ref Unsafe.Add(ref node0, head);
+                int vi = head;
+                ref Node v = ref Unsafe.Add(ref node0, vi);
                 if (v.Parent != 0)
                 {
                     int vt = v.Tree;
@@ -178,6 +182,7 @@ internal sealed class MaxFlow
                         {
                             u.Tree = (byte)vt;
                             u.Parent = e ^ 1;
+                            u.Up = vi;
                             u.Stamp = v.Stamp;
                             u.Dist = v.Dist + 1;
                             if (u.Next == NotQueued)
@@ -196,6 +201,7 @@ internal sealed class MaxFlow
                         {
                             // A shorter path to the root: re-parent (keeps the trees shallow).
                             u.Parent = e ^ 1;
+                            u.Up = vi;
                             u.Stamp = v.Stamp;
                             u.Dist = v.Dist + 1;
                         }
@@ -213,32 +219,44 @@ internal sealed class MaxFlow
 
             if (join <= 0) break;
 
-            // The bottleneck of the path source → … → join → … → sink.
+            // The bottleneck of the path source → … → join → … → sink. The walk up each tree is a chain of dependent loads;
+            // it records the path's nodes so that the push below reads them side by side instead of walking again.
             double bottleneck = Unsafe.Add(ref edge0, join).Capacity;
+            ref int path0 = ref MemoryMarshal.GetArrayDataReference(_path);
+            int steps = 0, sourceSteps = 0, sourceRoot = 0;
             for (int k = 1; k >= 0; k--)
             {
                 int v = Unsafe.Add(ref edge0, join ^ k).Dst;
-                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0; v = Unsafe.Add(ref edge0, e).Dst) bottleneck = Math.Min(bottleneck, Unsafe.Add(ref edge0, e ^ k).Capacity);
+                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0; v = Unsafe.Add(ref node0, v).Up)
+                {
+                    Unsafe.Add(ref path0, steps++) = v;
+                    bottleneck = Math.Min(bottleneck, Unsafe.Add(ref edge0, e ^ k).Capacity);
+                }
+
                 bottleneck = Math.Min(bottleneck, Math.Abs(Unsafe.Add(ref node0, v).Residual));
+                if (k == 1) (sourceSteps, sourceRoot) = (steps, v);
+                else Unsafe.Add(ref path0, steps) = v;
             }
 
-            // Push it, and collect the nodes whose link to their parent saturated (the orphans).
+            // Push it, and collect the nodes whose link to their parent saturated (the orphans), in path order: the source
+            // side from the join up to its root, then the sink side.
             Unsafe.Add(ref edge0, join).Capacity -= bottleneck;
             Unsafe.Add(ref edge0, join ^ 1).Capacity += bottleneck;
             _flow += bottleneck;
             _orphanCount = 0;
-            for (int k = 1; k >= 0; k--)
+            for (int k = 1, step = 0; k >= 0; k--)
             {
-                int v = Unsafe.Add(ref edge0, join ^ k).Dst;
-                for (int e; (e = Unsafe.Add(ref node0, v).Parent) >= 0; v = Unsafe.Add(ref edge0, e).Dst)
+                for (int end = k == 1 ? sourceSteps : steps; step < end; step++)
                 {
+                    int v = Unsafe.Add(ref path0, step), e = Unsafe.Add(ref node0, v).Parent;
                     Unsafe.Add(ref edge0, e ^ (k ^ 1)).Capacity += bottleneck;
                     if ((Unsafe.Add(ref edge0, e ^ k).Capacity -= bottleneck) == 0) AddOrphan(v);
                 }
 
-                ref Node root = ref Unsafe.Add(ref node0, v);
+                int r = k == 1 ? sourceRoot : Unsafe.Add(ref path0, steps);
+                ref Node root = ref Unsafe.Add(ref node0, r);
                 root.Residual += bottleneck * (1 - k * 2);
-                if (root.Residual == 0) AddOrphan(v);
+                if (root.Residual == 0) AddOrphan(r);
             }
 
             // Adoption: find each orphan a new parent in its own tree, or free it.
@@ -282,7 +300,7 @@ internal sealed class MaxFlow
                             break;
                         }
 
-                        u = Unsafe.Add(ref edge0, up).Dst;
+                        u = w.Up;
                     }
 
                     if (++d < int.MaxValue)
@@ -293,7 +311,7 @@ internal sealed class MaxFlow
                             best = e;
                         }
 
-                        for (u = Unsafe.Add(ref edge0, e).Dst; Unsafe.Add(ref node0, u).Stamp != time; u = Unsafe.Add(ref edge0, Unsafe.Add(ref node0, u).Parent).Dst)
+                        for (u = Unsafe.Add(ref edge0, e).Dst; Unsafe.Add(ref node0, u).Stamp != time; u = Unsafe.Add(ref node0, u).Up)
                         {
                             Unsafe.Add(ref node0, u).Stamp = time;
                             Unsafe.Add(ref node0, u).Dist = --d;
@@ -303,6 +321,7 @@ internal sealed class MaxFlow
 
                 if ((v.Parent = best) > 0)
                 {
+                    v.Up = Unsafe.Add(ref edge0, best).Dst;
                     v.Stamp = time;
                     v.Dist = minDist;
                     continue;
@@ -324,7 +343,7 @@ internal sealed class MaxFlow
                         last = ui;
                     }
 
-                    if (up > 0 && Unsafe.Add(ref edge0, up).Dst == vi) AddOrphan(ui);
+                    if (up > 0 && u.Up == vi) AddOrphan(ui);
                 }
             }
         }
