@@ -128,7 +128,7 @@ internal static class BatchManifest
             throw new UsageException($"{where}: the image must be a file name inside the images folder, not '{image}'");
         }
 
-        if (!ImageFolder.IsImage(image)) throw new UsageException($"{where}: '{image}' is not a PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM file name");
+        if (!ImageFolder.IsImage(image)) throw new UsageException($"{where}: '{image}' is not a {ImageDecoder.FormatNames} file name");
         if (!byImage.TryGetValue(image, out var entry))
         {
             byImage[image] = ([seed], threshold, where);

@@ -10,9 +10,6 @@ namespace DinoSeg.Cli;
 /// </summary>
 internal static class CliOptions
 {
-    /// <summary>The image formats the decoder reads, as the help names them.</summary>
-    public const string ImageFormats = "PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM";
-
     /// <summary>An option whose value is a name from <paramref name="names"/>: suggested on completion, anything else a parse error.</summary>
     public static Option<string> Named(string name, string description, IEnumerable<string> names, string? defaultName = null)
     {

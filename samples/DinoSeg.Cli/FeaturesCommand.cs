@@ -21,7 +21,7 @@ internal static class FeaturesCommand
             dinoseg segment samples/images/chelsea.png --features chelsea.dsf --seed 172,115 --out out
             dinoseg features photo.jpg --backbone dinov3 --model dinov3_vitl16.onnx --out photo.dsf --json
             """);
-        var image = new Argument<string>("IMAGE") { Description = $"{CliOptions.ImageFormats} file" };
+        var image = new Argument<string>("IMAGE") { Description = $"{ImageDecoder.FormatNames} file" };
         var output = new Option<string>("--out") { Description = "the feature file to create or replace", HelpName = "FILE.dsf", Required = true };
         command.Arguments.Add(image);
         command.Options.Add(output);

@@ -23,7 +23,7 @@ internal static class PropagateCommand
             dinoseg propagate clips/cat --seed 172,115 --out masks/cat
             dinoseg propagate frames --seed 320,240 --seed 300,260 --top-k 10 --radius 6 --out masks --json
             """);
-        var folder = new Argument<string>("FRAMES_DIR") { Description = $"folder of frames ({CliOptions.ImageFormats})" };
+        var folder = new Argument<string>("FRAMES_DIR") { Description = $"folder of frames ({ImageDecoder.FormatNames})" };
         command.Arguments.Add(folder);
         var prompt = new PromptOptions(command, "seed pixel in the first frame (repeat for several)", seedsOnly: true);
         prompt.Seeds.Required = true;

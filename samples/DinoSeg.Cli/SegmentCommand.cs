@@ -24,7 +24,7 @@ internal static class SegmentCommand
             dinoseg segment samples/images/chelsea.png --seed 172,115 --fill-holes 500 --format png,coco,yolo --out out
             dinoseg segment photo.jpg --seed 320,240 --backbone dinov3 --model dinov3_vitl16.onnx --threshold 0.4 --out out --json
             """);
-        var image = new Argument<string>("IMAGE") { Description = $"{CliOptions.ImageFormats} file" };
+        var image = new Argument<string>("IMAGE") { Description = $"{ImageDecoder.FormatNames} file" };
         command.Arguments.Add(image);
         var prompt = new PromptOptions(command, "seed pixel of the original image (repeat for several; similarities combine by max)");
         var mask = new MaskOptions(command);

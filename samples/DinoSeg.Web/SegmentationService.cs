@@ -17,8 +17,6 @@ internal sealed class SegmentationService : IDisposable
     /// <summary>Fast PNG settings: downloads and the displayed image favour speed over size (loopback, local tool).</summary>
     public static PngEncoder FastPng { get; } = new() { CompressionLevel = PngCompressionLevel.BestSpeed };
 
-    private const string Formats = "PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM";
-
     public SegmentationService(WebOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -211,7 +209,7 @@ internal sealed class SegmentationService : IDisposable
         if (header is null)
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
-                $"“{name}” is not an image DinoSeg can read. Choose a {Formats} file.");
+                $"“{name}” is not an image DinoSeg can read. Choose a {ImageDecoder.FormatNames} file.");
         }
 
         if (header.Pixels > Options.MaxPixels)

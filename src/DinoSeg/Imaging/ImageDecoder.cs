@@ -32,7 +32,10 @@ namespace DinoSeg;
 /// </remarks>
 public static class ImageDecoder
 {
-    private const string Fix = "pass a readable PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM file";
+    /// <summary>The formats this decodes, named for people ("PNG, JPEG, …, WebP or PBM"): for messages and help texts.</summary>
+    public const string FormatNames = "PNG, JPEG, BMP, GIF, TGA, TIFF, WebP or PBM";
+
+    private const string Fix = $"pass a readable {FormatNames} file";
 
     private static readonly ConcurrentDictionary<int, Configuration> Configurations = new();
 

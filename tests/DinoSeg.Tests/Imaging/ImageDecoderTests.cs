@@ -150,4 +150,14 @@ public sealed class ImageDecoderTests : IDisposable
         Assert.False(ImageDecoder.HasImageExtension("notes.txt"));
         Assert.False(ImageDecoder.HasImageExtension("png"));
     }
+
+    [Fact]
+    public void FormatNames_NameEachDecodedFormatOnce()
+    {
+        // "PNG, JPEG, …, WebP or PBM": every name is a decoded format's extension, and no decoded format goes unnamed.
+        string[] names = ImageDecoder.FormatNames.Replace(" or ", ", ", StringComparison.Ordinal).Split(", ");
+        Assert.All(names, name => Assert.Contains("." + name.ToLowerInvariant(), ImageDecoder.FileExtensions));
+        Assert.Equal(names.Length, names.Distinct().Count());
+        Assert.Equal(SixLabors.ImageSharp.Configuration.Default.ImageFormats.Count(), names.Length);
+    }
 }
