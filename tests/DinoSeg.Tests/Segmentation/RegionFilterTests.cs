@@ -1,44 +1,15 @@
+using DinoSeg.Tests.Masks;
+
 namespace DinoSeg.Tests.Segmentation;
 
 /// <summary>The run-based labelling against a plain breadth-first flood fill on random masks, and the options end to end.</summary>
 public sealed class RegionFilterTests
 {
-    /// <summary>Plain breadth-first 8-connected labels (-1 off) and each region's area.</summary>
+    /// <summary>Plain breadth-first 8-connected labels of the selected pixels (-1 off) and each region's area.</summary>
     private static (int[] Labels, List<int> Areas) FloodLabels(byte[] mask, int width, int height)
     {
-        var label = new int[mask.Length];
-        Array.Fill(label, -1);
-        var areas = new List<int>();
-        var queue = new Queue<int>();
-        for (int i = 0; i < mask.Length; i++)
-        {
-            if (mask[i] == 0 || label[i] >= 0) continue;
-            int id = areas.Count, area = 0;
-            label[i] = id;
-            queue.Enqueue(i);
-            while (queue.Count > 0)
-            {
-                int p = queue.Dequeue();
-                area++;
-                int px = p % width, py = p / width;
-                for (int dy = -1; dy <= 1; dy++)
-                {
-                    for (int dx = -1; dx <= 1; dx++)
-                    {
-                        int x = px + dx, y = py + dy;
-                        if (x < 0 || y < 0 || x >= width || y >= height) continue;
-                        int q = y * width + x;
-                        if (mask[q] == 0 || label[q] >= 0) continue;
-                        label[q] = id;
-                        queue.Enqueue(q);
-                    }
-                }
-            }
-
-            areas.Add(area);
-        }
-
-        return (label, areas);
+        int[] labels = MaskTestData.Components(mask, width, height, on: true, eight: true, out List<int> areas, out _);
+        return (labels, areas);
     }
 
     /// <summary>The reference: 8-connected BFS labelling, then the same keep rule, pixel by pixel.</summary>
