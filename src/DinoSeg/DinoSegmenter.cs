@@ -115,16 +115,8 @@ public sealed partial class DinoSegmenter : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         using InFlightGate.Scope inFlight = _gate.Enter(this); // Dispose waits for the whole call
         if (threshold is float t) Kernels.Threshold.Validate(t);
-        ThrowIfOutside(image, seed);
+        seed.ThrowIfOutside(image.Width, image.Height, nameof(seed));
         return SegmentFeatures(ExtractWithGuide(image), seed, threshold);
-    }
-
-    private static void ThrowIfOutside(Image<Rgb24> image, PixelPoint seed)
-    {
-        if ((uint)seed.X >= (uint)image.Width || (uint)seed.Y >= (uint)image.Height)
-        {
-            throw new ArgumentOutOfRangeException(nameof(seed), seed, $"The seed must lie inside the {image.Width}x{image.Height} image.");
-        }
     }
 
     /// <summary>One call on a file: decode, extract, segment (at <paramref name="threshold"/>, or with the default rule when null).</summary>

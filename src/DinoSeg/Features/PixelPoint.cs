@@ -9,12 +9,15 @@ public readonly record struct PixelPoint(int X, int Y)
     /// <inheritdoc/>
     public override string ToString() => $"{X},{Y}";
 
-    /// <summary>The one check of a point against its image, so every caller reports a point outside it the same way.</summary>
-    internal void ThrowIfOutside(int width, int height)
+    /// <summary>
+    /// The one check of a point against its image, so every caller reports a point outside it the same way
+    /// (<paramref name="paramName"/>: the caller's parameter, "point" for the points of a prompt).
+    /// </summary>
+    internal void ThrowIfOutside(int width, int height, string paramName = "point")
     {
         if ((uint)X >= (uint)width || (uint)Y >= (uint)height)
         {
-            throw new ArgumentOutOfRangeException("point", this, $"The point must lie inside the {width}x{height} image (0 ≤ x < {width}, 0 ≤ y < {height}).");
+            throw new ArgumentOutOfRangeException(paramName, this, $"The point must lie inside the {width}x{height} image (0 ≤ x < {width}, 0 ≤ y < {height}).");
         }
     }
 }
