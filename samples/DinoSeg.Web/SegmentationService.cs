@@ -37,10 +37,10 @@ internal sealed class SegmentationService : IDisposable
 
         // Clicks and the threshold API skip the soft mask: the page feathers its own views, and only the rendered
         // downloads (overlay, cut-out) need the library's soft mask.
-        // The plain segmenters say Refinement.None, unlike the library's default (the CRF): without "Refine edges" the page
-        // thresholds the map in the browser as the slider moves. "Refine edges" asks for the refined pair below; with a mask
-        // refinement (CRF, GrabCut) the page then asks the server for every slider move's mask (/mask), which no threshold
-        // of the map in the browser gives.
+        // The plain options say Refinement.None, unlike the library's default (the CRF): without "Refine edges" the page
+        // thresholds the map in the browser as the slider moves. "Refine edges" asks for the refined options below; with a
+        // mask refinement (CRF, GrabCut) the page then asks the server for every slider move's mask (/mask), which no
+        // threshold of the map in the browser gives.
         SegmentationOptions clicks = SegmentationOptions.Default with { Propagation = options.PropagationMode(), Refinement = Refinement.None };
         Refinement refined = options.RefinementMode();
         _interactive = clicks with { ComputeSoftMask = false };

@@ -12,7 +12,7 @@
 //    photo shown 600 px wide needs a third of the pixels);
 //  - except when "Refine edges" refines the mask (the server's CRF or GrabCut): no threshold of the map gives that mask,
 //    so the click's reply carries it behind the levels and a slider move asks POST /mask for the new threshold's (at
-//    most one request in flight; the latest threshold is asked next, answers for an older one are dropped);
+//    most one request in flight; each answer is drawn, then the latest threshold is asked);
 //  - exports: links to the server, which segments the same prompt with the library and writes PNGs, polygons, RLE.
 //
 // The main view is one canvas inside a clipping stage; zoom and pan only move and resize that canvas (CSS), so a
@@ -40,7 +40,7 @@
   const REFINE_NAMES = { crf: 'dense CRF', grabcut: 'GrabCut', guided: 'guided filter' };
   const REFINE_TITLES = {
     crf: "Snap the mask to the image's edges (a dense CRF on the mask, on the server: each slider move asks it again, ~20 ms a megapixel)",
-    grabcut: "Snap the mask to the image's edges (GrabCut on the mask, on the server: each slider move asks it again, 0.3–0.6 s)",
+    grabcut: "Snap the mask to the image's edges (GrabCut on the mask, on the server: each slider move asks it again, ~0.3 s a megapixel)",
     guided: "Snap the mask to the image's edges (guided filter on the similarity map; a little slower per click, the slider stays in the page)",
   };
 
