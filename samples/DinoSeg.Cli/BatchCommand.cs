@@ -48,7 +48,7 @@ internal static class BatchCommand
         var views = new Option<bool>("--views") { Description = "also write soft-mask, similarity, overlay, cutout and panel PNGs" };
         var saveFeatures = new Option<bool>("--save-features") { Description = "also write features.dsf (reusable by 'dinoseg segment --features')" };
         var threshold = CliOptions.Threshold("threshold for images the seeds file gives none; auto (the default): the library's rule per image " +
-            "(ranked-otsu, as dinoseg segment); result.json records the value used");
+            "(stable-single, as dinoseg segment); result.json records the value used");
         // Sharding is the command's own idea: its check stays here.
         var shard = CliOptions.Parsed<(int Index, int Count)>("--shard", "process only shard I of N (0 ≤ I < N): the images whose position in " +
             "ordinal file-name order is I modulo N. N machines with I = 0 … N-1 cover every image exactly once", "I/N",

@@ -80,7 +80,7 @@ public sealed record EvaluationReport(IReadOnlyList<ImageScore> Images, int MaxC
 /// <param name="protocol">The click protocol; RITM's defaults when null.</param>
 /// <remarks>Not thread-safe: its click protocol reuses buffers between images; use one evaluator per thread.</remarks>
 public sealed class Evaluator(IFeatureExtractor extractor, SimilaritySegmenter segmenter, float? threshold,
-    ThresholdRule rule = ThresholdRule.RankedOtsu, ClickProtocol? protocol = null)
+    ThresholdRule rule = ThresholdRule.StableSingleSeed, ClickProtocol? protocol = null)
 {
     private readonly ClickProtocol _protocol = protocol ?? new ClickProtocol();
 

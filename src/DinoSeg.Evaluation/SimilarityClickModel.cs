@@ -20,7 +20,7 @@ public sealed class SimilarityClickModel : IClickModel
     /// <param name="rule">The automatic rule used when <paramref name="threshold"/> is null.</param>
     /// <param name="guide">The image guide, needed when the segmenter's options refine.</param>
     public SimilarityClickModel(SimilaritySegmenter segmenter, PatchFeatures features, float? threshold,
-        ThresholdRule rule = ThresholdRule.RankedOtsu, RefinementGuide? guide = null)
+        ThresholdRule rule = ThresholdRule.StableSingleSeed, RefinementGuide? guide = null)
     {
         _segmenter = segmenter ?? throw new ArgumentNullException(nameof(segmenter));
         _features = features ?? throw new ArgumentNullException(nameof(features));

@@ -27,7 +27,7 @@ public sealed class EvalCommandTests : IDisposable
         using var doc = JsonDocument.Parse(r.StdOut);
         JsonElement root = doc.RootElement;
         Assert.Equal("auto", root.GetProperty("threshold").GetString());
-        Assert.Equal("ranked-otsu", root.GetProperty("rule").GetString());
+        Assert.Equal("stable-single", root.GetProperty("rule").GetString());
         Assert.Equal("graph", root.GetProperty("propagation").GetString());
         Assert.Equal(5, root.GetProperty("maxClicks").GetInt32());
         JsonElement[] images = [.. root.GetProperty("images").EnumerateArray()];

@@ -14,15 +14,15 @@ public sealed class SegmentAutoThresholdTests : IDisposable
     private string Out => Path.Combine(_dir, "out");
 
     [Fact]
-    public void Segment_NoThreshold_IsRankedOtsuOnTheRankedMap_AndFindsBothEyes()
+    public void Segment_NoThreshold_IsTheStableLadderForOneSeedOnTheRankedMap_AndFindsBothEyes()
     {
         var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--device", "cpu", "--out", Out, "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);
-        Assert.Equal("ranked-otsu", doc.RootElement.GetProperty("thresholdRule").GetString());
+        Assert.Equal("stable-single", doc.RootElement.GetProperty("thresholdRule").GetString());
         Assert.Equal("graph", doc.RootElement.GetProperty("propagation").GetString());
-        Assert.InRange(doc.RootElement.GetProperty("threshold").GetDouble(), 0.3, 0.5); // the rule's band on ranked maps
+        Assert.InRange(doc.RootElement.GetProperty("threshold").GetDouble(), 0.2, 0.6); // the stable ladder's ends on ranked maps
         Assert.Equal("crf", doc.RootElement.GetProperty("refinement").GetString()); // the library's default refinement
         using var mask = Image.Load<L8>(Path.Combine(Out, "mask.png"));
         Assert.Equal(255, mask[172, 115].PackedValue);
@@ -95,7 +95,7 @@ public sealed class SegmentAutoThresholdTests : IDisposable
         var r = CliProcess.Run("segment", TestPaths.Image("chelsea.png"), "--seed", "172,115", "--threshold", "auto", "--device", "cpu", "--out", Out);
 
         Assert.True(r.ExitCode == 0, r.StdErr);
-        Assert.Contains("(auto, ranked-otsu)", r.StdOut);
+        Assert.Contains("(auto, stable-single)", r.StdOut);
     }
 
     [Fact]

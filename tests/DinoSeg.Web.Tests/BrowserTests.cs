@@ -26,7 +26,7 @@ public sealed class BrowserTests(WebFixture web)
 
         // Auto mode (on for a new image): the slider is at the library's rule's threshold for this click.
         double threshold = await driver.ThresholdAsync();
-        Assert.InRange(threshold, GraphOptions.RankedOtsuLow, GraphOptions.RankedOtsuHigh);
+        Assert.Equal(await LibraryAutoThresholdAsync(driver), threshold, 2); // the slider's nearest step
         Assert.Equal(255, await driver.MaskAtAsync(172, 115));
         Assert.Equal(255, await driver.MaskAtAsync(318, 137)); // the other eye
         Assert.Equal(0, await driver.MaskAtAsync(20, 280));
@@ -80,21 +80,22 @@ public sealed class BrowserTests(WebFixture web)
         await driver.UnrefinedAsync(); // the page's own slider: the map thresholded in the browser
         await driver.ClickAsync(290, 150);
         int atDefault = await driver.SelectedPixelsAsync();
+        double raised = Math.Round(await driver.ThresholdAsync() + 0.1, 2);
 
-        await driver.SetThresholdAsync(0.45);
+        await driver.SetThresholdAsync(raised);
         int higher = await driver.SelectedPixelsAsync();
         await driver.SetThresholdAsync(0.0);
         int lower = await driver.SelectedPixelsAsync();
         await driver.StepSliderAsync("ArrowLeft");
         int oneStepLower = await driver.SelectedPixelsAsync();
 
-        Assert.True(higher < atDefault, $"raising the threshold to 0.45 should shrink the mask ({higher} vs {atDefault} px)");
+        Assert.True(higher < atDefault, $"raising the threshold to {raised} should shrink the mask ({higher} vs {atDefault} px)");
         Assert.True(lower > atDefault, $"lowering it to 0 should grow the mask ({lower} vs {atDefault} px)");
         Assert.True(oneStepLower >= lower);
         Assert.Equal(-0.01, await driver.ThresholdAsync(), 6);
         Assert.Equal("-0.01", await page.Locator("#threshold-value").TextContentAsync());
         Assert.Equal(255, await driver.MaskAtAsync(290, 150));
-        foreach (double t in new[] { 0.45, 0.0 })
+        foreach (double t in new[] { raised, 0.0 })
         {
             await driver.SetThresholdAsync(t);
             Assert.Equal(await LibraryAreaAsync(driver, t), await driver.SelectedPixelsAsync());
@@ -135,7 +136,7 @@ public sealed class BrowserTests(WebFixture web)
         await auto.ClickAsync();
         await driver.WaitMaskAfterAsync(before);
         Assert.Equal("true", await auto.GetAttributeAsync("aria-pressed"));
-        Assert.InRange(await driver.ThresholdAsync(), GraphOptions.RankedOtsuLow, GraphOptions.RankedOtsuHigh);
+        Assert.Equal(await LibraryAutoThresholdAsync(driver), await driver.ThresholdAsync(), 2);
         Assert.Equal(await LibraryAreaAsync(driver), await driver.SelectedPixelsAsync());
 
         // Off again, then another image: Auto is on again and the slider back at its start.
@@ -525,6 +526,20 @@ public sealed class BrowserTests(WebFixture web)
     /// refined when <paramref name="refine"/> (null: as the page's "Refine edges" says), through the API.
     /// </summary>
     /// <remarks>On the fixture's server, or on <paramref name="http"/>'s (a server with another DinoSeg:Refine).</remarks>
+    /// <summary>The threshold the library's default rule chooses for the page's current prompt and refinement.</summary>
+    private async Task<double> LibraryAutoThresholdAsync(PageDriver driver)
+    {
+        bool refine = await driver.Page.Locator("#refine").IsCheckedAsync();
+        var (id, _, _) = await driver.ImageAsync();
+        int[][] seeds = await driver.SeedsAsync(), negative = await driver.NegativesAsync();
+        int[]? box = await driver.BoxAsync();
+        using HttpResponseMessage response = await web.Http.PostAsJsonAsync($"/api/images/{id}/segment",
+            new { session = "browser-test-check", seeds, negative, box, refine });
+        response.EnsureSuccessStatusCode();
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("threshold").GetDouble();
+    }
+
     private async Task<int> LibraryAreaAsync(PageDriver driver, double? threshold = null, bool? refine = null, HttpClient? http = null)
     {
         threshold ??= await driver.ShownThresholdAsync();

@@ -42,14 +42,20 @@ public sealed partial class SimilaritySegmenter
     /// the result's click used) reads
     /// off a segmented result's own map, without changing the result: what an automatic click would have chosen, for a
     /// result thresholded by hand (a slider's "auto" position). Never above the map's value at a positive seed.
-    /// Allocation-free: one histogram.
+    /// Allocation-free: one histogram, or for the ladder rules (<see cref="ThresholdRule.StableMask"/>, and
+    /// <see cref="ThresholdRule.StableSingleSeed"/> on a one-seed prompt) the mask finished at each ladder threshold and then
+    /// once more at the result's own, so the result is unchanged.
     /// </summary>
-    /// <exception cref="ArgumentException">The result holds no segmentation yet, or the rule is
-    /// <see cref="ThresholdRule.StableMask"/> (it compares finished masks, which only a click makes).</exception>
+    /// <exception cref="ArgumentException">The result holds no segmentation yet.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The rule is unknown.</exception>
     public float ChooseThreshold(SegmentationResult result, ThresholdRule? rule = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return AutoThreshold.Compute(rule ?? (result.Options ?? Options).ThresholdRule, result);
+        ThresholdRule chosen = rule ?? (result.Options ?? Options).ThresholdRule;
+        if ((uint)chosen > (uint)AutoThreshold.LastRule) throw new ArgumentOutOfRangeException(nameof(rule), chosen, "Unknown threshold rule.");
+        if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
+        // A click this rule thresholded already holds its answer (every rule reads the click's map alone): no second ladder.
+        if (result.AutoRule == chosen) return result.Threshold;
+        return result.Pipeline.ChooseThreshold(chosen);
     }
 }

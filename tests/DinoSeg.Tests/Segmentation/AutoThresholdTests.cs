@@ -105,7 +105,6 @@ public sealed class AutoThresholdTests
         Assert.Equal(auto.Threshold, segmenter.ChooseThreshold(byHand));
         Assert.Equal(auto.Threshold, new SimilaritySegmenter(TestOptions.Unrefined).ChooseThreshold(byHand, rule));
         Assert.Equal(0.9f, byHand.Threshold); // read, not applied
-        Assert.Throws<ArgumentException>("rule", () => segmenter.ChooseThreshold(byHand, ThresholdRule.StableMask));
         Assert.Throws<ArgumentException>("result", () => segmenter.ChooseThreshold(new SegmentationResult(f)));
     }
 

@@ -324,7 +324,7 @@ public sealed class GraphRankingTests
         var ranked = new SimilaritySegmenter(TestOptions.Unrefined);
         var plain = new SimilaritySegmenter(TestOptions.Plain);
 
-        SegmentationResult r = ranked.SegmentAuto(f, new SegmentationPrompt([seedPoint]));
+        SegmentationResult r = ranked.SegmentAuto(f, new SegmentationPrompt([seedPoint]), ThresholdRule.RankedOtsu);
         SegmentationResult p = plain.SegmentAuto(f, new SegmentationPrompt([seedPoint]), ThresholdRule.RankedOtsu);
 
         Assert.Equal(ThresholdRule.RankedOtsu, r.AutoRule);
@@ -348,9 +348,9 @@ public sealed class GraphRankingTests
         Assert.Equal(ThresholdRule.SeedMedianMidpoint, implicitRule.AutoRule);
         Assert.Equal(explicitRule.Threshold, implicitRule.Threshold);
         Assert.Equal(explicitRule.Mask.ToArray(), implicitRule.Mask.ToArray());
-        Assert.Equal(ThresholdRule.RankedOtsu, SegmentationOptions.Default.ThresholdRule);
+        Assert.Equal(ThresholdRule.StableSingleSeed, SegmentationOptions.Default.ThresholdRule);
         Assert.Equal(Propagation.Graph, SegmentationOptions.Default.Propagation);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(SegmentationOptions.Default with { ThresholdRule = (ThresholdRule)9 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(SegmentationOptions.Default with { ThresholdRule = (ThresholdRule)6 }));
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace DinoSeg.Tests.Segmentation;
 
-/// <summary><see cref="ThresholdRule.StableMask"/>: the ladder threshold whose finished mask changes least.</summary>
+/// <summary><see cref="ThresholdRule.StableMask"/>: the ladder threshold whose finished mask changes least; <see cref="ThresholdRule.StableSingleSeed"/>, the default, which takes it for one seed alone.</summary>
 public sealed class StableMaskRuleTests
 {
     private const int Patches = 8, Size = 128;
@@ -89,6 +89,83 @@ public sealed class StableMaskRuleTests
         segmenter.SegmentAuto(features, new SegmentationPrompt(positives, negatives), ThresholdRule.StableMask, result);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
+        Assert.Equal(0, allocated);
+    }
+
+    [Theory]
+    [InlineData(Refinement.None)]
+    [InlineData(Refinement.GrabCut)]
+    public void StableSingleSeed_IsTheLadderForOneSeedAlone_AndRankedOtsuForOtherPromptsOrWithGrabCut(Refinement refinement)
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = refinement, ComputeSoftMask = false });
+        var seed = new PixelPoint(12, 60);
+        float ladder = ReferenceThreshold(segmenter, features, guide, [seed]);
+        float rankedOtsu = segmenter.SegmentAuto(features, new SegmentationPrompt(seed), ThresholdRule.RankedOtsu, new SegmentationResult(features) { Guide = guide }).Threshold;
+        Assert.NotEqual(ladder, rankedOtsu, 3); // the scene tells the two rules apart
+
+        AssertSameClick(refinement == Refinement.GrabCut ? ThresholdRule.RankedOtsu : ThresholdRule.StableMask, new SegmentationPrompt(seed));
+        AssertSameClick(ThresholdRule.RankedOtsu, new SegmentationPrompt([seed, new PixelPoint(20, 100)]));
+        AssertSameClick(ThresholdRule.RankedOtsu, new SegmentationPrompt([seed], [new PixelPoint(120, 60)]));
+        AssertSameClick(ThresholdRule.RankedOtsu, new SegmentationPrompt(new PixelRect(0, 0, 64, 128), [seed]));
+
+        void AssertSameClick(ThresholdRule expected, in SegmentationPrompt prompt)
+        {
+            var byRule = new SegmentationResult(features) { Guide = guide };
+            var byExpected = new SegmentationResult(features) { Guide = guide };
+            segmenter.SegmentAuto(features, prompt, ThresholdRule.StableSingleSeed, byRule);
+            segmenter.SegmentAuto(features, prompt, expected, byExpected);
+            Assert.Equal(ThresholdRule.StableSingleSeed, byRule.AutoRule);
+            Assert.Equal(byExpected.Threshold, byRule.Threshold);
+            Assert.Equal(byExpected.Mask.ToArray(), byRule.Mask.ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData(ThresholdRule.StableMask)]
+    [InlineData(ThresholdRule.StableSingleSeed)]
+    public void ChooseThreshold_WithALadderRule_IsWhatAnAutomaticClickChose_AndLeavesTheResultAsItWas(ThresholdRule rule)
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = Refinement.GrabCut, ComputeSoftMask = false, ThresholdRule = rule });
+        var seed = new PixelPoint(12, 60);
+        var auto = new SegmentationResult(features) { Guide = guide };
+        segmenter.SegmentAuto(features, new SegmentationPrompt(seed), ThresholdRule.StableMask, auto);
+        var byHand = new SegmentationResult(features) { Guide = guide };
+        segmenter.Segment(features, new SegmentationPrompt(seed), 0.9f, byHand);
+        byte[] maskByHand = byHand.Mask.ToArray();
+        Assert.NotEqual(0.9f, auto.Threshold);
+
+        // With GrabCut StableSingleSeed is RankedOtsu (no ladder); StableMask keeps its ladder.
+        float expected = rule == ThresholdRule.StableMask ? auto.Threshold : AutoThreshold.Compute(ThresholdRule.RankedOtsu, byHand);
+        Assert.Equal(expected, segmenter.ChooseThreshold(byHand), 5);
+        Assert.Equal(0.9f, byHand.Threshold);
+        Assert.Equal(maskByHand, byHand.Mask.ToArray());
+        Assert.Null(byHand.AutoRule);
+
+        var unrefined = new SimilaritySegmenter(TestOptions.Unrefined with { ComputeSoftMask = false });
+        var plainAuto = new SegmentationResult(features) { Guide = guide };
+        unrefined.SegmentAuto(features, new SegmentationPrompt(seed), ThresholdRule.StableMask, plainAuto);
+        var plainByHand = new SegmentationResult(features) { Guide = guide };
+        unrefined.Segment(features, new SegmentationPrompt(seed), 0.9f, plainByHand);
+        Assert.Equal(plainAuto.Threshold, unrefined.ChooseThreshold(plainByHand, rule), 5);
+        Assert.Equal(plainAuto.Threshold, unrefined.ChooseThreshold(plainAuto, ThresholdRule.StableMask)); // read back, not a second ladder
+    }
+
+    [Fact]
+    public void SegmentAuto_DefaultRuleOnOneSeedWithAReusedResult_AllocatesNothing()
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false });
+        var result = new SegmentationResult(features) { Guide = guide };
+        segmenter.SegmentAuto(features, new SegmentationPrompt(new PixelPoint(12, 60)), into: result);
+        segmenter.SegmentAuto(features, new SegmentationPrompt(new PixelPoint(14, 62)), into: result);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        segmenter.SegmentAuto(features, new SegmentationPrompt(new PixelPoint(12, 60)), into: result);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(ThresholdRule.StableSingleSeed, result.AutoRule);
         Assert.Equal(0, allocated);
     }
 

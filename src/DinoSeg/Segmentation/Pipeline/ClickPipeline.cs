@@ -74,7 +74,7 @@ internal sealed class ClickPipeline
     {
         // The map does not depend on the threshold: build it with any, then apply the one the rule reads off it.
         Map(features, positives, negatives, box, options, 1f);
-        float threshold = rule == ThresholdRule.StableMask ? StableThreshold(options) : AutoThreshold.Compute(rule, _view);
+        float threshold = AutoThreshold.UsesLadder(rule, _view) ? StableThreshold(options) : AutoThreshold.Compute(rule, _view);
         ThresholdStage.Apply(Buffers, threshold);
         Buffers.AutoRule = rule;
         FinishMask(options);
@@ -86,6 +86,24 @@ internal sealed class ClickPipeline
         ThresholdStage.Apply(Buffers, threshold);
         Buffers.AutoRule = null;
         FinishMask(options);
+    }
+
+    /// <summary>
+    /// The threshold <paramref name="rule"/> gives the current click, the result left as it was: a ladder rule finishes the
+    /// mask at each of its thresholds, then once more at the click's own.
+    /// </summary>
+    public float ChooseThreshold(ThresholdRule rule)
+    {
+        if (!AutoThreshold.UsesLadder(rule, _view)) return AutoThreshold.Compute(rule, _view);
+        ClickBuffers b = Buffers;
+        SegmentationOptions options = b.Options!;
+        float kept = b.Threshold;
+        ThresholdRule? keptRule = b.AutoRule;
+        float chosen = StableThreshold(options);
+        ThresholdStage.Apply(b, kept);
+        b.AutoRule = keptRule;
+        FinishMask(options);
+        return chosen;
     }
 
     /// <summary>The soft mask of the current mask, made now unless it is current; empty when the options turned it off.</summary>
