@@ -8,8 +8,8 @@ cli=(dotnet artifacts/bin/DinoSeg.Cli/release/DinoSeg.Cli.dll eval samples/evals
 
 # "(defaults)" is the library's default everywhere: graph propagation, the stable-single rule and the dense CRF; the two
 # rows after it are the rule before (ranked-otsu) and the stable ladder on every click. The first rows are the earlier
-# defaults (plain cosine maps); the rows that compare map and threshold options say --refine none and, but for the rule
-# rows, --rule ranked-otsu (one threshold a click), so they measure the options themselves.
+# defaults (plain cosine maps); the rows that compare map and threshold options say --refine none (where stable-single is
+# ranked-otsu), so they measure the options themselves.
 configs=(
   "--backbone resnet18-l3 --propagation none --threshold 0.2 --refine none"
   "--backbone resnet18-l3 --propagation none --rule otsu --refine none"
@@ -18,19 +18,20 @@ configs=(
   "(defaults)"
   "--rule ranked-otsu"
   "--rule stable"
-  "--rule ranked-otsu --refine none"
   "--refine none"
+  "--rule stable --refine none"
   "--rule otsu --refine none"
   "--rule patch-otsu --refine none"
   "--threshold 0.3 --refine none"
   "--threshold 0.4 --refine none"
   "--threshold 0.5 --refine none"
-  "--keep-seed-regions --rule ranked-otsu --refine none"
-  "--graph-alpha 0.9 --rule ranked-otsu --refine none"
-  "--graph-tau 0.4 --rule ranked-otsu --refine none"
-  "--graph-k 20 --rule ranked-otsu --refine none"
-  "--long-side 768 --rule ranked-otsu --refine none"
-  "--scales 512,768 --rule ranked-otsu --refine none"
+  "--keep-seed-regions --refine none"
+  "--graph-alpha 0.9 --refine none"
+  "--graph-tau 0.4 --refine none"
+  "--graph-k 20 --refine none"
+  "--long-side 768 --refine none"
+  "--scales 512,768 --refine none"
+  "--refine guided"
   "--rule ranked-otsu --refine guided"
   "--rule ranked-otsu --refine guided --long-side 768"
 )

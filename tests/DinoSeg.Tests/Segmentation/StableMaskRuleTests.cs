@@ -93,9 +93,29 @@ public sealed class StableMaskRuleTests
     }
 
     [Theory]
+    [InlineData(Refinement.DenseCrf, true)]
+    [InlineData(Refinement.GuidedFilter, true)]
+    [InlineData(Refinement.None, false)]
+    [InlineData(Refinement.GrabCut, false)]
+    public void StableSingleSeed_TakesTheLadderForOneSeedWithTheCrfOrTheGuidedFilter(Refinement refinement, bool ladder)
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = refinement, ComputeSoftMask = false });
+        var result = new SegmentationResult(features) { Guide = guide };
+
+        segmenter.Segment(features, new SegmentationPrompt(new PixelPoint(12, 60)), 0.5f, result);
+        Assert.Equal(ladder, AutoThreshold.UsesLadder(ThresholdRule.StableSingleSeed, result));
+        segmenter.Segment(features, new SegmentationPrompt([new PixelPoint(12, 60)], [new PixelPoint(120, 60)]), 0.5f, result);
+        Assert.False(AutoThreshold.UsesLadder(ThresholdRule.StableSingleSeed, result));
+        Assert.True(AutoThreshold.UsesLadder(ThresholdRule.StableMask, result));
+    }
+
+    // The CRF snaps this two-colour scene to one mask at every ladder value, so the guided filter stands for the ladder's branch here.
+    [Theory]
+    [InlineData(Refinement.GuidedFilter)]
     [InlineData(Refinement.None)]
     [InlineData(Refinement.GrabCut)]
-    public void StableSingleSeed_IsTheLadderForOneSeedAlone_AndRankedOtsuForOtherPromptsOrWithGrabCut(Refinement refinement)
+    public void StableSingleSeed_IsTheLadderForOneRefinedSeedAlone_AndRankedOtsuForOtherPromptsWithoutRefinementOrWithGrabCut(Refinement refinement)
     {
         var (features, guide) = GradedScene();
         var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = refinement, ComputeSoftMask = false });
@@ -104,7 +124,8 @@ public sealed class StableMaskRuleTests
         float rankedOtsu = segmenter.SegmentAuto(features, new SegmentationPrompt(seed), ThresholdRule.RankedOtsu, new SegmentationResult(features) { Guide = guide }).Threshold;
         Assert.NotEqual(ladder, rankedOtsu, 3); // the scene tells the two rules apart
 
-        AssertSameClick(refinement == Refinement.GrabCut ? ThresholdRule.RankedOtsu : ThresholdRule.StableMask, new SegmentationPrompt(seed));
+        bool takesLadder = refinement is Refinement.DenseCrf or Refinement.GuidedFilter;
+        AssertSameClick(takesLadder ? ThresholdRule.StableMask : ThresholdRule.RankedOtsu, new SegmentationPrompt(seed));
         AssertSameClick(ThresholdRule.RankedOtsu, new SegmentationPrompt([seed, new PixelPoint(20, 100)]));
         AssertSameClick(ThresholdRule.RankedOtsu, new SegmentationPrompt([seed], [new PixelPoint(120, 60)]));
         AssertSameClick(ThresholdRule.RankedOtsu, new SegmentationPrompt(new PixelRect(0, 0, 64, 128), [seed]));
@@ -136,20 +157,20 @@ public sealed class StableMaskRuleTests
         byte[] maskByHand = byHand.Mask.ToArray();
         Assert.NotEqual(0.9f, auto.Threshold);
 
-        // With GrabCut StableSingleSeed is RankedOtsu (no ladder); StableMask keeps its ladder.
+        // With GrabCut StableSingleSeed is RankedOtsu (no ladder); StableMask keeps its ladder. With the CRF both take it.
         float expected = rule == ThresholdRule.StableMask ? auto.Threshold : AutoThreshold.Compute(ThresholdRule.RankedOtsu, byHand);
         Assert.Equal(expected, segmenter.ChooseThreshold(byHand), 5);
         Assert.Equal(0.9f, byHand.Threshold);
         Assert.Equal(maskByHand, byHand.Mask.ToArray());
         Assert.Null(byHand.AutoRule);
 
-        var unrefined = new SimilaritySegmenter(TestOptions.Unrefined with { ComputeSoftMask = false });
+        var crf = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = Refinement.DenseCrf, ComputeSoftMask = false });
         var plainAuto = new SegmentationResult(features) { Guide = guide };
-        unrefined.SegmentAuto(features, new SegmentationPrompt(seed), ThresholdRule.StableMask, plainAuto);
+        crf.SegmentAuto(features, new SegmentationPrompt(seed), ThresholdRule.StableMask, plainAuto);
         var plainByHand = new SegmentationResult(features) { Guide = guide };
-        unrefined.Segment(features, new SegmentationPrompt(seed), 0.9f, plainByHand);
-        Assert.Equal(plainAuto.Threshold, unrefined.ChooseThreshold(plainByHand, rule), 5);
-        Assert.Equal(plainAuto.Threshold, unrefined.ChooseThreshold(plainAuto, ThresholdRule.StableMask)); // read back, not a second ladder
+        crf.Segment(features, new SegmentationPrompt(seed), 0.9f, plainByHand);
+        Assert.Equal(plainAuto.Threshold, crf.ChooseThreshold(plainByHand, rule), 5);
+        Assert.Equal(plainAuto.Threshold, crf.ChooseThreshold(plainAuto, ThresholdRule.StableMask)); // read back, not a second ladder
     }
 
     [Fact]
