@@ -284,8 +284,13 @@ internal static class Api
             response.Headers["X-DinoSeg-Seeds"] = JsonSerializer.Serialize(SeedsOf(result.Seeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Negatives"] = JsonSerializer.Serialize(SeedsOf(result.NegativeSeeds, result.Grid), Json);
             response.Headers["X-DinoSeg-Box"] = JsonSerializer.Serialize(Corners(result.Box), Json);
-            // What the page's Auto mode applies: the library's default rule on this click's map (one histogram).
-            response.Headers["X-DinoSeg-Auto-Threshold"] = s.Segmenter.ChooseThreshold(result).ToString("R", CultureInfo.InvariantCulture);
+            // What the page's Auto mode applies: the library's default rule on this click's map (one histogram, or nothing to
+            // do after an automatic click). A hand-set threshold on a click whose rule takes the stable ladder gets none: that
+            // would be ten more mask finishes; the page asks for an automatic click when Auto is switched on.
+            if (!s.Segmenter.ChoosesByLadder(result))
+            {
+                response.Headers["X-DinoSeg-Auto-Threshold"] = s.Segmenter.ChooseThreshold(result).ToString("R", CultureInfo.InvariantCulture);
+            }
             return Task.FromResult((rented, body.Length));
         });
         await WriteRentedAsync(response, buffer, length, context.RequestAborted);

@@ -405,6 +405,25 @@ public sealed class ApiTests(WebFixture web)
     }
 
     [Fact]
+    public async Task SimilarityMap_RefinedOneSeedClick_SendsTheRulesThresholdWhenAutomatic_AndNoneWhenSetByHand()
+    {
+        // The default rule takes the stable ladder for one seed refined by the CRF: free after an automatic click (its own
+        // threshold), ten more CRF runs after a hand-set one, so that reply leaves the header out.
+        string id = await OpenSampleAsync("chelsea.png");
+        int[][] seeds = [[172, 115]];
+        using HttpResponseMessage byHand = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map",
+            new { session = "api-auto-ladder", seeds, threshold = 0.2, refine = true });
+        using HttpResponseMessage automatic = await Http.PostAsJsonAsync($"/api/images/{id}/similarity-map",
+            new { session = "api-auto-ladder", seeds, refine = true });
+        Assert.Equal(HttpStatusCode.OK, byHand.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, automatic.StatusCode);
+
+        Assert.False(byHand.Headers.Contains("X-DinoSeg-Auto-Threshold"));
+        string reported = automatic.Headers.GetValues("X-DinoSeg-Auto-Threshold").Single();
+        Assert.Equal(automatic.Headers.GetValues("X-DinoSeg-Threshold").Single(), reported);
+    }
+
+    [Fact]
     public async Task Segment_WithoutAThreshold_UsesTheLibrarysRule_AndAViewTakesThresholdAuto()
     {
         string id = await OpenSampleAsync("chelsea.png");

@@ -747,7 +747,7 @@
     if (!hasPrompt()) {
       clearPrompt();
       resetViews();
-    } else if (promptChanged || !state.levels || (regionsChanged && maskRefined())) {
+    } else if (promptChanged || !state.levels || (regionsChanged && maskRefined()) || (snap.auto && !Number.isFinite(state.autoThreshold))) {
       segment(performance.now(), true);
     } else {
       applyThreshold();
@@ -829,6 +829,7 @@
     // If gzip-encoded, inflated natively by the browser. A mask-refined click's mask follows the levels.
     const bytes = new Uint8Array(await response.arrayBuffer());
     const refined = response.headers.get('X-DinoSeg-Refined-Mask') === 'true', n = refined ? bytes.length / 2 : bytes.length;
+    const autoHeader = response.headers.get('X-DinoSeg-Auto-Threshold');
     return {
       levels: refined ? bytes.subarray(0, n) : bytes,
       mask: refined ? bytes.subarray(n) : null,
@@ -837,7 +838,8 @@
       negatives: JSON.parse(response.headers.get('X-DinoSeg-Negatives')),
       box: JSON.parse(response.headers.get('X-DinoSeg-Box')),
       selectedPixels: Number(response.headers.get('X-DinoSeg-Selected-Pixels')),
-      autoThreshold: Number(response.headers.get('X-DinoSeg-Auto-Threshold')),
+      // Absent after a hand-set threshold whose rule would take the stable ladder: NaN, and Auto asks for a new click.
+      autoThreshold: autoHeader === null ? NaN : Number(autoHeader),
       server: response.headers.get('Server-Timing'),
     };
   }
@@ -865,6 +867,9 @@
     if (state.auto && state.levels && Number.isFinite(state.autoThreshold)) {
       setSlider(indexOf(state.autoThreshold));
       applyThreshold(event.timeStamp);
+    } else if (state.auto && state.levels && hasPrompt()) {
+      // The last click's threshold was set by hand and its rule's value not sent (the ladder's cost): click again in Auto.
+      segment(event.timeStamp, true);
     }
 
     commit();

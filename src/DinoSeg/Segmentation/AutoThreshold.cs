@@ -154,8 +154,8 @@ internal static class AutoThreshold
 
     /// <summary>
     /// Whether <paramref name="rule"/> takes <see cref="ThresholdRule.StableMask"/>'s ladder for this result's prompt and
-    /// options: always for that rule; for <see cref="ThresholdRule.StableSingleSeed"/>, one positive seed alone, not refined
-    /// refined by the dense CRF or the guided filter.
+    /// options: always for that rule; for <see cref="ThresholdRule.StableSingleSeed"/>, one positive seed alone refined by
+    /// the dense CRF or the guided filter.
     /// </summary>
     internal static bool UsesLadder(ThresholdRule rule, SegmentationResult result) => rule switch
     {

@@ -50,12 +50,32 @@ public sealed partial class SimilaritySegmenter
     /// <exception cref="ArgumentOutOfRangeException">The rule is unknown.</exception>
     public float ChooseThreshold(SegmentationResult result, ThresholdRule? rule = null)
     {
+        ThresholdRule chosen = CheckedRule(result, rule);
+        // A click this rule thresholded already holds its answer (every rule reads the click's map alone): no second ladder.
+        if (result.AutoRule == chosen) return result.Threshold;
+        return result.Pipeline.ChooseThreshold(chosen);
+    }
+
+    /// <summary>
+    /// Whether <see cref="ChooseThreshold"/> with <paramref name="rule"/> (by default the rule of the options the result's
+    /// click used) would finish the mask at each ladder threshold for this result — ten mask finishes, with the CRF ten CRF
+    /// runs — rather than read one histogram or the threshold an automatic click of that rule already chose. A page that
+    /// shows the automatic threshold beside a hand-set one can skip it then and ask for an automatic click when it is wanted.
+    /// </summary>
+    /// <exception cref="ArgumentException">The result holds no segmentation yet.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The rule is unknown.</exception>
+    public bool ChoosesByLadder(SegmentationResult result, ThresholdRule? rule = null)
+    {
+        ThresholdRule chosen = CheckedRule(result, rule);
+        return result.AutoRule != chosen && AutoThreshold.UsesLadder(chosen, result);
+    }
+
+    private ThresholdRule CheckedRule(SegmentationResult result, ThresholdRule? rule)
+    {
         ArgumentNullException.ThrowIfNull(result);
         ThresholdRule chosen = rule ?? (result.Options ?? Options).ThresholdRule;
         if ((uint)chosen > (uint)AutoThreshold.LastRule) throw new ArgumentOutOfRangeException(nameof(rule), chosen, "Unknown threshold rule.");
         if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
-        // A click this rule thresholded already holds its answer (every rule reads the click's map alone): no second ladder.
-        if (result.AutoRule == chosen) return result.Threshold;
-        return result.Pipeline.ChooseThreshold(chosen);
+        return chosen;
     }
 }

@@ -173,6 +173,26 @@ public sealed class StableMaskRuleTests
         Assert.Equal(plainAuto.Threshold, crf.ChooseThreshold(plainAuto, ThresholdRule.StableMask)); // read back, not a second ladder
     }
 
+    [Theory]
+    [InlineData(Refinement.GuidedFilter, true)]
+    [InlineData(Refinement.None, false)]
+    public void ChoosesByLadder_IsTrueOnlyWhereChooseThresholdWouldRunTheLadder(Refinement refinement, bool ladder)
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = refinement, ComputeSoftMask = false, ThresholdRule = ThresholdRule.StableSingleSeed });
+        var result = new SegmentationResult(features) { Guide = guide };
+
+        segmenter.Segment(features, new SegmentationPrompt(new PixelPoint(12, 60)), 0.5f, result);
+        Assert.Equal(ladder, segmenter.ChoosesByLadder(result));
+        Assert.True(segmenter.ChoosesByLadder(result, ThresholdRule.StableMask));
+        Assert.False(segmenter.ChoosesByLadder(result, ThresholdRule.RankedOtsu));
+
+        segmenter.SegmentAuto(features, new SegmentationPrompt(new PixelPoint(12, 60)), into: result);
+        Assert.False(segmenter.ChoosesByLadder(result)); // the automatic click holds its answer
+        Assert.Throws<ArgumentException>("result", () => segmenter.ChoosesByLadder(new SegmentationResult(features)));
+        Assert.Throws<ArgumentOutOfRangeException>("rule", () => segmenter.ChoosesByLadder(result, (ThresholdRule)99));
+    }
+
     [Fact]
     public void SegmentAuto_DefaultRuleOnOneSeedWithAReusedResult_AllocatesNothing()
     {
