@@ -69,6 +69,13 @@ internal static class AutoThreshold
     /// <summary>The last rule, for range checks that must not allocate (Enum.IsDefined may).</summary>
     internal const ThresholdRule LastRule = ThresholdRule.StableSingleSeed;
 
+    /// <summary>Refuses a value outside the enum, without allocating (it runs on the per-click path).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rule"/> is no <see cref="ThresholdRule"/>.</exception>
+    internal static void ThrowIfUnknown(ThresholdRule rule, string paramName)
+    {
+        if ((uint)rule > (uint)LastRule) throw new ArgumentOutOfRangeException(paramName, rule, "Unknown threshold rule.");
+    }
+
     /// <summary>Thresholds <see cref="ThresholdRule.StableMask"/> tries.</summary>
     public const int StableLadder = 9;
 

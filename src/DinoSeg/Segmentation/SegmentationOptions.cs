@@ -183,7 +183,7 @@ public sealed record SegmentationOptions
         if (!Enum.IsDefined(Refinement)) throw new ArgumentOutOfRangeException(nameof(Refinement), Refinement, "Unknown refinement.");
         if (RefineRadius is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(RefineRadius), RefineRadius, "The radius must be in [1, 256] pixels.");
         if (!(RefineEpsilon > 0 && RefineEpsilon <= 1)) throw new ArgumentOutOfRangeException(nameof(RefineEpsilon), RefineEpsilon, "ε must be in (0, 1].");
-        if ((uint)ThresholdRule > (uint)AutoThreshold.LastRule) throw new ArgumentOutOfRangeException(nameof(ThresholdRule), ThresholdRule, "Unknown threshold rule.");
+        AutoThreshold.ThrowIfUnknown(ThresholdRule, nameof(ThresholdRule));
         if (!Enum.IsDefined(Propagation)) throw new ArgumentOutOfRangeException(nameof(Propagation), Propagation, "Unknown propagation.");
         ArgumentNullException.ThrowIfNull(Graph, nameof(Graph));
         Graph.Validate();

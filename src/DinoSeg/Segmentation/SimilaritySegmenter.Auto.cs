@@ -29,8 +29,7 @@ public sealed partial class SimilaritySegmenter
     {
         SegmentationOptions chosenOptions = OptionsFor(options);
         ThresholdRule chosen = rule ?? chosenOptions.ThresholdRule;
-        // A range check, not Enum.IsDefined: that one may allocate (its per-type cache), and this is the per-click path.
-        if ((uint)chosen > (uint)AutoThreshold.LastRule) throw new ArgumentOutOfRangeException(nameof(rule), chosen, "Unknown threshold rule.");
+        AutoThreshold.ThrowIfUnknown(chosen, nameof(rule));
         SegmentationResult result = ResultFor(features, into);
         CheckClick(features, prompt, threshold: null, result, chosenOptions);
         result.Pipeline.Click(features, prompt.Seeds, prompt.Negatives, prompt.Box, chosenOptions, chosen);
@@ -74,7 +73,7 @@ public sealed partial class SimilaritySegmenter
     {
         ArgumentNullException.ThrowIfNull(result);
         ThresholdRule chosen = rule ?? (result.Options ?? Options).ThresholdRule;
-        if ((uint)chosen > (uint)AutoThreshold.LastRule) throw new ArgumentOutOfRangeException(nameof(rule), chosen, "Unknown threshold rule.");
+        AutoThreshold.ThrowIfUnknown(chosen, nameof(rule));
         if (result.Seeds.Count == 0 && result.Box is null) throw new ArgumentException("The result holds no segmentation yet.", nameof(result));
         return chosen;
     }
