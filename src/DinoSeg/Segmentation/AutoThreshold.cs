@@ -22,8 +22,8 @@ public enum ThresholdRule
     /// <see cref="Otsu"/>, held within [<see cref="GraphOptions.RankedOtsuLow"/>, <see cref="GraphOptions.RankedOtsuHigh"/>] when
     /// the map is ranked (<see cref="Propagation.Graph"/>: its values are fractions of the seed's rank, and a split outside
     /// that band is one of the flat or two-peaked maps where Otsu selects far too much or almost nothing); plain Otsu on
-    /// unranked maps. The default (<see cref="SegmentationOptions.ThresholdRule"/>): the fewest clicks of the rules measured
-    /// in docs/quality.md.
+    /// unranked maps. One histogram and one mask finish per click: the rule for a tool whose every click must cost one CRF
+    /// run (the default before 7 December; docs/quality.md).
     /// </summary>
     RankedOtsu,
 
@@ -33,22 +33,26 @@ public enum ThresholdRule
     /// not of the map alone. The ladder is 9 values evenly over [0.2, 0.6] on ranked
     /// maps, and from the map's median to the weakest positive seed on plain maps; never above the weakest positive seed.
     /// Costs one mask finish per ladder value plus one (with <see cref="Refinement.GrabCut"/>: ten GrabCut runs per click),
-    /// so it suits one-shot segmentation rather than an interactive click. Only a click can apply it (<see cref="SimilaritySegmenter.ChooseThreshold"/> cannot: it reads one map,
-    /// not the pipeline).
+    /// so it suits one-shot segmentation rather than an interactive click. <see cref="SimilaritySegmenter.ChooseThreshold"/>
+    /// runs the ladder too (the segmenter's, not <c>AutoThreshold.Compute</c>, which reads one map).
     /// </summary>
     StableMask,
 
     /// <summary>
     /// <see cref="StableMask"/> for a prompt of one positive seed alone (no negative seed, no box) refined by the dense CRF
-    /// or the guided filter, <see cref="RankedOtsu"/> for every other prompt. One click says nothing about how far its region
-    /// reaches, and the refined pipeline's most stable answer is the best guess measured (photos 0.733 one-click IoU against
-    /// 0.686 with the CRF); once the user adds a seed or a negative, the prompt pins the extent, and the ladder would pick the
-    /// broad plateau of a seed on an edge patch, so the threshold is Otsu's on the combined map. Without refinement the
-    /// ladder measured worse (composites NoC@90 8.0 against 6.7) and with <see cref="Refinement.GrabCut"/> it would cost ten
-    /// GrabCut runs a click, so there it is <see cref="RankedOtsu"/> throughout. The default
-    /// (<see cref="SegmentationOptions.ThresholdRule"/>): the best one-click IoU and the fewest clicks of the rules measured
-    /// in docs/quality.md. A one-seed click costs ten mask finishes (with the CRF, ten CRF runs); choose
-    /// <see cref="RankedOtsu"/> where every click must take one.
+    /// or the guided filter; for the later clicks of such a prompt (more seeds or negative seeds, still no box),
+    /// <see cref="RankedOtsu"/> raised to that first seed's ladder threshold; <see cref="RankedOtsu"/> for every other prompt.
+    /// One click says nothing about how far its region reaches, and the refined pipeline's most stable answer is the best
+    /// guess measured (photos 0.733 one-click IoU against 0.686 with the CRF). Once the user adds a seed or a negative, the
+    /// ladder on the combined map would pick the broad plateau of a seed on an edge patch, so the threshold is Otsu's; but
+    /// never below the first click's own, which Otsu on a map that several seeds or a negative reshaped undercut (photos
+    /// NoC@90 6.5 without that floor, 6.1 with it). The first seed's ladder threshold is kept in the result, so the later
+    /// clicks of a prompt cost one mask finish; a result that does not hold it (another first seed, other options or
+    /// guide, other features) runs the ladder on the first seed alone once. Without refinement the ladder measured worse
+    /// (composites NoC@90 8.0 against 6.7) and with <see cref="Refinement.GrabCut"/> it would cost ten GrabCut runs a click,
+    /// so there it is <see cref="RankedOtsu"/> throughout. The default (<see cref="SegmentationOptions.ThresholdRule"/>): the
+    /// best one-click IoU and the fewest clicks of the rules measured in docs/quality.md. A one-seed click costs ten mask
+    /// finishes (with the CRF, ten CRF runs); choose <see cref="RankedOtsu"/> where every click must take one.
     /// </summary>
     StableSingleSeed,
 }
@@ -149,6 +153,7 @@ internal static class AutoThreshold
             ThresholdRule.Otsu => Otsu(result.Similarity),
             ThresholdRule.RankedOtsu => RankedOtsuOf(result),
             ThresholdRule.SeedMedianMidpoint => 0.5f * (seedMean + Median(result.Similarity)),
+            // Its later clicks' Otsu value, before the pipeline raises it to the first seed's ladder threshold (Floored).
             ThresholdRule.StableSingleSeed when !UsesLadder(rule, result) => RankedOtsuOf(result),
             ThresholdRule.StableMask or ThresholdRule.StableSingleSeed => throw new ArgumentException(
                 $"ThresholdRule.{rule} compares the finished masks at several thresholds here, which needs the segmenter: use SimilaritySegmenter.SegmentAuto or ChooseThreshold.", nameof(rule)),
@@ -160,17 +165,33 @@ internal static class AutoThreshold
     }
 
     /// <summary>
-    /// Whether <paramref name="rule"/> takes <see cref="ThresholdRule.StableMask"/>'s ladder for this result's prompt and
-    /// options: always for that rule; for <see cref="ThresholdRule.StableSingleSeed"/>, one positive seed alone refined by
-    /// the dense CRF or the guided filter.
+    /// What <paramref name="rule"/> asks of the ladder for a prompt of <paramref name="seeds"/> positive and
+    /// <paramref name="negatives"/> negative seeds, with or without a box, under <paramref name="refinement"/>.
+    /// <see cref="ThresholdRule.StableMask"/> takes it always. <see cref="ThresholdRule.StableSingleSeed"/> takes it for one
+    /// positive seed alone refined by the dense CRF or the guided filter, and uses the first seed's ladder threshold as the
+    /// floor of the later clicks of such a prompt (more seeds or negatives, still no box).
     /// </summary>
-    internal static bool UsesLadder(ThresholdRule rule, SegmentationResult result) => rule switch
+    internal static LadderUse LadderFor(ThresholdRule rule, int seeds, int negatives, bool box, Refinement refinement) => rule switch
     {
-        ThresholdRule.StableMask => true,
-        ThresholdRule.StableSingleSeed => result.Seeds.Count == 1 && result.NegativeSeeds.Count == 0 && result.Box is null
-            && result.Options?.Refinement is Refinement.DenseCrf or Refinement.GuidedFilter,
-        _ => false,
+        ThresholdRule.StableMask => LadderUse.Ladder,
+        ThresholdRule.StableSingleSeed when seeds > 0 && !box && refinement is Refinement.DenseCrf or Refinement.GuidedFilter =>
+            seeds == 1 && negatives == 0 ? LadderUse.Ladder : LadderUse.FirstSeedFloor,
+        _ => LadderUse.None,
     };
+
+    /// <summary><see cref="LadderFor(ThresholdRule, int, int, bool, Refinement)"/> for a segmented result's prompt and options.</summary>
+    internal static LadderUse LadderFor(ThresholdRule rule, SegmentationResult result) =>
+        LadderFor(rule, result.Seeds.Count, result.NegativeSeeds.Count, result.Box is not null, result.Options?.Refinement ?? Refinement.None);
+
+    /// <summary>Whether <paramref name="rule"/> runs the ladder on this result's own prompt.</summary>
+    internal static bool UsesLadder(ThresholdRule rule, SegmentationResult result) => LadderFor(rule, result) == LadderUse.Ladder;
+
+    /// <summary>
+    /// <paramref name="threshold"/> raised to <paramref name="floor"/>, and still never above the weakest positive seed of
+    /// the result (so the click keeps selecting its own pixels).
+    /// </summary>
+    internal static float Floored(float threshold, float floor, SegmentationResult result) =>
+        Math.Clamp(MathF.Min(MathF.Max(threshold, floor), SeedLevels(result).Weakest), -1f, 1f);
 
     private static float RankedOtsuOf(SegmentationResult result) =>
         result.Propagation == Propagation.Graph ? Math.Clamp(Otsu(result.Similarity), RankedLow, RankedHigh) : Otsu(result.Similarity);
@@ -243,4 +264,17 @@ internal static class AutoThreshold
     private static double Centre(int bin) => (bin + 0.5) * 2.0 / Bins - 1.0;
 
     private static float Edge(int bin) => (float)(bin * 2.0 / Bins - 1.0);
+}
+
+/// <summary>What a threshold rule asks of the ladder for one prompt (<see cref="AutoThreshold.LadderFor(ThresholdRule, int, int, bool, Refinement)"/>).</summary>
+internal enum LadderUse
+{
+    /// <summary>No ladder: the rule reads the map's histogram.</summary>
+    None,
+
+    /// <summary>The ladder on this prompt's map.</summary>
+    Ladder,
+
+    /// <summary>The rule's histogram value, raised to the ladder threshold of the prompt's first positive seed alone.</summary>
+    FirstSeedFloor,
 }

@@ -108,7 +108,8 @@ public sealed record SegmentationOptions
     /// How the calls that take no threshold (<c>Segment(features, seed)</c>, <c>DinoSegmenter.Segment(image, seed)</c>, the
     /// CLI and web defaults) choose one from each click's own map. Default <see cref="DinoSeg.ThresholdRule.StableSingleSeed"/>:
     /// the best one-click IoU and the fewest clicks of the rules measured on the evaluation set (docs/quality.md); a one-seed
-    /// click then finishes its mask ten times. <see cref="DinoSeg.ThresholdRule.RankedOtsu"/> (the default before) costs one.
+    /// click then finishes its mask ten times, its later clicks once. <see cref="DinoSeg.ThresholdRule.RankedOtsu"/> (the
+    /// default before) costs one a click.
     /// </summary>
     public ThresholdRule ThresholdRule { get; init; } = ThresholdRule.StableSingleSeed;
 

@@ -43,10 +43,11 @@ public sealed partial class SimilaritySegmenter
     /// result thresholded by hand (a slider's "auto" position). Never above the map's value at a positive seed.
     /// Allocation-free: one histogram, or for the ladder rules (<see cref="ThresholdRule.StableMask"/>, and
     /// <see cref="ThresholdRule.StableSingleSeed"/> on a one-seed prompt) the mask finished at each ladder threshold and then
-    /// once more at the result's own, so the result is unchanged.
+    /// once more at the result's own, so the result is unchanged. <see cref="ThresholdRule.StableSingleSeed"/> on a later
+    /// click needs its first seed's ladder threshold: read from the result when an earlier click there found it, else found
+    /// now on that seed alone, after which the prompt's map is rebuilt (the same bits) and its mask finished again
+    /// (<see cref="ChoosesByLadder"/> says which).
     /// </summary>
-    /// <exception cref="ArgumentException">The result holds no segmentation yet.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The rule is unknown.</exception>
     public float ChooseThreshold(SegmentationResult result, ThresholdRule? rule = null)
     {
         ThresholdRule chosen = CheckedRule(result, rule);
@@ -57,8 +58,9 @@ public sealed partial class SimilaritySegmenter
 
     /// <summary>
     /// Whether <see cref="ChooseThreshold"/> with <paramref name="rule"/> (by default the rule of the options the result's
-    /// click used) would finish the mask at each ladder threshold for this result — ten mask finishes, with the CRF ten CRF
-    /// runs — rather than read one histogram or the threshold an automatic click of that rule already chose. A page that
+    /// click used) would finish the mask at each ladder threshold — for this result's prompt, or for its first seed alone
+    /// when the result does not hold that seed's ladder threshold: ten mask finishes, with the CRF ten CRF runs — rather
+    /// than read one histogram or the threshold an automatic click of that rule already chose. A page that
     /// shows the automatic threshold beside a hand-set one can skip it then and ask for an automatic click when it is wanted.
     /// </summary>
     /// <exception cref="ArgumentException">The result holds no segmentation yet.</exception>
@@ -66,7 +68,7 @@ public sealed partial class SimilaritySegmenter
     public bool ChoosesByLadder(SegmentationResult result, ThresholdRule? rule = null)
     {
         ThresholdRule chosen = CheckedRule(result, rule);
-        return result.AutoRule != chosen && AutoThreshold.UsesLadder(chosen, result);
+        return result.AutoRule != chosen && result.Pipeline.ChoosesByLadder(chosen);
     }
 
     private ThresholdRule CheckedRule(SegmentationResult result, ThresholdRule? rule)

@@ -115,7 +115,7 @@ public sealed class StableMaskRuleTests
     [InlineData(Refinement.GuidedFilter)]
     [InlineData(Refinement.None)]
     [InlineData(Refinement.GrabCut)]
-    public void StableSingleSeed_IsTheLadderForOneRefinedSeedAlone_AndRankedOtsuForOtherPromptsWithoutRefinementOrWithGrabCut(Refinement refinement)
+    public void StableSingleSeed_IsTheLadderForOneRefinedSeedAlone_ItsFloorForLaterClicks_AndRankedOtsuOtherwise(Refinement refinement)
     {
         var (features, guide) = GradedScene();
         var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { Refinement = refinement, ComputeSoftMask = false });
@@ -124,21 +124,109 @@ public sealed class StableMaskRuleTests
         float rankedOtsu = segmenter.SegmentAuto(features, new SegmentationPrompt(seed), ThresholdRule.RankedOtsu, new SegmentationResult(features) { Guide = guide }).Threshold;
         Assert.NotEqual(ladder, rankedOtsu, 3); // the scene tells the two rules apart
 
-        bool takesLadder = refinement is Refinement.DenseCrf or Refinement.GuidedFilter;
-        AssertSameClick(takesLadder ? ThresholdRule.StableMask : ThresholdRule.RankedOtsu, new SegmentationPrompt(seed));
-        AssertSameClick(ThresholdRule.RankedOtsu, new SegmentationPrompt([seed, new PixelPoint(20, 100)]));
-        AssertSameClick(ThresholdRule.RankedOtsu, new SegmentationPrompt([seed], [new PixelPoint(120, 60)]));
-        AssertSameClick(ThresholdRule.RankedOtsu, new SegmentationPrompt(new PixelRect(0, 0, 64, 128), [seed]));
+        bool refined = refinement is Refinement.DenseCrf or Refinement.GuidedFilter;
+        AssertSameClick(new SegmentationPrompt(seed), refined ? ThresholdRule.StableMask : ThresholdRule.RankedOtsu);
+        AssertSameClick(new SegmentationPrompt([seed, new PixelPoint(20, 100)]), ThresholdRule.RankedOtsu, refined ? ladder : null);
+        AssertSameClick(new SegmentationPrompt([seed], [new PixelPoint(120, 60)]), ThresholdRule.RankedOtsu, refined ? ladder : null);
+        AssertSameClick(new SegmentationPrompt(new PixelRect(0, 0, 64, 128), [seed]), ThresholdRule.RankedOtsu);
 
-        void AssertSameClick(ThresholdRule expected, in SegmentationPrompt prompt)
+        // The rule's click equals the expected rule's, its threshold raised to the floor (and kept at or below the weakest seed).
+        void AssertSameClick(in SegmentationPrompt prompt, ThresholdRule expected, float? floor = null)
         {
             var byRule = new SegmentationResult(features) { Guide = guide };
             var byExpected = new SegmentationResult(features) { Guide = guide };
             segmenter.SegmentAuto(features, prompt, ThresholdRule.StableSingleSeed, byRule);
             segmenter.SegmentAuto(features, prompt, expected, byExpected);
+            float threshold = byExpected.Threshold;
+            if (floor is { } f)
+            {
+                float weakest = prompt.Seeds.ToArray().Min(s => byExpected.Similarity[s.Y * Size + s.X]);
+                threshold = Math.Min(Math.Max(threshold, f), weakest);
+                segmenter.Segment(features, prompt, threshold, byExpected);
+            }
+
             Assert.Equal(ThresholdRule.StableSingleSeed, byRule.AutoRule);
-            Assert.Equal(byExpected.Threshold, byRule.Threshold);
+            Assert.Equal(threshold, byRule.Threshold);
             Assert.Equal(byExpected.Mask.ToArray(), byRule.Mask.ToArray());
+        }
+    }
+
+    // On plain maps the ladder runs from the map's median to the seed, and this scene's first seed finds its plateau well above
+    // the Otsu value of the later prompts: the floor matters there (on the ranked map above, the ladder settles at 0.2).
+    [Fact]
+    public void StableSingleSeed_LaterClick_RaisesRankedOtsuToTheFirstSeedsLadderThreshold()
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { Refinement = Refinement.GuidedFilter, ComputeSoftMask = false });
+        var seed = new PixelPoint(12, 60);
+        var prompt = new SegmentationPrompt([seed], [new PixelPoint(120, 60)]);
+        float ladder = segmenter.SegmentAuto(features, new SegmentationPrompt(seed), ThresholdRule.StableMask, new SegmentationResult(features) { Guide = guide }).Threshold;
+        float rankedOtsu = segmenter.SegmentAuto(features, prompt, ThresholdRule.RankedOtsu, new SegmentationResult(features) { Guide = guide }).Threshold;
+        Assert.True(ladder > rankedOtsu + 0.01f, $"the scene must make the floor matter: ladder {ladder}, ranked-otsu {rankedOtsu}");
+
+        float threshold = segmenter.SegmentAuto(features, prompt, ThresholdRule.StableSingleSeed, new SegmentationResult(features) { Guide = guide }).Threshold;
+
+        Assert.Equal(ladder, threshold, 5);
+    }
+
+    [Fact]
+    public void StableSingleSeed_LaterClick_IsTheSameWhateverTheResultHeldBefore()
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { Refinement = Refinement.GuidedFilter, ComputeSoftMask = false });
+        var first = new PixelPoint(12, 60);
+        var prompt = new SegmentationPrompt([first, new PixelPoint(20, 100)], [new PixelPoint(120, 60)]);
+        var fresh = segmenter.SegmentAuto(features, prompt, ThresholdRule.StableSingleSeed, new SegmentationResult(features) { Guide = guide });
+
+        // After the first seed's own click (its ladder threshold kept), after another seed's, and after other options.
+        var afterFirst = new SegmentationResult(features) { Guide = guide };
+        segmenter.SegmentAuto(features, new SegmentationPrompt(first), ThresholdRule.StableSingleSeed, afterFirst);
+        var afterOther = new SegmentationResult(features) { Guide = guide };
+        segmenter.SegmentAuto(features, new SegmentationPrompt(new PixelPoint(100, 20)), ThresholdRule.StableSingleSeed, afterOther);
+        var afterOptions = new SegmentationResult(features) { Guide = guide };
+        segmenter.SegmentAuto(features, new SegmentationPrompt(first), ThresholdRule.StableSingleSeed, afterOptions, segmenter.Options with { RefineRadius = 2 });
+
+        foreach (var result in new[] { afterFirst, afterOther, afterOptions })
+        {
+            segmenter.SegmentAuto(features, prompt, ThresholdRule.StableSingleSeed, result);
+            Assert.Equal(fresh.Threshold, result.Threshold);
+            Assert.Equal(fresh.Mask.ToArray(), result.Mask.ToArray());
+            Assert.Equal(fresh.Similarity.ToArray(), result.Similarity.ToArray());
+        }
+    }
+
+    [Fact]
+    public void ChooseThreshold_StableSingleSeedOnALaterHandSetClick_IsWhatTheAutomaticClickChose_AndLeavesTheResultAsItWas()
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(TestOptions.Plain with { Refinement = Refinement.GuidedFilter, ComputeSoftMask = false });
+        var first = new PixelPoint(12, 60);
+        var prompt = new SegmentationPrompt([first], [new PixelPoint(120, 60)]);
+        float automatic = segmenter.SegmentAuto(features, prompt, ThresholdRule.StableSingleSeed, new SegmentationResult(features) { Guide = guide }).Threshold;
+
+        // Not kept (a fresh result): the ladder runs on the first seed alone and the prompt's map is rebuilt.
+        var cold = new SegmentationResult(features) { Guide = guide };
+        segmenter.Segment(features, prompt, 0.9f, cold);
+        AssertChosenAndUnchanged(cold, ladder: true);
+
+        // Kept from the first seed's own automatic click in the same result: one histogram.
+        var warm = new SegmentationResult(features) { Guide = guide };
+        segmenter.SegmentAuto(features, new SegmentationPrompt(first), ThresholdRule.StableSingleSeed, warm);
+        segmenter.Segment(features, prompt, 0.9f, warm);
+        AssertChosenAndUnchanged(warm, ladder: false);
+
+        void AssertChosenAndUnchanged(SegmentationResult result, bool ladder)
+        {
+            byte[] mask = result.Mask.ToArray();
+            float[] map = result.Similarity.ToArray();
+            Assert.Equal(ladder, segmenter.ChoosesByLadder(result, ThresholdRule.StableSingleSeed));
+            Assert.Equal(automatic, segmenter.ChooseThreshold(result, ThresholdRule.StableSingleSeed), 5);
+            Assert.False(segmenter.ChoosesByLadder(result, ThresholdRule.StableSingleSeed)); // now kept
+            Assert.Equal(0.9f, result.Threshold);
+            Assert.Null(result.AutoRule);
+            Assert.Equal(mask, result.Mask.ToArray());
+            Assert.Equal(map, result.Similarity.ToArray());
+            Assert.Equal(2, result.Seeds.Count + result.NegativeSeeds.Count);
         }
     }
 
@@ -204,6 +292,24 @@ public sealed class StableMaskRuleTests
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         segmenter.SegmentAuto(features, new SegmentationPrompt(new PixelPoint(12, 60)), into: result);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(ThresholdRule.StableSingleSeed, result.AutoRule);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void SegmentAuto_DefaultRuleOnTheProtocolsSecondClickWithAReusedResult_AllocatesNothing()
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(SegmentationOptions.Default with { ComputeSoftMask = false });
+        var result = new SegmentationResult(features) { Guide = guide };
+        PixelPoint[] positives = [new(12, 60)], negatives = [new(120, 60)];
+        segmenter.SegmentAuto(features, new SegmentationPrompt(positives), into: result);
+        segmenter.SegmentAuto(features, new SegmentationPrompt(positives, negatives), into: result);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        segmenter.SegmentAuto(features, new SegmentationPrompt(positives, negatives), into: result);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(ThresholdRule.StableSingleSeed, result.AutoRule);

@@ -92,6 +92,9 @@ internal sealed class ClickBuffers
 
     public Propagation Propagation { get; set; }
 
+    /// <summary>The features of the latest click; null before the first.</summary>
+    public PatchFeatures? Features { get; set; }
+
     /// <summary>The options of the latest click, which the slider keeps using; null before the first.</summary>
     public SegmentationOptions? Options { get; set; }
 

@@ -20,6 +20,7 @@ internal sealed class ClickPipeline
     private readonly MaskRefineStage _maskRefine;
     private readonly RegionStage _regions;
     private readonly SoftMaskStage _softMask;
+    private FirstSeedLadder _firstSeed;
 
     /// <param name="features">The features whose size the buffers take.</param>
     /// <param name="view">The result this engine fills (the threshold rules read the map through it).</param>
@@ -72,9 +73,22 @@ internal sealed class ClickPipeline
     public void Click(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
         SegmentationOptions options, ThresholdRule rule)
     {
+        LadderUse ladder = AutoThreshold.LadderFor(rule, positives.Length, negatives.Length, box is not null, options.Refinement);
+        // The floor first: when it is not kept, finding it maps the first seed alone, which this click's map then replaces.
+        float floor = ladder == LadderUse.FirstSeedFloor ? FirstSeedThreshold(features, positives[0], options) : -1f;
+
         // The map does not depend on the threshold: build it with any, then apply the one the rule reads off it.
         Map(features, positives, negatives, box, options, 1f);
-        float threshold = AutoThreshold.UsesLadder(rule, _view) ? StableThreshold(options) : AutoThreshold.Compute(rule, _view);
+        float threshold = ladder switch
+        {
+            LadderUse.Ladder => StableThreshold(options),
+            LadderUse.FirstSeedFloor => AutoThreshold.Floored(AutoThreshold.Compute(rule, _view), floor, _view),
+            _ => AutoThreshold.Compute(rule, _view),
+        };
+        if (ladder == LadderUse.Ladder && positives.Length == 1 && negatives.IsEmpty && box is null)
+        {
+            RememberFirstSeed(features, positives[0], options, threshold);
+        }
         ThresholdStage.Apply(Buffers, threshold);
         Buffers.AutoRule = rule;
         FinishMask(options);
@@ -94,17 +108,50 @@ internal sealed class ClickPipeline
     /// </summary>
     public float ChooseThreshold(ThresholdRule rule)
     {
-        if (!AutoThreshold.UsesLadder(rule, _view)) return AutoThreshold.Compute(rule, _view);
+        LadderUse ladder = AutoThreshold.LadderFor(rule, _view);
+        if (ladder == LadderUse.None) return AutoThreshold.Compute(rule, _view);
         ClickBuffers b = Buffers;
         SegmentationOptions options = b.Options!;
+        if (ladder == LadderUse.FirstSeedFloor && KeepsFirstSeed(b.Features!, b.Seeds[0], options))
+        {
+            return AutoThreshold.Floored(AutoThreshold.Compute(rule, _view), _firstSeed.Threshold, _view);
+        }
+
         float kept = b.Threshold;
         ThresholdRule? keptRule = b.AutoRule;
-        float chosen = StableThreshold(options);
+        float chosen;
+        if (ladder == LadderUse.Ladder)
+        {
+            chosen = StableThreshold(options);
+            if (b.Seeds.Count == 1 && b.NegativeSeeds.Count == 0 && b.Box is null) RememberFirstSeed(b.Features!, b.Seeds[0], options, chosen);
+        }
+        else
+        {
+            // Finding the floor maps the first seed alone: the prompt's own map is built again afterwards (the same bits).
+            PatchFeatures features = b.Features!;
+            PixelPoint[] seeds = [.. b.Seeds], negatives = [.. b.NegativeSeeds];
+            PixelRect? box = b.Box;
+            float floor = FirstSeedThreshold(features, seeds[0], options);
+            Map(features, seeds, negatives, box, options, 1f);
+            chosen = AutoThreshold.Floored(AutoThreshold.Compute(rule, _view), floor, _view);
+        }
+
         ThresholdStage.Apply(b, kept);
         b.AutoRule = keptRule;
         FinishMask(options);
         return chosen;
     }
+
+    /// <summary>
+    /// Whether <see cref="ChooseThreshold"/> with <paramref name="rule"/> would run the ladder: on this prompt, or on its first
+    /// seed alone when that seed's ladder threshold is not kept from an earlier click.
+    /// </summary>
+    public bool ChoosesByLadder(ThresholdRule rule) => AutoThreshold.LadderFor(rule, _view) switch
+    {
+        LadderUse.Ladder => true,
+        LadderUse.FirstSeedFloor => !KeepsFirstSeed(Buffers.Features!, Buffers.Seeds[0], Buffers.Options!),
+        _ => false,
+    };
 
     /// <summary>The soft mask of the current mask, made now unless it is current; empty when the options turned it off.</summary>
     public ReadOnlySpan<float> SoftMask() => _softMask.Get();
@@ -115,6 +162,7 @@ internal sealed class ClickPipeline
     {
         ClickBuffers b = Buffers;
         b.Options = options;
+        b.Features = features;
         b.SetPrompt(positives, negatives, box, options.BoxMargin);
         if (box is PixelRect rect) SimilarityStage.BoxPrototype(features, rect, b.BoxVector);
         bool ranked = options.Propagation == Propagation.Graph;
@@ -180,6 +228,27 @@ internal sealed class ClickPipeline
     }
 
     /// <summary>
+    /// The ladder threshold of <paramref name="seed"/> alone: kept from the click that found it while the features, the
+    /// seed, the options and the guide stay the same (so a prompt's later clicks reuse their first click's), else found
+    /// now by mapping the seed alone and running the ladder, which leaves that map in the buffers.
+    /// </summary>
+    private float FirstSeedThreshold(PatchFeatures features, PixelPoint seed, SegmentationOptions options)
+    {
+        if (KeepsFirstSeed(features, seed, options)) return _firstSeed.Threshold;
+        Map(features, [seed], [], null, options, 1f);
+        float threshold = StableThreshold(options);
+        RememberFirstSeed(features, seed, options, threshold);
+        return threshold;
+    }
+
+    private bool KeepsFirstSeed(PatchFeatures features, PixelPoint seed, SegmentationOptions options) =>
+        ReferenceEquals(_firstSeed.Features, features) && _firstSeed.Seed == seed && ReferenceEquals(_firstSeed.Guide, _view.Guide)
+        && (ReferenceEquals(_firstSeed.Options, options) || options.Equals(_firstSeed.Options));
+
+    private void RememberFirstSeed(PatchFeatures features, PixelPoint seed, SegmentationOptions options, float threshold) =>
+        _firstSeed = new FirstSeedLadder(features, seed, options, _view.Guide, threshold);
+
+    /// <summary>
     /// <see cref="ThresholdRule.StableMask"/>: finishes the mask at each ladder threshold and keeps the one most like its
     /// neighbours' (the sum of its IoUs with the masks one step below and above; an end counts its one neighbour twice).
     /// Ties go to the lower threshold. Two mask buffers: allocation-free once they exist.
@@ -227,3 +296,6 @@ internal sealed class ClickPipeline
         return either == 0 ? 1 : (double)both / either;
     }
 }
+
+/// <summary>A one-seed click's ladder threshold and what it was found from (<see cref="ClickPipeline"/>'s floor for later clicks).</summary>
+internal readonly record struct FirstSeedLadder(PatchFeatures? Features, PixelPoint Seed, SegmentationOptions? Options, RefinementGuide? Guide, float Threshold);
