@@ -38,8 +38,13 @@ internal static class EvalCommand
         var neighbours = new Option<int?>("--graph-k") { Description = "graph neighbours per patch (default 10)", HelpName = "K" };
         var tau = new Option<double?>("--graph-tau") { Description = "graph edge temperature (default 0.2)", HelpName = "T" };
         var alpha = new Option<double?>("--graph-alpha") { Description = "how far ranking spreads (default 0.99)", HelpName = "A" };
+        var barrier = new Option<double?>("--graph-barrier")
+        {
+            Description = "a later seed on the first seed's region may not spread where the first seed ranks below this fraction of the threshold (default 0.5; 0: off)",
+            HelpName = "F",
+        };
         var maxClicks = new Option<int?>("--max-clicks") { Description = "click budget per image (default 20)", HelpName = "N" };
-        foreach (Option option in new Option[] { radius, eps, crfTemperature, crfBilateral, crfSmooth, crfNewRegions, neighbours, tau, alpha, maxClicks }) command.Options.Add(option);
+        foreach (Option option in new Option[] { radius, eps, crfTemperature, crfBilateral, crfSmooth, crfNewRegions, neighbours, tau, alpha, barrier, maxClicks }) command.Options.Add(option);
         var model = new ModelOptions(command);
         var json = CliOptions.Json("print one JSON object with the settings, per-image scores and means");
         command.Options.Add(json);
@@ -53,9 +58,9 @@ internal static class EvalCommand
                 result.AddError("--crf-temperature, --crf-bilateral, --crf-smooth and --crf-keep-new-regions need --refine crf");
             }
 
-            if ((result.GetValue(mask.PropagationOption) ?? "graph") != "graph" && (result.Given(neighbours) || result.Given(tau) || result.Given(alpha)))
+            if ((result.GetValue(mask.PropagationOption) ?? "graph") != "graph" && (result.Given(neighbours) || result.Given(tau) || result.Given(alpha) || result.Given(barrier)))
             {
-                result.AddError("--graph-k, --graph-tau and --graph-alpha need --propagation graph");
+                result.AddError("--graph-k, --graph-tau, --graph-alpha and --graph-barrier need --propagation graph");
             }
         });
         command.SetRun(parse =>
@@ -67,6 +72,7 @@ internal static class EvalCommand
                 Neighbours = parse.GetValue(neighbours) ?? defaults.Graph.Neighbours,
                 Temperature = parse.GetValue(tau) ?? defaults.Graph.Temperature,
                 Alpha = parse.GetValue(alpha) ?? defaults.Graph.Alpha,
+                LaterSeedBarrier = parse.GetValue(barrier) ?? defaults.Graph.LaterSeedBarrier,
             };
             var crf = defaults.Crf with
             {
@@ -102,6 +108,7 @@ internal static class EvalCommand
         [nameof(GraphOptions.Neighbours)] = "--graph-k",
         [nameof(GraphOptions.Temperature)] = "--graph-tau",
         [nameof(GraphOptions.Alpha)] = "--graph-alpha",
+        [nameof(GraphOptions.LaterSeedBarrier)] = "--graph-barrier",
     };
 
     private static readonly Dictionary<string, string> CrfNames = new()
@@ -158,6 +165,7 @@ internal static class EvalCommand
                 graphNeighbours = propagationMode == Propagation.Graph ? options.Graph.Neighbours : (int?)null,
                 graphTemperature = propagationMode == Propagation.Graph ? options.Graph.Temperature : (double?)null,
                 graphAlpha = propagationMode == Propagation.Graph ? options.Graph.Alpha : (double?)null,
+                graphBarrier = propagationMode == Propagation.Graph ? options.Graph.LaterSeedBarrier : (double?)null,
                 refineRadius = refinement != Refinement.GuidedFilter ? (int?)null : options.RefineRadius,
                 refineEpsilon = refinement != Refinement.GuidedFilter ? (double?)null : options.RefineEpsilon,
                 crf = refinement != Refinement.DenseCrf ? null : new

@@ -97,13 +97,14 @@ public sealed class EvalCommandTests : IDisposable
             foreach (string file in Directory.GetFiles(_dir, name + ".*")) File.Move(file, Path.Combine(_dir, group, Path.GetFileName(file)));
         }
 
-        var r = CliProcess.Run("eval", _dir, "--threshold", "0.4", "--propagation", "graph", "--graph-k", "8", "--max-clicks", "3", "--device", "cpu", "--json");
+        var r = CliProcess.Run("eval", _dir, "--threshold", "0.4", "--propagation", "graph", "--graph-k", "8", "--graph-barrier", "0.25", "--max-clicks", "3", "--device", "cpu", "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);
         JsonElement root = doc.RootElement;
         Assert.Equal("graph", root.GetProperty("propagation").GetString());
         Assert.Equal(8, root.GetProperty("graphNeighbours").GetInt32());
+        Assert.Equal(0.25, root.GetProperty("graphBarrier").GetDouble());
         JsonElement[] groups = [.. root.GetProperty("groups").EnumerateArray()];
         Assert.Equal(["composites", "photos"], groups.Select(g => g.GetProperty("name").GetString()));
         foreach (JsonElement group in groups)
@@ -165,6 +166,8 @@ public sealed class EvalCommandTests : IDisposable
         { ["eval", "{dir}", "--propagation", "diffusion"], 2, "Argument 'diffusion' not recognized. Must be one of: 'graph' 'none'" },
         { ["eval", "{dir}", "--propagation", "none", "--graph-k", "5"], 2, "need --propagation graph" },
         { ["eval", "{dir}", "--propagation", "graph", "--graph-alpha", "1"], 2, "--graph-alpha 1: α must be in [0, 0.9999]" },
+        { ["eval", "{dir}", "--graph-barrier", "1.5"], 2, "--graph-barrier 1.5: The later-seed barrier must be a fraction of the threshold in [0, 1]" },
+        { ["eval", "{dir}", "--propagation", "none", "--graph-barrier", "0"], 2, "--graph-barrier need --propagation graph" },
     };
 
     [Theory]

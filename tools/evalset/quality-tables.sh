@@ -6,8 +6,9 @@ cd "$(dirname "$0")/../.."
 dotnet build -c Release samples/DinoSeg.Cli >/dev/null
 cli=(dotnet artifacts/bin/DinoSeg.Cli/release/DinoSeg.Cli.dll eval samples/evalset --device cpu --json)
 
-# "(defaults)" is the library's default everywhere: graph propagation, the stable-single rule and the dense CRF; the two
-# rows after it are the rule before (ranked-otsu) and the stable ladder on every click. The first rows are the earlier
+# "(defaults)" is the library's default everywhere: graph propagation, the stable-single rule and the dense CRF; the rows
+# after it are the defaults without the later seeds' barrier, the rule before (ranked-otsu) and the stable ladder on
+# every click. The first rows are the earlier
 # defaults (plain cosine maps); the rows that compare map and threshold options say --refine none (where stable-single is
 # ranked-otsu), so they measure the options themselves.
 configs=(
@@ -16,6 +17,7 @@ configs=(
   "--propagation none --rule otsu --refine none"
   "--propagation none --rule otsu --refine guided --scales 512,768"
   "(defaults)"
+  "--graph-barrier 0"
   "--rule ranked-otsu"
   "--rule stable"
   "--refine none"
@@ -24,6 +26,7 @@ configs=(
   "--rule patch-otsu --refine none"
   "--threshold 0.3 --refine none"
   "--threshold 0.4 --refine none"
+  "--threshold 0.4 --refine none --graph-barrier 0"
   "--threshold 0.5 --refine none"
   "--keep-seed-regions --refine none"
   "--graph-alpha 0.9 --refine none"

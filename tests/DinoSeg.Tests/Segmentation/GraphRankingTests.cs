@@ -370,6 +370,8 @@ public sealed class GraphRankingTests
             GraphOptions.Default with { Alpha = 1 }, GraphOptions.Default with { Alpha = -0.1 },
             GraphOptions.Default with { ReducedDimension = 4 }, GraphOptions.Default with { Tolerance = 0 },
             GraphOptions.Default with { MaxIterations = 0 },
+            GraphOptions.Default with { LaterSeedBarrier = -0.1 }, GraphOptions.Default with { LaterSeedBarrier = 1.1 },
+            GraphOptions.Default with { LaterSeedBarrier = double.NaN },
         })
         {
             Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(SegmentationOptions.Default with { Graph = bad }));

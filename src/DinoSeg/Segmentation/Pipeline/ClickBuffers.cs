@@ -11,6 +11,8 @@ internal sealed class ClickBuffers
     private const int RowPadding = 16;
 
     private byte[] _previousMask = [];
+    private float[] _firstSeedMap = [];
+    private int[] _barrierPatches = [];
 
     public ClickBuffers(PatchFeatures features)
     {
@@ -74,6 +76,18 @@ internal sealed class ClickBuffers
     /// so a threshold change rewrites only the blocks that hold a value between the old and the new threshold.
     /// </summary>
     public float[] Bounds { get; private set; } = [];
+
+    /// <summary>The first positive seed's own ranked map, while later seeds build their barrier from it (made on first use).</summary>
+    public float[] FirstSeedMap => _firstSeedMap.Length != 0 ? _firstSeedMap : _firstSeedMap = new float[PatchSimilarity.Length];
+
+    /// <summary>The patches of a later seeds' barrier (<see cref="GraphOptions.LaterSeedBarrier"/>; made on first use).</summary>
+    public int[] BarrierPatches => _barrierPatches.Length != 0 ? _barrierPatches : _barrierPatches = new int[PatchSimilarity.Length];
+
+    /// <summary>
+    /// The threshold the latest click's later seeds took their barrier from (<see cref="GraphOptions.LaterSeedBarrier"/>):
+    /// the click's fixed threshold, its first seed's ladder threshold, or NaN for none.
+    /// </summary>
+    public float BarrierThreshold { get; set; } = float.NaN;
 
     /// <summary>A second mask, for rules that compare the masks of two thresholds (made on first use, then reused).</summary>
     public Span<byte> PreviousMask => _previousMask.Length == Mask.Length ? _previousMask : _previousMask = new byte[Mask.Length];

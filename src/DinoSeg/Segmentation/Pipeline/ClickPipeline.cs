@@ -65,7 +65,7 @@ internal sealed class ClickPipeline
     public void Click(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
         SegmentationOptions options, float threshold)
     {
-        Map(features, positives, negatives, box, options, threshold);
+        Map(features, positives, negatives, box, options, threshold, barrierThreshold: threshold);
         FinishMask(options);
     }
 
@@ -75,10 +75,11 @@ internal sealed class ClickPipeline
     {
         LadderUse ladder = AutoThreshold.LadderFor(rule, positives.Length, negatives.Length, box is not null, options.Refinement);
         // The floor first: when it is not kept, finding it maps the first seed alone, which this click's map then replaces.
-        float floor = ladder == LadderUse.FirstSeedFloor ? FirstSeedThreshold(features, positives[0], options) : -1f;
+        float floor = ladder == LadderUse.FirstSeedFloor ? FirstSeedThreshold(features, positives[0], options) : float.NaN;
 
-        // The map does not depend on the threshold: build it with any, then apply the one the rule reads off it.
-        Map(features, positives, negatives, box, options, 1f);
+        // The map depends on the threshold only through the later seeds' barrier, which takes the floor (the threshold is
+        // never below it): build it with any threshold, then apply the one the rule reads off it.
+        Map(features, positives, negatives, box, options, 1f, barrierThreshold: floor);
         float threshold = ladder switch
         {
             LadderUse.Ladder => StableThreshold(options),
@@ -131,8 +132,9 @@ internal sealed class ClickPipeline
             PatchFeatures features = b.Features!;
             PixelPoint[] seeds = [.. b.Seeds], negatives = [.. b.NegativeSeeds];
             PixelRect? box = b.Box;
+            float barrierThreshold = b.BarrierThreshold;
             float floor = FirstSeedThreshold(features, seeds[0], options);
-            Map(features, seeds, negatives, box, options, 1f);
+            Map(features, seeds, negatives, box, options, 1f, barrierThreshold);
             chosen = AutoThreshold.Floored(AutoThreshold.Compute(rule, _view), floor, _view);
         }
 
@@ -156,13 +158,17 @@ internal sealed class ClickPipeline
     /// <summary>The soft mask of the current mask, made now unless it is current; empty when the options turned it off.</summary>
     public ReadOnlySpan<float> SoftMask() => _softMask.Get();
 
-    /// <summary>Everything up to the thresholded, map-refined mask.</summary>
+    /// <summary>
+    /// Everything up to the thresholded, map-refined mask; <paramref name="barrierThreshold"/> is the threshold the later
+    /// seeds' barrier is a fraction of (<see cref="GraphOptions.LaterSeedBarrier"/>), NaN for none.
+    /// </summary>
     private void Map(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, PixelRect? box,
-        SegmentationOptions options, float threshold)
+        SegmentationOptions options, float threshold, float barrierThreshold)
     {
         ClickBuffers b = Buffers;
         b.Options = options;
         b.Features = features;
+        b.BarrierThreshold = barrierThreshold;
         b.SetPrompt(positives, negatives, box, options.BoxMargin);
         if (box is PixelRect rect) SimilarityStage.BoxPrototype(features, rect, b.BoxVector);
         bool ranked = options.Propagation == Propagation.Graph;
@@ -178,7 +184,7 @@ internal sealed class ClickPipeline
         {
             if (ranked)
             {
-                _propagation.Run(features, positives, negatives, box is not null, options);
+                _propagation.Run(features, positives, negatives, box is not null, options, (float)options.Graph.LaterSeedBarrier * barrierThreshold);
             }
             else
             {
@@ -235,7 +241,7 @@ internal sealed class ClickPipeline
     private float FirstSeedThreshold(PatchFeatures features, PixelPoint seed, SegmentationOptions options)
     {
         if (KeepsFirstSeed(features, seed, options)) return _firstSeed.Threshold;
-        Map(features, [seed], [], null, options, 1f);
+        Map(features, [seed], [], null, options, 1f, barrierThreshold: float.NaN);
         float threshold = StableThreshold(options);
         RememberFirstSeed(features, seed, options, threshold);
         return threshold;

@@ -29,19 +29,25 @@ internal sealed class PropagationStage(ClickBuffers b)
     /// <summary>A click that is not ranked.</summary>
     public void Skip() => Iterations = 0;
 
-    public void Run(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, bool box, SegmentationOptions options)
+    /// <summary>
+    /// Ranks s⁺ (and s⁻ with negatives); <paramref name="barrier"/> is the level of the later seeds' barrier
+    /// (<see cref="GraphOptions.LaterSeedBarrier"/> times the click's threshold), NaN or 0 for none.
+    /// </summary>
+    public void Run(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, bool box, SegmentationOptions options,
+        float barrier)
     {
         Iterations = 0;
         PatchGraph graph = features.GetGraph(options.Graph);
         GraphRanking ranking = Ranking;
         ranking.SetAbsorbing(features, []);
-        RankPositives(graph, features, positives, box, b.PatchSimilarity, options);
+        if (box) barrier = float.NaN;
+        RankPositives(graph, features, positives, box, b.PatchSimilarity, options, barrier);
         if (negatives.IsEmpty) return;
 
         // The negative map's buffer is free until the negatives are ranked: it holds the absorbed positive map meanwhile.
         Span<float> absorbed = b.NegativeSimilarity;
         ranking.SetAbsorbing(features, negatives);
-        RankPositives(graph, features, positives, box, absorbed, options);
+        RankPositives(graph, features, positives, box, absorbed, options, barrier);
         TensorPrimitives.Min(b.PatchSimilarity, absorbed, b.PatchSimilarity);
 
         ranking.SetAbsorbing(features, positives);
@@ -50,7 +56,7 @@ internal sealed class PropagationStage(ClickBuffers b)
     }
 
     private void RankPositives(PatchGraph graph, PatchFeatures features, ReadOnlySpan<PixelPoint> positives, bool box, Span<float> map,
-        SegmentationOptions options)
+        SegmentationOptions options, float barrier)
     {
         // One seed takes the per-seed path below (its solve can be kept for the next click); a box alone or averaged
         // seeds (SeedCombine.Mean) are one combined source.
@@ -71,17 +77,66 @@ internal sealed class PropagationStage(ClickBuffers b)
             RankSourceInto(graph, features, -1, map, options.Graph);
         }
 
-        RankSeedsInto(graph, features, positives, map, options.Graph);
+        RankSeedsInto(graph, features, positives, map, options.Graph, barrier);
     }
 
-    private void RankSeedsInto(PatchGraph graph, PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, Span<float> combined, GraphOptions o)
+    /// <summary>
+    /// Ranks each seed on its own into the max of <paramref name="combined"/>. With a <paramref name="barrier"/> level, a
+    /// seed after the first whose patch the first seed ranks at or above it solves with the patches the first seed ranks
+    /// below it absorbing (<see cref="GraphOptions.LaterSeedBarrier"/>); the absorbing patches are as before afterwards.
+    /// </summary>
+    private void RankSeedsInto(PatchGraph graph, PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, Span<float> combined, GraphOptions o,
+        float barrier = float.NaN)
+    {
+        GraphRanking ranking = Ranking;
+        int absorbing = ranking.AbsorbingCount; // the other sign's seeds: they stay
+        bool barred = barrier > 0 && seeds.Length > 1;
+        int barrierCount = 0;
+        for (int i = 0; i < seeds.Length; i++)
+        {
+            var (row, col) = features.PatchAt(seeds[i]);
+            int patch = row * features.Cols + col;
+            if (barred && i > 0)
+            {
+                // The first seed's own map is the scratch map its solve left (or its kept copy).
+                if (i == 1) barrierCount = BarrierFrom(b.PatchMargin, features, seeds, barrier);
+                ranking.TrimAbsorbing(absorbing);
+                if (b.FirstSeedMap[patch] >= barrier) ranking.AddAbsorbing(b.BarrierPatches.AsSpan(0, barrierCount));
+            }
+
+            features.GetPatch(row, col).CopyTo(b.Vector);
+            RankSourceInto(graph, features, patch, combined, o);
+        }
+
+        if (barred) ranking.TrimAbsorbing(absorbing);
+    }
+
+    /// <summary>
+    /// Keeps the first seed's map in <see cref="ClickBuffers.FirstSeedMap"/> and lists in <see cref="ClickBuffers.BarrierPatches"/>
+    /// the patches it ranks below <paramref name="level"/>, the seeds' own patches left out; returns how many.
+    /// </summary>
+    private int BarrierFrom(ReadOnlySpan<float> firstSeedMap, PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, float level)
+    {
+        firstSeedMap.CopyTo(b.FirstSeedMap);
+        int[] patches = b.BarrierPatches;
+        int count = 0;
+        for (int p = 0; p < firstSeedMap.Length; p++)
+        {
+            if (firstSeedMap[p] < level && !IsSeedPatch(features, seeds, p)) patches[count++] = p;
+        }
+
+        return count;
+    }
+
+    private static bool IsSeedPatch(PatchFeatures features, ReadOnlySpan<PixelPoint> seeds, int patch)
     {
         foreach (PixelPoint seed in seeds)
         {
             var (row, col) = features.PatchAt(seed);
-            features.GetPatch(row, col).CopyTo(b.Vector);
-            RankSourceInto(graph, features, row * features.Cols + col, combined, o);
+            if (row * features.Cols + col == patch) return true;
         }
+
+        return false;
     }
 
     /// <summary>Ranks the similarity to <see cref="ClickBuffers.Vector"/>, scaled by its value at <paramref name="referencePatch"/> (its maximum when −1), into the max of <paramref name="combined"/>.</summary>

@@ -53,6 +53,18 @@ internal sealed class GraphRanking : IRangeJob
         }
     }
 
+    /// <summary>How many patches absorb now (a mark to <see cref="TrimAbsorbing"/> back to).</summary>
+    public int AbsorbingCount => _absorbing.Count;
+
+    /// <summary>Adds <paramref name="patches"/> to the absorbing ones (a later seed's barrier); allocation-free once the list has held as many.</summary>
+    public void AddAbsorbing(ReadOnlySpan<int> patches)
+    {
+        foreach (int patch in patches) _absorbing.Add(patch);
+    }
+
+    /// <summary>Drops the absorbing patches added after the first <paramref name="count"/>.</summary>
+    public void TrimAbsorbing(int count) => _absorbing.RemoveRange(count, _absorbing.Count - count);
+
     /// <summary>
     /// Copies into <paramref name="map"/> the finished (solved and scaled) map of the seed on patch <paramref name="source"/>
     /// if one was kept for this graph, these solve settings and the current absorbing patches; false otherwise.
