@@ -14,6 +14,8 @@ namespace DinoSeg.Pipeline;
 /// positive seed's patch, so a negative never removes it, and wins its own (the gate keeps only where s⁺ is strictly
 /// above s⁻, and s⁺ is at most 1). With negatives, s⁺ is the smaller of the plain ranking and the one absorbed at the
 /// negatives: the negatives stop the spread through their patches, yet at a fixed threshold they only ever remove pixels.
+/// A positive seed after the first, on the first seed's region, may also be barred from the first seed's background
+/// (<see cref="GraphOptions.LaterSeedBarrier"/>): those patches absorb for its solve alone.
 /// The per-seed scratch map is <see cref="ClickBuffers.PatchMargin"/>, which only the gate fills, after ranking.
 /// </remarks>
 internal sealed class PropagationStage(ClickBuffers b)
