@@ -86,6 +86,14 @@ internal sealed class ClickPipeline
             LadderUse.FirstSeedFloor => AutoThreshold.Floored(AutoThreshold.Compute(rule, _view), floor, _view),
             _ => AutoThreshold.Compute(rule, _view),
         };
+        // The barrier is a fraction of the click's threshold: above the floor, the map is built again at the one chosen, so
+        // this click equals a click at that fixed threshold.
+        if (ladder == LadderUse.FirstSeedFloor && threshold != floor && positives.Length > 1 && box is null && options.Graph.LaterSeedBarrier > 0
+            && options.Propagation == Propagation.Graph)
+        {
+            Map(features, positives, negatives, box, options, 1f, barrierThreshold: threshold);
+        }
+
         if (ladder == LadderUse.Ladder && positives.Length == 1 && negatives.IsEmpty && box is null)
         {
             RememberFirstSeed(features, positives[0], options, threshold);
