@@ -77,8 +77,8 @@ internal sealed class ClickPipeline
         // The floor first: when it is not kept, finding it maps the first seed alone, which this click's map then replaces.
         float floor = ladder == LadderUse.FirstSeedFloor ? FirstSeedThreshold(features, positives[0], options) : float.NaN;
 
-        // The map depends on the threshold only through the later seeds' barrier, which takes the floor (the threshold is
-        // never below it): build it with any threshold, then apply the one the rule reads off it.
+        // The map depends on the threshold only through the later seeds' barrier: build it with the floor's barrier, then
+        // apply the threshold the rule reads off it.
         Map(features, positives, negatives, box, options, 1f, barrierThreshold: floor);
         float threshold = ladder switch
         {
@@ -88,8 +88,7 @@ internal sealed class ClickPipeline
         };
         // The barrier is a fraction of the click's threshold: above the floor, the map is built again at the one chosen, so
         // this click equals a click at that fixed threshold.
-        if (ladder == LadderUse.FirstSeedFloor && threshold != floor && positives.Length > 1 && box is null && options.Graph.LaterSeedBarrier > 0
-            && options.Propagation == Propagation.Graph)
+        if (ladder == LadderUse.FirstSeedFloor && threshold != floor && BarrierApplies(positives.Length, box, options))
         {
             Map(features, positives, negatives, box, options, 1f, barrierThreshold: threshold);
         }
@@ -192,7 +191,8 @@ internal sealed class ClickPipeline
         {
             if (ranked)
             {
-                _propagation.Run(features, positives, negatives, box is not null, options, (float)options.Graph.LaterSeedBarrier * barrierThreshold);
+                float barrier = BarrierApplies(positives.Length, box, options) ? (float)options.Graph.LaterSeedBarrier * barrierThreshold : float.NaN;
+                _propagation.Run(features, positives, negatives, box is not null, options, barrier);
             }
             else
             {
@@ -254,6 +254,10 @@ internal sealed class ClickPipeline
         RememberFirstSeed(features, seed, options, threshold);
         return threshold;
     }
+
+    /// <summary>Whether a click's map takes the later seeds' barrier (<see cref="GraphOptions.LaterSeedBarrier"/>): ranked, several seeds, no box.</summary>
+    private static bool BarrierApplies(int positives, PixelRect? box, SegmentationOptions options) =>
+        options.Propagation == Propagation.Graph && options.Graph.LaterSeedBarrier > 0 && positives > 1 && box is null;
 
     private bool KeepsFirstSeed(PatchFeatures features, PixelPoint seed, SegmentationOptions options) =>
         ReferenceEquals(_firstSeed.Features, features) && _firstSeed.Seed == seed && ReferenceEquals(_firstSeed.Guide, _view.Guide)

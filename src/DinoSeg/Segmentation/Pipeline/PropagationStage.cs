@@ -33,7 +33,8 @@ internal sealed class PropagationStage(ClickBuffers b)
 
     /// <summary>
     /// Ranks s⁺ (and s⁻ with negatives); <paramref name="barrier"/> is the level of the later seeds' barrier
-    /// (<see cref="GraphOptions.LaterSeedBarrier"/> times the click's threshold), NaN or 0 for none.
+    /// (<see cref="GraphOptions.LaterSeedBarrier"/> times the click's threshold; the pipeline gives NaN where none applies,
+    /// a box prompt among them).
     /// </summary>
     public void Run(PatchFeatures features, ReadOnlySpan<PixelPoint> positives, ReadOnlySpan<PixelPoint> negatives, bool box, SegmentationOptions options,
         float barrier)
@@ -42,7 +43,6 @@ internal sealed class PropagationStage(ClickBuffers b)
         PatchGraph graph = features.GetGraph(options.Graph);
         GraphRanking ranking = Ranking;
         ranking.SetAbsorbing(features, []);
-        if (box) barrier = float.NaN;
         RankPositives(graph, features, positives, box, b.PatchSimilarity, options, barrier);
         if (negatives.IsEmpty) return;
 
