@@ -43,8 +43,13 @@ internal static class EvalCommand
             Description = "a later seed on the first seed's region may not spread where the first seed ranks below this fraction of the threshold (default 0.5; 0: off)",
             HelpName = "F",
         };
+        var negativeWeight = new Option<double?>("--graph-negative-weight")
+        {
+            Description = "a pixel stays only where its rank from the seeds is above this weight times its rank from the negative seeds (default 0.8; 1: above the negatives' rank)",
+            HelpName = "W",
+        };
         var maxClicks = new Option<int?>("--max-clicks") { Description = "click budget per image (default 20)", HelpName = "N" };
-        foreach (Option option in new Option[] { radius, eps, crfTemperature, crfBilateral, crfSmooth, crfNewRegions, neighbours, tau, alpha, barrier, maxClicks }) command.Options.Add(option);
+        foreach (Option option in new Option[] { radius, eps, crfTemperature, crfBilateral, crfSmooth, crfNewRegions, neighbours, tau, alpha, barrier, negativeWeight, maxClicks }) command.Options.Add(option);
         var model = new ModelOptions(command);
         var json = CliOptions.Json("print one JSON object with the settings, per-image scores and means");
         command.Options.Add(json);
@@ -58,9 +63,9 @@ internal static class EvalCommand
                 result.AddError("--crf-temperature, --crf-bilateral, --crf-smooth and --crf-keep-new-regions need --refine crf");
             }
 
-            if ((result.GetValue(mask.PropagationOption) ?? "graph") != "graph" && (result.Given(neighbours) || result.Given(tau) || result.Given(alpha) || result.Given(barrier)))
+            if ((result.GetValue(mask.PropagationOption) ?? "graph") != "graph" && (result.Given(neighbours) || result.Given(tau) || result.Given(alpha) || result.Given(barrier) || result.Given(negativeWeight)))
             {
-                result.AddError("--graph-k, --graph-tau, --graph-alpha and --graph-barrier need --propagation graph");
+                result.AddError("--graph-k, --graph-tau, --graph-alpha, --graph-barrier and --graph-negative-weight need --propagation graph");
             }
         });
         command.SetRun(parse =>
@@ -73,6 +78,7 @@ internal static class EvalCommand
                 Temperature = parse.GetValue(tau) ?? defaults.Graph.Temperature,
                 Alpha = parse.GetValue(alpha) ?? defaults.Graph.Alpha,
                 LaterSeedBarrier = parse.GetValue(barrier) ?? defaults.Graph.LaterSeedBarrier,
+                NegativeWeight = parse.GetValue(negativeWeight) ?? defaults.Graph.NegativeWeight,
             };
             var crf = defaults.Crf with
             {
@@ -109,6 +115,7 @@ internal static class EvalCommand
         [nameof(GraphOptions.Temperature)] = "--graph-tau",
         [nameof(GraphOptions.Alpha)] = "--graph-alpha",
         [nameof(GraphOptions.LaterSeedBarrier)] = "--graph-barrier",
+        [nameof(GraphOptions.NegativeWeight)] = "--graph-negative-weight",
     };
 
     private static readonly Dictionary<string, string> CrfNames = new()
@@ -166,6 +173,7 @@ internal static class EvalCommand
                 graphTemperature = propagationMode == Propagation.Graph ? options.Graph.Temperature : (double?)null,
                 graphAlpha = propagationMode == Propagation.Graph ? options.Graph.Alpha : (double?)null,
                 graphBarrier = propagationMode == Propagation.Graph ? options.Graph.LaterSeedBarrier : (double?)null,
+                graphNegativeWeight = propagationMode == Propagation.Graph ? options.Graph.NegativeWeight : (double?)null,
                 refineRadius = refinement != Refinement.GuidedFilter ? (int?)null : options.RefineRadius,
                 refineEpsilon = refinement != Refinement.GuidedFilter ? (double?)null : options.RefineEpsilon,
                 crf = refinement != Refinement.DenseCrf ? null : new

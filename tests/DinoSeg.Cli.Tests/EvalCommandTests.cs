@@ -97,7 +97,7 @@ public sealed class EvalCommandTests : IDisposable
             foreach (string file in Directory.GetFiles(_dir, name + ".*")) File.Move(file, Path.Combine(_dir, group, Path.GetFileName(file)));
         }
 
-        var r = CliProcess.Run("eval", _dir, "--threshold", "0.4", "--propagation", "graph", "--graph-k", "8", "--graph-barrier", "0.25", "--max-clicks", "3", "--device", "cpu", "--json");
+        var r = CliProcess.Run("eval", _dir, "--threshold", "0.4", "--propagation", "graph", "--graph-k", "8", "--graph-barrier", "0.25", "--graph-negative-weight", "0.9", "--max-clicks", "3", "--device", "cpu", "--json");
 
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);
@@ -105,6 +105,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal("graph", root.GetProperty("propagation").GetString());
         Assert.Equal(8, root.GetProperty("graphNeighbours").GetInt32());
         Assert.Equal(0.25, root.GetProperty("graphBarrier").GetDouble());
+        Assert.Equal(0.9, root.GetProperty("graphNegativeWeight").GetDouble());
         JsonElement[] groups = [.. root.GetProperty("groups").EnumerateArray()];
         Assert.Equal(["composites", "photos"], groups.Select(g => g.GetProperty("name").GetString()));
         foreach (JsonElement group in groups)
@@ -167,7 +168,9 @@ public sealed class EvalCommandTests : IDisposable
         { ["eval", "{dir}", "--propagation", "none", "--graph-k", "5"], 2, "need --propagation graph" },
         { ["eval", "{dir}", "--propagation", "graph", "--graph-alpha", "1"], 2, "--graph-alpha 1: α must be in [0, 0.9999]" },
         { ["eval", "{dir}", "--graph-barrier", "1.5"], 2, "--graph-barrier 1.5: The later-seed barrier must be a fraction of the threshold in [0, 1]" },
-        { ["eval", "{dir}", "--propagation", "none", "--graph-barrier", "0"], 2, "--graph-barrier need --propagation graph" },
+        { ["eval", "{dir}", "--propagation", "none", "--graph-barrier", "0"], 2, "--graph-barrier and --graph-negative-weight need --propagation graph" },
+        { ["eval", "{dir}", "--graph-negative-weight", "0"], 2, "--graph-negative-weight 0: The negative seeds' weight must be in (0, 1]" },
+        { ["eval", "{dir}", "--propagation", "none", "--graph-negative-weight", "1"], 2, "need --propagation graph" },
     };
 
     [Theory]

@@ -313,6 +313,34 @@ public sealed class GraphRankingTests
         }
     }
 
+    // At threshold −1 the mask is the gate alone: what the negatives leave.
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void RankedClick_NegativeWeight_TheLowerTheLessNegativesRemove_AndPlainMapsIgnoreIt(int seed)
+    {
+        PatchFeatures f = SimilaritySegmenterTests.RandomFeatures(seed, 12, 15, 24, 240, 192);
+        var random = new Random(seed);
+        PixelPoint[] positives = [new(random.Next(240), random.Next(192))];
+        PixelPoint[] negatives = [new(random.Next(240), random.Next(192)), new(random.Next(240), random.Next(192))];
+        byte[] Gate(SegmentationOptions options, double weight) =>
+            new SimilaritySegmenter(options with { SimilaritySigma = 0, Graph = GraphOptions.Default with { NegativeWeight = weight } })
+                .Segment(f, new SegmentationPrompt(positives, negatives), -1f).Mask.ToArray();
+
+        byte[][] gates = [.. new[] { 1, 0.8, 0.5 }.Select(w => Gate(TestOptions.Unrefined, w))];
+
+        for (int k = 1; k < gates.Length; k++)
+        {
+            for (int i = 0; i < gates[k].Length; i++)
+            {
+                if (gates[k - 1][i] != 0) Assert.NotEqual(0, gates[k][i]);
+            }
+        }
+
+        Assert.True(gates[2].Count(v => v != 0) > gates[0].Count(v => v != 0), "the weight must matter in this scene");
+        Assert.Equal(Gate(TestOptions.Plain, 1), Gate(TestOptions.Plain, 0.5));
+    }
+
     [Theory]
     [InlineData(8)]
     [InlineData(9)]
@@ -372,6 +400,8 @@ public sealed class GraphRankingTests
             GraphOptions.Default with { MaxIterations = 0 },
             GraphOptions.Default with { LaterSeedBarrier = -0.1 }, GraphOptions.Default with { LaterSeedBarrier = 1.1 },
             GraphOptions.Default with { LaterSeedBarrier = double.NaN },
+            GraphOptions.Default with { NegativeWeight = 0 }, GraphOptions.Default with { NegativeWeight = 1.01 },
+            GraphOptions.Default with { NegativeWeight = double.NaN },
         })
         {
             Assert.Throws<ArgumentOutOfRangeException>(() => new SimilaritySegmenter(SegmentationOptions.Default with { Graph = bad }));

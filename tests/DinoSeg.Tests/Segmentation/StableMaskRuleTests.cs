@@ -50,9 +50,24 @@ public sealed class StableMaskRuleTests
             return r.Mask.ToArray();
         }).ToArray();
         Assert.True(masks.Select(m => m.Count(v => v != 0)).Distinct().Count() > 2, "the scene must make the ladder matter");
+        return ladder[StableIndex(masks, passOverWholeImage: true)];
+    }
+
+    /// <summary>
+    /// The ladder's choice among its finished masks: the one most like its neighbours (ties to the lower threshold); with
+    /// <paramref name="passOverWholeImage"/>, a mask of 95 % of the image or more only when every mask is one.
+    /// </summary>
+    private static int StableIndex(byte[][] masks, bool passOverWholeImage)
+    {
         double[] step = [.. Enumerable.Range(0, 8).Select(i => MaskMetrics.IoU(masks[i], masks[i + 1]))];
         double[] score = [.. Enumerable.Range(0, 9).Select(i => i == 0 ? 2 * step[0] : i == 8 ? 2 * step[7] : step[i - 1] + step[i])];
-        return ladder[Array.IndexOf(score, score.Max())]; // the first maximum: ties go to the lower threshold
+        bool[] whole = [.. masks.Select(m => m.Count(v => v != 0) >= 0.95 * m.Length)];
+        if (passOverWholeImage && whole.Contains(false))
+        {
+            for (int i = 0; i < 9; i++) score[i] = whole[i] ? double.NegativeInfinity : score[i];
+        }
+
+        return Array.IndexOf(score, score.Max()); // the first maximum: ties go to the lower threshold
     }
 
     [Theory]
@@ -73,6 +88,25 @@ public sealed class StableMaskRuleTests
         var atThreshold = new SegmentationResult(features) { Guide = guide };
         segmenter.Segment(features, new SegmentationPrompt(seeds), result.Threshold, atThreshold);
         Assert.Equal(atThreshold.Mask.ToArray(), result.Mask.ToArray());
+        Assert.Equal(255, result.Mask[60 * Size + 12]);
+    }
+
+    // Ranked over this scene's small graph, every patch reaches half the seed's rank, so the ladder's values up to 0.5 all
+    // select the whole image: the most stable mask of all, and never the region of a click.
+    [Fact]
+    public void SegmentAuto_StableMask_PassesOverMasksOfTheWholeImage()
+    {
+        var (features, guide) = GradedScene();
+        var segmenter = new SimilaritySegmenter(TestOptions.Unrefined with { ComputeSoftMask = false });
+        var seed = new PixelPoint(12, 60);
+        float[] ladder = [.. Enumerable.Range(0, 9).Select(i => 0.2f + 0.4f * i / 8)];
+        byte[][] masks = [.. ladder.Select(t => segmenter.Segment(features, new SegmentationPrompt(seed), t, new SegmentationResult(features)).Mask.ToArray())];
+        Assert.Equal(Size * Size, masks[StableIndex(masks, passOverWholeImage: false)].Count(v => v != 0)); // the scene makes the rule matter
+
+        var result = segmenter.SegmentAuto(features, new SegmentationPrompt(seed), ThresholdRule.StableMask, new SegmentationResult(features) { Guide = guide });
+
+        Assert.Equal(ladder[StableIndex(masks, passOverWholeImage: true)], result.Threshold, 5);
+        Assert.InRange(result.Mask.ToArray().Count(v => v != 0), 1, 0.95 * Size * Size);
         Assert.Equal(255, result.Mask[60 * Size + 12]);
     }
 
@@ -152,7 +186,7 @@ public sealed class StableMaskRuleTests
     }
 
     // On plain maps the ladder runs from the map's median to the seed, and this scene's first seed finds its plateau well above
-    // the Otsu value of the later prompts: the floor matters there (on the ranked map above, the ladder settles at 0.2).
+    // the Otsu value of the later prompts, so the floor decides the later clicks.
     [Fact]
     public void StableSingleSeed_LaterClick_RaisesRankedOtsuToTheFirstSeedsLadderThreshold()
     {

@@ -49,7 +49,7 @@ internal sealed class ClickBuffers
     /// <summary>s⁻ per patch; while a ranked click solves, it holds the positive map ranked with the negatives absorbing.</summary>
     public float[] NegativeSimilarity { get; }
 
-    /// <summary>s⁺ − s⁻ per patch, the gate's input; while a ranked click solves seed by seed, its per-seed scratch map.</summary>
+    /// <summary>s⁺ − w·s⁻ per patch (w: <see cref="GraphOptions.NegativeWeight"/> on ranked maps, 1 on plain ones), the gate's input; while a ranked click solves seed by seed, its per-seed scratch map.</summary>
     public float[] PatchMargin { get; }
 
     /// <summary>The image-size map the threshold reads.</summary>
@@ -68,7 +68,7 @@ internal sealed class ClickBuffers
     /// <summary>The upsampling's horizontal pass, one padded row per patch row (made on the first click).</summary>
     public float[] Horizontal { get; private set; } = [];
 
-    /// <summary>The upsampled margin s⁺ − s⁻ (made on the first click with negative seeds).</summary>
+    /// <summary>The upsampled margin s⁺ − w·s⁻ (made on the first click with negative seeds).</summary>
     public float[] Margin { get; private set; } = [];
 
     /// <summary>

@@ -214,15 +214,17 @@ internal sealed class ClickPipeline
     }
 
     /// <summary>
-    /// The staged upsampling: s⁺ to image size and, with negative seeds, the margin s⁺ − s⁻ too (the map is linear in the
-    /// patch values, so upsampling the margin equals the difference of the upsampled maps); then the gate.
+    /// The staged upsampling: s⁺ to image size and, with negative seeds, the margin s⁺ − w·s⁻ too (w is
+    /// <see cref="GraphOptions.NegativeWeight"/> on ranked maps, 1 on plain ones; the map is linear in the patch values, so
+    /// upsampling the margin equals the difference of the upsampled maps); then the gate.
     /// </summary>
     private void Upsample(float threshold)
     {
         ClickBuffers b = Buffers;
         if (b.NegativeSeeds.Count > 0)
         {
-            TensorPrimitives.Subtract(b.PatchSimilarity, b.NegativeSimilarity, b.PatchMargin);
+            float weight = b.Propagation == Propagation.Graph ? (float)b.Options!.Graph.NegativeWeight : 1f;
+            TensorPrimitives.MultiplyAdd(b.NegativeSimilarity, -weight, b.PatchSimilarity, b.PatchMargin);
             _upsample.Run(b.PatchMargin, b.EnsureMargin(), 0f, writeBounds: false);
         }
 
@@ -269,13 +271,17 @@ internal sealed class ClickPipeline
     /// <summary>
     /// <see cref="ThresholdRule.StableMask"/>: finishes the mask at each ladder threshold and keeps the one most like its
     /// neighbours' (the sum of its IoUs with the masks one step below and above; an end counts its one neighbour twice).
-    /// Ties go to the lower threshold. Two mask buffers: allocation-free once they exist.
+    /// Ties go to the lower threshold. A mask of (nearly) the whole image is no candidate unless every step's is: it is
+    /// the most stable answer of all, since every lower threshold gives it too, and never the region of a click.
+    /// Two mask buffers: allocation-free once they exist.
     /// </summary>
     private float StableThreshold(SegmentationOptions options)
     {
         const int N = AutoThreshold.StableLadder;
         Span<double> step = stackalloc double[N - 1]; // IoU of the masks at ladder values i and i + 1
+        Span<bool> wholeImage = stackalloc bool[N];
         Span<byte> previous = Buffers.PreviousMask;
+        int wholeImageArea = AutoThreshold.WholeImageArea(Buffers.Mask.Length);
         var range = AutoThreshold.StableRange(_view);
         for (int i = 0; i < N; i++)
         {
@@ -283,13 +289,16 @@ internal sealed class ClickPipeline
             _maskRefine.Run(options.Refinement, _view.Guide, options.Crf);
             _regions.Run(options);
             if (i > 0) step[i - 1] = MaskIoU(previous, Buffers.Mask);
+            wholeImage[i] = Buffers.Mask.Length - Buffers.Mask.AsSpan().Count((byte)0) >= wholeImageArea;
             Buffers.Mask.CopyTo(previous);
         }
 
+        bool anyCandidate = wholeImage.Contains(false);
         int best = 0;
         double bestScore = double.NegativeInfinity;
         for (int i = 0; i < N; i++)
         {
+            if (anyCandidate && wholeImage[i]) continue;
             double score = i == 0 ? 2 * step[0] : i == N - 1 ? 2 * step[N - 2] : step[i - 1] + step[i];
             if (score > bestScore)
             {

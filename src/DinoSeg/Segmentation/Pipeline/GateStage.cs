@@ -4,7 +4,7 @@ using DinoSeg.Parallel;
 namespace DinoSeg.Pipeline;
 
 /// <summary>
-/// The prompt's exclusions on the upsampled map — pixels where the upsampled margin s⁺ − s⁻ is not above zero
+/// The prompt's exclusions on the upsampled map — pixels where the upsampled margin s⁺ − w·s⁻ is not above zero
 /// (negative seeds), and pixels outside <see cref="ClickBuffers.BoxLimit"/> — become <see cref="SegmentationResult.Excluded"/>;
 /// then the map is thresholded and its block bounds taken.
 /// </summary>
