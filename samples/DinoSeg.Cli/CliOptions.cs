@@ -233,7 +233,7 @@ internal sealed class MaskOptions
         "threshold in [-1, 1], or auto (the default): chosen per click from the map by --rule (see docs/quality.md); on a ranked map (the default propagation) a fixed T is a fraction of the seed's rank, 0.3 to 0.5 being useful");
 
     public Option<string> Rule { get; } = CliOptions.Named("--rule",
-        "rule for auto: stable-single (default: stable for a click of one seed alone refined by crf or guided; with more seeds or negatives ranked-otsu, never below the first seed's stable threshold; ranked-otsu with a box, without refinement or with grabcut), ranked-otsu (Otsu held within [0.3, 0.5] on ranked maps: one mask finish per click), otsu, patch-otsu, seed-median, stable (the ladder threshold whose finished mask, refinement included, changes least: 10 mask finishes per click)",
+        "rule for auto: stable-single (default: stable for a click of one seed alone refined by crf or guided; with more seeds or negatives ranked-otsu, never below the first seed's stable threshold; ranked-otsu with a box, without refinement or with grabcut), ranked-otsu (Otsu held within [0.3, 0.5] on ranked maps: one mask finish per click), otsu, patch-otsu, seed-median, stable (the ladder threshold whose finished mask, refinement included, changes least when the threshold rises one step: 10 mask finishes per click)",
         Names.Of(Names.Rules));
 
     public Option<double?> Sigma { get; } = new("--sigma") { Description = "Gaussian σ in image pixels applied to the similarity map before the threshold (default 4)", HelpName = "PX" };

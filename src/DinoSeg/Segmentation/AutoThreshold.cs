@@ -29,8 +29,8 @@ public enum ThresholdRule
 
     /// <summary>
     /// The threshold of a ladder whose finished mask (after <see cref="SegmentationOptions.Refinement"/> and the clean-up
-    /// options) changes least against the masks at its neighbouring thresholds: a plateau of the whole pipeline's answer,
-    /// not of the map alone. The ladder is 9 values evenly over [0.2, 0.6] on ranked
+    /// options) changes least when the threshold rises one step, the lower on a tie: the most inclusive mask of a plateau
+    /// of the whole pipeline's answer, not of the map alone. The ladder is 9 values evenly over [0.2, 0.6] on ranked
     /// maps, and from the map's median to the weakest positive seed on plain maps; never above the weakest positive seed.
     /// A ladder value whose mask covers 95 % of the image or more is passed over (unless every value's does): the whole
     /// image is the most stable answer of all and never the region of a click. Costs one mask finish per ladder value plus one (with <see cref="Refinement.GrabCut"/>: ten GrabCut runs per click),

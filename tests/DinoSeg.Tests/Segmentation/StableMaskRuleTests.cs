@@ -4,7 +4,7 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace DinoSeg.Tests.Segmentation;
 
-/// <summary><see cref="ThresholdRule.StableMask"/>: the ladder threshold whose finished mask changes least; <see cref="ThresholdRule.StableSingleSeed"/>, the default, which takes it for one seed alone.</summary>
+/// <summary><see cref="ThresholdRule.StableMask"/>: the ladder threshold whose finished mask changes least a step up; <see cref="ThresholdRule.StableSingleSeed"/>, the default, which takes it for one seed alone.</summary>
 public sealed class StableMaskRuleTests
 {
     private const int Patches = 8, Size = 128;
@@ -36,7 +36,7 @@ public sealed class StableMaskRuleTests
         return (PatchFeatures.FromVectors(raw, Patches, Patches, 3, 16, Size, Size, Size, Size, "test"), RefinementGuide.FromImage(image));
     }
 
-    /// <summary>The rule written out directly: a fresh fixed-threshold click per ladder value, scored by its neighbours' IoU.</summary>
+    /// <summary>The rule written out directly: a fresh fixed-threshold click per ladder value, scored by its IoU with the next one up.</summary>
     private static float ReferenceThreshold(SimilaritySegmenter segmenter, PatchFeatures features, RefinementGuide guide, PixelPoint[] seeds)
     {
         var probe = new SegmentationResult(features) { Guide = guide };
@@ -54,13 +54,14 @@ public sealed class StableMaskRuleTests
     }
 
     /// <summary>
-    /// The ladder's choice among its finished masks: the one most like its neighbours (ties to the lower threshold); with
+    /// The ladder's choice among its finished masks: the one most like the next one up (the top one: like the one below;
+    /// ties to the lower threshold); with
     /// <paramref name="passOverWholeImage"/>, a mask of 95 % of the image or more only when every mask is one.
     /// </summary>
     private static int StableIndex(byte[][] masks, bool passOverWholeImage)
     {
         double[] step = [.. Enumerable.Range(0, 8).Select(i => MaskMetrics.IoU(masks[i], masks[i + 1]))];
-        double[] score = [.. Enumerable.Range(0, 9).Select(i => i == 0 ? 2 * step[0] : i == 8 ? 2 * step[7] : step[i - 1] + step[i])];
+        double[] score = [.. Enumerable.Range(0, 9).Select(i => step[Math.Min(i, 7)])];
         bool[] whole = [.. masks.Select(m => m.Count(v => v != 0) >= 0.95 * m.Length)];
         if (passOverWholeImage && whole.Contains(false))
         {

@@ -269,11 +269,12 @@ internal sealed class ClickPipeline
         _firstSeed = new FirstSeedLadder(features, seed, options, _view.Guide, threshold);
 
     /// <summary>
-    /// <see cref="ThresholdRule.StableMask"/>: finishes the mask at each ladder threshold and keeps the one most like its
-    /// neighbours' (the sum of its IoUs with the masks one step below and above; an end counts its one neighbour twice).
-    /// Ties go to the lower threshold. A mask of (nearly) the whole image is no candidate unless every step's is: it is
-    /// the most stable answer of all, since every lower threshold gives it too, and never the region of a click.
-    /// Two mask buffers: allocation-free once they exist.
+    /// <see cref="ThresholdRule.StableMask"/>: finishes the mask at each ladder threshold and keeps the one the next
+    /// threshold up changes least (its IoU with the mask one step above; the top step's with the one below, so it wins
+    /// only where the step below cannot). Ties go to the lower threshold: the most inclusive mask of the most stable
+    /// stretch, since raising the threshold from a region's edge takes away little and lowering it lets the background in.
+    /// A mask of (nearly) the whole image is no candidate unless every step's is: it is the most stable answer of all,
+    /// and never the region of a click. Two mask buffers: allocation-free once they exist.
     /// </summary>
     private float StableThreshold(SegmentationOptions options)
     {
@@ -299,7 +300,7 @@ internal sealed class ClickPipeline
         for (int i = 0; i < N; i++)
         {
             if (anyCandidate && wholeImage[i]) continue;
-            double score = i == 0 ? 2 * step[0] : i == N - 1 ? 2 * step[N - 2] : step[i - 1] + step[i];
+            double score = step[Math.Min(i, N - 2)];
             if (score > bestScore)
             {
                 bestScore = score;
