@@ -207,7 +207,7 @@ internal sealed class PromptOptions
         command.Options.Add(Seeds);
         if (seedsOnly) return;
         Negatives = CliOptions.Repeated("--negative",
-            "negative seed (repeatable): a pixel is selected only where its similarity to the seeds is above its similarity to every negative seed (on ranked maps, above 0.8 times it), and reaches the threshold",
+            "negative seed (repeatable): a pixel is selected only where its similarity to the seeds is above its similarity to every negative seed, and reaches the threshold",
             "X,Y", "X,Y in whole pixels (e.g. 120,80)", CliOptions.ParsePoint);
         Box = CliOptions.Parsed<PixelRect>("--box",
             "box around the object (X1, Y1 exclusive): its mean patch feature acts as one more seed, and nothing beyond the box plus a margin is selected",

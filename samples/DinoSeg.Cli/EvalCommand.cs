@@ -45,7 +45,7 @@ internal static class EvalCommand
         };
         var negativeWeight = new Option<double?>("--graph-negative-weight")
         {
-            Description = "a pixel stays only where its rank from the seeds is above this weight times its rank from the negative seeds (default 0.8; 1: above the negatives' rank)",
+            Description = "a pixel stays only where its rank from the seeds is above this weight times its rank from the negative seeds (default 1: above the negatives' rank; below 1 a negative removes less)",
             HelpName = "W",
         };
         var maxClicks = new Option<int?>("--max-clicks") { Description = "click budget per image (default 20)", HelpName = "N" };

@@ -33,9 +33,10 @@ public enum ThresholdRule
     /// of the whole pipeline's answer, not of the map alone. The ladder is 9 values evenly over [0.2, 0.6] on ranked
     /// maps, and from the map's median to the weakest positive seed on plain maps; never above the weakest positive seed.
     /// A ladder value whose mask covers 95 % of the image or more is passed over (unless every value's does): the whole
-    /// image is the most stable answer of all and never the region of a click. Costs one mask finish per ladder value plus one (with <see cref="Refinement.GrabCut"/>: ten GrabCut runs per click),
-    /// so it suits one-shot segmentation rather than an interactive click. <see cref="SimilaritySegmenter.ChooseThreshold"/>
-    /// runs the ladder too (the segmenter's, not <c>AutoThreshold.Compute</c>, which reads one map).
+    /// image is the most stable answer of all and never the region of a click. Costs one mask finish per ladder value
+    /// plus one (with <see cref="Refinement.GrabCut"/>: ten GrabCut runs per click), so it suits one-shot segmentation
+    /// rather than an interactive click. <see cref="SimilaritySegmenter.ChooseThreshold"/> runs the ladder too (the
+    /// segmenter's, not <c>AutoThreshold.Compute</c>, which reads one map).
     /// </summary>
     StableMask,
 
@@ -44,7 +45,7 @@ public enum ThresholdRule
     /// or the guided filter; for the later clicks of such a prompt (more seeds or negative seeds, still no box),
     /// <see cref="RankedOtsu"/> raised to that first seed's ladder threshold; <see cref="RankedOtsu"/> for every other prompt.
     /// One click says nothing about how far its region reaches, and the refined pipeline's most stable answer is the best
-    /// guess measured (photos 0.750 one-click IoU against 0.686 with the CRF). Once the user adds a seed or a negative, the
+    /// guess measured (photos 0.760 one-click IoU against 0.686 with the CRF). Once the user adds a seed or a negative, the
     /// ladder on the combined map would pick the broad plateau of a seed on an edge patch, so the threshold is Otsu's; but
     /// never below the first click's own, which Otsu on a map that several seeds or a negative reshaped undercut (photos
     /// NoC@90 6.5 without that floor, 6.1 with it). The first seed's ladder threshold is kept in the result, so the later
@@ -88,8 +89,9 @@ internal static class AutoThreshold
     internal const float StableLow = 0.2f, StableHigh = 0.6f;
 
     /// <summary>
-    /// The share of the image from which <see cref="ThresholdRule.StableMask"/>'s ladder takes a finished mask for the whole
-    /// image, no candidate. Any share from 0.85 to 0.99 chose the same thresholds on the evaluation set.
+    /// A finished mask that covers at least this share of the image is the whole image, which
+    /// <see cref="ThresholdRule.StableMask"/>'s ladder passes over. Any share from 0.85 to 0.99 chose the same thresholds on
+    /// the evaluation set.
     /// </summary>
     internal const double WholeImageFraction = 0.95;
 

@@ -57,8 +57,8 @@ public sealed partial class SimilaritySegmenter
     /// Per patch, s⁺ is the similarity to the positive seeds (combined by <see cref="SegmentationOptions.SeedCombine"/>)
     /// and s⁻ the highest similarity to any negative seed. Both are upsampled and smoothed by the same linear map (in
     /// practice: s⁺ and the margin s⁺ − w·s⁻); a pixel is selected only where the smoothed s⁺ is strictly above w times the
-    /// smoothed s⁻ <em>and</em> reaches the threshold (w: <see cref="GraphOptions.NegativeWeight"/>, 0.8, on ranked maps; 1
-    /// on plain ones). Elsewhere <see cref="SegmentationResult.Similarity"/> holds
+    /// smoothed s⁻ <em>and</em> reaches the threshold (w: <see cref="GraphOptions.NegativeWeight"/> on ranked maps, 1 by
+    /// default; 1 on plain ones). Elsewhere <see cref="SegmentationResult.Similarity"/> holds
     /// <see cref="SegmentationResult.Excluded"/>, which is below every threshold, so the slider
     /// (<see cref="Rethreshold"/>) keeps the rule. Gating after the smoothing, not before, puts the boundary where the two
     /// smoothed similarities cross, with no halo or erosion from smoothing a step.

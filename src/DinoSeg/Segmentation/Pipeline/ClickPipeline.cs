@@ -294,12 +294,12 @@ internal sealed class ClickPipeline
             Buffers.Mask.CopyTo(previous);
         }
 
-        bool anyCandidate = wholeImage.Contains(false);
+        bool passOverWholeImage = wholeImage.Contains(false);
         int best = 0;
         double bestScore = double.NegativeInfinity;
         for (int i = 0; i < N; i++)
         {
-            if (anyCandidate && wholeImage[i]) continue;
+            if (passOverWholeImage && wholeImage[i]) continue;
             double score = step[Math.Min(i, N - 2)];
             if (score > bestScore)
             {

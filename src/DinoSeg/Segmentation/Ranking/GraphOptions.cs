@@ -69,13 +69,14 @@ public sealed record GraphOptions
 
     /// <summary>
     /// How much a negative seed's ranked map counts against the positive seeds' in the gate, in (0, 1]: a pixel stays only
-    /// where its rank from the seeds is above this weight times its rank from the negative seeds (1: above the negatives'
-    /// rank itself). Below 1, a negative on a false region removes that region and what looks more like it than like the
-    /// seeds by a clear margin, not the parts of the object that merely look a little more like the negative (the other
-    /// horses of a herd, from a negative on the brown hill behind them). Default 0.8: photos IoU@2 0.749 → 0.767, IoU@3
-    /// 0.758 → 0.777, NoC@90 5.95 → 5.92; composites NoC@90 1.71 → 1.43 (docs/quality.md). Plain maps (cosines) keep 1.
+    /// where its rank from the seeds is above this weight times its rank from the negative seeds. Below 1, a negative on a
+    /// false region removes that region and what looks clearly more like it than like the seeds, not the parts of the
+    /// object that look only a little more like the negative (the other horses of a herd, from a negative on the brown
+    /// hill behind them), at the cost of more negatives for the rest. Default 1 (the negatives' rank itself): 0.8 gave the
+    /// default pipeline's second click 0.794 mean IoU instead of 0.774 at the same NoC@90, but one more photo short of
+    /// 0.90 and more clicks without refinement (NoC@85 9.7 → 11.0; docs/quality.md). Plain maps (cosines) always take 1.
     /// </summary>
-    public double NegativeWeight { get; init; } = 0.8;
+    public double NegativeWeight { get; init; } = 1;
 
     /// <summary>
     /// A fixed threshold for ranked maps, for callers that want a number rather than a rule (a slider's starting point; see
