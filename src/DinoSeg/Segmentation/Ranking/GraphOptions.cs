@@ -61,9 +61,10 @@ public sealed record GraphOptions
     /// resembles. A later seed on a patch below that level (a region the first click left out) ranks freely. It applies to
     /// clicks whose threshold is known before the map: a fixed threshold (the slider then keeps the map it built), and the
     /// later clicks of <see cref="ThresholdRule.StableSingleSeed"/> (their first seed's ladder threshold); not to the other
-    /// rules, a box prompt, or <see cref="SeedCombine.Mean"/>. Default 0.5: photos NoC@90 6.10 → 5.95 and a second click that
-    /// raises the mean IoU (0.715 → 0.764 against 0.733 after the first; docs/quality.md). An automatic click whose
-    /// threshold ends above its floor builds its map again with the barrier at that threshold.
+    /// rules, a box prompt, or <see cref="SeedCombine.Mean"/>. Default 0.5: against 0 with today's other defaults, photos
+    /// NoC@90 6.55 → 5.72 and a second click that raises the mean IoU (0.731 → 0.775 against 0.760 after the first;
+    /// docs/quality.md). An automatic click whose threshold ends above its floor builds its map again with the barrier at
+    /// that threshold.
     /// </summary>
     public double LaterSeedBarrier { get; init; } = 0.5;
 
