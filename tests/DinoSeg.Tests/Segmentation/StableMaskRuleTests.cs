@@ -55,8 +55,8 @@ public sealed class StableMaskRuleTests
 
     /// <summary>
     /// The ladder's choice among its finished masks: the one most like the next one up (the top one: like the one below;
-    /// ties to the lower threshold); with
-    /// <paramref name="passOverWholeImage"/>, a mask of 95 % of the image or more only when every mask is one.
+    /// ties to the lower threshold); with <paramref name="passOverWholeImage"/>, a mask of 95 % of the image or more only
+    /// when every mask is one.
     /// </summary>
     private static int StableIndex(byte[][] masks, bool passOverWholeImage)
     {
