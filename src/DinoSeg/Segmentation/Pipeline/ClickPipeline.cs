@@ -290,7 +290,7 @@ internal sealed class ClickPipeline
             _maskRefine.Run(options.Refinement, _view.Guide, options.Crf);
             _regions.Run(options);
             if (i > 0) step[i - 1] = MaskIoU(previous, Buffers.Mask);
-            wholeImage[i] = Buffers.Mask.Length - Buffers.Mask.AsSpan().Count((byte)0) >= wholeImageArea;
+            wholeImage[i] = Buffers.Selected >= wholeImageArea;
             Buffers.Mask.CopyTo(previous);
         }
 
