@@ -71,6 +71,9 @@ internal sealed class RangeWorkers
     public void For<TJob>(in TJob job, int total, int minPerPart)
         where TJob : struct, IRangeJob
     {
+        // The holder is created on the job type's first call, whether or not it dispatches: a first call that found the
+        // workers busy ran alone, and its first dispatch later must not be the call that allocates.
+        Held<TJob> held = Held<TJob>.Instance;
         int parts = Math.Min(MaxParts, total / Math.Max(1, minPerPart));
         if (parts <= 1 || !Monitor.TryEnter(_gate))
         {
@@ -78,7 +81,6 @@ internal sealed class RangeWorkers
             return;
         }
 
-        Held<TJob> held = Held<TJob>.Instance;
         held.Job = job;
         try
         {

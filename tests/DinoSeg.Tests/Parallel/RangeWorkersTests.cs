@@ -19,6 +19,30 @@ public sealed class RangeWorkersTests
         public void Run(int start, int end) => throw new InvalidOperationException($"part {start}..{end}");
     }
 
+    /// <summary>Holds the workers: the calling thread's part (the one from 0) waits until released.</summary>
+    private sealed class HoldingJob : IRangeJob
+    {
+        public ManualResetEventSlim Holding { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public void Run(int start, int end)
+        {
+            if (start != 0) return;
+            Holding.Set();
+            Release.Wait();
+        }
+    }
+
+    /// <summary>A struct job no other test runs, so its first dispatch happens in the test that uses it.</summary>
+    private readonly struct FirstSeenHereJob(int[] hits) : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++) Interlocked.Increment(ref hits[i]);
+        }
+    }
+
     [Theory]
     [InlineData(0, 1)]
     [InlineData(1, 1)]
@@ -55,5 +79,27 @@ public sealed class RangeWorkersTests
         System.Threading.Tasks.Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = 8 }, j => RangeWorkers.Shared.For(j, 5000, 1));
 
         Assert.All(jobs, j => Assert.All(j.Hits, h => Assert.Equal(1, h)));
+    }
+
+    [Fact]
+    public void For_StructJob_FirstRunAloneWhileWorkersAreHeld_ItsFirstDispatchAllocatesNothing()
+    {
+        // A click warmed up while another thread's click held the workers ran alone; its next call, the first to dispatch
+        // that job type, must not be the one that allocates (it once did, 80 B, in a loaded test run).
+        var holding = new HoldingJob();
+        var holder = new Thread(() => RangeWorkers.Shared.For(holding, 2, 1));
+        holder.Start();
+        holding.Holding.Wait();
+        var hits = new int[1000];
+        RangeWorkers.Shared.For(new FirstSeenHereJob(hits), hits.Length, 1);
+        holding.Release.Set();
+        holder.Join();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        RangeWorkers.Shared.For(new FirstSeenHereJob(hits), hits.Length, 1);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.All(hits, h => Assert.Equal(2, h));
+        Assert.Equal(0, allocated);
     }
 }
