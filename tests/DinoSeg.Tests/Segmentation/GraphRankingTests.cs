@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace DinoSeg.Tests.Segmentation;
 
 /// <summary>
@@ -140,6 +142,46 @@ public sealed class GraphRankingTests
         Assert.True(PatchGraph.ShouldReduce(672, 896, 64)); // the embedded backbone at its default size (896-d): projected
         Assert.False(PatchGraph.ShouldReduce(100, 256, 64)); // a small grid: comparing the full vectors is cheaper
         Assert.False(PatchGraph.ShouldReduce(4096, 96, 64)); // narrow features: nothing to gain
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 3)]
+    [InlineData(8, 8)]
+    [InlineData(31, 5)]
+    [InlineData(32, 8)]
+    [InlineData(33, 2)]
+    [InlineData(100, 7)]
+    [InlineData(896, 8)]
+    public void AddWeightedRows_IsOneMultiplyAddPerRow_BitForBit(int dim, int count)
+    {
+        // The projection's products used one TensorPrimitives.MultiplyAdd per row of F; the blocked kernel must give the same bits.
+        var random = new Random(dim * 31 + count);
+        float[] rows = Enumerable.Range(0, count * dim).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] weights = Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] start = Enumerable.Range(0, dim).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] expected = (float[])start.Clone(), actual = (float[])start.Clone();
+
+        for (int r = 0; r < count; r++) TensorPrimitives.MultiplyAdd(rows.AsSpan(r * dim, dim), weights[r], expected, expected);
+        PrincipalProjection.AddWeightedRows(rows, weights, dim, actual);
+
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void Project_GivesTheSameBits_WhateverWasProjectedBefore()
+    {
+        // The test matrix is kept between calls of one size: another size in between must not change a projection.
+        PatchFeatures a = SimilaritySegmenterTests.RandomFeatures(1, 20, 30, 300, 480, 320);
+        PatchFeatures b = SimilaritySegmenterTests.RandomFeatures(2, 10, 12, 200, 192, 160);
+
+        float[] first = PrincipalProjection.Project(a.VectorMemory, a.PatchCount, a.Dim, 64);
+        _ = PrincipalProjection.Project(b.VectorMemory, b.PatchCount, b.Dim, 32);
+        float[] again = PrincipalProjection.Project(a.VectorMemory, a.PatchCount, a.Dim, 64);
+        float[] repeated = PrincipalProjection.Project(a.VectorMemory, a.PatchCount, a.Dim, 64);
+
+        Assert.Equal(first, again);
+        Assert.Equal(first, repeated);
     }
 
     [Fact]

@@ -67,10 +67,11 @@ public sealed class PatchGraph
         var cosines = new float[neighbours.Length];
         if (k > 0)
         {
-            // Each block of rows costs 8 × patches × dim multiply-adds; parts of at least ~4M keep the wake-ups negligible.
+            // Each block of rows costs 8 × patches × dim multiply-adds; parts of at least ~4M (2^22 / 8 per patch and value)
+            // keep the wake-ups negligible.
             var job = new NearestJob(features, reduced, dim, k, neighbours, cosines);
             int blocks = (n + BlockDot.Block - 1) / BlockDot.Block;
-            RangeWorkers.Shared.For(job, blocks, Math.Max(1, (1 << 19) / Math.Max(1, n * dim / 8)));
+            RangeWorkers.Shared.For(job, blocks, Math.Max(1, (1 << 19) / Math.Max(1, n * dim)));
         }
 
         return Symmetrise(options, n, dim, k, neighbours, cosines);

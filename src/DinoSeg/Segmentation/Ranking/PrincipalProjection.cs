@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using DinoSeg.Kernels;
 using DinoSeg.Parallel;
 
@@ -19,7 +22,7 @@ internal static class PrincipalProjection
     {
         // The test matrix Ω and Z = Fᵀ Y are kept transposed (target rows of dim), so every product with F is a set of dot
         // products of F's rows with a few vectors: the blocked kernel of the neighbour search.
-        float[] omegaT = GaussianMatrix(target, dim);
+        float[] omegaT = TestMatrix(target, dim);
         var job = new ProductJob(rows, n, dim);
 
         // Y = F Ω (n × target), then one power iteration Y = F (Fᵀ Y) to sharpen the spectrum.
@@ -113,17 +116,75 @@ internal static class PrincipalProjection
 
         private void SumRange(int startRow, int endRow)
         {
+            // F's rows in blocks of eight, each block read from L1 while it adds into every destination row of the range: a
+            // destination row is read and written once per block, not once per row of F (which bounded this product).
             int dim = _dim;
             ReadOnlySpan<float> rows = _rows.Span;
-            for (int i = 0; i < _n; i++)
+            Span<float> weights = stackalloc float[BlockDot.Block];
+            for (int first = 0; first < _n; first += BlockDot.Block)
             {
-                ReadOnlySpan<float> row = rows.Slice(i * dim, dim);
+                int count = Math.Min(BlockDot.Block, _n - first);
+                ReadOnlySpan<float> block = rows.Slice(first * dim, count * dim);
                 for (int c = startRow; c < endRow; c++)
                 {
-                    Span<float> target = _destination.AsSpan(c * dim, dim);
-                    TensorPrimitives.MultiplyAdd(row, _matrix[i * _rowStride + c * _columnStride], target, target);
+                    for (int r = 0; r < count; r++) weights[r] = _matrix[(first + r) * _rowStride + c * _columnStride];
+                    AddWeightedRows(block, weights[..count], dim, _destination.AsSpan(c * dim, dim));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// target[d] += Σ_r weights[r] · rows[r × dim + d], the terms added one row after another with a separate multiply and add,
+    /// as one <see cref="TensorPrimitives.MultiplyAdd(ReadOnlySpan{float}, float, ReadOnlySpan{float}, Span{float})"/> per row
+    /// would: the same bits, with target loaded and stored once.
+    /// </summary>
+    internal static void AddWeightedRows(ReadOnlySpan<float> rows, ReadOnlySpan<float> weights, int dim, Span<float> target)
+    {
+        int count = weights.Length;
+        if (rows.Length < count * dim || target.Length < dim) Throw.Argument($"Expected {count} rows of {dim} values and a target of {dim}.", nameof(rows));
+        ref float row0 = ref MemoryMarshal.GetReference(rows);
+        ref float t = ref MemoryMarshal.GetReference(target);
+        int d = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Four independent sums at a time: each one's adds must stay in order, so one alone waits on its add's latency.
+            int width = Vector256<float>.Count;
+            nuint w1 = (nuint)width, w2 = 2 * w1, w3 = 3 * w1;
+            for (; d <= dim - 4 * width; d += 4 * width)
+            {
+                ref float at = ref Unsafe.Add(ref t, d);
+                Vector256<float> s0 = Vector256.LoadUnsafe(ref at), s1 = Vector256.LoadUnsafe(ref at, w1);
+                Vector256<float> s2 = Vector256.LoadUnsafe(ref at, w2), s3 = Vector256.LoadUnsafe(ref at, w3);
+                for (int r = 0; r < count; r++)
+                {
+                    ref float x = ref Unsafe.Add(ref row0, r * dim + d);
+                    Vector256<float> weight = Vector256.Create(weights[r]);
+                    s0 += Vector256.LoadUnsafe(ref x) * weight;
+                    s1 += Vector256.LoadUnsafe(ref x, w1) * weight;
+                    s2 += Vector256.LoadUnsafe(ref x, w2) * weight;
+                    s3 += Vector256.LoadUnsafe(ref x, w3) * weight;
+                }
+
+                s0.StoreUnsafe(ref at);
+                s1.StoreUnsafe(ref at, w1);
+                s2.StoreUnsafe(ref at, w2);
+                s3.StoreUnsafe(ref at, w3);
+            }
+
+            for (; d <= dim - width; d += width)
+            {
+                Vector256<float> sum = Vector256.LoadUnsafe(ref t, (nuint)d);
+                for (int r = 0; r < count; r++) sum += Vector256.LoadUnsafe(ref row0, (nuint)(r * dim + d)) * weights[r];
+                sum.StoreUnsafe(ref t, (nuint)d);
+            }
+        }
+
+        for (; d < dim; d++)
+        {
+            float sum = Unsafe.Add(ref t, d);
+            for (int r = 0; r < count; r++) sum += Unsafe.Add(ref row0, r * dim + d) * weights[r];
+            Unsafe.Add(ref t, d) = sum;
         }
     }
 
@@ -179,6 +240,21 @@ internal static class PrincipalProjection
         rows.AsSpan(kept * n, (l - kept) * n).Clear();
         return kept;
     }
+
+    // The last test matrix drawn: a backbone's images all ask for the same size, and drawing one (a logarithm, a square root,
+    // a sine and a cosine per pair of values) costs about a sixth of the projection. Never written once published.
+    private static DrawnMatrix? _lastTestMatrix;
+
+    /// <summary>The Gaussian test matrix Ω, <paramref name="rows"/> × <paramref name="cols"/>: drawn again only when the size changes. Read it, never write it.</summary>
+    private static float[] TestMatrix(int rows, int cols)
+    {
+        if (Volatile.Read(ref _lastTestMatrix) is { } last && last.Rows == rows && last.Cols == cols) return last.Values;
+        float[] matrix = GaussianMatrix(rows, cols);
+        Volatile.Write(ref _lastTestMatrix, new DrawnMatrix(rows, cols, matrix));
+        return matrix;
+    }
+
+    private sealed record DrawnMatrix(int Rows, int Cols, float[] Values);
 
     private static float[] GaussianMatrix(int rows, int cols)
     {
