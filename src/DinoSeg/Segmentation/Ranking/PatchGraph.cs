@@ -67,11 +67,11 @@ public sealed class PatchGraph
         var cosines = new float[neighbours.Length];
         if (k > 0)
         {
-            // Each block of rows costs 8 × patches × dim multiply-adds; parts of at least ~4M (2^22 / 8 per patch and value)
-            // keep the wake-ups negligible.
+            // Each block of rows costs 8 × patches × dim multiply-adds; parts of at least ~4M keep the wake-ups negligible.
             var job = new NearestJob(features, reduced, dim, k, neighbours, cosines);
             int blocks = (n + BlockDot.Block - 1) / BlockDot.Block;
-            RangeWorkers.Shared.For(job, blocks, Math.Max(1, (1 << 19) / Math.Max(1, n * dim)));
+            long blockCost = (long)BlockDot.Block * n * dim;
+            RangeWorkers.Shared.For(job, blocks, (int)Math.Max(1, (1L << 22) / blockCost));
         }
 
         return Symmetrise(options, n, dim, k, neighbours, cosines);
