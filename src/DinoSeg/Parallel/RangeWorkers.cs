@@ -71,11 +71,12 @@ internal sealed class RangeWorkers
     public void For<TJob>(in TJob job, int total, int minPerPart)
         where TJob : struct, IRangeJob
     {
-        // The holder is created on the job type's first call, whether or not it dispatches: a first call that found the
-        // workers busy ran alone, and its first dispatch later must not be the call that allocates.
-        Held<TJob> held = Held<TJob>.Instance;
         int parts = Math.Min(MaxParts, total / Math.Max(1, minPerPart));
-        if (parts <= 1 || !Monitor.TryEnter(_gate))
+        // The holder is created on the first call that could split, whether or not it finds the workers free: a first call
+        // that found them busy ran alone, and its first dispatch later must not be the call that allocates. A job too small
+        // to split never makes one.
+        Held<TJob>? held = parts > 1 ? Held<TJob>.Instance : null;
+        if (held is null || !Monitor.TryEnter(_gate))
         {
             job.Run(0, total);
             return;
