@@ -81,13 +81,13 @@ internal static class CliOptions
         return values;
     }
 
-    /// <summary>Exactly <paramref name="count"/> comma-separated numbers, or null.</summary>
+    /// <summary>Exactly <paramref name="count"/> (0: any number of) comma-separated numbers, or null.</summary>
     public static double[]? Numbers(string text, int count)
     {
         string[] parts = text.Split(',');
-        if (parts.Length != count) return null;
-        var values = new double[count];
-        for (int i = 0; i < count; i++)
+        if (count > 0 && parts.Length != count) return null;
+        var values = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
         {
             if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])) return null;
         }

@@ -48,8 +48,20 @@ internal static class EvalCommand
             Description = "a pixel stays only where its rank from the seeds is above this weight times its rank from the negative seeds (default 1: above the negatives' rank; below 1 a negative removes less)",
             HelpName = "W",
         };
+        var blockWeights = new Option<float[]?>("--block-weights")
+        {
+            Description = "weights of the fused blocks of the embedded backbone, in order (layers 2, 3, 4; default 0.5,1,0.5; 0 leaves a block out): how they were chosen, see docs/quality.md",
+            HelpName = "W1,W2,...",
+            CustomParser = result =>
+            {
+                string text = result.Tokens[0].Value;
+                if (CliOptions.Numbers(text, 0) is { } weights) return [.. weights.Select(w => (float)w)];
+                result.AddError($"--block-weights expects comma-separated numbers (e.g. 0.5,1,0.5), not '{text}'");
+                return null;
+            },
+        };
         var maxClicks = new Option<int?>("--max-clicks") { Description = "click budget per image (default 20)", HelpName = "N" };
-        foreach (Option option in new Option[] { radius, eps, crfTemperature, crfBilateral, crfSmooth, crfNewRegions, neighbours, tau, alpha, barrier, negativeWeight, maxClicks }) command.Options.Add(option);
+        foreach (Option option in new Option[] { radius, eps, crfTemperature, crfBilateral, crfSmooth, crfNewRegions, neighbours, tau, alpha, barrier, negativeWeight, blockWeights, maxClicks }) command.Options.Add(option);
         var model = new ModelOptions(command);
         var json = CliOptions.Json("print one JSON object with the settings, per-image scores and means");
         command.Options.Add(json);
@@ -101,7 +113,8 @@ internal static class EvalCommand
             LibraryCheck.Run(() => new SimilaritySegmenter(defaults with { Crf = crf }), CrfNames);
             var segmenter = LibraryCheck.Run(() => new SimilaritySegmenter(options with { Graph = graph, Crf = crf }), SegmentationNames);
             return Run(parse.GetValue(dir)!, segmenter, mask.FixedThreshold(parse), mask.ScalesValue(parse), parse.GetValue(maxClicks),
-                model.Read(parse), parse.GetValue(json), Console.Out);
+                // Absent, an array option reads as an empty array.
+                model.Read(parse) with { BlockWeights = parse.GetValue(blockWeights) is { Length: > 0 } w ? w : null }, parse.GetValue(json), Console.Out);
         });
         return command;
     }
@@ -159,6 +172,7 @@ internal static class EvalCommand
             {
                 directory = dir,
                 backbone = extractor.Backbone.Name,
+                blockWeights = extractor.Backbone.Blocks.Select(b => b.Weight),
                 scales,
                 threshold = threshold is null ? "auto" : (object)threshold.Value,
                 rule = threshold is null ? Names.Name(Names.Rules, thresholdRule) : null,
@@ -228,7 +242,7 @@ internal static class EvalCommand
         }
         else
         {
-            stdout.WriteLine($"{dir}: {items.Count} images, {extractor.Backbone.Name}{(scales.Length > 0 ? " at " + string.Join('+', scales) : "")}, " +
+            stdout.WriteLine($"{dir}: {items.Count} images, {extractor.Backbone.Name}{BlockWeightsLabel(extractor.Backbone)}{(scales.Length > 0 ? " at " + string.Join('+', scales) : "")}, " +
                 $"threshold {thresholdLabel}, σ {options.SimilaritySigma}, refine {RefineLabel(refinement, options)}, " +
                 $"propagation {(propagationMode == Propagation.Graph ? $"graph k{options.Graph.Neighbours} τ{options.Graph.Temperature} α{options.Graph.Alpha}" : "none")}");
             stdout.WriteLine($"{"image",-40} {"1-click IoU",11} {"threshold",9} {"NoC@85",6} {"NoC@90",6} {"1-click BF",10}");
@@ -256,6 +270,10 @@ internal static class EvalCommand
 
         return ExitCodes.Ok;
     }
+
+    /// <summary>" (blocks 0.5,1,0.5)" for a backbone that fuses outputs, so a header says which weights were scored.</summary>
+    private static string BlockWeightsLabel(Backbone backbone) => backbone.Blocks.Count == 0 ? ""
+        : $" (blocks {string.Join(',', backbone.Blocks.Select(b => b.Weight.ToString(CultureInfo.InvariantCulture)))})";
 
     /// <summary>The refinement and its settings, as the text report's header prints them.</summary>
     private static string RefineLabel(Refinement refinement, SegmentationOptions o) => refinement switch

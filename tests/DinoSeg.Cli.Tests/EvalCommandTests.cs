@@ -131,6 +131,26 @@ public sealed class EvalCommandTests : IDisposable
         using var b = JsonDocument.Parse(fused.StdOut);
         Assert.Equal("resnet18-l3", a.RootElement.GetProperty("backbone").GetString());
         Assert.Equal("resnet18-s16", b.RootElement.GetProperty("backbone").GetString());
+        Assert.Equal([0f, 1f, 0f], a.RootElement.GetProperty("blockWeights").EnumerateArray().Select(w => w.GetSingle()));
+        Assert.Equal([0.5f, 1f, 0.5f], b.RootElement.GetProperty("blockWeights").EnumerateArray().Select(w => w.GetSingle()));
+    }
+
+    [Fact]
+    public void Eval_BlockWeights_LayerThreeAlone_ScoresExactlyAsTheLayer3Backbone()
+    {
+        // resnet18-l3 is the fused preset with weights 0,1,0: given as --block-weights, every score must be the same.
+        var preset = CliProcess.Run("eval", _dir, "--backbone", "resnet18-l3", "--max-clicks", "2", "--device", "cpu", "--json");
+        var weighted = CliProcess.Run("eval", _dir, "--block-weights", "0,1,0", "--max-clicks", "2", "--device", "cpu", "--json");
+        var fused = CliProcess.Run("eval", _dir, "--max-clicks", "2", "--device", "cpu", "--json");
+
+        foreach (var r in new[] { preset, weighted, fused }) Assert.True(r.ExitCode == 0, r.StdErr);
+        using var a = JsonDocument.Parse(preset.StdOut);
+        using var b = JsonDocument.Parse(weighted.StdOut);
+        using var c = JsonDocument.Parse(fused.StdOut);
+        Assert.Equal([0f, 1f, 0f], b.RootElement.GetProperty("blockWeights").EnumerateArray().Select(w => w.GetSingle()));
+        Assert.Equal(a.RootElement.GetProperty("images").GetRawText(), b.RootElement.GetProperty("images").GetRawText());
+        // The fused default scores otherwise on these images, so the equality above is the weights' doing.
+        Assert.NotEqual(c.RootElement.GetProperty("images").GetRawText(), b.RootElement.GetProperty("images").GetRawText());
     }
 
     [Fact]
@@ -139,7 +159,7 @@ public sealed class EvalCommandTests : IDisposable
         var r = CliProcess.Run("eval", "--help");
 
         Assert.Equal(0, r.ExitCode);
-        foreach (string option in new[] { "--threshold", "--rule", "--sigma", "--refine", "--scales", "--propagation", "--long-side", "resnet18-l3", "--max-clicks", "--json" }) Assert.Contains(option, r.StdOut);
+        foreach (string option in new[] { "--threshold", "--rule", "--sigma", "--refine", "--scales", "--propagation", "--long-side", "resnet18-l3", "--block-weights", "--max-clicks", "--json" }) Assert.Contains(option, r.StdOut);
     }
 
     public static TheoryData<string[], int, string> Errors => new()
@@ -157,6 +177,11 @@ public sealed class EvalCommandTests : IDisposable
         { ["eval", "{dir}", "--refine", "crf", "--crf-bilateral", "3,20"], 2, "--crf-bilateral expects W,SPATIAL,COLOR" },
         { ["eval", "{dir}", "--refine", "crf", "--crf-smooth", "1,100"], 2, "--crf-smooth 100: θγ must be in [0.25, 16] working-grid pixels" },
         { ["eval", "{dir}", "--refine", "grabcut", "--refine-radius", "4"], 2, "need --refine guided" },
+        { ["eval", "{dir}", "--block-weights", "0.5,1"], 2, "--block-weights: Give one weight per block: 3" },
+        { ["eval", "{dir}", "--block-weights", "0.5,one,1"], 2, "--block-weights expects comma-separated numbers" },
+        { ["eval", "{dir}", "--block-weights", "0.5,-1,1"], 2, "--block-weights: Block 'ReLU347_Output_0' has weight -1: weights must be finite and at least 0" },
+        { ["eval", "{dir}", "--block-weights", "0,0,0"], 2, "--block-weights: At least one block needs a weight above 0" },
+        { ["eval", "{dir}", "--backbone", "dinov3", "--model", "x.onnx", "--block-weights", "1"], 2, "--block-weights needs a backbone that fuses several outputs" },
         { ["eval", "{dir}", "--max-clicks", "0"], 2, "--max-clicks 0: maxClicks ('0') must be a non-negative and non-zero value" },
         { ["eval", "{dir}", "--backbone", "dinov3"], 2, "needs --model" },
         { ["eval", "{dir}", "--backbone", "resnet18-l3", "--model", "x.onnx"], 2, "is embedded" },

@@ -7,8 +7,9 @@ dotnet build -c Release samples/DinoSeg.Cli >/dev/null
 cli=(dotnet artifacts/bin/DinoSeg.Cli/release/DinoSeg.Cli.dll eval samples/evalset --device cpu --json)
 
 # "(defaults)" is the library's default everywhere: graph propagation, the stable-single rule and the dense CRF; the rows
-# after it are the defaults without the later seeds' barrier, with the negatives at 0.8 in the gate, the rule before
-# (ranked-otsu) and the stable ladder on every click. The first rows are the earlier
+# after it are the defaults without the later seeds' barrier, with the negatives at 0.8 in the gate, with two other
+# weightings of the fused blocks and at a 768-px long side, the rule before (ranked-otsu) and the stable ladder on every
+# click. The first rows are the earlier
 # defaults (plain cosine maps); the rows that compare map and threshold options say --refine none (where stable-single is
 # ranked-otsu), so they measure the options themselves.
 configs=(
@@ -19,6 +20,9 @@ configs=(
   "(defaults)"
   "--graph-barrier 0"
   "--graph-negative-weight 0.8"
+  "--block-weights 0.75,1,0.75"
+  "--block-weights 0.5,1,0.9"
+  "--long-side 768"
   "--rule ranked-otsu"
   "--rule stable"
   "--refine none"
