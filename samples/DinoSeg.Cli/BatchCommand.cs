@@ -274,6 +274,7 @@ internal static class BatchCommand
     {
         backbone = args.Model.Preset.Name,
         model = args.Model.ModelPath is null ? null : Path.GetFullPath(args.Model.ModelPath),
+        longSide = args.Model.LongSide,
         seeds = item.Seeds.Select(s => new[] { s.X, s.Y }),
         threshold = ThresholdFor(args, item) is { } t ? t : (object)"auto",
         views = args.Views,

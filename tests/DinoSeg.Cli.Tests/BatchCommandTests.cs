@@ -104,6 +104,11 @@ public sealed class BatchCommandTests : IDisposable
         Assert.Equal(["coffee.png", "rocket.jpg"], Names(third, "done"));
         Assert.Equal(["astronaut.jpg", "chelsea.png"], Names(third, "skipped"));
         Assert.Equal(["mask.png", "result.json"], Directory.GetFiles(Path.Combine(Out, "rocket")).Select(Path.GetFileName).Order());
+
+        // Another working size gives other masks: every image is redone.
+        JsonElement fourth = Summary(CliProcess.Run("batch", Images, "--seeds", seeds, "--out", Out, "--long-side", "384", "--json"));
+        Assert.Equal(Photos, Names(fourth, "done"));
+        Assert.Empty(Names(fourth, "skipped"));
     }
 
     [Fact]
